@@ -1,0 +1,1 @@
+"""Places and movement: readers of open geographic data, networks and travel times."""

@@ -1,0 +1,281 @@
+"""Domain records of the partner network: partners, opportunities, relations.
+
+These pydantic models are the one definition of what a valid record is. The HTTP API, the
+GeoJSON import and the demo territory all validate through them, so a rule written here holds
+everywhere. Coordinates are WGS84 longitude/latitude in degrees (EPSG:4326). Every validation
+message is in French: it reaches users as an API error or an import rejection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
+
+from graph import validation, vocabulary
+
+FrenchLevel = Literal["A0", "A1", "A2", "B1", "B2", "C1", "C2"]
+
+OpportunityKind = Literal["emploi", "immersion", "formation", "benevolat", "programme"]
+OPPORTUNITY_KINDS: dict[str, str] = {
+    "emploi": "Emploi",
+    "immersion": "Immersion (PMSMP)",
+    "formation": "Formation",
+    "benevolat": "Bénévolat",
+    "programme": "Programme d'accompagnement ou de remobilisation",
+}
+
+Contract = Literal[
+    "cddi",
+    "cdd",
+    "cdi",
+    "cdi-inclusion",
+    "cdd-tremplin",
+    "interim",
+    "mise-a-disposition",
+    "alternance",
+    "pmsmp",
+    "stage",
+    "formation",
+    "aava",
+    "tapaj",
+    "phc",
+    "cvg",
+    "esat",
+    "service-civique",
+    "benevolat",
+    "activite",
+]
+CONTRACTS: dict[str, str] = {
+    "cddi": "CDD d'insertion (CDDI)",
+    "cdd": "CDD",
+    "cdi": "CDI",
+    "cdi-inclusion": "CDI inclusion (57 ans et plus)",
+    "cdd-tremplin": "CDD tremplin (entreprise adaptée)",
+    "interim": "Mission d'intérim",
+    "mise-a-disposition": "Mise à disposition (association intermédiaire)",
+    "alternance": "Contrat en alternance",
+    "pmsmp": "Période de mise en situation en milieu professionnel (PMSMP)",
+    "stage": "Stage",
+    "formation": "Formation",
+    "aava": "Atelier d'adaptation à la vie active (AAVA)",
+    "tapaj": "TAPAJ (travail payé à la journée)",
+    "phc": "Premières heures en chantier (PHC)",
+    "cvg": "Convergence",
+    "esat": "Contrat de soutien et d'aide par le travail (ESAT)",
+    "service-civique": "Service civique",
+    "benevolat": "Bénévolat",
+    "activite": "Activité solidaire (OACAS)",
+}
+
+RelationKind = Literal[
+    "oriente-vers", "prescrit", "convention", "membre", "recrute", "referent-employeur", "finance"
+]
+RELATION_KINDS: dict[str, str] = {
+    "oriente-vers": "Oriente des personnes vers",
+    "prescrit": "Prescrit (parcours IAE, PMSMP)",
+    "convention": "Convention de partenariat",
+    "membre": "Membre de",
+    "recrute": "Recrute par l'intermédiaire de",
+    "referent-employeur": "Référent de la relation avec l'employeur",
+    "finance": "Finance",
+}
+
+_SOURCE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_PHONE_PATTERN = re.compile(r"^\+?[0-9 .()-]{6,25}$")
+_EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL_PATTERN = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
+
+
+def _check_source(value: str) -> str:
+    if not _SOURCE_PATTERN.fullmatch(value):
+        raise ValueError(
+            "source invalide : lettres minuscules, chiffres, « . », « _ » ou « - » "
+            "(64 caractères au plus), ex. « demo » ou « dora »"
+        )
+    return value
+
+
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="degrés")]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, description="degrés")]
+SourceCode = Annotated[str, AfterValidator(_check_source)]
+Text = Annotated[str, Field(min_length=1, max_length=300)]
+KindCode = Annotated[
+    str, AfterValidator(vocabulary.check_kind), Field(description="code de typologie")
+]
+Siret = Annotated[str, AfterValidator(validation.validate_siret)]
+CodeInsee = Annotated[str, AfterValidator(validation.validate_code_insee)]
+RomeCode = Annotated[str, AfterValidator(validation.validate_rome_code)]
+OpeningHours = Annotated[
+    str,
+    Field(max_length=500, description="syntaxe OSM opening_hours, ex. « Mo-Fr 08:30-17:00 »"),
+    AfterValidator(validation.validate_opening_hours),
+]
+Publics = Annotated[list[str], AfterValidator(vocabulary.check_publics)]
+Thematiques = Annotated[list[str], AfterValidator(vocabulary.check_thematiques)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Eligibility(_Record):
+    """Conditions a partner or an opportunity sets. ``None`` means "no condition stated"."""
+
+    min_age: int | None = Field(None, ge=0, le=120, description="âge minimal, en années")
+    max_age: int | None = Field(None, ge=0, le=120, description="âge maximal, en années")
+    requires_work_authorization: bool | None = None
+    requires_rqth: bool | None = None
+    requires_cdaph_orientation: bool | None = None
+    min_french_level: FrenchLevel | None = None
+    requires_driving_licence: bool | None = None
+
+    @model_validator(mode="after")
+    def _ages_ordered(self) -> Self:
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValueError("l'âge minimal dépasse l'âge maximal")
+        return self
+
+
+class Contact(_Record):
+    phone: str | None = Field(None, max_length=25)
+    email: str | None = Field(None, max_length=254)
+    website: str | None = Field(None, max_length=500)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and not _PHONE_PATTERN.fullmatch(value):
+            raise ValueError("téléphone invalide")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL_PATTERN.fullmatch(value):
+            raise ValueError("adresse électronique invalide")
+        return value
+
+    @field_validator("website")
+    @classmethod
+    def _website(cls, value: str | None) -> str | None:
+        if value is not None and not _URL_PATTERN.fullmatch(value):
+            raise ValueError("site web invalide : adresse http(s):// attendue")
+        return value
+
+
+class HoursPerWeek(_Record):
+    """Weekly working hours, in hours per week."""
+
+    min: float = Field(ge=0, le=48, allow_inf_nan=False)
+    max: float = Field(ge=0, le=48, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min > self.max:
+            raise ValueError("le nombre d'heures minimal dépasse le maximal")
+        return self
+
+
+class PartnerFields(_Record):
+    """A partner: a structure, a service point or an employer of the territory.
+
+    ``lon``/``lat`` locate it in EPSG:4326. ``family`` is derived from ``kind``.
+    ``available_places`` never exceeds ``capacity`` when both are known.
+    """
+
+    name: Text
+    kind: KindCode
+    lon: Longitude
+    lat: Latitude
+    siret: Siret | None = None
+    address: str | None = Field(None, max_length=500)
+    code_insee: CodeInsee | None = None
+    capacity: int | None = Field(None, ge=0, le=100_000, description="places ou personnes")
+    available_places: int | None = Field(None, ge=0, le=100_000)
+    opening_hours: OpeningHours | None = None
+    publics: Publics = Field(default_factory=list)
+    thematiques: Thematiques = Field(default_factory=list)
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+    contact: Contact = Field(default_factory=Contact)
+    description: str | None = Field(None, max_length=5000)
+    source: SourceCode = "maillage"
+    source_id: str | None = Field(None, min_length=1, max_length=200)
+    organisation_id: str | None = Field(
+        None, description="identifiant du partenaire gestionnaire (organisation), s'il y en a un"
+    )
+
+    @model_validator(mode="after")
+    def _places_within_capacity(self) -> Self:
+        if (
+            self.capacity is not None
+            and self.available_places is not None
+            and self.available_places > self.capacity
+        ):
+            raise ValueError("les places disponibles dépassent la capacité")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def family(self) -> str:
+        return vocabulary.family_of(self.kind)
+
+
+class OpportunityFields(_Record):
+    """A place a partner offers: a job, an immersion, a training, volunteering or a programme."""
+
+    title: Text
+    kind: OpportunityKind
+    contract: Contract | None = None
+    rome_code: RomeCode | None = None
+    hours_per_week: HoursPerWeek | None = None
+    schedule: OpeningHours | None = None
+    places: int | None = Field(None, ge=0, le=10_000, description="places ouvertes")
+    requirements: Eligibility = Field(default_factory=Eligibility)
+    description: str | None = Field(None, max_length=5000)
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    source_id: str | None = Field(None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> Self:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValueError("la date de fin précède la date de début")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def atypical_hours(self) -> bool:
+        """True when the schedule has "horaires décalés" (see `validation.has_atypical_hours`)."""
+        return self.schedule is not None and validation.has_atypical_hours(self.schedule)
+
+
+class RelationFields(_Record):
+    """A typed, directed, dated edge between two partners."""
+
+    kind: RelationKind
+    since: dt.date | None = None
+    until: dt.date | None = None
+    note: str | None = Field(None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> Self:
+        if self.since and self.until and self.until < self.since:
+            raise ValueError("la date de fin précède la date de début")
+        return self
+
+
+def dump(record: BaseModel) -> dict[str, Any]:
+    """A record as plain JSON-compatible values, computed fields excluded."""
+    computed = set(type(record).model_computed_fields)
+    return record.model_dump(mode="json", exclude=computed)

@@ -1,0 +1,1 @@
+"""maillage's service: HTTP API, PostGIS store, authentication, command line and pages."""

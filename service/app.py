@@ -1,0 +1,57 @@
+"""The FastAPI application: ``create_app(settings)`` builds it; nothing happens at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.db import make_engine, make_sessionmaker
+from service.errors import install_error_handlers
+from service.routes import health, opportunities, partners, reference, relations
+from service.settings import Settings
+from service.version import VERSION
+
+DESCRIPTION = """
+**maillage** tient le graphe des acteurs de l'inclusion d'un territoire — structures
+d'hébergement (AHI), SIAE, ESAT, crèches, plateformes de mobilité, cours de langue, service
+public de l'emploi, employeurs — avec leur géographie et leurs partenariats.
+
+Les données publiques des partenaires se lisent sans clé. Toute écriture demande une clé
+d'API : en-tête `Authorization: Bearer <clé>`. Les erreurs suivent la forme `{"detail": ...}`
+avec un message en français.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the API for these settings; the database engine is opened in the lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.require_database_url(), pool_size=settings.db_pool_size)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="maillage",
+        version=VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "partenaires", "description": "Les acteurs du territoire et leurs fiches."},
+            {"name": "offres", "description": "Emplois, immersions, formations, programmes."},
+            {"name": "relations", "description": "Qui travaille avec qui."},
+            {"name": "référentiels", "description": "Vocabulaires partagés."},
+            {"name": "santé", "description": "État du service."},
+        ],
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (health, reference, partners, opportunities, relations):
+        app.include_router(module.router)
+    return app

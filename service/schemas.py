@@ -1,0 +1,149 @@
+"""Request and response bodies of the HTTP API (the records themselves live in `graph.models`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from graph.models import (
+    Contact,
+    Eligibility,
+    HoursPerWeek,
+    OpportunityFields,
+    PartnerFields,
+    RelationFields,
+)
+
+T = TypeVar("T")
+
+
+def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """A PATCH body: the fields of ``model``, all optional, unknown fields refused."""
+    fields: dict[str, Any] = {
+        field: (cast(Any, info.annotation) | None, Field(None, description=info.description))
+        for field, info in model.model_fields.items()
+    }
+    return create_model(
+        name,
+        __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
+        **fields,
+    )
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="nombre total de résultats")
+    page: int
+    size: int
+
+
+class PartnerSummary(BaseModel):
+    id: uuid.UUID
+    name: str
+    kind: str
+    family: str
+    lat: float
+    lon: float
+    address: str | None
+    code_insee: str | None
+    distance_m: float | None = Field(
+        None, description="distance à vol d'oiseau depuis le point donné, en mètres"
+    )
+    capacity: int | None
+    available_places: int | None
+    source: str
+    updated_at: dt.datetime
+
+
+class PartnerDetail(PartnerSummary):
+    siret: str | None
+    opening_hours: str | None
+    publics: list[str]
+    thematiques: list[str]
+    eligibility: Eligibility
+    contact: Contact
+    description: str | None
+    source_id: str | None
+    organisation_id: uuid.UUID | None
+    created_at: dt.datetime
+
+
+class PartnerCreate(PartnerFields):
+    """A new partner; an editor's partner is attached to its organisation."""
+
+
+if TYPE_CHECKING:  # built at run time; to the type checker, a plain model
+    PartnerPatch = BaseModel
+    OpportunityPatch = BaseModel
+    RelationPatch = BaseModel
+else:
+    PartnerPatch = partial_model(PartnerFields, "PartnerPatch")
+    OpportunityPatch = partial_model(OpportunityFields, "OpportunityPatch")
+    RelationPatch = partial_model(RelationFields, "RelationPatch")
+
+
+class OpportunityCreate(OpportunityFields):
+    partner_id: uuid.UUID
+
+
+class OpportunityOut(BaseModel):
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    partner_name: str
+    title: str
+    kind: str
+    contract: str | None
+    rome_code: str | None
+    hours_per_week: HoursPerWeek | None
+    schedule: str | None
+    atypical_hours: bool
+    places: int | None
+    requirements: Eligibility
+    description: str | None
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    source_id: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RelationCreate(RelationFields):
+    source_partner_id: uuid.UUID
+    target_partner_id: uuid.UUID
+
+
+class RelationOut(BaseModel):
+    id: uuid.UUID
+    source_partner_id: uuid.UUID
+    source_name: str
+    target_partner_id: uuid.UUID
+    target_name: str
+    kind: str
+    since: dt.date | None
+    until: dt.date | None
+    note: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ReferenceItem(BaseModel):
+    code: str
+    label: str
+    description: str = ""
+
+
+class KindItem(BaseModel):
+    code: str
+    label: str
+    family: str
+    family_label: str
+    data_inclusion: bool = Field(description="code du référentiel data·inclusion v1")
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    version: str

@@ -1,0 +1,55 @@
+"""Settings, read from the environment (prefix ``MAILLAGE_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDERS = ("change-me", "changeme", "password@", ":postgres@")
+
+
+def default_home() -> Path:
+    """``$XDG_DATA_HOME/maillage``, else ``~/.local/share/maillage``."""
+    import os
+
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "maillage"
+
+
+class Settings(BaseSettings):
+    """Everything the service needs to start. Build one and pass it to ``create_app``."""
+
+    model_config = SettingsConfigDict(env_prefix="MAILLAGE_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DATABASE_URL", "MAILLAGE_DATABASE_URL"),
+        description="URL SQLAlchemy de la base PostGIS ; vide : base embarquée dans MAILLAGE_HOME",
+    )
+    home: Path = Field(default_factory=default_home, description="répertoire d'état local")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    db_pool_size: int = Field(5, ge=1, le=100)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @model_validator(mode="after")
+    def _no_placeholder_secret_in_production(self) -> Settings:
+        if self.env == "production":
+            if not self.database_url:
+                raise ValueError("DATABASE_URL est obligatoire en production")
+            lowered = self.database_url.lower()
+            if any(p in lowered for p in _PLACEHOLDERS):
+                raise ValueError(
+                    "DATABASE_URL contient un mot de passe d'exemple : "
+                    "choisissez un vrai secret en production"
+                )
+        return self
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise RuntimeError("aucune base de données configurée (DATABASE_URL)")
+        return self.database_url

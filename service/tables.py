@@ -1,0 +1,206 @@
+"""The PostGIS store: partners, opportunities, relations, communes and API keys.
+
+Geometries are stored in EPSG:4326 (lon/lat degrees). Distances are computed on the
+``geography`` cast, in metres; a functional GiST index on ``geom::geography`` serves
+``ST_DWithin`` on it, and a plain GiST index serves geometry predicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base
+
+ROLES = ("admin", "editor", "platform", "viewer")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Timestamped:
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now
+    )
+
+
+class Partner(Timestamped, Base):
+    __tablename__ = "partner"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    family: Mapped[str] = mapped_column(String(64), index=True)
+    siret: Mapped[str | None] = mapped_column(String(14), index=True)
+    address: Mapped[str | None] = mapped_column(Text)
+    code_insee: Mapped[str | None] = mapped_column(String(5), index=True)
+    geom: Mapped[Any] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=False), nullable=False
+    )
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    available_places: Mapped[int | None] = mapped_column(Integer)
+    opening_hours: Mapped[str | None] = mapped_column(Text)
+    publics: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
+    thematiques: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
+    eligibility: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    contact: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    description: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("partner.id", ondelete="SET NULL"), index=True
+    )
+
+    opportunities: Mapped[list[Opportunity]] = relationship(
+        back_populates="partner", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_positive"),
+        CheckConstraint(
+            "available_places IS NULL OR (available_places >= 0 AND "
+            "(capacity IS NULL OR available_places <= capacity))",
+            name="available_places_within_capacity",
+        ),
+        Index("ix_partner_geom", "geom", postgresql_using="gist"),
+        Index(
+            "ix_partner_geog",
+            text("(geom::geography)"),
+            postgresql_using="gist",
+        ),
+        Index("ix_partner_thematiques", "thematiques", postgresql_using="gin"),
+        Index("ix_partner_publics", "publics", postgresql_using="gin"),
+    )
+
+
+class Opportunity(Timestamped, Base):
+    __tablename__ = "opportunity"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    partner_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("partner.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    contract: Mapped[str | None] = mapped_column(String(32))
+    rome_code: Mapped[str | None] = mapped_column(String(5), index=True)
+    hours_min: Mapped[float | None] = mapped_column(Float)
+    hours_max: Mapped[float | None] = mapped_column(Float)
+    schedule: Mapped[str | None] = mapped_column(Text)
+    atypical_hours: Mapped[bool] = mapped_column(server_default=text("false"), default=False)
+    places: Mapped[int | None] = mapped_column(Integer)
+    requirements: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    description: Mapped[str | None] = mapped_column(Text)
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    source_id: Mapped[str | None] = mapped_column(String(200))
+
+    partner: Mapped[Partner] = relationship(back_populates="opportunities")
+
+    __table_args__ = (
+        UniqueConstraint("partner_id", "source_id"),
+        CheckConstraint(
+            "kind IN ('emploi', 'immersion', 'formation', 'benevolat', 'programme')",
+            name="kind_known",
+        ),
+        CheckConstraint("places IS NULL OR places >= 0", name="places_positive"),
+        CheckConstraint(
+            "hours_min IS NULL OR hours_max IS NULL OR hours_min <= hours_max",
+            name="hours_ordered",
+        ),
+        CheckConstraint(
+            "starts_on IS NULL OR ends_on IS NULL OR starts_on <= ends_on", name="dates_ordered"
+        ),
+    )
+
+
+class Relation(Timestamped, Base):
+    __tablename__ = "relation"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    source_partner_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("partner.id", ondelete="CASCADE"), index=True
+    )
+    target_partner_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("partner.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    since: Mapped[dt.date | None] = mapped_column(Date)
+    until: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("source_partner_id", "target_partner_id", "kind"),
+        CheckConstraint("source_partner_id <> target_partner_id", name="not_self"),
+        CheckConstraint(
+            "kind IN ('oriente-vers', 'prescrit', 'convention', 'membre', 'recrute', "
+            "'referent-employeur', 'finance')",
+            name="kind_known",
+        ),
+        CheckConstraint("since IS NULL OR until IS NULL OR since <= until", name="dates_ordered"),
+    )
+
+
+class Commune(Base):
+    __tablename__ = "commune"
+
+    code_insee: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    departement: Mapped[str] = mapped_column(String(3), index=True)
+    population: Mapped[int] = mapped_column(Integer)
+    epci: Mapped[str | None] = mapped_column(String(9))
+    geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
+    town_hall: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+
+    __table_args__ = (
+        Index("ix_commune_geom", "geom", postgresql_using="gist"),
+        CheckConstraint("population >= 0", name="population_positive"),
+    )
+
+
+class ApiKey(Base):
+    __tablename__ = "api_key"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    name: Mapped[str | None] = mapped_column(Text)
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("partner.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now
+    )
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'editor', 'platform', 'viewer')", name="role_known"),
+        CheckConstraint(
+            "role <> 'editor' OR organisation_id IS NOT NULL", name="editor_has_organisation"
+        ),
+    )

