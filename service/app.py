@@ -9,8 +9,9 @@ from fastapi import FastAPI
 
 from service.db import make_engine, make_sessionmaker
 from service.errors import install_error_handlers
-from service.routes import health, opportunities, partners, reference, relations
+from service.routes import health, isochrones, opportunities, partners, reference, relations
 from service.settings import Settings
+from service.travel import TravelService
 from service.version import VERSION
 
 DESCRIPTION = """
@@ -32,6 +33,9 @@ def create_app(settings: Settings) -> FastAPI:
         engine = make_engine(settings.require_database_url(), pool_size=settings.db_pool_size)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        with app.state.sessionmaker() as session:
+            app.state.travel = TravelService.from_store(session, settings.home)
+        app.state.travel.warm_up()
         try:
             yield
         finally:
@@ -46,12 +50,13 @@ def create_app(settings: Settings) -> FastAPI:
             {"name": "partenaires", "description": "Les acteurs du territoire et leurs fiches."},
             {"name": "offres", "description": "Emplois, immersions, formations, programmes."},
             {"name": "relations", "description": "Qui travaille avec qui."},
+            {"name": "trajets", "description": "Zones atteignables en un temps donné."},
             {"name": "référentiels", "description": "Vocabulaires partagés."},
             {"name": "santé", "description": "État du service."},
         ],
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (health, reference, partners, opportunities, relations):
+    for module in (health, reference, partners, opportunities, relations, isochrones):
         app.include_router(module.router)
     return app

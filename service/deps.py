@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from service import store
 from service.auth import Principal, authenticate, require_writer
 from service.tables import Opportunity, Partner, Relation
+from service.travel import TravelService
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -40,6 +41,15 @@ def get_writer(principal: PrincipalDep) -> Principal:
 
 
 WriterDep = Annotated[Principal, Depends(get_writer)]
+
+
+def get_travel(request: Request) -> TravelService:
+    """The travel networks loaded at startup (an empty service: estimates only)."""
+    travel = getattr(request.app.state, "travel", None)
+    return travel if travel is not None else TravelService()
+
+
+TravelDep = Annotated[TravelService, Depends(get_travel)]
 
 
 def get_partner(session: SessionDep, partner_id: uuid.UUID) -> Partner:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -10,6 +11,19 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+# PostGIS and its companions own these tables; the migrations never touch them.
+_FOREIGN_TABLES = {"spatial_ref_sys", "geometry_columns", "geography_columns", "topology", "layer"}
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic filter: leave PostGIS's tables and any table we do not model alone."""
+    foreign = name in _FOREIGN_TABLES or (reflected and compare_to is None)
+    return not (type_ == "table" and foreign)
+
+
 EXTENSIONS = ("postgis", "pg_trgm", "unaccent")
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -12,6 +14,17 @@ from graph.models import OPPORTUNITY_KINDS
 
 MAX_RADIUS_KM = 200.0
 MAX_PAGE_SIZE = 100
+MAX_MINUTES = 180.0
+PARIS = ZoneInfo("Europe/Paris")
+
+TravelMode = Literal["walk", "bike", "car", "transit"]
+
+
+def next_weekday_morning(today: dt.date | None = None) -> dt.datetime:
+    """The next Tuesday at 08:00 (local time): a typical working-day departure."""
+    today = today or dt.datetime.now(PARIS).date()
+    days = (1 - today.weekday()) % 7 or 7
+    return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(8, 0))
 
 
 def _split_commas(value: Any) -> Any:
@@ -64,6 +77,30 @@ class PartnerQuery(Pagination):
         None, min_length=1, max_length=200, description="mots du nom ou de l'adresse"
     )
     source: str | None = Field(None, max_length=64, description="provenance, ex. « demo »")
+    mode: TravelMode | None = Field(
+        None,
+        description="mode de déplacement : les résultats sont triés par temps de trajet "
+        "(walk : à pied, bike : à vélo, car : en voiture, transit : transports en commun)",
+    )
+    max_minutes: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_MINUTES,
+        allow_inf_nan=False,
+        description="temps de trajet maximal, en minutes (180 au plus) ; demande un mode",
+    )
+    departure: dt.datetime | None = Field(
+        None,
+        description="transports en commun : heure de départ (heure locale, début de la "
+        "fenêtre) ; défaut : mardi prochain 08:00",
+    )
+    window_minutes: int = Field(
+        60,
+        ge=1,
+        le=180,
+        description="transports en commun : fenêtre de départ, en minutes ; le temps retenu "
+        "est la médiane sur la fenêtre",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -71,6 +108,10 @@ class PartnerQuery(Pagination):
             raise ValueError("lat et lon vont ensemble : donnez les deux ou aucun")
         if self.radius_km is not None and self.lat is None:
             raise ValueError("radius_km demande un point (lat et lon)")
+        if self.mode is not None and self.lat is None:
+            raise ValueError("mode demande un point de départ (lat et lon)")
+        if self.max_minutes is not None and self.mode is None:
+            raise ValueError("max_minutes demande un mode (walk, bike, car ou transit)")
         for code in self.kinds:
             vocabulary.check_kind(code)
         for code in self.families:
@@ -78,6 +119,31 @@ class PartnerQuery(Pagination):
         vocabulary.check_thematiques(self.thematiques)
         vocabulary.check_publics(self.publics)
         return self
+
+
+def _minutes_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        return _minutes_list(value[0])
+    return value
+
+
+class IsochroneQuery(BaseModel):
+    """Areas reachable from a point within given times, by one mode."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
+    mode: TravelMode = Field(description="walk, bike, car ou transit")
+    minutes: Annotated[
+        list[Annotated[float, Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False)]],
+        BeforeValidator(_minutes_list),
+        Field(min_length=1, max_length=6),
+    ] = Field(description="budgets de temps en minutes, ex. 15,30,45 (6 au plus, 180 au plus)")
+    departure: dt.datetime | None = Field(None, description="transports en commun : départ")
+    window_minutes: int = Field(60, ge=1, le=180, description="transports en commun : fenêtre")
 
 
 class OpportunityQuery(Pagination):

@@ -40,6 +40,14 @@ class Page(BaseModel, Generic[T]):
     size: int
 
 
+class Travel(BaseModel):
+    mode: str
+    minutes: float = Field(description="temps de trajet, en minutes")
+    estimated: bool = Field(
+        description="vrai quand le temps est estimé à vol d'oiseau (pas de réseau ici)"
+    )
+
+
 class PartnerSummary(BaseModel):
     id: uuid.UUID
     name: str
@@ -56,6 +64,7 @@ class PartnerSummary(BaseModel):
     available_places: int | None
     source: str
     updated_at: dt.datetime
+    travel: Travel | None = Field(None, description="temps de trajet quand un mode est donné")
 
 
 class PartnerDetail(PartnerSummary):

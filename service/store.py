@@ -37,7 +37,12 @@ def now() -> dt.datetime:
 
 def point(lon: float, lat: float) -> Any:
     """A PostGIS point, EPSG:4326, exact to the bit (WKB, no text rounding)."""
-    return from_shape(Point(lon, lat), srid=4326)
+    return geometry(Point(lon, lat))
+
+
+def geometry(shape: Any) -> Any:
+    """A shapely geometry as a PostGIS value, EPSG:4326."""
+    return from_shape(shape, srid=4326)
 
 
 def commit(session: Session, *, conflict: str) -> None:

@@ -204,3 +204,30 @@ class ApiKey(Base):
             "role <> 'editor' OR organisation_id IS NOT NULL", name="editor_has_organisation"
         ),
     )
+
+
+class Network(Base):
+    """A travel network built with ``maillage network build`` and registered for a territory.
+
+    The arrays live on disk (``path``, absolute or relative to ``MAILLAGE_HOME``); the row says
+    which mode it serves and where (``bbox``, EPSG:4326), so a search knows which one to use.
+    """
+
+    __tablename__ = "network"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(100))
+    mode: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(Text)
+    source_file: Mapped[str | None] = mapped_column(Text)
+    node_count: Mapped[int] = mapped_column(Integer)
+    bbox: Mapped[Any] = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=False))
+    built_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now
+    )
+
+    __table_args__ = (
+        UniqueConstraint("name", "mode"),
+        CheckConstraint("mode IN ('walk', 'bike', 'car', 'transit')", name="mode_known"),
+        Index("ix_network_bbox", "bbox", postgresql_using="gist"),
+    )

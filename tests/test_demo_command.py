@@ -95,6 +95,12 @@ def test_demo_serves_the_gard_and_reuses_its_data(tmp_path: Path) -> None:
         assert {item["code_insee"] for item in items[:10]} == {"30007"}  # Alès itself first
         families = {k["family"] for k in get(f"http://127.0.0.1:{port}/v1/reference/kinds")}
         assert len(families) == 12
+        walk = get(
+            f"http://127.0.0.1:{port}/v1/partners?lat={lat}&lon={lon}&mode=walk&max_minutes=20"
+        )
+        assert walk["total"] > 0
+        assert all(item["travel"]["estimated"] for item in walk["items"])  # no Gard network
+        assert all(item["travel"]["minutes"] <= 20 for item in walk["items"])
         total = get(f"http://127.0.0.1:{port}/v1/partners?size=1")["total"]
         assert total >= 300
     first_output = "\n".join(_lines)

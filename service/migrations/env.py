@@ -9,16 +9,7 @@ from sqlalchemy import create_engine
 
 from service import tables  # noqa: F401  (registers the tables on the metadata)
 from service.db import Base
-
-# PostGIS and its companions own these tables; the migrations never touch them.
-_FOREIGN_TABLES = {"spatial_ref_sys", "geometry_columns", "geography_columns", "topology", "layer"}
-
-
-def include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
-    foreign = name in _FOREIGN_TABLES or (reflected and compare_to is None)
-    return not (type_ == "table" and foreign)
+from service.migrate import include_object
 
 
 def run_migrations() -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import func, select
 
 from graph.models import PartnerFields, dump
 from service import store
 from service.auth import Principal, check_can_write_partner
-from service.deps import PartnerDep, SessionDep, WriterDep
+from service.deps import PartnerDep, SessionDep, TravelDep, WriterDep
 from service.errors import PermissionDeniedError
 from service.parameters import PartnerQuery
 from service.schemas import (
@@ -22,21 +23,32 @@ from service.schemas import (
     PartnerPatch,
     PartnerSummary,
     RelationOut,
+    Travel,
 )
 from service.tables import Opportunity, Partner
 
 router = APIRouter(prefix="/v1/partners", tags=["partenaires"])
+
+# Upper bounds on speed (km/h) by mode: a straight-line prefilter that can never drop a partner
+# the network would reach in time (car: motorway limit; transit: regional trains).
+MAX_SPEED_KMH = {"walk": 4.5, "bike": 15.0, "car": 130.0, "transit": 160.0}
 
 _DUPLICATE = "Un partenaire de même provenance (source, source_id) existe déjà."
 
 
 @router.get("", summary="Rechercher des partenaires")
 def list_partners(
-    session: SessionDep, params: Annotated[PartnerQuery, Query()]
+    session: SessionDep, travel: TravelDep, params: Annotated[PartnerQuery, Query()]
 ) -> Page[PartnerSummary]:
     """Partenaires filtrés par typologie, famille, thématique, public ou texte ; autour d'un
     point (``lat``, ``lon``), triés par distance à vol d'oiseau (``distance_m``, en mètres),
-    dans un rayon ``radius_km`` (200 km au plus)."""
+    dans un rayon ``radius_km`` (200 km au plus).
+
+    Avec ``mode`` (walk, bike, car, transit), triés par temps de trajet réel sur le réseau du
+    territoire (``travel.minutes``) et, avec ``max_minutes``, limités à ce temps ; sans réseau
+    pour ce mode à cet endroit, le temps est estimé à vol d'oiseau (``travel.estimated``)."""
+    if params.mode is not None:
+        return _by_travel_time(session, travel, params)
     stmt = store.partners_query(params)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.execute(stmt.limit(params.size).offset(params.offset)).all()
@@ -104,6 +116,49 @@ def partner_opportunities(session: SessionDep, partner: PartnerDep) -> list[Oppo
 def partner_relations(session: SessionDep, partner: PartnerDep) -> list[RelationOut]:
     rows = session.execute(store.relations_query(partner.id)).all()
     return [store.relation_out(r[0], r[1], r[2]) for r in rows]
+
+
+def _by_travel_time(
+    session: SessionDep, travel: TravelDep, params: PartnerQuery
+) -> Page[PartnerSummary]:
+    """Partners reachable from the point by the mode, sorted by minutes then name."""
+    assert params.mode is not None
+    assert params.lat is not None
+    assert params.lon is not None
+    reach_km = None
+    if params.max_minutes is not None:  # nothing beyond this straight line can be reached
+        reach_km = params.max_minutes / 60 * MAX_SPEED_KMH[params.mode] + 1.0
+    radius = (
+        min(r for r in (params.radius_km, reach_km) if r is not None)
+        if (params.radius_km or reach_km)
+        else None
+    )
+    rows = session.execute(
+        store.partners_query(params.model_copy(update={"radius_km": radius}))
+    ).all()
+    result = travel.times(
+        params.mode,
+        params.lon,
+        params.lat,
+        np.array([(r.lon, r.lat) for r in rows], dtype=np.float64).reshape(-1, 2),
+        max_minutes=params.max_minutes,
+        departure=params.departure,
+        window_minutes=params.window_minutes,
+    )
+    limit = params.max_minutes if params.max_minutes is not None else np.inf
+    kept = [
+        (float(result.minutes[i]), bool(result.estimated[i]), rows[i])
+        for i in range(len(rows))
+        if np.isfinite(result.minutes[i]) and result.minutes[i] <= limit
+    ]
+    kept.sort(key=lambda t: (t[0], t[2][0].name, str(t[2][0].id)))
+    page = kept[params.offset : params.offset + params.size]
+    items = []
+    for minutes, estimated, row in page:
+        item = store.partner_summary(row[0], row.lon, row.lat, row.distance_m)
+        item.travel = Travel(mode=params.mode, minutes=round(minutes, 1), estimated=estimated)
+        items.append(item)
+    return Page(items=items, total=len(kept), page=params.page, size=params.size)
 
 
 def _own(writer: Principal, body: PartnerFields) -> PartnerFields:
