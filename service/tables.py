@@ -13,6 +13,7 @@ from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -231,3 +232,21 @@ class Network(Base):
         CheckConstraint("mode IN ('walk', 'bike', 'car', 'transit')", name="mode_known"),
         Index("ix_network_bbox", "bbox", postgresql_using="gist"),
     )
+
+
+class StoreRevision(Base):
+    """One row counting writes to the store, bumped by triggers (migration 0003).
+
+    In-memory snapshots (matching, coverage) compare it to the revision they were built at
+    and rebuild when the store has changed — whoever wrote: the API, an import, psql.
+    """
+
+    __tablename__ = "store_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    changed_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

@@ -188,3 +188,31 @@ def scratch_url(postgis_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_url(postgis_url: str) -> Iterator[str]:
+    """A database holding the Gard demo territory, loaded once; tests must only read it."""
+    from sqlalchemy import create_engine, make_url, text
+
+    from service.demo import load_demo
+    from service.migrate import upgrade
+
+    url = make_url(postgis_url)
+    name = f"demo_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    demo = url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(demo)
+    upgrade(engine)
+    with Session(engine) as session:
+        load_demo(session)
+        session.commit()
+    engine.dispose()
+    try:
+        yield demo
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -34,6 +35,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+PLANTED = "zq-profil-5c1e0b"
+
+
+def post(url: str, body: dict[str, Any], key: str) -> Any:
+    request = urllib.request.Request(  # noqa: S310 — localhost only
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
 def get(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 — localhost only
         return json.loads(response.read())
@@ -41,6 +55,7 @@ def get(url: str) -> Any:
 
 @contextmanager
 def demo(home: Path, port: int) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    """Run `maillage demo`; its output is collected line by line while it runs."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update({"MAILLAGE_HOME": str(home), "MAILLAGE_PORT": str(port), "COLUMNS": "200"})
     process = subprocess.Popen(
@@ -51,14 +66,15 @@ def demo(home: Path, port: int) -> Iterator[tuple[subprocess.Popen[str], list[st
         text=True,
     )
     lines: list[str] = []
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout or ()), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                lines.extend(process.stdout.read().splitlines() if process.stdout else [])
-                if process.stdout:
-                    process.stdout.close()
-                pytest.fail("maillage demo s'est arrêté :\n" + "\n".join(lines))
+                reader.join(timeout=5)
+                pytest.fail("maillage demo s'est arrêté :\n" + "".join(lines))
             try:
                 if get(f"http://127.0.0.1:{port}/health")["database"] == "ok":
                     break
@@ -74,9 +90,13 @@ def demo(home: Path, port: int) -> Iterator[tuple[subprocess.Popen[str], list[st
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
-        if process.stdout:
-            lines.extend(process.stdout.read().splitlines())
-            process.stdout.close()
+                process.wait()
+        reader.join(timeout=10)
+        process.stdout.close()
+
+
+def key_for(lines: list[str], role: str) -> str:
+    return next(line.split()[1] for line in lines if line.strip().startswith(f"{role} "))
 
 
 @pytest.mark.skipif(not MAILLAGE.exists(), reason="la commande maillage n'est pas installée")
@@ -103,16 +123,30 @@ def test_demo_serves_the_gard_and_reuses_its_data(tmp_path: Path) -> None:
         assert all(item["travel"]["minutes"] <= 20 for item in walk["items"])
         total = get(f"http://127.0.0.1:{port}/v1/partners?size=1")["total"]
         assert total >= 300
-    first_output = "\n".join(_lines)
+        platform_key = key_for(_lines, "platform")
+        result = post(
+            f"http://127.0.0.1:{port}/v1/matches",
+            {
+                "location": {"lat": lat, "lon": lon},
+                "modes": [{"mode": "walk", "max_minutes": 30}],
+                "wishes": {"keywords": f"vente {PLANTED}"},
+                "situation": {"age": 29, "rsa": True, "work_authorization": True},
+            },
+            platform_key,
+        )
+        assert result["items"]
+    first_output = "".join(_lines)
+    assert "POST /v1/matches" in first_output  # the access log did record the request...
+    assert PLANTED not in first_output  # ...and nothing of the profile
     assert "fictifs" in first_output
     assert "admin" in first_output
     assert "editor" in first_output
     # stopped cleanly: no server left on the cluster
     assert not (home / "postgres" / "pgdata" / "postmaster.pid").exists()
-    admin_key = next(line.split()[1] for line in _lines if line.strip().startswith("admin "))
+    admin_key = key_for(_lines, "admin")
 
     with demo(home, port) as (_, second):
         assert get(f"http://127.0.0.1:{port}/v1/partners?size=1")["total"] == total
-    second_output = "\n".join(second)
+    second_output = "".join(second)
     assert admin_key in second_output  # the keys are kept too
     assert "partenaires (" not in second_output  # nothing loaded twice
