@@ -1,0 +1,822 @@
+"""Shared robustness layer of the open-data readers: text, CSV, codes, coordinates, records.
+
+Every reader of ``geodata.sources`` turns one published file into validated
+`graph.models.PartnerFields` (wrapped in a :class:`SourceRecord` that keeps the provenance) and
+a list of `geodata.sources.geojson.Rejection` whose reasons are in French. The messy parts they
+share live here, each decided once:
+
+Text
+    :func:`decode_text` reads a byte order mark (UTF-8, UTF-16), else tries strict UTF-8, else
+    falls back to Windows-1252 (the "ANSI" of French spreadsheets and of the FINESS extract,
+    a superset of Latin-1 for printable characters), else Latin-1, which never fails. French
+    text in Latin-1 is practically never valid UTF-8 (``é`` is the lone byte ``0xE9``, which
+    UTF-8 only allows as the lead of a three-byte sequence), so the order is safe.
+CSV
+    :func:`sniff_delimiter` counts ``;``, ``,`` and tabulations outside quotes in the header
+    line and keeps the most frequent (``;`` on a tie: the French default, since ``,`` is the
+    decimal separator there).
+Codes INSEE
+    :func:`normalize_code_insee` restores the leading zero a spreadsheet drops (``1053`` →
+    ``01053``) only when that is unambiguous, and upper-cases Corsica (``2a004`` → ``2A004``).
+Coordinates
+    EPSG:4326 longitude/latitude in degrees everywhere after reading. :func:`to_wgs84`
+    projects Lambert-93 (EPSG:2154) and the overseas UTM systems with pyproj
+    (``always_xy=True``; transformers built on first use and cached). :func:`locate` checks
+    the point lies in metropolitan France or an overseas département, swaps latitude and
+    longitude when only the swapped point does, and falls back to the commune centroid for
+    missing or (0, 0) coordinates, saying which it did (``geocoding``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import functools
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from pydantic import ValidationError
+
+from geodata.sources.geojson import Rejection
+from graph import validation
+from graph.messages import french_message
+from graph.models import Contact, OpportunityFields, PartnerFields
+
+if TYPE_CHECKING:
+    from pyproj import Transformer
+
+__all__ = [
+    "FRANCE_BOUNDS",
+    "LAMBERT_93",
+    "CsvTable",
+    "DecodedText",
+    "GeocodingMethod",
+    "Location",
+    "LocationError",
+    "ReadResult",
+    "Rejection",
+    "RowProblems",
+    "SourceFormatError",
+    "SourceRecord",
+    "clean_contact",
+    "clean_opening_hours",
+    "clean_siret",
+    "clean_text",
+    "decode_text",
+    "departement_of",
+    "first_known",
+    "fold",
+    "french_hours_to_osm",
+    "in_france",
+    "join_address",
+    "lambert93_to_wgs84",
+    "locate",
+    "merge_duplicates",
+    "normalize_code_insee",
+    "parse_csv",
+    "parse_date",
+    "parse_float",
+    "read_text",
+    "sniff_delimiter",
+    "to_wgs84",
+    "validate_opportunity",
+    "validate_partner",
+    "wgs84_to_lambert93",
+]
+
+GeocodingMethod = Literal["source", "commune", "swapped"]
+"""How a record's point was obtained.
+
+``source``: the coordinates the file gives, as given. ``swapped``: the file's latitude and
+longitude were exchanged (the point only falls in France once swapped). ``commune``: the file
+gave no usable point; the record sits on its commune's centroid, an approximation a map should
+show as such.
+"""
+
+LAMBERT_93: Final = 2154
+"""EPSG code of RGF93 / Lambert-93, the legal projection of metropolitan France (metres)."""
+
+_WGS84: Final = 4326
+
+FRANCE_BOUNDS: Final[Mapping[str, tuple[float, float, float, float]]] = MappingProxyType(
+    {
+        # (lon_min, lat_min, lon_max, lat_max), EPSG:4326 degrees, a little generous.
+        "metropole": (-5.8, 41.2, 9.8, 51.3),  # mainland and Corsica
+        "antilles-nord": (-63.2, 15.8, -60.8, 18.2),  # Guadeloupe, Saint-Barthélemy, Saint-Martin
+        "martinique": (-61.3, 14.35, -60.75, 14.95),
+        "guyane": (-54.7, 2.1, -51.5, 5.9),
+        "reunion": (55.15, -21.45, 55.9, -20.8),
+        "mayotte": (44.95, -13.05, 45.35, -12.6),
+        "saint-pierre-et-miquelon": (-56.45, 46.7, -56.1, 47.15),
+    }
+)
+"""Bounding boxes of the territories a French partner can be in (metropole and overseas)."""
+
+
+class SourceFormatError(ValueError):
+    """A file as a whole cannot be read (wrong format, missing header); French message."""
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SourceRecord:
+    """One partner read from an open-data source, with where it came from.
+
+    Attributes
+    ----------
+    partner : PartnerFields
+        The validated partner; ``partner.source`` equals ``provenance`` and
+        ``partner.source_id`` equals ``source_id``. Coordinates are EPSG:4326 lon/lat.
+    opportunities : tuple of OpportunityFields
+        Places the partner offers according to the source (jobs, trainings, programmes).
+    provenance : str
+        Name of the source (``finess``, ``dora``, ``hinaura``...): with ``source_id``, the key
+        that re-imports update.
+    source_id : str
+        Identifier of the record in that source (FINESS number, data·inclusion id...).
+    geocoding : {"source", "commune", "swapped"}
+        How the point was obtained, see :data:`GeocodingMethod`.
+    extra : Mapping[str, Any]
+        What the source says that ``PartnerFields`` has no field for, kept for display and
+        audit: raw labels, secondary identifiers, ``notes`` (a list of French sentences about
+        values that were dropped or repaired) and, after :func:`merge_duplicates`,
+        ``same_as`` (``[provenance, source_id]`` of the same structure in other sources).
+    index : int
+        Position of the record in its file (from 0), as in rejections.
+    updated_on : datetime.date or None
+        Date the source last changed the record (``date_maj``), for freshness.
+    """
+
+    partner: PartnerFields
+    provenance: str
+    source_id: str
+    opportunities: tuple[OpportunityFields, ...] = ()
+    geocoding: GeocodingMethod = "source"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    index: int = 0
+    updated_on: dt.date | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """``(provenance, source_id)``: how the record is recognised across imports."""
+        return self.provenance, self.source_id
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """What a reader made of one file.
+
+    Attributes
+    ----------
+    records : list of SourceRecord
+        Valid records, in file order.
+    rejections : list of Rejection
+        Every problem of every refused record (a record may have several), French reasons.
+    skipped : int
+        Rows deliberately left out because they are outside the reader's scope (a FINESS
+        category that is not an inclusion actor, another département...): not errors.
+    """
+
+    records: list[SourceRecord] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    skipped: int = 0
+
+    @property
+    def rejected_indexes(self) -> set[int]:
+        """Positions of the refused records."""
+        return {rejection.index for rejection in self.rejections}
+
+    @property
+    def total(self) -> int:
+        """Records read, valid, refused or skipped."""
+        return len(self.records) + len(self.rejected_indexes) + self.skipped
+
+
+class RowProblems:
+    """Collects the problems of one row so that all of them are reported, not only the first.
+
+    Parameters
+    ----------
+    index : int
+        Position of the row in its file (from 0).
+    source_id : str or None
+        Identifier of the row in its source, when readable.
+    """
+
+    def __init__(self, index: int, source_id: str | None = None) -> None:
+        self.index = index
+        self.source_id = source_id
+        self.rejections: list[Rejection] = []
+        self.notes: list[str] = []
+
+    def reject(self, where: str, reason: str) -> None:
+        """Record a problem that refuses the row."""
+        self.rejections.append(Rejection(self.index, where, reason, self.source_id))
+
+    def note(self, text: str) -> None:
+        """Record a repair or a dropped value that does not refuse the row (French)."""
+        self.notes.append(text)
+
+    def __bool__(self) -> bool:
+        return bool(self.rejections)
+
+
+def merge_duplicates(records: Sequence[SourceRecord], **options: Any) -> list[SourceRecord]:
+    """One record per structure across sources, with the others' provenances in ``same_as``.
+
+    Groups ``records`` with `graph.dedup.deduplicate` (``options`` are passed on: distances,
+    threshold, source priority) and returns, per cluster, the canonical record with:
+
+    - ``partner``: `graph.dedup.Cluster.partner` (gaps filled, publics/thematiques merged);
+    - ``opportunities``: those of every record of the cluster, canonical first, an
+      opportunity seen twice (same ``source_id``, else same title) kept once;
+    - ``extra["same_as"]``: ``[[provenance, source_id], ...]`` of the other records, and
+      ``extra["dedup"]``: the evidence (rule, distance in metres, name similarity).
+
+    Records without duplicate come back unchanged. Order: as `graph.dedup.deduplicate`.
+    """
+    from geodata.sources.geojson import opportunity_key
+    from graph.dedup import deduplicate
+
+    merged: list[SourceRecord] = []
+    for cluster in deduplicate(records, **options):
+        canonical = cluster.canonical
+        if len(cluster.records) == 1:
+            merged.append(canonical)
+            continue
+        opportunities: dict[str, OpportunityFields] = {}
+        for record in cluster.records:
+            for opportunity in record.opportunities:
+                opportunities.setdefault(opportunity_key(opportunity), opportunity)
+        extra = {
+            **canonical.extra,
+            "same_as": [list(key) for key in cluster.same_as],
+            "dedup": [
+                {
+                    "a": list(link.a),
+                    "b": list(link.b),
+                    "rule": link.rule,
+                    "distance_m": round(link.distance_m, 1),
+                    "similarity": round(link.similarity, 3),
+                }
+                for link in cluster.links
+            ],
+        }
+        merged.append(
+            replace(
+                canonical,
+                partner=cluster.partner(),
+                opportunities=tuple(opportunities.values()),
+                extra=extra,
+            )
+        )
+    return merged
+
+
+def validate_partner(fields: Mapping[str, Any], problems: RowProblems) -> PartnerFields | None:
+    """Validate partner fields; on failure, add every pydantic error to ``problems``.
+
+    Returns
+    -------
+    PartnerFields or None
+        ``None`` when invalid (the reasons are in ``problems``).
+    """
+    try:
+        return PartnerFields.model_validate(dict(fields))
+    except ValidationError as exc:
+        for error in exc.errors():
+            problems.reject(_where(error["loc"]), french_message({**error, "loc": ()}))
+        return None
+
+
+def validate_opportunity(
+    fields: Mapping[str, Any], problems: RowProblems, where: str
+) -> OpportunityFields | None:
+    """Validate opportunity fields; errors are reported under ``where`` (``postes[2]``...)."""
+    try:
+        return OpportunityFields.model_validate(dict(fields))
+    except ValidationError as exc:
+        for error in exc.errors():
+            location = _where(error["loc"])
+            problems.reject(f"{where}.{location}", french_message({**error, "loc": ()}))
+        return None
+
+
+def _where(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc) or "enregistrement"
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedText:
+    """Text decoded from bytes and the codec that decoded it (``utf-8``, ``cp1252``...)."""
+
+    text: str
+    encoding: str
+
+
+_BOMS: Final = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode_text(data: bytes) -> DecodedText:
+    """Decode a file's bytes: byte order mark, else UTF-8, else Windows-1252, else Latin-1.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+
+    Returns
+    -------
+    DecodedText
+        The text without its byte order mark, and the codec used.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return DecodedText(data.decode(codec).lstrip("\ufeff"), codec)
+    for codec in ("utf-8", "cp1252"):
+        try:
+            return DecodedText(data.decode(codec), codec)
+        except UnicodeDecodeError:
+            continue
+    # cp1252 leaves five bytes undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D); Latin-1 maps them all.
+    return DecodedText(data.decode("latin-1"), "latin-1")
+
+
+def read_text(path: Path) -> DecodedText:
+    """Read and decode a text file, see :func:`decode_text`."""
+    return decode_text(path.read_bytes())
+
+
+def clean_text(value: Any) -> str | None:
+    """A value as one-line text: whitespace collapsed, ``None`` when empty or absent."""
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def join_address(*parts: Any) -> str | None:
+    """Non-empty address parts joined by ", " (``None`` when all are empty)."""
+    cleaned = [text for part in parts if (text := clean_text(part))]
+    return ", ".join(cleaned) or None
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A date written ``AAAA-MM-JJ``, ``JJ/MM/AAAA`` or as an ISO datetime; ``None`` otherwise."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    for pattern, order in ((_ISO_DATE, (1, 2, 3)), (_FRENCH_DATE, (3, 2, 1))):
+        match = pattern.match(text)
+        if match:
+            year, month, day = (int(match.group(i)) for i in order)
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                return None
+    return None
+
+
+_ISO_DATE: Final = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_FRENCH_DATE: Final = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+
+
+def parse_float(value: Any) -> float | None:
+    """A finite number from a number or a text (``"43,83"`` accepted); ``None`` otherwise."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+        if not text:
+            return None
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None
+
+
+def fold(text: str) -> str:
+    """Lower case without accents (``"Nîmes"`` → ``"nimes"``), for comparing labels."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+_DELIMITERS: Final = (";", ",", "\t")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The field separator of a CSV text: ``;``, ``,`` or a tabulation.
+
+    The first non-empty line (the header) is scanned and separators inside double quotes are
+    ignored; the most frequent wins, ``;`` on a tie or when none is found.
+    """
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    quoted = False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(_DELIMITERS, key=lambda delimiter: counts[delimiter])  # first max: ";" on ties
+    return best if counts[best] else ";"
+
+
+@dataclass(frozen=True, slots=True)
+class CsvTable:
+    """A parsed CSV: its header (names stripped) and its data rows (lists of raw strings)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    delimiter: str
+
+    def row_dict(self, row: Sequence[str]) -> dict[str, str] | None:
+        """The row keyed by the header, or ``None`` when its width differs from the header's."""
+        if len(row) != len(self.header):
+            return None
+        return dict(zip(self.header, row, strict=True))
+
+
+def parse_csv(text: str, *, delimiter: str | None = None) -> CsvTable:
+    """Parse a CSV text whose first line is a header.
+
+    Parameters
+    ----------
+    text : str
+        Decoded text (see :func:`decode_text`).
+    delimiter : str, optional
+        Field separator; sniffed with :func:`sniff_delimiter` when not given.
+
+    Raises
+    ------
+    SourceFormatError
+        When the text has no header line.
+    """
+    separator = delimiter or sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    lines = [tuple(row) for row in reader if any(cell.strip() for cell in row)]
+    if not lines:
+        raise SourceFormatError("fichier CSV vide : une ligne d'en-tête est attendue")
+    header = tuple(name.strip().lstrip("\ufeff") for name in lines[0])
+    return CsvTable(header, tuple(lines[1:]), separator)
+
+
+# --- codes -----------------------------------------------------------------------------------
+
+_FOUR_DIGITS: Final = re.compile(r"^[0-9]{4}$")
+_SPREADSHEET_FLOAT: Final = re.compile(r"^([0-9]{4,5})\.0+$")
+_OLD_CORSICA: Final = re.compile(r"^20[0-9]{3}$")
+
+
+def normalize_code_insee(value: str | int, *, known_codes: Container[str] | None = None) -> str:
+    """Normalise a commune's code INSEE (code officiel géographique) read from a file.
+
+    Repairs, in order:
+
+    1. surrounding spaces, lower-case Corsica (``2a004`` → ``2A004``), a spreadsheet's float
+       (``30189.0`` → ``30189``);
+    2. a lost leading zero: a code of exactly four digits can only be a code of départements
+       ``01``-``09`` whose zero was dropped (every code INSEE has five characters and no other
+       département starts with ``0``), so it is padded (``1053`` → ``01053``). When
+       ``known_codes`` is given, the padded code must also be one of them; three digits or
+       fewer are never padded (which zeros were lost is then ambiguous);
+    3. a pre-1976 Corsican code ``20xxx`` becomes ``2Axxx`` or ``2Bxxx`` only when
+       ``known_codes`` is given and exactly one of the two exists.
+
+    Parameters
+    ----------
+    value : str or int
+        The code as read (an ``int`` when a JSON or spreadsheet typed it as a number).
+    known_codes : container of str, optional
+        The codes that exist (e.g. from :func:`geodata.sources.territory.read_communes`).
+
+    Returns
+    -------
+    str
+        A five-character code that passes `graph.validation.validate_code_insee` (and is in
+        ``known_codes`` when given).
+
+    Raises
+    ------
+    ValueError
+        French message, when the code cannot be repaired unambiguously.
+    """
+    text = str(value).strip().upper()
+    float_match = _SPREADSHEET_FLOAT.match(text)
+    if float_match:
+        text = float_match.group(1)
+    if _FOUR_DIGITS.match(text):
+        text = "0" + text
+    if known_codes is not None and _OLD_CORSICA.match(text) and text not in known_codes:
+        candidates = [f"2{half}{text[2:]}" for half in "AB" if f"2{half}{text[2:]}" in known_codes]
+        if len(candidates) == 1:
+            text = candidates[0]
+    code = validation.validate_code_insee(text)
+    if known_codes is not None and code not in known_codes:
+        raise ValueError(f"code INSEE inconnu : « {value} » (aucune commune ne porte ce code)")
+    return code
+
+
+def departement_of(code_insee: str) -> str:
+    """Département of a commune: ``30189`` → ``30``, ``2A004`` → ``2A``, ``97105`` → ``971``."""
+    return code_insee[:3] if code_insee.startswith("97") else code_insee[:2]
+
+
+# --- coordinates -----------------------------------------------------------------------------
+
+
+def in_france(lon: float, lat: float) -> bool:
+    """Whether an EPSG:4326 point (degrees) lies in one of the :data:`FRANCE_BOUNDS` boxes."""
+    return any(
+        lon_min <= lon <= lon_max and lat_min <= lat <= lat_max
+        for lon_min, lat_min, lon_max, lat_max in FRANCE_BOUNDS.values()
+    )
+
+
+@functools.cache
+def _transformer(source_epsg: int, target_epsg: int) -> Transformer:
+    from pyproj import Transformer
+
+    return Transformer.from_crs(source_epsg, target_epsg, always_xy=True)
+
+
+def to_wgs84(x: float, y: float, *, epsg: int) -> tuple[float, float]:
+    """Project a point from a French projected system to EPSG:4326.
+
+    Parameters
+    ----------
+    x, y : float
+        Easting and northing in metres of ``epsg`` (e.g. Lambert-93, EPSG:2154).
+    epsg : int
+        Source system: 2154 (Lambert-93, metropole), 5490 (RGAF09 / UTM 20N, Antilles),
+        2972 (RGFG95 / UTM 22N, Guyane), 2975 (RGR92 / UTM 40S, Réunion),
+        4471 (RGM04 / UTM 38S, Mayotte), or any EPSG code pyproj knows.
+
+    Returns
+    -------
+    tuple of float
+        ``(lon, lat)`` in degrees (EPSG:4326, longitude first).
+    """
+    lon, lat = _transformer(epsg, _WGS84).transform(x, y)
+    return float(lon), float(lat)
+
+
+def lambert93_to_wgs84(x: float, y: float) -> tuple[float, float]:
+    """Lambert-93 (EPSG:2154, metres) → ``(lon, lat)`` EPSG:4326 degrees."""
+    return to_wgs84(x, y, epsg=LAMBERT_93)
+
+
+def wgs84_to_lambert93(lon: float, lat: float) -> tuple[float, float]:
+    """``(lon, lat)`` EPSG:4326 degrees → Lambert-93 ``(x, y)`` in metres (EPSG:2154)."""
+    x, y = _transformer(_WGS84, LAMBERT_93).transform(lon, lat)
+    return float(x), float(y)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A checked EPSG:4326 point, how it was obtained and, if repaired, a French note."""
+
+    lon: float
+    lat: float
+    geocoding: GeocodingMethod
+    note: str | None = None
+
+
+class LocationError(ValueError):
+    """No usable point and no commune centroid to fall back on (French message)."""
+
+
+def locate(
+    lon: float | None,
+    lat: float | None,
+    *,
+    code_insee: str | None = None,
+    commune_centroids: Mapping[str, tuple[float, float]] | None = None,
+) -> Location:
+    """Check a point read from a source, repairing what can be repaired.
+
+    Rules, in order:
+
+    1. missing, non-finite or (0, 0) coordinates → the centroid of ``code_insee``
+       (``geocoding="commune"``);
+    2. a point inside :data:`FRANCE_BOUNDS` → kept (``geocoding="source"``);
+    3. a point outside whose swap (lat, lon) is inside → swapped (``geocoding="swapped"``);
+       no box overlaps another's swap, so the repair is unambiguous;
+    4. otherwise → the commune centroid, with a note saying the point was ignored.
+
+    Parameters
+    ----------
+    lon, lat : float or None
+        The point as read, EPSG:4326 degrees.
+    code_insee : str, optional
+        The record's commune, for the fallback.
+    commune_centroids : Mapping[str, tuple[float, float]], optional
+        ``code_insee`` → ``(lon, lat)`` of the commune's centroid, EPSG:4326
+        (see `geodata.sources.territory.commune_centroids`).
+
+    Returns
+    -------
+    Location
+
+    Raises
+    ------
+    LocationError
+        When the point is unusable and the commune's centroid is unknown.
+    """
+    point_missing = (
+        lon is None
+        or lat is None
+        or not (math.isfinite(lon) and math.isfinite(lat))
+        or (lon == 0 and lat == 0)
+    )
+    if lon is not None and lat is not None and not point_missing:
+        if in_france(lon, lat):
+            return Location(lon, lat, "source")
+        if in_france(lat, lon):
+            return Location(
+                lat, lon, "swapped", "latitude et longitude inversées dans la source : corrigé"
+            )
+    centroid = (commune_centroids or {}).get(code_insee) if code_insee else None
+    if point_missing:
+        if centroid is None:
+            raise LocationError(
+                _no_point_reason("coordonnées absentes ou nulles (0, 0)", code_insee)
+            )
+        return Location(
+            centroid[0], centroid[1], "commune", "coordonnées absentes : centre de la commune"
+        )
+    if centroid is None:
+        raise LocationError(
+            _no_point_reason(f"coordonnées hors de France ({lon}, {lat})", code_insee)
+        )
+    return Location(
+        centroid[0],
+        centroid[1],
+        "commune",
+        f"coordonnées hors de France ({lon}, {lat}) ignorées : centre de la commune",
+    )
+
+
+def _no_point_reason(problem: str, code_insee: str | None) -> str:
+    if code_insee:
+        return f"{problem} et centre de la commune {code_insee} inconnu : impossible de localiser"
+    return f"{problem} et commune inconnue : impossible de localiser"
+
+
+# --- contact and hours -----------------------------------------------------------------------
+
+
+def clean_siret(value: Any, problems: RowProblems, where: str = "siret") -> str | None:
+    """A validated SIRET, ``None`` when absent; an invalid one refuses the row.
+
+    Spaces are removed. Zeros only (``00000000000000``, which passes the Luhn check) is a
+    placeholder some exports use for "unknown": it is read as absent, with a note.
+    """
+    text = clean_text(value)
+    if text is None:
+        return None
+    if set(text.replace(" ", "")) == {"0"}:
+        problems.note(f"SIRET de remplacement « {text} » ignoré")
+        return None
+    try:
+        return validation.validate_siret(text)
+    except ValueError as exc:
+        problems.reject(where, str(exc))
+        return None
+
+
+def clean_contact(
+    *, phone: Any = None, email: Any = None, website: Any = None, note: Callable[[str], None]
+) -> Contact:
+    """A `graph.models.Contact` from raw values; an invalid value is dropped with a note.
+
+    Contact details are secondary: a malformed phone number never refuses a structure, it is
+    left out and ``note`` receives a French sentence saying so.
+    """
+    values: dict[str, str] = {}
+    for name, label, raw in (
+        ("phone", "téléphone", phone),
+        ("email", "courriel", email),
+        ("website", "site web", website),
+    ):
+        text = clean_text(raw)
+        if text is None:
+            continue
+        if name == "website" and not re.match(r"^https?://", text, re.IGNORECASE):
+            text = f"https://{text}" if "." in text and " " not in text else text
+        try:
+            Contact.model_validate({name: text})
+        except ValidationError:
+            note(f"{label} invalide ignoré : « {text[:60]} »")
+            continue
+        values[name] = text
+    return Contact.model_validate(values)
+
+
+def clean_opening_hours(value: Any, *, note: Callable[[str], None]) -> str | None:
+    """OSM ``opening_hours`` text: as given when valid, else converted from French, else ``None``.
+
+    A value that is not valid OSM syntax goes through :func:`french_hours_to_osm`; when that
+    gives a valid expression it is kept with a note, otherwise the value is dropped with a note.
+    """
+    text = clean_text(value)
+    if text is None:
+        return None
+    try:
+        return validation.validate_opening_hours(text)
+    except ValueError:
+        pass
+    converted = french_hours_to_osm(text)
+    if converted is not None:
+        note(f"horaires convertis au format OpenStreetMap : « {text[:80]} » → « {converted} »")
+        return converted
+    note(f"horaires non convertibles au format OpenStreetMap, ignorés : « {text[:80]} »")
+    return None
+
+
+_FRENCH_DAYS: Final = {
+    "lundi": "Mo",
+    "mardi": "Tu",
+    "mercredi": "We",
+    "jeudi": "Th",
+    "vendredi": "Fr",
+    "samedi": "Sa",
+    "dimanche": "Su",
+    "lun": "Mo",
+    "mar": "Tu",
+    "mer": "We",
+    "jeu": "Th",
+    "ven": "Fr",
+    "sam": "Sa",
+    "dim": "Su",
+}
+_FRENCH_TIME: Final = re.compile(r"\b(\d{1,2})\s*[h:](\d{2})?")
+
+
+def french_hours_to_osm(text: str) -> str | None:
+    """Convert simple French opening hours to OSM ``opening_hours``; ``None`` if not possible.
+
+    Handles day names and abbreviations (``lundi``, ``mar.``), ranges of days (``du lundi au
+    vendredi``), times written ``9h``, ``9h30`` or ``9:30``, ``et``/``,`` between time ranges
+    and ``;``, ``/`` or new lines between rules: ``Du lundi au vendredi 9h-12h et 14h-17h ;
+    samedi 9h30-12h`` → ``Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:30-12:00``. Anything else
+    (exceptions, "sur rendez-vous", holidays) makes the conversion fail rather than guess.
+    """
+    rules: list[str] = []
+    for part in re.split(r"[;/\n]+", fold(text)):
+        if not part.strip():
+            continue
+        words = re.sub(r"[.:,]?\s+", " ", part.replace("–", "-")).strip()
+        words = re.sub(
+            r"\b(du|le|les|de|et)\b", lambda m: " et " if m.group(1) == "et" else " ", words
+        )
+        words = re.sub(r"\s+(au|a)\s+", "-", words)
+        words = _FRENCH_TIME.sub(lambda m: f"{int(m.group(1)):02d}:{m.group(2) or '00'}", words)
+        tokens = words.replace(" - ", "-").split()
+        days: list[str] = []
+        times: list[str] = []
+        for word in tokens:
+            if word == "et":
+                continue
+            day_range = [_FRENCH_DAYS.get(day.strip(".")) for day in word.split("-")]
+            if all(day_range) and not times:
+                days.append("-".join(day for day in day_range if day))
+            elif re.fullmatch(r"\d{2}:\d{2}-\d{2}:\d{2}", word):
+                times.append(word)
+            else:
+                return None
+        if not days or not times:
+            return None
+        rules.append(f"{','.join(days)} {','.join(times)}")
+    candidate = "; ".join(rules)
+    try:
+        return validation.validate_opening_hours(candidate) if candidate else None
+    except ValueError:
+        return None
+
+
+def first_known(codes: Iterable[str], known: Container[str]) -> str | None:
+    """The first of ``codes`` that is in ``known``."""
+    return next((code for code in codes if code in known), None)
