@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from service import pages
 from service.db import make_engine, make_sessionmaker
 from service.errors import install_error_handlers
 from service.matching import SnapshotCache
@@ -18,6 +19,7 @@ from service.routes import (
     partners,
     reference,
     relations,
+    territory,
 )
 from service.settings import Settings
 from service.travel import TravelService
@@ -71,6 +73,16 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.snapshots = SnapshotCache()
     install_error_handlers(app)
-    for module in (health, reference, partners, opportunities, relations, isochrones, matches):
+    for module in (
+        health,
+        reference,
+        partners,
+        opportunities,
+        relations,
+        isochrones,
+        matches,
+        territory,
+    ):
         app.include_router(module.router)
+    pages.install(app)
     return app
