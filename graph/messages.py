@@ -56,6 +56,8 @@ def french_message(error: dict[str, Any]) -> str:
     if kind in ("value_error", "assertion_error") and "error" in ctx:
         text = str(ctx["error"])
     elif kind in _PYDANTIC_MESSAGES:
+        if "expected" in ctx:  # pydantic lists choices as "'a', 'b' or 'c'"
+            ctx = {**ctx, "expected": str(ctx["expected"]).replace("' or '", "' ou '")}
         try:
             text = _PYDANTIC_MESSAGES[kind].format(**ctx)
         except (KeyError, IndexError):

@@ -12,6 +12,7 @@ from service.db import make_engine, make_sessionmaker
 from service.errors import install_error_handlers
 from service.matching import SnapshotCache
 from service.routes import (
+    coverage,
     health,
     isochrones,
     matches,
@@ -84,5 +85,6 @@ def create_app(settings: Settings) -> FastAPI:
         territory,
     ):
         app.include_router(module.router)
+    app.include_router(coverage.router)
     pages.install(app)
     return app

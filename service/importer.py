@@ -1,24 +1,59 @@
-"""Transactional upsert of partner collections, and their export.
+"""Transactional upserts of partners — GeoJSON collections and open-data sources — and exports.
 
 An import is all-or-nothing by default: when any feature is rejected, nothing is written and
 the report lists every rejection. With ``partial=True`` the valid features are written and
-the rejected ones reported. Partners are matched on ``(source, source_id)``; a feature's
-``opportunities`` list, when present, is the partner's complete list (missing ones are
-removed), matched on ``source_id`` or else on the title; ``relations`` are added or updated,
-never removed by an import. Writing the same file twice reports everything unchanged.
+the rejected ones reported. Writing the same file twice reports everything unchanged. The
+caller owns the transaction: it commits after a successful import, so an import killed midway
+(even by ``kill -9``) leaves the store as it was.
 
-The caller owns the transaction: it commits after a successful import.
+GeoJSON (`import_collection`)
+    Partners are matched on ``(source, source_id)``; a feature's ``opportunities`` list, when
+    present, is the partner's complete list (missing ones are removed), matched on
+    ``source_id`` or else on the title; ``relations`` are added or updated, never removed by an
+    import. Each partner keeps the provenance row of its ``(source, source_id)``.
+
+Open-data sources (`import_source`)
+    The records of a `geodata.sources` reader (FINESS, data·inclusion, SIAE, agencies,
+    médiation numérique) are upserted on their provenance ``(source, source_id)``:
+
+    1. **Staging.** Every record is copied (``COPY``, psycopg 3) into a temporary table, as
+       the JSON of what the source said (partner fields, geocoding, opportunities, extra).
+    2. **Classification**, in SQL: a record whose provenance exists belongs to that partner;
+       it is *unchanged* when the source's record and date are the same as last time.
+    3. **Deduplication** of the new records, with `graph.dedup.deduplicate`, among themselves
+       and against the stored partners that could be the same structure (same SIRET within
+       10 km, or within 200 m; the rule itself decides): a new record matching a partner of
+       *another* source becomes one more provenance of that partner (``same_as``: one pin,
+       two provenances), never a second partner. A partner never gets two records of one
+       source.
+    4. **Writing.** Partners with one provenance and no opportunities (nearly all of a FINESS
+       file) are written by one set-based ``INSERT … ON CONFLICT … DO UPDATE … WHERE (…) IS
+       DISTINCT FROM (…)``; partners with several provenances or with opportunities are
+       merged in Python (`graph.dedup.Cluster.partner`: the canonical record — precise point,
+       most complete, official source first — with its gaps filled by the others) and their
+       source opportunities synchronised (only those a source gave: an opportunity added in
+       maillage stays). A partner whose provenance is maillage's own (edited through the API,
+       GeoJSON) keeps its fields: sources only attach to it. Then every provenance row is
+       upserted (``seen_at``, ``source_updated_on``, the record).
+    5. **Freshness.** With ``close_missing``, a record of this feed that the new file no
+       longer lists is marked gone (``gone_at``); a partner all of whose provenances are
+       gone is **closed** (``status='closed'``, ``closed_at``), never deleted, and reopened
+       when a source lists it again. Records refused in a ``partial`` import are not taken
+       for gone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import CursorResult, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from geodata.sources.geojson import (
@@ -27,9 +62,12 @@ from geodata.sources.geojson import (
     Rejection,
     opportunity_key,
 )
-from graph.models import dump
+from graph.models import OpportunityFields, PartnerFields, dump
 from service import store
-from service.tables import Opportunity, Partner, Relation
+from service.tables import Opportunity, Partner, Provenance, Relation
+
+if TYPE_CHECKING:
+    from geodata.sources.common import ReadResult, SourceRecord
 
 Progress = Callable[[int], None]
 
@@ -46,18 +84,36 @@ class ImportReport:
     opportunities: Counter[str] = field(default_factory=Counter)
     relations: Counter[str] = field(default_factory=Counter)
     applied: bool = False
+    merged: int = 0
+    closed: int = 0
+    reopened: int = 0
+    skipped: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
         return len({r.index for r in self.rejections})
 
     def summary(self) -> dict[str, int]:
-        return {
+        """French counts; those of source imports only when not zero.
+
+        ``rattachés``: new records attached to a partner of another source (one structure,
+        several provenances); ``fermés``/``rouverts``: partners closed because every source
+        dropped them, or reopened; ``hors périmètre``: rows the reader left out on purpose.
+        """
+        counts = {
             "créés": self.created,
             "mis à jour": self.updated,
             "inchangés": self.unchanged,
             "rejetés": self.rejected,
         }
+        extra = {
+            "rattachés": self.merged,
+            "fermés": self.closed,
+            "rouverts": self.reopened,
+            "hors périmètre": self.skipped,
+        }
+        return counts | {name: value for name, value in extra.items() if value}
 
 
 def import_collection(
@@ -93,8 +149,28 @@ def import_collection(
     report.updated += moved
     report.unchanged -= moved
     session.flush()
+    _record_provenances(session, rows)
     report.applied = True
     return report
+
+
+def _record_provenances(session: Session, rows: dict[tuple[str, str], Partner]) -> None:
+    """Each imported partner keeps the provenance row of its own ``(source, source_id)``."""
+    values = [
+        {"partner_id": row.id, "source": source, "source_id": source_id}
+        for (source, source_id), row in rows.items()
+    ]
+    for start in range(0, len(values), 1000):
+        stmt = insert(Provenance).values(values[start : start + 1000])
+        stmt = stmt.on_conflict_do_update(
+            constraint="uq_provenance_source_source_id",
+            set_={
+                "partner_id": stmt.excluded.partner_id,
+                "seen_at": stmt.excluded.seen_at,
+                "gone_at": None,
+            },
+        )
+        session.execute(stmt)
 
 
 def _resolve_relation_targets(
@@ -136,6 +212,7 @@ def _resolve_relation_targets(
 def _existing_partners(
     session: Session, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], Partner]:
+    """Partners by ``(source, source_id)``: their own key, else one of their provenances."""
     keys = list(keys)
     found: dict[tuple[str, str], Partner] = {}
     for start in range(0, len(keys), 1000):
@@ -144,6 +221,16 @@ def _existing_partners(
         for row in session.scalars(stmt):
             assert row.source_id is not None
             found[(row.source, row.source_id)] = row
+    others = [key for key in keys if key not in found]
+    for start in range(0, len(others), 1000):
+        chunk = others[start : start + 1000]
+        by_provenance = (
+            select(Provenance.source, Provenance.source_id, Partner)
+            .join(Partner, Partner.id == Provenance.partner_id)
+            .where(tuple_(Provenance.source, Provenance.source_id).in_(chunk))
+        )
+        for source, source_id, partner in session.execute(by_provenance):
+            found[(source, source_id)] = partner
     return found
 
 
@@ -310,3 +397,811 @@ def _relation_ref(rel: Relation, source: Partner, target: Partner) -> dict[str, 
         ref["target_source"] = target.source
     ref.update({k: v for k, v in dump(store.relation_record(rel)).items() if v is not None})
     return ref
+
+
+# -- open-data sources ----------------------------------------------------------------------
+
+# Distances (metres, geodesic) under which stored partners are worth showing to the dedup rule:
+# a little more than its 150 m (names) and 10 km (same SIRET), which are haversine distances.
+_NEAR_M = 200.0
+_SIRET_NEAR_M = 10_500.0
+_COPY_CHUNK = 5_000
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Stored:
+    """A stored partner offered to the dedup rule (as `graph.dedup.Candidate`)."""
+
+    partner_id: uuid.UUID
+    partner: PartnerFields
+    provenance: str
+    source_id: str
+    geocoding: str
+    sources: frozenset[str]
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Where the new records near others go: ``partner_id`` by record index; ``merged``: those
+    attached to a partner founded by another source's record."""
+
+    partner_of: dict[int, uuid.UUID] = field(default_factory=dict)
+    merged: set[int] = field(default_factory=set)
+    new_partners: set[uuid.UUID] = field(default_factory=set)
+    attached_to: set[uuid.UUID] = field(default_factory=set)
+
+
+def import_source(
+    session: Session,
+    result: ReadResult,
+    *,
+    source: str,
+    partial: bool = False,
+    close_missing: bool = True,
+    departement: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Upsert the records of an open-data reader; see the module docstring for the rules.
+
+    Parameters
+    ----------
+    session : Session
+        Open session; nothing is committed here (the caller commits).
+    result : ReadResult
+        What a `geodata.sources` reader made of one file.
+    source : str
+        Name of the feed (``finess``, ``data-inclusion``, ``siae``, ``agencies``,
+        ``mediation-numerique``): the records a later import of the same feed no longer lists
+        are the ones marked gone. The records keep their own provenance (``dora``...).
+    partial : bool
+        Write the valid records despite rejections (by default, any rejection writes nothing).
+    close_missing : bool
+        Mark gone the records of this feed absent from ``result``, and close the partners left
+        without any live provenance.
+    departement : str, optional
+        The file only covers this département (``30``, ``2A``, ``971``): only records of
+        partners whose code INSEE is in it can be gone.
+    progress : callable, optional
+        Called with the number of records staged, as they are.
+
+    Returns
+    -------
+    ImportReport
+        Record counts (created, updated, unchanged, attached) and partner counts (closed,
+        reopened); ``applied`` is false when nothing was written.
+    """
+    report = ImportReport(
+        total=result.total, rejections=list(result.rejections), skipped=result.skipped
+    )
+    records = _unique_records(result.records, report)
+    if report.rejections and not partial:
+        return report
+    now = store.now()
+    _stage(session, records, progress)
+    plan = _plan_new_records(session, records)
+    missing = _missing_provenances(
+        session,
+        feed=source,
+        departement=departement,
+        records=records,
+        report=report,
+        close_missing=close_missing,
+    )
+    complex_ids = _mark_complex(session, plan, missing)
+    _write_simple_partners(session, now)
+    _write_complex_partners(session, records, complex_ids, missing, report)
+    _write_provenances(session, source, now)
+    _count_records(session, plan, report)
+    report.reopened = _reopen(session, now)
+    report.closed = _close(session, missing, now)
+    session.execute(text("DROP TABLE import_staged"))  # on failure, the rollback drops it
+    session.expire_all()  # rows were written behind the ORM's back
+    report.applied = True
+    return report
+
+
+def _unique_records(records: Sequence[SourceRecord], report: ImportReport) -> list[SourceRecord]:
+    """Readers refuse duplicate keys; a second record of one key is rejected here too."""
+    seen: dict[tuple[str, str], int] = {}
+    unique: list[SourceRecord] = []
+    for record in records:
+        first = seen.setdefault(record.key, record.index)
+        if first != record.index:
+            report.rejections.append(
+                Rejection(
+                    record.index,
+                    "source_id",
+                    f"doublon : même (source, source_id) que l'élément n°{first}",
+                    record.source_id,
+                )
+            )
+            continue
+        unique.append(record)
+    return unique
+
+
+def record_payload(record: SourceRecord) -> str:
+    """What a source said about a partner, as stored in ``provenance.record``: JSON text of
+    ``{"partner", "geocoding", "opportunities", "extra"}`` (computed fields and the
+    organisation left out)."""
+    partner = record.partner.model_dump_json(exclude=_PARTNER_EXCLUDE)
+    opportunities = ",".join(
+        o.model_dump_json(exclude=set(type(o).model_computed_fields)) for o in record.opportunities
+    )
+    extra = json.dumps(dict(record.extra), ensure_ascii=False, default=str)
+    return (
+        f'{{"partner": {partner}, "geocoding": {json.dumps(record.geocoding)}, '
+        f'"opportunities": [{opportunities}], "extra": {extra}}}'
+    )
+
+
+_PARTNER_EXCLUDE: set[str] = {*PartnerFields.model_computed_fields, "organisation_id"}
+
+
+def _record_of(row: Provenance) -> SourceRecord:
+    """The stored record of a provenance row (which has one) as a `SourceRecord`."""
+    from geodata.sources.common import SourceRecord
+
+    payload = row.record or {}
+    return SourceRecord(
+        partner=PartnerFields.model_validate(payload["partner"]),
+        provenance=row.source,
+        source_id=row.source_id,
+        opportunities=tuple(
+            OpportunityFields.model_validate(o) for o in payload.get("opportunities", ())
+        ),
+        geocoding=payload.get("geocoding", "source"),
+        extra=payload.get("extra", {}),
+        updated_on=row.source_updated_on,
+    )
+
+
+def _stage(session: Session, records: Sequence[SourceRecord], progress: Progress | None) -> None:
+    """COPY the records into a temporary table, then classify them against the store.
+
+    Each record arrives with a new partner id and ``simple`` = "carries no opportunities";
+    two ``UPDATE``s (of the known records only: none on a first import) then say:
+
+    - ``known``: its provenance exists (``tracked``), or a partner holds its key without one;
+      it belongs to that partner;
+    - ``changed``: new, or the source's record or date differ from last time, or it was gone;
+    - ``simple``: the partner has this one provenance, its own key, and neither the stored
+      nor the new record carries opportunities: writing the record is writing the partner.
+    """
+    session.execute(
+        text(
+            """
+            CREATE TEMP TABLE import_staged (
+                idx integer NOT NULL,
+                source varchar(64) NOT NULL,
+                source_id varchar(200) NOT NULL,
+                family varchar(64) NOT NULL,
+                record jsonb NOT NULL,
+                updated_on date,
+                simple boolean NOT NULL,
+                partner_id uuid NOT NULL DEFAULT gen_random_uuid(),
+                known boolean NOT NULL DEFAULT false,
+                tracked boolean NOT NULL DEFAULT false,
+                changed boolean NOT NULL DEFAULT true
+            ) ON COMMIT DROP
+            """
+        )
+    )
+    columns = "idx, source, source_id, family, record, updated_on, simple"
+    cursor = _driver_connection(session).cursor()
+    with cursor:
+        for start in range(0, len(records), _COPY_CHUNK):
+            chunk = records[start : start + _COPY_CHUNK]
+            with cursor.copy(f"COPY import_staged ({columns}) FROM STDIN") as copy:
+                for record in chunk:
+                    copy.write_row(
+                        (
+                            record.index,
+                            record.provenance,
+                            record.source_id,
+                            record.partner.family,
+                            record_payload(record),
+                            record.updated_on,
+                            not record.opportunities,
+                        )
+                    )
+            if progress:
+                progress(len(chunk))
+    session.execute(text("CREATE UNIQUE INDEX ON import_staged (source, source_id)"))
+    session.execute(
+        text(
+            """
+            UPDATE import_staged s SET
+                partner_id = p.partner_id,
+                known = true,
+                tracked = true,
+                changed = p.record IS DISTINCT FROM s.record
+                    OR p.source_updated_on IS DISTINCT FROM s.updated_on
+                    OR p.gone_at IS NOT NULL,
+                simple = s.simple AND pa.source = p.source AND pa.source_id = p.source_id
+                    AND coalesce(jsonb_array_length(p.record -> 'opportunities'), 0) = 0
+                    AND NOT EXISTS (
+                        SELECT 1 FROM provenance q
+                        WHERE q.partner_id = p.partner_id AND q.id <> p.id
+                    )
+            FROM provenance p JOIN partner pa ON pa.id = p.partner_id
+            WHERE p.source = s.source AND p.source_id = s.source_id
+            """
+        )
+    )
+    session.execute(
+        text(
+            """
+            UPDATE import_staged s SET partner_id = o.id, known = true
+            FROM partner o
+            WHERE NOT s.known AND o.source = s.source AND o.source_id = s.source_id
+            """
+        )
+    )
+    session.execute(text("CREATE INDEX ON import_staged (partner_id)"))
+
+
+def _driver_connection(session: Session) -> Any:
+    """The psycopg connection under the session's transaction (for COPY)."""
+    return session.connection().connection.driver_connection
+
+
+def _plan_new_records(session: Session, records: Sequence[SourceRecord]) -> _Plan:
+    """Give every new record a partner: an existing one of another source, or a new one.
+
+    Only the records that may be the same structure as another are shown to the dedup rule:
+    those near a stored partner (SQL), and all new ones when they come from several sources.
+    The others keep the new partner id they were staged with: one partner each.
+    """
+    from graph.dedup import Candidate, deduplicate
+
+    plan = _Plan()
+    stored, near = _stored_candidates(session) if _any_partner(session) else ([], set())
+    if len({record.provenance for record in records}) > 1:
+        near = set(session.scalars(text("SELECT idx FROM import_staged WHERE NOT known")))
+    if near:
+        fresh = [record for record in records if record.index in near]
+        candidates: list[Candidate] = [*stored, *fresh]
+        for cluster in deduplicate(candidates):
+            _place_cluster(cluster.records, plan)
+        _assign(session, plan)
+    return plan
+
+
+def _place_cluster(members: Sequence[Any], plan: _Plan) -> None:
+    """A cluster's new records join its best stored partner, or found a new one together."""
+    stored = [member for member in members if isinstance(member, _Stored)]
+    fresh = [member for member in members if not isinstance(member, _Stored)]
+    target = stored[0] if stored else None
+    taken = set(target.sources) if target else set()
+    founded: uuid.UUID | None = None
+    for record in fresh:  # in rank order: the canonical record first
+        if target is not None and record.provenance not in taken:
+            plan.partner_of[record.index] = target.partner_id
+            plan.merged.add(record.index)
+            plan.attached_to.add(target.partner_id)
+            taken.add(record.provenance)
+        elif target is None and founded is not None and record.provenance not in taken:
+            plan.partner_of[record.index] = founded
+            plan.merged.add(record.index)
+            taken.add(record.provenance)
+        else:  # alone, or a second record of a source the partner already has
+            partner_id = uuid.uuid4()
+            plan.partner_of[record.index] = partner_id
+            plan.new_partners.add(partner_id)
+            if target is None and founded is None:
+                founded = partner_id
+                taken.add(record.provenance)
+
+
+def _assign(session: Session, plan: _Plan) -> None:
+    """Write the plan's partner ids into the staging table; lone records without
+    opportunities on a new partner are simple."""
+    population = Counter(plan.partner_of.values())
+    rows = [
+        {
+            "idx": index,
+            "partner_id": partner_id,
+            "simple": partner_id in plan.new_partners and population[partner_id] == 1,
+        }
+        for index, partner_id in plan.partner_of.items()
+    ]
+    session.execute(
+        text("CREATE TEMP TABLE import_assigned (idx integer, partner_id uuid, simple boolean)")
+    )
+    cursor = _driver_connection(session).cursor()
+    with cursor, cursor.copy("COPY import_assigned (idx, partner_id, simple) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((row["idx"], row["partner_id"], row["simple"]))
+    session.execute(
+        text(
+            """
+            UPDATE import_staged s SET partner_id = a.partner_id,
+                simple = a.simple AND jsonb_array_length(s.record -> 'opportunities') = 0
+            FROM import_assigned a WHERE a.idx = s.idx
+            """
+        )
+    )
+    session.execute(text("DROP TABLE import_assigned"))
+    # a partner that receives a record of another source is no longer simple
+    if plan.attached_to:
+        session.execute(
+            text("UPDATE import_staged SET simple = false WHERE partner_id = ANY(:ids)"),
+            {"ids": list(plan.attached_to)},
+        )
+
+
+def _any_partner(session: Session) -> bool:
+    """Whether new records could meet a stored partner at all (skips a useless spatial join)."""
+    return bool(
+        session.scalar(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM partner) "
+                "AND EXISTS (SELECT 1 FROM import_staged WHERE NOT known)"
+            )
+        )
+    )
+
+
+def _stored_candidates(session: Session) -> tuple[list[_Stored], set[int]]:
+    """Stored partners near the new records (or sharing their SIRET), and those records."""
+    point = (
+        "ST_SetSRID(ST_MakePoint((s.record -> 'partner' ->> 'lon')::float8, "
+        "(s.record -> 'partner' ->> 'lat')::float8), 4326)::geography"
+    )
+    pairs = session.execute(
+        text(
+            f"""
+            SELECT s.idx, pa.id FROM import_staged s JOIN partner pa
+                ON pa.siret = s.record -> 'partner' ->> 'siret'
+                AND ST_DWithin(pa.geom::geography, {point}, :siret_near)
+            WHERE NOT s.known
+            UNION
+            SELECT s.idx, pa.id FROM import_staged s JOIN partner pa
+                ON ST_DWithin(pa.geom::geography, {point}, :near)
+            WHERE NOT s.known
+            """  # noqa: S608 (only constants are interpolated)
+        ),
+        {"near": _NEAR_M, "siret_near": _SIRET_NEAR_M},
+    ).all()
+    if not pairs:
+        return [], set()
+    ids = sorted({partner_id for _, partner_id in pairs})
+    provenances: dict[uuid.UUID, list[Provenance]] = defaultdict(list)
+    partners: list[Partner] = []
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        partners.extend(
+            session.scalars(select(Partner).where(Partner.id.in_(chunk)).order_by(Partner.id))
+        )
+        for row in session.scalars(select(Provenance).where(Provenance.partner_id.in_(chunk))):
+            provenances[row.partner_id].append(row)
+    stored = []
+    for partner in partners:
+        rows = provenances[partner.id]
+        canonical = next(
+            (r for r in rows if (r.source, r.source_id) == (partner.source, partner.source_id)),
+            None,
+        )
+        geocoding = (canonical.record or {}).get("geocoding", "source") if canonical else "source"
+        stored.append(
+            _Stored(
+                partner_id=partner.id,
+                partner=store.partner_record(partner),
+                provenance=partner.source,
+                source_id=partner.source_id or str(partner.id),
+                geocoding=geocoding,
+                sources=frozenset({partner.source, *(r.source for r in rows)}),
+            )
+        )
+    return stored, {index for index, _ in pairs}
+
+
+def _missing_provenances(
+    session: Session,
+    *,
+    feed: str,
+    departement: str | None,
+    records: Sequence[SourceRecord],
+    report: ImportReport,
+    close_missing: bool,
+) -> list[tuple[int, uuid.UUID]]:
+    """``(provenance id, partner id)`` of this feed's records that the file no longer lists."""
+    if not close_missing:
+        return []
+    if not records:
+        report.notes.append(
+            "aucun enregistrement valide : aucune fiche n'est considérée comme fermée"
+        )
+        return []
+    exempt = [r.source_id for r in report.rejections if r.source_id]
+    if any(r.source_id is None for r in report.rejections):
+        report.notes.append(
+            "des lignes rejetées n'ont pas d'identifiant : aucune fiche n'est considérée "
+            "comme fermée par cet import"
+        )
+        return []
+    scope = ""
+    params: dict[str, Any] = {"feed": feed, "exempt": exempt}
+    if departement:
+        scope = "AND pa.code_insee LIKE :prefix"
+        params["prefix"] = departement.upper() + "%"
+    rows = session.execute(
+        text(
+            f"""
+            SELECT p.id, p.partner_id FROM provenance p JOIN partner pa ON pa.id = p.partner_id
+            WHERE p.feed = :feed AND p.gone_at IS NULL AND p.source_id <> ALL(:exempt) {scope}
+                AND NOT EXISTS (
+                    SELECT 1 FROM import_staged s
+                    WHERE s.source = p.source AND s.source_id = p.source_id
+                )
+            """  # noqa: S608 (only constants are interpolated)
+        ),
+        params,
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _mark_complex(
+    session: Session, plan: _Plan, missing: Sequence[tuple[int, uuid.UUID]]
+) -> set[uuid.UUID]:
+    """Partners merged in Python: several provenances or opportunities, and new or changed
+    records; or that lose a provenance while keeping another."""
+    ids = set(
+        session.scalars(
+            text("SELECT DISTINCT partner_id FROM import_staged WHERE NOT simple AND changed")
+        )
+    )
+    ids |= plan.attached_to
+    losing = {partner_id for _, partner_id in missing}
+    if losing:
+        ids |= set(
+            session.scalars(
+                text(
+                    "SELECT partner_id FROM provenance WHERE partner_id = ANY(:ids) "
+                    "AND gone_at IS NULL AND NOT (id = ANY(:gone))"
+                ),
+                {"ids": list(losing), "gone": [pid for pid, _ in missing]},
+            )
+        )
+    return ids
+
+
+_PARTNER_COLUMNS = (
+    "name",
+    "kind",
+    "family",
+    "siret",
+    "address",
+    "code_insee",
+    "geom",
+    "capacity",
+    "available_places",
+    "opening_hours",
+    "publics",
+    "thematiques",
+    "eligibility",
+    "contact",
+    "description",
+    "source",
+    "source_id",
+)
+
+
+def _text_array(json_array: str) -> str:
+    """SQL turning a JSON array of strings into ``varchar[]`` (no subquery when empty)."""
+    return (
+        f"CASE WHEN jsonb_array_length({json_array}) = 0 THEN '{{}}'::varchar[] "
+        f"ELSE ARRAY(SELECT jsonb_array_elements_text({json_array}))::varchar[] END"
+    )
+
+
+def _write_simple_partners(session: Session, now: dt.datetime) -> None:
+    """Set-based writes of the simple records: one ``INSERT`` for the new ones, one ``UPDATE``
+    for the changed ones, touching only the partners whose fields differ."""
+    p = "s.record -> 'partner'"
+    values = {
+        "name": f"{p} ->> 'name'",
+        "kind": f"{p} ->> 'kind'",
+        "family": "s.family",
+        "siret": f"{p} ->> 'siret'",
+        "address": f"{p} ->> 'address'",
+        "code_insee": f"{p} ->> 'code_insee'",
+        "geom": f"ST_SetSRID(ST_MakePoint(({p} ->> 'lon')::float8, ({p} ->> 'lat')::float8), 4326)",
+        "capacity": f"({p} ->> 'capacity')::integer",
+        "available_places": f"({p} ->> 'available_places')::integer",
+        "opening_hours": f"{p} ->> 'opening_hours'",
+        "publics": _text_array(f"{p} -> 'publics'"),
+        "thematiques": _text_array(f"{p} -> 'thematiques'"),
+        "eligibility": f"{p} -> 'eligibility'",
+        "contact": f"{p} -> 'contact'",
+        "description": f"{p} ->> 'description'",
+        "source": "s.source",
+        "source_id": "s.source_id",
+    }
+    columns = ", ".join(_PARTNER_COLUMNS)
+    selected = ", ".join(f"{values[c]} AS {c}" for c in _PARTNER_COLUMNS)
+    session.execute(
+        text(
+            f"""
+            INSERT INTO partner (id, {columns}, created_at, updated_at)
+            SELECT s.partner_id, {selected}, :now, :now
+            FROM import_staged s WHERE s.simple AND NOT s.known
+            """  # noqa: S608 (only constants are interpolated)
+        ),
+        {"now": now},
+    )
+    compared = [c for c in _PARTNER_COLUMNS if c != "geom"]
+    session.execute(
+        text(
+            f"""
+            UPDATE partner pa SET ({columns}, updated_at) = ({
+                ", ".join(f"v.{c}" for c in _PARTNER_COLUMNS)
+            }, :now)
+            FROM (
+                SELECT s.partner_id, {selected}
+                FROM import_staged s WHERE s.simple AND s.known AND s.changed
+            ) v
+            WHERE pa.id = v.partner_id
+                AND ({", ".join(f"pa.{c}" for c in compared)}, ST_AsBinary(pa.geom))
+                IS DISTINCT FROM
+                ({", ".join(f"v.{c}" for c in compared)}, ST_AsBinary(v.geom))
+            """  # noqa: S608 (only constants are interpolated)
+        ),
+        {"now": now},
+    )
+
+
+def _write_complex_partners(
+    session: Session,
+    records: Sequence[SourceRecord],
+    partner_ids: set[uuid.UUID],
+    missing: Sequence[tuple[int, uuid.UUID]],
+    report: ImportReport,
+) -> None:
+    """Merge the records of each partner with several sources (or with opportunities)."""
+    if not partner_ids:
+        return
+    by_index = {record.index: record for record in records}
+    incoming: dict[uuid.UUID, list[SourceRecord]] = defaultdict(list)
+    for index, partner_id in session.execute(
+        text("SELECT idx, partner_id FROM import_staged WHERE partner_id = ANY(:ids)"),
+        {"ids": list(partner_ids)},
+    ):
+        incoming[partner_id].append(by_index[index])
+    gone = {provenance_id for provenance_id, _ in missing}
+    ids = list(partner_ids)
+    partners: dict[uuid.UUID, Partner] = {}
+    provenances: dict[uuid.UUID, list[Provenance]] = defaultdict(list)
+    opportunities: dict[uuid.UUID, list[Opportunity]] = defaultdict(list)
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        partners.update(
+            (row.id, row) for row in session.scalars(select(Partner).where(Partner.id.in_(chunk)))
+        )
+        for row in session.scalars(select(Provenance).where(Provenance.partner_id.in_(chunk))):
+            provenances[row.partner_id].append(row)
+        for opp in session.scalars(select(Opportunity).where(Opportunity.partner_id.in_(chunk))):
+            opportunities[opp.partner_id].append(opp)
+    for partner_id in sorted(partner_ids):
+        rows = provenances[partner_id]
+        before = [_record_of(r) for r in rows if r.record is not None and r.gone_at is None]
+        new_keys = {record.key for record in incoming[partner_id]}
+        after = [
+            _record_of(r)
+            for r in rows
+            if r.record is not None
+            and r.gone_at is None
+            and r.id not in gone
+            and (r.source, r.source_id) not in new_keys
+        ]
+        after.extend(incoming[partner_id])
+        manual = any(r.record is None for r in rows if (r.source, r.source_id) not in new_keys)
+        partner = partners.get(partner_id)
+        if partner is None:
+            partner = Partner(id=partner_id)
+            session.add(partner)
+            partners[partner_id] = partner
+        if after and not manual:
+            _apply_merged(partner, after)
+        _sync_source_opportunities(
+            session,
+            partner,
+            before=before,
+            after=after,
+            stored=opportunities[partner_id],
+            report=report,
+        )
+    session.flush()
+
+
+def _canonical_order(records: Iterable[SourceRecord]) -> list[SourceRecord]:
+    """The records of one partner, canonical first, by the rule of `graph.dedup`."""
+    from graph.dedup import DEFAULT_SOURCE_PRIORITY, _canonical_key
+
+    rank = {provenance: position for position, provenance in enumerate(DEFAULT_SOURCE_PRIORITY)}
+    return sorted(records, key=lambda record: _canonical_key(record, rank))
+
+
+def _apply_merged(partner: Partner, records: Sequence[SourceRecord]) -> None:
+    """Write the merged record onto the partner when it differs (its organisation kept)."""
+    from graph.dedup import Cluster
+
+    merged = Cluster(tuple(_canonical_order(records))).partner()
+    if partner.name is not None and _comparable(store.partner_record(partner)) == _comparable(
+        merged
+    ):
+        return
+    if partner.organisation_id is not None:
+        merged = merged.model_copy(update={"organisation_id": str(partner.organisation_id)})
+    store.apply_partner(partner, merged)
+
+
+def _source_opportunities(records: Sequence[SourceRecord]) -> dict[str, OpportunityFields]:
+    """The opportunities the sources give a partner, canonical record's first, once each."""
+    found: dict[str, OpportunityFields] = {}
+    for record in _canonical_order(records):
+        for opportunity in record.opportunities:
+            found.setdefault(opportunity_key(opportunity), opportunity)
+    return found
+
+
+def _sync_source_opportunities(
+    session: Session,
+    partner: Partner,
+    *,
+    before: Sequence[SourceRecord],
+    after: Sequence[SourceRecord],
+    stored: Sequence[Opportunity],
+    report: ImportReport,
+) -> None:
+    """Create, update or delete the opportunities the sources gave (others are left alone)."""
+    wanted = _source_opportunities(after)
+    previous = _source_opportunities(before)
+    if not wanted and not previous:
+        return
+    rows = {opportunity_key(store.opportunity_record(opp)): opp for opp in stored}
+    changed = False
+    for key, record in wanted.items():
+        row = rows.get(key)
+        if row is None:
+            opp = Opportunity(partner_id=partner.id)
+            store.apply_opportunity(opp, record)
+            session.add(opp)
+            report.opportunities["créées"] += 1
+            changed = True
+        elif dump(store.opportunity_record(row)) != dump(record):
+            store.apply_opportunity(row, record)
+            report.opportunities["mises à jour"] += 1
+            changed = True
+        else:
+            report.opportunities["inchangées"] += 1
+    for key in previous.keys() - wanted.keys():
+        if key in rows:
+            session.delete(rows[key])
+            report.opportunities["supprimées"] += 1
+            changed = True
+    if changed and partner.name is not None:
+        partner.updated_at = store.now()
+
+
+def _write_provenances(session: Session, feed: str, now: dt.datetime) -> None:
+    """Insert or update every staged record's provenance: partner, record, dates; not gone."""
+    session.execute(
+        text(
+            """
+            INSERT INTO provenance
+                (partner_id, source, source_id, feed, record, source_updated_on, seen_at)
+            SELECT s.partner_id, s.source, s.source_id, :feed, s.record, s.updated_on, :now
+            FROM import_staged s WHERE NOT s.tracked
+            """
+        ),
+        {"feed": feed, "now": now},
+    )
+    session.execute(
+        text(
+            """
+            UPDATE provenance p SET
+                partner_id = s.partner_id,
+                feed = :feed,
+                record = s.record,
+                source_updated_on = s.updated_on,
+                seen_at = :now,
+                gone_at = NULL
+            FROM import_staged s
+            WHERE s.tracked AND p.source = s.source AND p.source_id = s.source_id
+            """
+        ),
+        {"feed": feed, "now": now},
+    )
+
+
+def _count_records(session: Session, plan: _Plan, report: ImportReport) -> None:
+    """Created (a new partner each), attached (to another source's partner), updated,
+    unchanged: every valid record counts once."""
+    new, changed, unchanged = session.execute(
+        text(
+            "SELECT count(*) FILTER (WHERE NOT known), count(*) FILTER (WHERE known AND changed), "
+            "count(*) FILTER (WHERE known AND NOT changed) FROM import_staged"
+        )
+    ).one()
+    report.created += new - len(plan.merged)
+    report.merged += len(plan.merged)
+    report.updated += changed
+    report.unchanged += unchanged
+
+
+def _reopen(session: Session, now: dt.datetime) -> int:
+    """Reopen the closed partners a source lists again; returns how many."""
+    result = session.execute(
+        text(
+            """
+            UPDATE partner SET status = 'open', closed_at = NULL, updated_at = :now
+            WHERE status = 'closed' AND id IN (SELECT partner_id FROM import_staged)
+            """
+        ),
+        {"now": now},
+    )
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _close(session: Session, missing: Sequence[tuple[int, uuid.UUID]], now: dt.datetime) -> int:
+    """Mark the missing provenances gone; close partners left without a live one."""
+    if not missing:
+        return 0
+    session.execute(
+        text("UPDATE provenance SET gone_at = :now WHERE id = ANY(:ids)"),
+        {"now": now, "ids": [provenance_id for provenance_id, _ in missing]},
+    )
+    result = session.execute(
+        text(
+            """
+            UPDATE partner pa SET status = 'closed', closed_at = :now, updated_at = :now
+            WHERE pa.id = ANY(:ids) AND pa.status = 'open' AND NOT EXISTS (
+                SELECT 1 FROM provenance q WHERE q.partner_id = pa.id AND q.gone_at IS NULL
+            )
+            """
+        ),
+        {"now": now, "ids": list({partner_id for _, partner_id in missing})},
+    )
+    return cast(CursorResult[Any], result).rowcount
+
+
+def export_data_inclusion(session: Session, *, producer: str = "maillage") -> list[dict[str, Any]]:
+    """Open partners as data·inclusion v1 structures (`geodata.sources.data_inclusion`).
+
+    Each structure's ``id`` is ``{producer}--{partner id}`` (stable across exports) and its
+    ``date_maj`` the day the partner last changed in maillage (``updated_at``, UTC). Ordered by
+    ``(source, source_id, id)``.
+
+    Raises
+    ------
+    geodata.sources.data_inclusion.DataInclusionExportError
+        Listing every partner that cannot be a v1 structure (French reasons).
+    """
+    from geodata.sources.data_inclusion import DataInclusionExportError, to_data_inclusion
+
+    partners = list(
+        session.scalars(
+            select(Partner)
+            .where(Partner.status == "open")
+            .order_by(Partner.source, Partner.source_id, Partner.id)
+        )
+    )
+    structures: list[dict[str, Any]] = []
+    problems: list[tuple[int, str]] = []
+    for index, partner in enumerate(partners):
+        try:
+            structures.extend(
+                to_data_inclusion(
+                    [store.partner_record(partner)],
+                    date_maj=partner.updated_at.astimezone(dt.UTC).date(),
+                    source=producer,
+                    ids=[str(partner.id)],
+                )
+            )
+        except DataInclusionExportError as exc:
+            problems.extend((index, f"{partner.name} : {reason}") for _, reason in exc.problems)
+    if problems:
+        raise DataInclusionExportError(problems)
+    return structures

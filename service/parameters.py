@@ -18,6 +18,7 @@ MAX_MINUTES = 180.0
 PARIS = ZoneInfo("Europe/Paris")
 
 TravelMode = Literal["walk", "bike", "car", "transit"]
+PartnerStatus = Literal["open", "closed", "all"]
 
 
 def next_weekday_morning(today: dt.date | None = None) -> dt.datetime:
@@ -76,7 +77,21 @@ class PartnerQuery(Pagination):
     q: str | None = Field(
         None, min_length=1, max_length=200, description="mots du nom ou de l'adresse"
     )
-    source: str | None = Field(None, max_length=64, description="provenance, ex. « demo »")
+    source: str | None = Field(
+        None,
+        max_length=64,
+        description="provenance, ex. « finess » : partenaires dont une des sources est celle-ci",
+    )
+    status: PartnerStatus = Field(
+        "open",
+        description="open : en activité (défaut) ; closed : fermés (retirés de toutes les "
+        "sources qui les listaient) ; all : les deux",
+    )
+    stale: bool = Field(
+        False,
+        description="seulement les fiches anciennes : ni mises à jour dans maillage ni datées "
+        "par leur source depuis MAILLAGE_STALE_AFTER_DAYS jours (365 par défaut)",
+    )
     mode: TravelMode | None = Field(
         None,
         description="mode de déplacement : les résultats sont triés par temps de trajet "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -62,9 +62,27 @@ class PartnerSummary(BaseModel):
     )
     capacity: int | None
     available_places: int | None
-    source: str
-    updated_at: dt.datetime
+    source: str = Field(description="provenance canonique de la fiche (finess, dora, maillage…)")
+    updated_at: dt.datetime = Field(description="dernière modification de la fiche dans maillage")
+    status: Literal["open", "closed"] = Field(
+        "open",
+        description="open : en activité ; closed : retiré de toutes les sources qui le listaient",
+    )
     travel: Travel | None = Field(None, description="temps de trajet quand un mode est donné")
+
+
+class ProvenanceOut(BaseModel):
+    """One source's record of the partner (a partner listed by two sources has two)."""
+
+    source: str = Field(description="source : finess, dora, emplois-siae, maillage…")
+    source_id: str = Field(description="identifiant de la fiche dans cette source")
+    source_updated_on: dt.date | None = Field(
+        description="date de dernière mise à jour selon la source (date_maj), si elle la donne"
+    )
+    seen_at: dt.datetime = Field(description="dernier import qui listait cette fiche")
+    gone_at: dt.datetime | None = Field(
+        None, description="date à laquelle la source a cessé de lister la fiche"
+    )
 
 
 class PartnerDetail(PartnerSummary):
@@ -78,6 +96,13 @@ class PartnerDetail(PartnerSummary):
     source_id: str | None
     organisation_id: uuid.UUID | None
     created_at: dt.datetime
+    closed_at: dt.datetime | None = Field(
+        None, description="fermeture constatée : la dernière source l'a retiré à cette date"
+    )
+    provenances: list[ProvenanceOut] = Field(
+        default_factory=list,
+        description="toutes les sources qui décrivent ce partenaire (même structure : same_as)",
+    )
 
 
 class PartnerCreate(PartnerFields):

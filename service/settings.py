@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     db_pool_size: int = Field(5, ge=1, le=100)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    stale_after_days: int = Field(
+        365,
+        ge=1,
+        le=3650,
+        description="âge (jours) au-delà duquel une fiche est ancienne "
+        "(GET /v1/partners?stale=true)",
+    )
 
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:

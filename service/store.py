@@ -14,7 +14,7 @@ from typing import Any
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape, to_shape
 from shapely import Point
-from sqlalchemy import Select, and_, cast, func, literal, or_, select
+from sqlalchemy import DateTime, Select, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -27,8 +27,14 @@ from graph.models import (
 )
 from service.errors import ConflictError, NotFoundError
 from service.parameters import OpportunityQuery, PartnerQuery
-from service.schemas import OpportunityOut, PartnerDetail, PartnerSummary, RelationOut
-from service.tables import Opportunity, Partner, Relation
+from service.schemas import (
+    OpportunityOut,
+    PartnerDetail,
+    PartnerSummary,
+    ProvenanceOut,
+    RelationOut,
+)
+from service.tables import Opportunity, Partner, Provenance, Relation
 
 
 def now() -> dt.datetime:
@@ -91,27 +97,62 @@ def partner_record(row: Partner) -> PartnerFields:
     )
 
 
+def partner_values(record: PartnerFields) -> dict[str, Any]:
+    """The column values of a partner row for a validated record, ``geom`` excepted.
+
+    The point is ``record.lon``/``record.lat`` (EPSG:4326); bulk writers build it in SQL.
+    """
+    return {
+        "name": record.name,
+        "kind": record.kind,
+        "family": record.family,
+        "siret": record.siret,
+        "address": record.address,
+        "code_insee": record.code_insee,
+        "capacity": record.capacity,
+        "available_places": record.available_places,
+        "opening_hours": record.opening_hours,
+        "publics": list(record.publics),
+        "thematiques": list(record.thematiques),
+        "eligibility": dump(record.eligibility),
+        "contact": dump(record.contact),
+        "description": record.description,
+        "source": record.source,
+        "source_id": record.source_id,
+        "organisation_id": uuid.UUID(record.organisation_id) if record.organisation_id else None,
+    }
+
+
 def apply_partner(row: Partner, record: PartnerFields) -> None:
     """Write a validated record onto a row (new or existing) and stamp ``updated_at``."""
-    row.name = record.name
-    row.kind = record.kind
-    row.family = record.family
-    row.siret = record.siret
-    row.address = record.address
-    row.code_insee = record.code_insee
+    for name, value in partner_values(record).items():
+        setattr(row, name, value)
     row.geom = point(record.lon, record.lat)
-    row.capacity = record.capacity
-    row.available_places = record.available_places
-    row.opening_hours = record.opening_hours
-    row.publics = list(record.publics)
-    row.thematiques = list(record.thematiques)
-    row.eligibility = dump(record.eligibility)
-    row.contact = dump(record.contact)
-    row.description = record.description
-    row.source = record.source
-    row.source_id = record.source_id
-    row.organisation_id = uuid.UUID(record.organisation_id) if record.organisation_id else None
     row.updated_at = now()
+
+
+def ensure_provenance(session: Session, row: Partner) -> None:
+    """Give a partner written through the API the provenance row of its ``(source, source_id)``.
+
+    Raises
+    ------
+    ConflictError
+        When that provenance already belongs to another partner (the same record of a source
+        cannot describe two partners).
+    """
+    source_id = row.source_id or str(row.id)
+    with session.no_autoflush:  # a duplicate partner must fail at commit, as a 409
+        found = session.scalar(
+            select(Provenance).where(
+                Provenance.source == row.source, Provenance.source_id == source_id
+            )
+        )
+    if found is None:
+        session.add(Provenance(partner=row, source=row.source, source_id=source_id))
+    elif found.partner_id != row.id:
+        raise ConflictError(
+            f"Un partenaire de même provenance ({row.source}, {source_id}) existe déjà."
+        )
 
 
 def get_partner(session: Session, partner_id: uuid.UUID) -> Partner:
@@ -125,11 +166,24 @@ def _lonlat() -> tuple[Any, Any]:
     return func.ST_X(Partner.geom).label("lon"), func.ST_Y(Partner.geom).label("lat")
 
 
-def partners_query(params: PartnerQuery) -> Select[Any]:
+def freshness() -> Any:
+    """When a partner's data was last known true: the newest ``source_updated_on`` of its
+    provenances when a source dates its record, else the partner's ``updated_at``."""
+    newest = (
+        select(func.max(Provenance.source_updated_on))
+        .where(Provenance.partner_id == Partner.id)
+        .scalar_subquery()
+    )
+    return func.coalesce(cast(newest, DateTime(timezone=True)), Partner.updated_at)
+
+
+def partners_query(params: PartnerQuery, *, stale_after_days: int = 365) -> Select[Any]:
     """Partners matching the filters, with ``lon``, ``lat`` and ``distance_m`` columns.
 
     With a point, results are ordered by straight-line distance (metres, geography);
     with ``radius_km`` too, limited to that radius. Without a point, ordered by name.
+    ``status`` keeps open partners by default; ``stale`` keeps those whose `freshness` is
+    older than ``stale_after_days`` days; ``source`` matches any provenance of a partner.
     """
     lon, lat = _lonlat()
     distance: Any = literal(None).label("distance_m")
@@ -152,7 +206,19 @@ def partners_query(params: PartnerQuery) -> Select[Any]:
     if params.publics:
         stmt = stmt.where(Partner.publics.overlap(params.publics))
     if params.source:
-        stmt = stmt.where(Partner.source == params.source)
+        stmt = stmt.where(
+            or_(
+                Partner.source == params.source,
+                exists().where(
+                    Provenance.partner_id == Partner.id, Provenance.source == params.source
+                ),
+            )
+        )
+    if params.status != "all":
+        stmt = stmt.where(Partner.status == params.status)
+    if params.stale:
+        limit = func.now() - dt.timedelta(days=stale_after_days)
+        stmt = stmt.where(freshness() < limit)
     if params.q:
         for word in params.q.split():
             pattern = "%" + word.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
@@ -180,6 +246,7 @@ def partner_summary(
         available_places=row.available_places,
         source=row.source,
         updated_at=row.updated_at,
+        status=row.status,
     )
 
 
@@ -197,6 +264,17 @@ def partner_detail(row: Partner) -> PartnerDetail:
         source_id=row.source_id,
         organisation_id=row.organisation_id,
         created_at=row.created_at,
+        closed_at=row.closed_at,
+        provenances=[
+            ProvenanceOut(
+                source=p.source,
+                source_id=p.source_id,
+                source_updated_on=p.source_updated_on,
+                seen_at=p.seen_at,
+                gone_at=p.gone_at,
+            )
+            for p in sorted(row.provenances, key=lambda p: (p.source, p.source_id))
+        ],
     )
 
 

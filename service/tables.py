@@ -1,4 +1,4 @@
-"""The PostGIS store: partners, opportunities, relations, communes and API keys.
+"""The PostGIS store: partners and their provenances, opportunities, relations, communes, API keys.
 
 Geometries are stored in EPSG:4326 (lon/lat degrees). Distances are computed on the
 ``geography`` cast, in metres; a functional GiST index on ``geom::geography`` serves
@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     String,
@@ -74,13 +75,26 @@ class Partner(Timestamped, Base):
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("partner.id", ondelete="SET NULL"), index=True
     )
+    # "closed": every source that listed the partner has dropped it (see service.importer)
+    status: Mapped[str] = mapped_column(String(16), server_default="open", default="open")
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     opportunities: Mapped[list[Opportunity]] = relationship(
         back_populates="partner", cascade="all, delete-orphan", passive_deletes=True
     )
+    provenances: Mapped[list[Provenance]] = relationship(
+        back_populates="partner",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="[Provenance.source, Provenance.source_id]",
+    )
 
     __table_args__ = (
         UniqueConstraint("source", "source_id"),
+        CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+        CheckConstraint(
+            "(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_when_closed"
+        ),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_positive"),
         CheckConstraint(
             "available_places IS NULL OR (available_places >= 0 AND "
@@ -96,6 +110,45 @@ class Partner(Timestamped, Base):
         Index("ix_partner_thematiques", "thematiques", postgresql_using="gin"),
         Index("ix_partner_publics", "publics", postgresql_using="gin"),
     )
+
+
+class Provenance(Base):
+    """One source's record of a partner: a partner listed by FINESS and by DORA has two.
+
+    ``(source, source_id)`` is unique: a source's record belongs to one partner. The partner's
+    own ``source``/``source_id`` name its canonical provenance, one of these rows.
+
+    ``feed`` names the ``maillage import`` command that last brought the record
+    (``finess``, ``data-inclusion``...; ``NULL`` for GeoJSON imports and API edits): a re-import
+    of that feed sets ``gone_at`` on the records it no longer lists. ``record`` is the record
+    as the source gave it (partner fields, ``geocoding``, ``opportunities``, ``extra``), kept
+    to merge the sources of one partner and to tell whether the source changed; ``NULL`` when
+    the partner row itself is the record (edited in maillage, GeoJSON).
+    ``source_updated_on`` is the source's own date of last change (``date_maj``, ``maj``);
+    ``seen_at`` the last import that listed the record.
+    """
+
+    __tablename__ = "provenance"
+
+    # never shown; a sequence keeps bulk inserts cheap (no random UUID index pages)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    partner_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("partner.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str] = mapped_column(String(200))
+    # no index: a re-import reads most of its feed's rows, a sequential scan is what it wants
+    feed: Mapped[str | None] = mapped_column(String(64))
+    record: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    source_updated_on: Mapped[dt.date | None] = mapped_column(Date)
+    seen_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now
+    )
+    gone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    partner: Mapped[Partner] = relationship(back_populates="provenances")
+
+    __table_args__ = (UniqueConstraint("source", "source_id"),)
 
 
 class Opportunity(Timestamped, Base):
@@ -250,3 +303,47 @@ class StoreRevision(Base):
     )
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+# --- demand layers (coverage) ----------------------------------------------------------------
+
+
+class DemandLayer(Base):
+    """A numeric layer per zone that coverage can weigh demand by (migration 0005).
+
+    Loaded with ``maillage import demand`` (job seekers, RSA, children under 3...),
+    ``maillage import filosofi`` (``filosofi``: INSEE ``ind`` per grid cell) or
+    ``maillage import qpv`` (``qpv``: people living in a QPV, per commune). ``zone_kind`` says
+    what ``demand_value.zone_id`` holds: a code INSEE (``commune``) or an INSPIRE cell id
+    (``grid1km``, ``grid200m``).
+    """
+
+    __tablename__ = "demand_layer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    zone_kind: Mapped[str] = mapped_column(String(16))
+    loaded_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now
+    )
+
+    __table_args__ = (
+        CheckConstraint("zone_kind IN ('commune', 'grid1km', 'grid200m')", name="zone_kind_known"),
+    )
+
+
+class DemandValue(Base):
+    """One zone's value in a demand layer (persons, or the layer's unit)."""
+
+    __tablename__ = "demand_value"
+
+    layer_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("demand_layer.id", ondelete="CASCADE"), primary_key=True
+    )
+    zone_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[float] = mapped_column(Float)  # double precision
+
+    __table_args__ = (CheckConstraint("value >= 0", name="value_positive"),)

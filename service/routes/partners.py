@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import func, select
 
 from graph.models import PartnerFields, dump
@@ -36,9 +36,21 @@ MAX_SPEED_KMH = {"walk": 4.5, "bike": 15.0, "car": 130.0, "transit": 160.0}
 _DUPLICATE = "Un partenaire de même provenance (source, source_id) existe déjà."
 
 
+def _stale_after_days(request: Request) -> int:
+    """``MAILLAGE_STALE_AFTER_DAYS`` of the running app (days)."""
+    settings = getattr(request.app.state, "settings", None)
+    return int(getattr(settings, "stale_after_days", 365))
+
+
+StaleAfterDep = Annotated[int, Depends(_stale_after_days)]
+
+
 @router.get("", summary="Rechercher des partenaires")
 def list_partners(
-    session: SessionDep, travel: TravelDep, params: Annotated[PartnerQuery, Query()]
+    session: SessionDep,
+    travel: TravelDep,
+    stale_after_days: StaleAfterDep,
+    params: Annotated[PartnerQuery, Query()],
 ) -> Page[PartnerSummary]:
     """Partenaires filtrés par typologie, famille, thématique, public ou texte ; autour d'un
     point (``lat``, ``lon``), triés par distance à vol d'oiseau (``distance_m``, en mètres),
@@ -46,10 +58,14 @@ def list_partners(
 
     Avec ``mode`` (walk, bike, car, transit), triés par temps de trajet réel sur le réseau du
     territoire (``travel.minutes``) et, avec ``max_minutes``, limités à ce temps ; sans réseau
-    pour ce mode à cet endroit, le temps est estimé à vol d'oiseau (``travel.estimated``)."""
+    pour ce mode à cet endroit, le temps est estimé à vol d'oiseau (``travel.estimated``).
+
+    Les partenaires fermés (retirés de toutes les sources qui les listaient) sont cachés, sauf
+    avec ``status=closed`` ou ``status=all`` ; ``stale=true`` ne garde que les fiches anciennes
+    (ni mises à jour ni datées par leur source depuis ``MAILLAGE_STALE_AFTER_DAYS`` jours)."""
     if params.mode is not None:
-        return _by_travel_time(session, travel, params)
-    stmt = store.partners_query(params)
+        return _by_travel_time(session, travel, params, stale_after_days)
+    stmt = store.partners_query(params, stale_after_days=stale_after_days)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.execute(stmt.limit(params.size).offset(params.offset)).all()
     items = [store.partner_summary(r[0], r.lon, r.lat, r.distance_m) for r in rows]
@@ -58,6 +74,8 @@ def list_partners(
 
 @router.get("/{partner_id}", summary="Lire la fiche d'un partenaire")
 def read_partner(partner: PartnerDep) -> PartnerDetail:
+    """La fiche complète, avec son état (``status``, ``closed_at``) et toutes ses provenances :
+    une même structure listée par deux sources est un seul partenaire à deux provenances."""
     return store.partner_detail(partner)
 
 
@@ -69,6 +87,7 @@ def create_partner(session: SessionDep, writer: WriterDep, body: PartnerCreate) 
         record = record.model_copy(update={"source_id": str(row.id)})
     store.apply_partner(row, record)
     session.add(row)
+    store.ensure_provenance(session, row)
     store.commit(session, conflict=_DUPLICATE)
     return store.partner_detail(row)
 
@@ -86,6 +105,7 @@ def update_partner(
     ):
         raise PermissionDeniedError("Accès refusé : seul un administrateur change l'organisation.")
     store.apply_partner(partner, record)
+    store.ensure_provenance(session, partner)
     store.commit(session, conflict=_DUPLICATE)
     return store.partner_detail(partner)
 
@@ -119,7 +139,7 @@ def partner_relations(session: SessionDep, partner: PartnerDep) -> list[Relation
 
 
 def _by_travel_time(
-    session: SessionDep, travel: TravelDep, params: PartnerQuery
+    session: SessionDep, travel: TravelDep, params: PartnerQuery, stale_after_days: int
 ) -> Page[PartnerSummary]:
     """Partners reachable from the point by the mode, sorted by minutes then name."""
     assert params.mode is not None
@@ -134,7 +154,9 @@ def _by_travel_time(
         else None
     )
     rows = session.execute(
-        store.partners_query(params.model_copy(update={"radius_km": radius}))
+        store.partners_query(
+            params.model_copy(update={"radius_km": radius}), stale_after_days=stale_after_days
+        )
     ).all()
     result = travel.times(
         params.mode,
