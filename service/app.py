@@ -47,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         with app.state.sessionmaker() as session:
             app.state.travel = TravelService.from_store(session, settings.home)
+            app.state.snapshots.get(session)  # the first match does not pay for it
         app.state.travel.warm_up()
         try:
             yield

@@ -36,6 +36,8 @@ from service.schemas import (
 )
 from service.tables import Opportunity, Partner, Provenance, Relation
 
+GEOGRAPHY = Geography(geometry_type=None, spatial_index=False)
+
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -189,8 +191,10 @@ def partners_query(params: PartnerQuery, *, stale_after_days: int = 365) -> Sele
     distance: Any = literal(None).label("distance_m")
     stmt = select(Partner, lon, lat)
     if params.lat is not None and params.lon is not None:
-        here = cast(point(params.lon, params.lat), Geography)
-        geog = cast(Partner.geom, Geography)
+        # a plain ::geography cast, the expression of the ix_partner_geog index (the typmod
+        # cast geography(GEOMETRY,-1) would not match it and scan the table)
+        here = cast(point(params.lon, params.lat), GEOGRAPHY)
+        geog = cast(Partner.geom, GEOGRAPHY)
         distance = func.ST_Distance(geog, here).label("distance_m")
         if params.radius_km is not None:
             stmt = stmt.where(func.ST_DWithin(geog, here, params.radius_km * 1000.0))
