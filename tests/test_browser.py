@@ -74,6 +74,7 @@ def _unavailable(reason: str) -> None:
 class Demo:
     url: str
     platform_key: str
+    viewer_key: str
     amina_chrs: str  # id of the CHRS nearest to Alès town hall
     platform: str  # id of the demo's job-mediation platform (like TESA)
 
@@ -89,6 +90,7 @@ def demo_server(demo_url: str) -> Iterator[Demo]:
     engine = make_engine(demo_url)
     with Session(engine) as session:
         key, _ = create_api_key(session, role="platform", name=f"navigateur-{uuid.uuid4().hex}")
+        viewer, _ = create_api_key(session, role="viewer", name=f"carte-{uuid.uuid4().hex}")
         session.commit()
         chrs = session.scalar(
             select(Partner.id)
@@ -116,7 +118,7 @@ def demo_server(demo_url: str) -> Iterator[Demo]:
             pytest.fail("le serveur de test n'a pas démarré")
         time.sleep(0.05)
     try:
-        yield Demo(f"http://127.0.0.1:{port}", key, str(chrs), str(platform))
+        yield Demo(f"http://127.0.0.1:{port}", key, viewer, str(chrs), str(platform))
     finally:
         server.should_exit = True
         thread.join(timeout=30)
@@ -462,6 +464,70 @@ def test_the_coverage_hook_draws_an_indicator_and_the_ranked_gaps(tab: Visit) ->
     assert lines[0] == "zone_id;name;message;people"
     assert lines[1].startswith("30007;Alès;")
     tab.shot("carte-indicateur-branche")
+
+
+def test_coverage_map_with_a_viewer_key_colours_the_zones_and_ranks_the_gaps(
+    tab: Visit, demo_server: Demo
+) -> None:
+    """/carte wired to /v1/coverage and /v1/gaps: crèches AVIP on foot in 20 minutes."""
+    tab.open("/carte")
+    page = tab.page
+    authorised: list[str] = []
+    page.on(
+        "request",
+        lambda r: authorised.append(r.url) if r.all_headers().get("authorization") else None,
+    )
+    assert "Saisissez une clé d'API pour afficher la couverture" in page.inner_text("#etat")
+    assert not page.is_enabled("#export-manques")
+    page.fill("#cle", demo_server.viewer_key)
+    page.select_option("#categorie", "creches-avip")
+    page.select_option("#mode", "walk")
+    page.fill("#minutes", "20")
+    page.click("#couverture button[type=submit]")
+    page.wait_for_selector("#manques ol.gaps li")
+    page.wait_for_function("() => !document.querySelector('#couverture-resume').hidden")
+
+    zones = page.locator("#carte .leaflet-overlay-pane path.leaflet-interactive")
+    assert zones.count() >= 350
+    legend = page.locator("#legende")
+    assert "Temps jusqu'au site le plus proche (min)" in legend.inner_text()
+    assert legend.locator("li").count() >= 2
+    options = page.locator("#indicateur option").all_inner_texts()
+    assert options == [
+        "Temps jusqu'au site le plus proche (min)",
+        "Accessibilité E2SFCA (places pour 1 000 hab.)",
+        "Sites atteignables",
+        "Population",
+    ]
+    gaps = page.locator("#manques ol.gaps li")
+    assert 0 < gaps.count() <= 20  # the first ones; the CSV export has them all
+    first = gaps.nth(0).locator("div").first.inner_text()
+    assert "habitants" in first
+    assert re.search(r"n'atteignent? aucune crèche|Offre faible de crèches", first)
+    resume = page.inner_text("#couverture-resume")
+    assert re.search(r"[\d,]+ % de la population atteint .* en moins de 20 min à pied", resume)
+    assert page.is_enabled("#export-manques")
+    with page.expect_download() as download:
+        page.click("#export-manques")
+    assert download.value.suggested_filename == "manques-creches-avip-walk-20min.csv"
+    header, *rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert {"zone_id", "zone_name", "message"} <= set(header.split(";"))
+    assert len(rows) >= gaps.count()
+    # another indicator recolours the zones
+    page.select_option("#indicateur", "e2sfca")
+    assert "Accessibilité E2SFCA" in legend.inner_text()
+    page.select_option("#indicateur", "nearest_minutes")
+    # the key went to the coverage endpoints only, and stays in sessionStorage only
+    assert authorised
+    assert all(urlsplit(url).path in ("/v1/coverage", "/v1/gaps") for url in authorised)
+    assert all(url.startswith(demo_server.url + "/") for url in authorised)
+    storage = page.evaluate(
+        "() => ({session: Object.keys(sessionStorage), local: localStorage.length,"
+        " cookie: document.cookie})"
+    )
+    assert storage == {"session": ["maillage.cle-api"], "local": 0, "cookie": ""}
+    page.evaluate("window.scrollTo(0, 0)")
+    tab.shot("carte-couverture", full_page=False)  # 1280×900: controls, map, first gaps
 
 
 # -- /orientation -------------------------------------------------------------------------------

@@ -20,9 +20,33 @@
     population: "Population (Insee)",
     departement: "Département",
     epci: "EPCI (SIREN)",
+    demand: "Demande",
+    people_affected: "Personnes concernées",
+    nearest_minutes: "Temps jusqu'au site le plus proche (min)",
+    nearest_site_name: "Site le plus proche",
+    reachable_sites: "Sites atteignables",
+    reachable_supply: "Offre atteignable (places)",
+    covered: "Couverte (0/1)",
+    e2sfca: "Accessibilité E2SFCA (places pour 1 000 hab.)",
+    two_sfca: "Accessibilité 2SFCA (places pour 1 000 hab.)",
+    threshold: "Seuil d'offre faible (places pour 1 000 hab.)",
+    gap: "Manque",
+    gap_severity: "Gravité du manque",
+    severity: "Gravité",
+    estimated: "Temps estimé à vol d'oiseau (0/1)",
   };
   const HIDDEN_PROPERTIES = new Set(["lon", "lat"]);
   const POPULATION = { property: "population", label: "Population (Insee)", unit: "habitants" };
+  /** Les indicateurs de GET /v1/coverage proposés dans le sélecteur « Indicateur ». */
+  const COVERAGE_INDICATORS = [
+    { property: "nearest_minutes", label: "Temps jusqu'au site le plus proche (min)" },
+    { property: "e2sfca", label: "Accessibilité E2SFCA (places pour 1 000 hab.)", reverse: true },
+    { property: "reachable_sites", label: "Sites atteignables", reverse: true },
+    { property: "population", label: "Population" },
+  ];
+  const MODE_LABELS = { walk: "à pied", bike: "à vélo", car: "en voiture", transit: "en transports en commun" };
+  const GAPS_SHOWN = 20; // manques listés sur la page ; l'export CSV les donne tous
+  const KEY_STORAGE = "maillage.cle-api"; // la même entrée que la page Orientation
 
   const form = document.getElementById("couverture");
   const categorySelect = document.getElementById("categorie");
@@ -30,6 +54,8 @@
   const gapsZone = document.getElementById("manques");
   const zonePanel = document.getElementById("zone");
   const status = document.getElementById("etat");
+  const keyInput = document.getElementById("cle");
+  const summary = document.getElementById("couverture-resume");
 
   const state = {
     map: null,
@@ -37,7 +63,8 @@
     collection: null, // la FeatureCollection colorée (communes, ou couverture une fois branchée)
     indicator: POPULATION,
     indicators: [POPULATION],
-    gaps: null, // null : pas encore de manques (API non branchée)
+    gaps: null, // null : pas encore de manques (pas de clé, ou couverture non chargée)
+    communes: null, // les communes seules (sans clé d'API)
     zones: null,
     legend: null,
     partners: null,
@@ -89,7 +116,7 @@
   }
 
   function zoneName(properties) {
-    return properties.name || properties.label || properties.commune || zoneId(properties);
+    return properties.name || properties.zone_name || properties.label || properties.commune || zoneId(properties);
   }
 
   // -- la couche des zones ---------------------------------------------------------------
@@ -181,14 +208,15 @@
 
   // -- la liste des manques --------------------------------------------------------------
 
-  const GAP_SKIP = new Set(["rank", "name", "label", "message", "reason", "zone_id", "code_insee", "id", "geometry"]);
+  const GAP_SKIP = new Set(["rank", "name", "zone_name", "label", "message", "reason", "zone_id", "code_insee", "id",
+    "geometry", "lon", "lat"]);
 
   function renderGaps() {
     if (state.gaps === null) {
       M.fill(gapsZone,
         el("p", { class: "notice" }, "Le classement des manques s'affichera ici avec les indicateurs de " +
-          "couverture. En attendant, la carte montre la population des communes et l'offre de la " +
-          "catégorie choisie."));
+          "couverture (saisissez une clé d'API). En attendant, la carte montre la population des " +
+          "communes et l'offre de la catégorie choisie."));
       document.getElementById("export-manques").disabled = true;
       return;
     }
@@ -198,7 +226,7 @@
       return;
     }
     const list = el("ol", { class: "gaps" });
-    state.gaps.forEach((gap) => {
+    state.gaps.slice(0, GAPS_SHOWN).forEach((gap) => {
       const figures = Object.entries(gap).filter(([key, value]) => !GAP_SKIP.has(key) && typeof value === "number")
         .map(([key, value]) => (PROPERTY_LABELS[key] || key.replace(/_/g, " ")) + " : " + M.fmt.decimal(value));
       const id = zoneId(gap);
@@ -207,7 +235,10 @@
         gap.message || gap.reason ? el("div", {}, gap.message || gap.reason) : null,
         figures.length ? el("div", { class: "hint" }, figures.join(" · ")) : null));
     });
-    M.fill(gapsZone, list);
+    const total = Math.max(state.gapsTotal || 0, state.gaps.length);
+    M.fill(gapsZone, list, total > GAPS_SHOWN ?
+      el("p", { class: "hint" }, "Les " + GAPS_SHOWN + " premiers manques sur " + M.fmt.number(total) +
+        " ; la liste complète est dans l'export CSV des manques.") : null);
   }
 
   // -- BRANCHEMENT DE LA COUVERTURE ------------------------------------------------------
@@ -223,8 +254,9 @@
   //   options  : { indicator: {property, label, unit?, reverse?}, indicators?: [...] } —
   //              la propriété à colorer ; reverse = vrai quand une grande valeur est bonne
   //              (un ratio offre/demande : les zones faibles en foncé).
-  // ▶ requestCoverage(params) : l'appel à brancher (aujourd'hui il ne fait rien, l'API
-  //   n'existe pas encore ; l'appeler renverrait des 404 dans la console).
+  // ▶ requestCoverage(params) : GET /v1/coverage et GET /v1/gaps avec la clé d'API saisie
+  //   (en-tête Authorization, vers ces deux adresses de la même origine seulement), puis
+  //   showCoverage ; rend un message français pour la zone d'état quand rien n'est affiché.
   //
   function showCoverage(coverage, gaps, options) {
     const opts = options || {};
@@ -232,6 +264,7 @@
     state.indicator = opts.indicator || state.indicator;
     state.indicators = opts.indicators || [state.indicator];
     state.gaps = Array.isArray(gaps) ? gaps : (gaps && gaps.items) || [];
+    state.gapsTotal = gaps && !Array.isArray(gaps) && typeof gaps.total === "number" ? gaps.total : state.gaps.length;
     M.clear(indicatorSelect);
     state.indicators.forEach((indicator) => {
       indicatorSelect.append(el("option", { value: indicator.property, selected: indicator.property === state.indicator.property }, indicator.label));
@@ -240,13 +273,76 @@
     renderGaps();
   }
 
+  function storage() {
+    try {
+      return window.sessionStorage;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function initKey() {
+    const store = storage();
+    if (store && store.getItem(KEY_STORAGE)) keyInput.value = store.getItem(KEY_STORAGE);
+    keyInput.addEventListener("input", () => {
+      if (!store) return;
+      if (keyInput.value.trim()) store.setItem(KEY_STORAGE, keyInput.value.trim());
+      else store.removeItem(KEY_STORAGE);
+    });
+  }
+
+  function showSummary(metadata) {
+    if (!metadata) {
+      summary.textContent = "";
+      summary.hidden = true;
+      return;
+    }
+    const share = metadata.share_covered === null || metadata.share_covered === undefined ? "Une part inconnue" :
+      M.fmt.decimal(Math.round(metadata.share_covered * 1000) / 10) + " %";
+    const who = metadata.demand === "population" ? "de la population" : "de la demande (" + metadata.demand_label + ")";
+    summary.textContent = share + " " + who + " atteint " +
+      (metadata.sites ? "un des " + M.fmt.number(metadata.sites) + " sites « " + metadata.category_label + " »" :
+        "un site « " + metadata.category_label + " »") +
+      " en moins de " + M.fmt.decimal(metadata.max_minutes) + " min " + (MODE_LABELS[metadata.mode] || metadata.mode) +
+      (metadata.estimated ? " ; temps estimés à vol d'oiseau" : "") + ".";
+    summary.hidden = false;
+  }
+
+  /** Revenir aux communes colorées par leur population (sans clé, ou après une erreur). */
+  function showCommunes() {
+    showSummary(null);
+    if (!state.communes || state.collection === state.communes) return;
+    state.collection = state.communes;
+    state.indicator = POPULATION;
+    state.indicators = [POPULATION];
+    state.gaps = null;
+    M.clear(indicatorSelect).append(el("option", { value: POPULATION.property }, POPULATION.label));
+    drawZones();
+    renderGaps();
+  }
+
   async function requestCoverage(params) {
-    // À brancher quand l'API existe, par exemple :
-    //   const [coverage, gaps] = await Promise.all([
-    //     M.api("/v1/coverage" + M.query(params)), M.api("/v1/gaps" + M.query(params)),
-    //   ]);
-    //   showCoverage(coverage, gaps, { indicator: {...}, indicators: [...] });
-    return params && null;
+    const key = keyInput.value.trim();
+    if (!key) {
+      showCommunes();
+      return "Saisissez une clé d'API pour afficher la couverture.";
+    }
+    const query = M.query({ category: params.category, mode: params.mode, max_minutes: params.max_minutes, zones: "communes" });
+    const auth = { headers: { Authorization: "Bearer " + key } };
+    let coverage;
+    let gaps;
+    try {
+      [coverage, gaps] = await Promise.all([M.api("/v1/coverage" + query, auth), M.api("/v1/gaps" + query, auth)]);
+    } catch (err) {
+      if (!(err instanceof M.ApiError)) throw err;
+      showCommunes();
+      return "Couverture indisponible : " + err.message;
+    }
+    const indicator = COVERAGE_INDICATORS.find((i) => i.property === state.indicator.property && state.collection !== state.communes) ||
+      COVERAGE_INDICATORS[0];
+    showCoverage(coverage, gaps, { indicator: indicator, indicators: COVERAGE_INDICATORS });
+    showSummary(coverage.metadata || (gaps && gaps.metadata));
+    return null;
   }
 
   // -- l'offre de la catégorie ------------------------------------------------------------
@@ -328,10 +424,10 @@
     };
     status.textContent = "Mise à jour de la carte…";
     try {
-      const [items] = await Promise.all([drawPartners(params.category), requestCoverage(params)]);
+      const [items, problem] = await Promise.all([drawPartners(params.category), requestCoverage(params)]);
       const label = state.labels.kinds[params.category] ? state.labels.kinds[params.category].label : "";
       status.textContent = M.fmt.plural(items.length, "structure") + (label ? " « " + label + " »" : "") +
-        " sur la carte ; zones colorées selon : " + state.indicator.label + ".";
+        " sur la carte ; zones colorées selon : " + state.indicator.label + "." + (problem ? " " + problem : "");
     } catch (err) {
       status.textContent = "Mise à jour impossible : " + err.message;
     }
@@ -355,6 +451,7 @@
     state.map = M.map("carte");
     state.map.createPane("partenaires").style.zIndex = 450;
     state.partners = L.layerGroup().addTo(state.map);
+    initKey();
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (form.reportValidity()) apply();
@@ -374,6 +471,7 @@
       state.labels = labels;
       fillCategories(labels);
       state.collection = communes;
+      state.communes = communes;
       drawZones();
       const bounds = state.zones.getBounds();
       if (bounds.isValid()) state.map.fitBounds(bounds, { padding: [8, 8] });
