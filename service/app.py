@@ -59,6 +59,8 @@ def create_app(settings: Settings) -> FastAPI:
         version=VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by service.pages from vendored files: no CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "partenaires", "description": "Les acteurs du territoire et leurs fiches."},
             {"name": "offres", "description": "Emplois, immersions, formations, programmes."},

@@ -328,3 +328,14 @@ def test_isolated_lists_hosting_structures_without_any_employer(
     assert item["relations"] == 2
     assert item["nearest_siae"]["id"] == str(aci.id)
     assert 500 < item["nearest_siae"]["distance_m"] < 1500  # ≈ 1.0 km between the two points
+
+
+def test_api_docs_are_served_without_a_cdn(client: TestClient) -> None:
+    response = client.get("/docs")
+    assert response.status_code == 200
+    html = response.text
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
+    assert "cdn." not in html
+    assert "https://" not in html.replace("https://fastapi.tiangolo.com", "")
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/redoc").status_code == 404
