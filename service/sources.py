@@ -29,6 +29,12 @@ Fetching (``maillage territory fetch``)
     writes ``SHA256SUMS``. Entries resolved through an API (data.gouv.fr, transport.data.gouv.fr)
     always take the latest resource. ``base_url`` replaces the scheme and host of every URL
     (tests serve small files from ``127.0.0.1``).
+
+    The addresses follow the publishers' documented patterns but could not be checked online
+    from the offline build: the data.gouv.fr dataset slugs, the Les emplois API query and the
+    transport.data.gouv.fr search terms are the parts to confirm on a connected machine. Only
+    départements of :data:`TERRITORIES` (the Gard) get the SIAE and GTFS entries; elsewhere,
+    ``--manifest`` supplies them.
 """
 
 from __future__ import annotations
@@ -608,7 +614,11 @@ class _Client:
                     for digest in hashes.values():
                         digest.update(chunk)
 
-        attempts = self._with_retries(target.url, save)
+        try:
+            attempts = self._with_retries(target.url, save)
+        except FetchError:
+            part.unlink(missing_ok=True)  # never leave half a file behind
+            raise
         if target.checksum:
             algorithm, expected = target.checksum
             actual = hashes[algorithm].hexdigest()
