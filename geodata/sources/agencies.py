@@ -38,6 +38,7 @@ from geodata.sources.common import (
     clean_siret,
     clean_text,
     join_address,
+    keep_unique,
     locate,
     read_text,
     to_wgs84,
@@ -161,18 +162,7 @@ def read_prescriber_organizations(
         if isinstance(record, list):
             result.rejections.extend(record)
             continue
-        if record.source_id in seen:
-            result.rejections.append(
-                Rejection(
-                    index,
-                    "uid",
-                    f"doublon : même identifiant que l'entrée n°{seen[record.source_id]}",
-                    record.source_id,
-                )
-            )
-            continue
-        seen[record.source_id] = index
-        result.records.append(record)
+        keep_unique(result, record, index, seen, field="uid", noun="l'entrée")
     return result
 
 

@@ -77,6 +77,7 @@ __all__ = [
     "french_hours_to_osm",
     "in_france",
     "join_address",
+    "keep_unique",
     "lambert93_to_wgs84",
     "locate",
     "merge_duplicates",
@@ -200,6 +201,35 @@ class ReadResult:
     def total(self) -> int:
         """Records read, valid, refused or skipped."""
         return len(self.records) + len(self.rejected_indexes) + self.skipped
+
+
+def keep_unique(
+    result: ReadResult,
+    record: SourceRecord,
+    index: int,
+    seen: dict[str, int],
+    *,
+    field: str,
+    noun: str,
+) -> None:
+    """Keep ``record`` unless an earlier row of the file had its ``source_id``.
+
+    A repeated identifier rejects the later row, naming the first one (``noun`` says what a
+    row is in this source, e.g. « la ligne », « le lieu »); ``seen`` maps identifiers to the
+    index of their first row and is updated.
+    """
+    first = seen.setdefault(record.source_id, index)
+    if first != index:
+        result.rejections.append(
+            Rejection(
+                index,
+                field,
+                f"doublon : même identifiant que {noun} n°{first}",
+                record.source_id,
+            )
+        )
+        return
+    result.records.append(record)
 
 
 class RowProblems:

@@ -49,6 +49,7 @@ from geodata.sources.common import (
     clean_text,
     fold,
     join_address,
+    keep_unique,
     locate,
     parse_date,
     parse_float,
@@ -168,18 +169,7 @@ def read_mediation_numerique(
         if isinstance(record, list):
             result.rejections.extend(record)
             continue
-        if record.source_id in seen:
-            result.rejections.append(
-                Rejection(
-                    index,
-                    "id",
-                    f"doublon : même identifiant que le lieu n°{seen[record.source_id]}",
-                    record.source_id,
-                )
-            )
-            continue
-        seen[record.source_id] = index
-        result.records.append(record)
+        keep_unique(result, record, index, seen, field="id", noun="le lieu")
     return result
 
 

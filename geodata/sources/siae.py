@@ -53,6 +53,7 @@ from geodata.sources.common import (
     clean_siret,
     clean_text,
     join_address,
+    keep_unique,
     locate,
     normalize_code_insee,
     parse_csv,
@@ -201,18 +202,7 @@ def _parse(
         opportunities, job_rejections = _opportunities(jobs, record.partner.kind)
         result.rejections.extend(job_rejections)
         record = replace(record, opportunities=tuple(opportunities))
-        if record.source_id in seen:
-            result.rejections.append(
-                Rejection(
-                    index,
-                    "id",
-                    f"doublon : même identifiant que la ligne n°{seen[record.source_id]}",
-                    record.source_id,
-                )
-            )
-            continue
-        seen[record.source_id] = index
-        result.records.append(record)
+        keep_unique(result, record, index, seen, field="id", noun="la ligne")
     for key, jobs in jobs_by_siae.items():
         if key not in used_keys:
             result.rejections.extend(
