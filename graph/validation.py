@@ -63,17 +63,21 @@ def _without_spaces(value: str) -> str:
     return "".join(value.split())
 
 
+# digit → digit sum of its double (7 → 14 → 5), as text: the Luhn "doubling" of one digit
+_LUHN_DOUBLED: Final = str.maketrans("0123456789", "0246813579")
+
+
 def _luhn_valid(digits: str) -> bool:
-    """Luhn checksum: from the right, double every second digit, sum the digits, modulo 10."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if position % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
+    """Luhn checksum: from the right, double every second digit, sum the digits, modulo 10.
+
+    ``digits`` holds ASCII digits only (the callers check it first). The doubled digits are
+    replaced by the digit sum of their double with one ``str.translate``, and the digits are
+    summed as bytes (``ord("0")`` is 48): the same result as a loop over the digits, about
+    three times faster, which counts for the SIRET of every record of a large import.
+    """
+    kept = digits[-1::-2].encode()
+    doubled = digits[-2::-2].translate(_LUHN_DOUBLED).encode()
+    return (sum(kept) + sum(doubled) - 48 * len(digits)) % 10 == 0
 
 
 # --- company identifiers ---------------------------------------------------------------------
@@ -128,17 +132,30 @@ def validate_siret(value: str) -> str:
     ValueError
         If it is not 14 digits or a check digit does not match.
     """
-    digits = _without_spaces(value)
-    if not _SIRET_RE.fullmatch(digits):
-        raise ValueError("SIRET invalide : 14 chiffres attendus")
-    la_poste = digits[:9] == _LA_POSTE_SIREN and sum(int(char) for char in digits) % 5 == 0
-    if not (_luhn_valid(digits) or la_poste):
+    return _checked_siret(value)
+
+
+@lru_cache(maxsize=1024)
+def _checked_siret(value: str) -> str:
+    """`validate_siret`, cached: an import checks each SIRET twice in a row (the reader, then
+    the model's validator). Only valid values are cached (an error is not)."""
+    digits = value
+    if not _SIRET_RE.fullmatch(digits):  # else already the 14 digits, as most files write it
+        digits = _without_spaces(value)
+        if not _SIRET_RE.fullmatch(digits):
+            raise ValueError("SIRET invalide : 14 chiffres attendus")
+    if not (_luhn_valid(digits) or _la_poste_key_valid(digits)):
         raise ValueError("SIRET invalide : la clé de contrôle (Luhn) ne correspond pas")
     if not _luhn_valid(digits[:9]):
         raise ValueError(
             "SIRET invalide : la clé de contrôle du SIREN (9 premiers chiffres) ne correspond pas"
         )
     return digits
+
+
+def _la_poste_key_valid(digits: str) -> bool:
+    """La Poste's own rule for its SIRET (see `validate_siret`): digit sum multiple of 5."""
+    return digits[:9] == _LA_POSTE_SIREN and (sum(digits.encode()) - 48 * len(digits)) % 5 == 0
 
 
 # --- jobs and places -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from geodata.sources.common import ReadResult
+    from geodata.sources.common import ReadResult, ReadStream
     from geodata.sources.geojson import ParsedCollection
     from service.importer import ImportReport
 
@@ -515,19 +515,19 @@ def _import_feed(
 ) -> None:
     """Read the file (with the territory's commune centroids), then upsert in one transaction."""
     from geodata.sources.common import SourceFormatError
-    from service.sources import geocoding_help, read_feed
+    from service.sources import geocoding_help, open_feed
 
     with database(_settings()) as (engine, _), Session(engine) as session:
         try:
             help = geocoding_help(session, departement=departement, communes_file=communes)
             with console.status(f"Lecture de {file.name}…"):
-                result = read_feed(
+                result = open_feed(
                     feed, file, services=services, help=help, departement=departement
                 )
         except (SourceFormatError, ValueError) as exc:
             err.print(f"[red]Fichier refusé :[/red] {exc}")
             raise typer.Exit(2) from exc
-        err.print(f"→ {len(result.records)} fiche(s) lue(s) ; centres des communes : {help.origin}")
+        err.print(f"→ centres des communes : {help.origin}")
         report = _with_source_progress(
             session,
             result,
@@ -547,18 +547,20 @@ def _import_feed(
 
 def _with_source_progress(
     session: Session,
-    result: ReadResult,
+    result: ReadResult | ReadStream,
     feed: str,
     *,
     partial: bool,
     close_missing: bool,
     departement: str | None,
 ) -> ImportReport:
+    from geodata.sources.common import ReadStream
     from service.importer import import_source
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
-        task = bar.add_task(f"Import {feed}", total=len(result.records))
+        expected = result.expected if isinstance(result, ReadStream) else result.total
+        task = bar.add_task(f"Import {feed}", total=expected)
         return import_source(
             session,
             result,

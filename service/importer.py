@@ -14,44 +14,56 @@ GeoJSON (`import_collection`)
 
 Open-data sources (`import_source`)
     The records of a `geodata.sources` reader (FINESS, data·inclusion, SIAE, agencies,
-    médiation numérique) are upserted on their provenance ``(source, source_id)``:
+    médiation numérique) are upserted on their provenance ``(source, source_id)``. A file
+    comes whole or, from a streaming reader (`geodata.sources.finess.iter_finess`), in parts
+    that a background thread reads while the previous part is written; each part goes
+    through steps 1 to 4, what needs the whole file waits for the end:
 
-    1. **Staging.** Every record is copied (``COPY``, psycopg 3) into a temporary table, as
-       the JSON of what the source said (partner fields, geocoding, opportunities, extra).
+    1. **Staging.** The part's records are copied (``COPY``, psycopg 3) into a temporary
+       table, as the JSON of what the source said (partner fields, geocoding, opportunities,
+       extra).
     2. **Classification**, in SQL: a record whose provenance exists belongs to that partner;
        it is *unchanged* when the source's record and date are the same as last time.
     3. **Deduplication** of the new records, with `graph.dedup.deduplicate`, among themselves
-       and against the stored partners that could be the same structure (same SIRET within
-       10 km, or within 200 m; the rule itself decides): a new record matching a partner of
-       *another* source becomes one more provenance of that partner (``same_as``: one pin,
-       two provenances), never a second partner. A partner never gets two records of one
-       source.
+       and against the partners stored before the import that could be the same structure
+       (same SIRET within 10 km, or within 200 m; the rule itself decides): a new record
+       matching a partner of *another* source becomes one more provenance of that partner
+       (``same_as``: one pin, two provenances), never a second partner. A partner never gets
+       two records of one source.
     4. **Writing.** Partners with one provenance and no opportunities (nearly all of a FINESS
-       file) are written by one set-based ``INSERT … ON CONFLICT … DO UPDATE … WHERE (…) IS
-       DISTINCT FROM (…)``; partners with several provenances or with opportunities are
-       merged in Python (`graph.dedup.Cluster.partner`: the canonical record — precise point,
-       most complete, official source first — with its gaps filled by the others) and their
-       source opportunities synchronised (only those a source gave: an opportunity added in
-       maillage stays). A partner whose provenance is maillage's own (edited through the API,
-       GeoJSON) keeps its fields: sources only attach to it. Then every provenance row is
-       upserted (``seen_at``, ``source_updated_on``, the record).
+       file) are written by set-based statements (one ``INSERT`` of the new, one ``UPDATE``
+       of the changed whose fields differ), with their provenance rows (``seen_at``,
+       ``source_updated_on``, the record). At the end, partners with several provenances or
+       with opportunities are merged in Python (`graph.dedup.Cluster.partner`: the canonical
+       record — precise point, most complete, official source first — with its gaps filled by
+       the others) and their source opportunities synchronised (only those a source gave: an
+       opportunity added in maillage stays). A partner whose provenance is maillage's own
+       (edited through the API, GeoJSON) keeps its fields: sources only attach to it.
     5. **Freshness.** With ``close_missing``, a record of this feed that the new file no
        longer lists is marked gone (``gone_at``); a partner all of whose provenances are
        gone is **closed** (``status='closed'``, ``closed_at``), never deleted, and reopened
        when a source lists it again. Records refused in a ``partial`` import are not taken
        for gone.
+
+    The import runs in a ``SAVEPOINT`` of the caller's transaction: a rejection found in a
+    late part (without ``partial``) rolls back the parts already written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import queue
+import sys
+import threading
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
+import pydantic_core
 from sqlalchemy import CursorResult, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -405,7 +417,6 @@ def _relation_ref(rel: Relation, source: Partner, target: Partner) -> dict[str, 
 # a little more than its 150 m (names) and 10 km (same SIRET), which are haversine distances.
 _NEAR_M = 200.0
 _SIRET_NEAR_M = 10_500.0
-_COPY_CHUNK = 5_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -422,8 +433,8 @@ class _Stored:
 
 @dataclass(slots=True)
 class _Plan:
-    """Where the new records near others go: ``partner_id`` by record index; ``merged``: those
-    attached to a partner founded by another source's record."""
+    """Where the new records of one part near others go: ``partner_id`` by record index;
+    ``merged``: those attached to a partner founded by another source's record."""
 
     partner_of: dict[int, uuid.UUID] = field(default_factory=dict)
     merged: set[int] = field(default_factory=set)
@@ -433,7 +444,7 @@ class _Plan:
 
 def import_source(
     session: Session,
-    result: ReadResult,
+    result: ReadResult | Iterable[ReadResult],
     *,
     source: str,
     partial: bool = False,
@@ -446,15 +457,22 @@ def import_source(
     Parameters
     ----------
     session : Session
-        Open session; nothing is committed here (the caller commits).
-    result : ReadResult
-        What a `geodata.sources` reader made of one file.
+        Open session; nothing is committed here (the caller commits). The import runs in a
+        ``SAVEPOINT``: when it writes nothing (rejections without ``partial``) or fails, the
+        session is as before.
+    result : ReadResult or iterable of ReadResult
+        What a `geodata.sources` reader made of one file: whole, or in successive parts (a
+        `geodata.sources.common.ReadStream`). Parts are read by a background thread one part
+        ahead while the previous part is written, so reading and writing overlap. A file
+        whose records come from several provenances (data·inclusion) must be given whole:
+        its records are deduplicated among themselves.
     source : str
         Name of the feed (``finess``, ``data-inclusion``, ``siae``, ``agencies``,
         ``mediation-numerique``): the records a later import of the same feed no longer lists
         are the ones marked gone. The records keep their own provenance (``dora``...).
     partial : bool
-        Write the valid records despite rejections (by default, any rejection writes nothing).
+        Write the valid records despite rejections (by default, any rejection writes nothing;
+        the whole file is still read, so that every rejection is reported).
     close_missing : bool
         Mark gone the records of this feed absent from ``result``, and close the partners left
         without any live provenance.
@@ -462,80 +480,329 @@ def import_source(
         The file only covers this département (``30``, ``2A``, ``971``): only records of
         partners whose code INSEE is in it can be gone.
     progress : callable, optional
-        Called with the number of records staged, as they are.
+        Called with the number of rows (records, rejected and skipped rows) of each part
+        written.
 
     Returns
     -------
     ImportReport
         Record counts (created, updated, unchanged, attached) and partner counts (closed,
         reopened); ``applied`` is false when nothing was written.
+
+    Raises
+    ------
+    ValueError
+        When parts of a streamed file come from several provenances.
     """
-    report = ImportReport(
-        total=result.total, rejections=list(result.rejections), skipped=result.skipped
-    )
-    records = _unique_records(result.records, report)
-    if report.rejections and not partial:
-        return report
-    now = store.now()
-    _stage(session, records, progress)
-    plan = _plan_new_records(session, records)
-    missing = _missing_provenances(
-        session,
-        feed=source,
-        departement=departement,
-        records=records,
-        report=report,
-        close_missing=close_missing,
-    )
-    complex_ids = _mark_complex(session, plan, missing)
-    _write_simple_partners(session, now)
-    _write_complex_partners(session, records, complex_ids, missing, report)
-    _write_provenances(session, source, now)
-    _count_records(session, plan, report)
-    report.reopened = _reopen(session, now)
-    report.closed = _close(session, missing, now)
-    session.execute(text("DROP TABLE import_staged"))  # on failure, the rollback drops it
+    from geodata.sources.common import ReadResult
+
+    report = ImportReport()
+    parts = [result] if isinstance(result, ReadResult) else result
+    savepoint = session.begin_nested()
+    try:
+        run = _SourceImport(session, report, feed=source)
+        with _ReadAhead(parts, _Preparation()) as prepared:
+            for part in prepared:
+                report.total += part.total
+                report.skipped += part.skipped
+                report.rejections.extend(part.rejections)
+                if report.rejections and not partial:
+                    continue  # read on: every rejection is reported, nothing is written
+                run.write_part(part)
+                if progress:
+                    progress(part.total)
+        if report.rejections and not partial:
+            savepoint.rollback()
+            return report
+        run.finish(departement=departement, close_missing=close_missing)
+        savepoint.commit()
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
     session.expire_all()  # rows were written behind the ORM's back
     report.applied = True
     return report
 
 
-def _unique_records(records: Sequence[SourceRecord], report: ImportReport) -> list[SourceRecord]:
-    """Readers refuse duplicate keys; a second record of one key is rejected here too."""
-    seen: dict[tuple[str, str], int] = {}
-    unique: list[SourceRecord] = []
-    for record in records:
-        first = seen.setdefault(record.key, record.index)
-        if first != record.index:
-            report.rejections.append(
-                Rejection(
-                    record.index,
-                    "source_id",
-                    f"doublon : même (source, source_id) que l'élément n°{first}",
-                    record.source_id,
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One part of a file, ready to be written: its records with a new key, their ``COPY``
+    text, and the rejections (the reader's, and those of keys already seen)."""
+
+    records: list[SourceRecord]
+    copy_text: str
+    rejections: list[Rejection]
+    skipped: int
+    total: int
+
+
+class _Preparation:
+    r"""Turns the parts of a file, in order, into `_Part`\ s (in the reader thread when the
+    file is streamed): a key seen in an earlier row is rejected, the others serialised."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str], int] = {}
+
+    def __call__(self, part: ReadResult) -> _Part:
+        rejections = list(part.rejections)
+        records: list[SourceRecord] = []
+        for record in part.records:
+            first = self.seen.setdefault(record.key, record.index)
+            if first != record.index:
+                rejections.append(
+                    Rejection(
+                        record.index,
+                        "source_id",
+                        f"doublon : même (source, source_id) que l'élément n°{first}",
+                        record.source_id,
+                    )
                 )
+                continue
+            records.append(record)
+        return _Part(records, _copy_text(records), rejections, part.skipped, part.total)
+
+
+class _ReadAhead:
+    """The parts of a file, read and prepared by a background thread one part ahead of the
+    writer.
+
+    Reading a part (decoding, projecting, validating, serialising: Python) then overlaps with
+    writing the previous one (mostly PostgreSQL's work, during which psycopg releases the
+    GIL); the interpreter's switch interval is shortened meanwhile, so that the writer gets
+    the GIL back as soon as a statement returns. A list of parts is simply prepared in the
+    caller's thread. An error of the reader is raised in the writer's thread; when the writer
+    stops early, the reader thread is told to stop and joined.
+    """
+
+    _END: Final = object()
+    _SWITCH_INTERVAL_S: Final = 0.0005
+
+    def __init__(self, parts: Iterable[ReadResult], prepare: Callable[[ReadResult], _Part]) -> None:
+        self._parts = parts
+        self._prepare = prepare
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._interval = sys.getswitchinterval()
+
+    def __enter__(self) -> Iterator[_Part]:
+        if isinstance(self._parts, list | tuple):
+            return map(self._prepare, self._parts)
+        sys.setswitchinterval(min(self._interval, self._SWITCH_INTERVAL_S))
+        self._thread = threading.Thread(target=self._produce, name="maillage-lecture", daemon=True)
+        self._thread.start()
+        return self._consume()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        while self._thread.is_alive():  # unblock a reader waiting to hand over a part
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
+        self._thread.join()
+        sys.setswitchinterval(self._interval)
+
+    def _produce(self) -> None:
+        try:
+            for part in self._parts:
+                if not self._hand_over(self._prepare(part)):
+                    return
+            self._hand_over(self._END)
+        except BaseException as exc:  # handed to the writer's thread, raised there
+            self._hand_over(_ReaderFailure(exc))
+
+    def _hand_over(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _consume(self) -> Iterator[_Part]:
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, _ReaderFailure):
+                raise item.error
+            yield item
+
+
+@dataclass(frozen=True, slots=True)
+class _ReaderFailure:
+    error: BaseException
+
+
+class _SourceImport:
+    """One source import in progress, part after part, inside the caller's transaction.
+
+    Each part is copied into ``import_part``, classified against the store, deduplicated
+    against the partners stored before the import, and its *simple* records (one partner, one
+    provenance, no opportunities: nearly all of a FINESS file) are written at once with their
+    provenances; the part is then appended to ``import_staged``. What needs the whole file
+    waits for :meth:`finish`: records gone from the feed, partners merged from several
+    records, the other provenances, counts, closing and reopening.
+    """
+
+    def __init__(self, session: Session, report: ImportReport, *, feed: str) -> None:
+        self.session = session
+        self.report = report
+        self.feed = feed
+        self.now = store.now()
+        self.any_record = False
+        self.kept: dict[int, SourceRecord] = {}  # records that are not simple, by index
+        self.attached: dict[uuid.UUID, set[str]] = defaultdict(set)  # stored partner → sources
+        self.merged = 0
+        self.provenances: set[str] = set()
+        self.parts = 0
+        self.had_partners = bool(session.scalar(text("SELECT EXISTS (SELECT 1 FROM partner)")))
+        self.feed_listed = bool(  # live records of this feed before the import: some may go
+            session.scalar(
+                text(
+                    "SELECT EXISTS (SELECT 1 FROM provenance WHERE feed = :feed "
+                    "AND gone_at IS NULL)"
+                ),
+                {"feed": feed},
             )
-            continue
-        unique.append(record)
-    return unique
+        )
+        _create_staging(session)
+
+    def write_part(self, part: _Part) -> None:
+        """Stage, classify, place and write one part (see the class docstring)."""
+        records = part.records
+        self.any_record = self.any_record or bool(records)
+        self.parts += 1
+        self.provenances.update(record.provenance for record in records)
+        if self.parts > 1 and len(self.provenances) > 1:
+            raise ValueError(
+                "un fichier lu par parties doit venir d'une seule provenance "
+                f"({', '.join(sorted(self.provenances))}) : le passer en entier"
+            )
+        session = self.session
+        session.execute(text("TRUNCATE import_part"))
+        _copy_part(session, part.copy_text)
+        if self.had_partners:  # else every record is new: nothing to classify or to meet
+            session.execute(text("ANALYZE import_part"))  # small: index lookups, not scans
+            _classify_part(session)
+        plan = self._plan(records)
+        self.merged += len(plan.merged)
+        _write_simple_partners(session, self.now)
+        _write_provenances(session, feed=self.feed, now=self.now, simple=True)
+        by_index = {record.index: record for record in records}
+        for index in session.scalars(text("SELECT idx FROM import_part WHERE NOT simple")):
+            self.kept[index] = by_index[index]
+        # the records of simple rows are written: the whole import no longer needs them
+        session.execute(
+            text(
+                "INSERT INTO import_staged SELECT idx, source, source_id, family, "
+                "CASE WHEN simple THEN NULL ELSE record END, updated_on, simple, partner_id, "
+                "known, tracked, changed FROM import_part"
+            )
+        )
+
+    def _plan(self, records: Sequence[SourceRecord]) -> _Plan:
+        """Give every new record of the part a partner: a stored one of another source, or a
+        new one.
+
+        Only the records that may be the same structure as another are shown to the dedup
+        rule: those near a partner stored before the import (SQL), and all new ones of the
+        part when it holds several sources. The others keep the new partner id they were
+        staged with: one partner each.
+        """
+        from graph.dedup import Candidate, deduplicate
+
+        plan = _Plan()
+        session = self.session
+        stored: list[_Stored] = []
+        near: set[int] = set()
+        if self.had_partners:
+            stored, near = _stored_candidates(session)
+        if len({record.provenance for record in records}) > 1:
+            near = set(session.scalars(text("SELECT idx FROM import_part WHERE NOT known")))
+        if near:
+            fresh = [record for record in records if record.index in near]
+            candidates: list[Candidate] = [*stored, *fresh]
+            for cluster in deduplicate(candidates):
+                _place_cluster(cluster.records, plan, self.attached)
+            _assign(session, plan)
+        return plan
+
+    def finish(self, *, departement: str | None, close_missing: bool) -> None:
+        """What needs the whole file: gone records, merged partners, counts, closing."""
+        session = self.session
+        report = self.report
+        missing = _missing_provenances(
+            session,
+            feed=self.feed,
+            departement=departement,
+            any_record=self.any_record,
+            report=report,
+            close_missing=close_missing and self.feed_listed,
+        )
+        complex_ids = _mark_complex(session, set(self.attached), missing)
+        _write_complex_partners(session, self.kept, complex_ids, missing, report)
+        _write_provenances(session, feed=self.feed, now=self.now, simple=False)
+        _count_records(session, self.merged, report)
+        report.reopened = _reopen(session, self.now)
+        report.closed = _close(session, missing, self.now)
+        session.execute(text("DROP TABLE import_part"))
+        session.execute(text("DROP TABLE import_staged"))
+
+
+_STAGING_COLUMNS = """
+    idx integer NOT NULL,
+    source varchar(64) NOT NULL,
+    source_id varchar(200) NOT NULL,
+    family varchar(64) NOT NULL,
+    record jsonb,
+    updated_on date,
+    simple boolean NOT NULL,
+    partner_id uuid NOT NULL DEFAULT gen_random_uuid(),
+    known boolean NOT NULL DEFAULT false,
+    tracked boolean NOT NULL DEFAULT false,
+    changed boolean NOT NULL DEFAULT true
+"""
+
+
+def _create_staging(session: Session) -> None:
+    """``import_part`` (the part being written) and ``import_staged`` (all parts written),
+    temporary tables dropped at the end of the import, or of the transaction."""
+    for table in ("import_part", "import_staged"):
+        session.execute(text(f"CREATE TEMP TABLE {table} ({_STAGING_COLUMNS}) ON COMMIT DROP"))
+    session.execute(text("CREATE UNIQUE INDEX ON import_part (source, source_id)"))
+    session.execute(text("CREATE UNIQUE INDEX ON import_staged (source, source_id)"))
+    session.execute(text("CREATE INDEX ON import_staged (partner_id)"))
 
 
 def record_payload(record: SourceRecord) -> str:
     """What a source said about a partner, as stored in ``provenance.record``: JSON text of
-    ``{"partner", "geocoding", "opportunities", "extra"}`` (computed fields and the
-    organisation left out)."""
-    partner = record.partner.model_dump_json(exclude=_PARTNER_EXCLUDE)
+    ``{"partner", "geocoding", "opportunities", "extra"}`` (computed fields, the organisation
+    and the fields without value left out: a missing field is ``None`` when read back)."""
+    partner = _PARTNER_JSON.to_json(
+        record.partner, exclude=_PARTNER_EXCLUDE, exclude_none=True
+    ).decode()
     opportunities = ",".join(
-        o.model_dump_json(exclude=set(type(o).model_computed_fields)) for o in record.opportunities
+        _OPPORTUNITY_JSON.to_json(o, exclude=_OPPORTUNITY_EXCLUDE, exclude_none=True).decode()
+        for o in record.opportunities
     )
-    extra = json.dumps(dict(record.extra), ensure_ascii=False, default=str)
+    extra = pydantic_core.to_json(record.extra, fallback=str).decode()
+    geocoding = _GEOCODING_JSON.get(record.geocoding) or json.dumps(record.geocoding)
     return (
-        f'{{"partner": {partner}, "geocoding": {json.dumps(record.geocoding)}, '
+        f'{{"partner": {partner}, "geocoding": {geocoding}, '
         f'"opportunities": [{opportunities}], "extra": {extra}}}'
     )
 
 
+# one import serialises every record: the models' serialisers, called directly
+_PARTNER_JSON = PartnerFields.__pydantic_serializer__
+_OPPORTUNITY_JSON = OpportunityFields.__pydantic_serializer__
 _PARTNER_EXCLUDE: set[str] = {*PartnerFields.model_computed_fields, "organisation_id"}
+_OPPORTUNITY_EXCLUDE: set[str] = set(OpportunityFields.model_computed_fields)
+_GEOCODING_JSON = {method: json.dumps(method) for method in ("source", "commune", "swapped")}
 
 
 def _record_of(row: Provenance) -> SourceRecord:
@@ -556,11 +823,45 @@ def _record_of(row: Provenance) -> SourceRecord:
     )
 
 
-def _stage(session: Session, records: Sequence[SourceRecord], progress: Progress | None) -> None:
-    """COPY the records into a temporary table, then classify them against the store.
+def _copy_text(records: Sequence[SourceRecord]) -> str:
+    """The rows of ``import_part`` for these records, in ``COPY``'s text format: a new
+    partner id each (the column default) and ``simple`` = "carries no opportunities"."""
+    lines = []
+    for record in records:
+        fields = (
+            str(record.index),
+            _copy_escape(record.provenance),
+            _copy_escape(record.source_id),
+            record.partner.family,
+            _copy_escape(record_payload(record)),
+            record.updated_on.isoformat() if record.updated_on else "\\N",
+            "f" if record.opportunities else "t",
+        )
+        lines.append("\t".join(fields))
+    return "".join(line + "\n" for line in lines)
 
-    Each record arrives with a new partner id and ``simple`` = "carries no opportunities";
-    two ``UPDATE``s (of the known records only: none on a first import) then say:
+
+def _copy_escape(value: str) -> str:
+    """A text field in ``COPY``'s text format: backslash, tabulation, newline and carriage
+    return escaped (``str.replace`` is a fast scan when, as nearly always, they are absent)."""
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+_COPY_COLUMNS = "idx, source, source_id, family, record, updated_on, simple"
+
+
+def _copy_part(session: Session, copy_text: str) -> None:
+    """``COPY`` a part's rows (see `_copy_text`) into ``import_part``."""
+    cursor = _driver_connection(session).cursor()
+    with cursor, cursor.copy(f"COPY import_part ({_COPY_COLUMNS}) FROM STDIN") as copy:
+        copy.write(copy_text)
+
+
+def _classify_part(session: Session) -> None:
+    """Classify the staged part against the store. Two ``UPDATE``s (of the known records
+    only: none on a first import) say:
 
     - ``known``: its provenance exists (``tracked``), or a partner holds its key without one;
       it belongs to that partner;
@@ -571,47 +872,7 @@ def _stage(session: Session, records: Sequence[SourceRecord], progress: Progress
     session.execute(
         text(
             """
-            CREATE TEMP TABLE import_staged (
-                idx integer NOT NULL,
-                source varchar(64) NOT NULL,
-                source_id varchar(200) NOT NULL,
-                family varchar(64) NOT NULL,
-                record jsonb NOT NULL,
-                updated_on date,
-                simple boolean NOT NULL,
-                partner_id uuid NOT NULL DEFAULT gen_random_uuid(),
-                known boolean NOT NULL DEFAULT false,
-                tracked boolean NOT NULL DEFAULT false,
-                changed boolean NOT NULL DEFAULT true
-            ) ON COMMIT DROP
-            """
-        )
-    )
-    columns = "idx, source, source_id, family, record, updated_on, simple"
-    cursor = _driver_connection(session).cursor()
-    with cursor:
-        for start in range(0, len(records), _COPY_CHUNK):
-            chunk = records[start : start + _COPY_CHUNK]
-            with cursor.copy(f"COPY import_staged ({columns}) FROM STDIN") as copy:
-                for record in chunk:
-                    copy.write_row(
-                        (
-                            record.index,
-                            record.provenance,
-                            record.source_id,
-                            record.partner.family,
-                            record_payload(record),
-                            record.updated_on,
-                            not record.opportunities,
-                        )
-                    )
-            if progress:
-                progress(len(chunk))
-    session.execute(text("CREATE UNIQUE INDEX ON import_staged (source, source_id)"))
-    session.execute(
-        text(
-            """
-            UPDATE import_staged s SET
+            UPDATE import_part s SET
                 partner_id = p.partner_id,
                 known = true,
                 tracked = true,
@@ -632,13 +893,12 @@ def _stage(session: Session, records: Sequence[SourceRecord], progress: Progress
     session.execute(
         text(
             """
-            UPDATE import_staged s SET partner_id = o.id, known = true
+            UPDATE import_part s SET partner_id = o.id, known = true
             FROM partner o
             WHERE NOT s.known AND o.source = s.source AND o.source_id = s.source_id
             """
         )
     )
-    session.execute(text("CREATE INDEX ON import_staged (partner_id)"))
 
 
 def _driver_connection(session: Session) -> Any:
@@ -646,40 +906,25 @@ def _driver_connection(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
-def _plan_new_records(session: Session, records: Sequence[SourceRecord]) -> _Plan:
-    """Give every new record a partner: an existing one of another source, or a new one.
+def _place_cluster(
+    members: Sequence[Any], plan: _Plan, attached: dict[uuid.UUID, set[str]]
+) -> None:
+    """A cluster's new records join its best stored partner, or found a new one together.
 
-    Only the records that may be the same structure as another are shown to the dedup rule:
-    those near a stored partner (SQL), and all new ones when they come from several sources.
-    The others keep the new partner id they were staged with: one partner each.
+    ``attached`` holds, across the parts of the import, the sources already attached to each
+    stored partner: a partner never gets two records of one source.
     """
-    from graph.dedup import Candidate, deduplicate
-
-    plan = _Plan()
-    stored, near = _stored_candidates(session) if _any_partner(session) else ([], set())
-    if len({record.provenance for record in records}) > 1:
-        near = set(session.scalars(text("SELECT idx FROM import_staged WHERE NOT known")))
-    if near:
-        fresh = [record for record in records if record.index in near]
-        candidates: list[Candidate] = [*stored, *fresh]
-        for cluster in deduplicate(candidates):
-            _place_cluster(cluster.records, plan)
-        _assign(session, plan)
-    return plan
-
-
-def _place_cluster(members: Sequence[Any], plan: _Plan) -> None:
-    """A cluster's new records join its best stored partner, or found a new one together."""
     stored = [member for member in members if isinstance(member, _Stored)]
     fresh = [member for member in members if not isinstance(member, _Stored)]
     target = stored[0] if stored else None
-    taken = set(target.sources) if target else set()
+    taken = set(target.sources) | attached[target.partner_id] if target else set()
     founded: uuid.UUID | None = None
     for record in fresh:  # in rank order: the canonical record first
         if target is not None and record.provenance not in taken:
             plan.partner_of[record.index] = target.partner_id
             plan.merged.add(record.index)
             plan.attached_to.add(target.partner_id)
+            attached[target.partner_id].add(record.provenance)
             taken.add(record.provenance)
         elif target is None and founded is not None and record.provenance not in taken:
             plan.partner_of[record.index] = founded
@@ -695,28 +940,21 @@ def _place_cluster(members: Sequence[Any], plan: _Plan) -> None:
 
 
 def _assign(session: Session, plan: _Plan) -> None:
-    """Write the plan's partner ids into the staging table; lone records without
+    """Write the plan's partner ids into the staged part; lone records without
     opportunities on a new partner are simple."""
     population = Counter(plan.partner_of.values())
-    rows = [
-        {
-            "idx": index,
-            "partner_id": partner_id,
-            "simple": partner_id in plan.new_partners and population[partner_id] == 1,
-        }
-        for index, partner_id in plan.partner_of.items()
-    ]
     session.execute(
         text("CREATE TEMP TABLE import_assigned (idx integer, partner_id uuid, simple boolean)")
     )
     cursor = _driver_connection(session).cursor()
     with cursor, cursor.copy("COPY import_assigned (idx, partner_id, simple) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row((row["idx"], row["partner_id"], row["simple"]))
+        for index, partner_id in plan.partner_of.items():
+            simple = partner_id in plan.new_partners and population[partner_id] == 1
+            copy.write_row((index, partner_id, simple))
     session.execute(
         text(
             """
-            UPDATE import_staged s SET partner_id = a.partner_id,
+            UPDATE import_part s SET partner_id = a.partner_id,
                 simple = a.simple AND jsonb_array_length(s.record -> 'opportunities') = 0
             FROM import_assigned a WHERE a.idx = s.idx
             """
@@ -726,40 +964,33 @@ def _assign(session: Session, plan: _Plan) -> None:
     # a partner that receives a record of another source is no longer simple
     if plan.attached_to:
         session.execute(
-            text("UPDATE import_staged SET simple = false WHERE partner_id = ANY(:ids)"),
+            text("UPDATE import_part SET simple = false WHERE partner_id = ANY(:ids)"),
             {"ids": list(plan.attached_to)},
         )
 
 
-def _any_partner(session: Session) -> bool:
-    """Whether new records could meet a stored partner at all (skips a useless spatial join)."""
-    return bool(
-        session.scalar(
-            text(
-                "SELECT EXISTS (SELECT 1 FROM partner) "
-                "AND EXISTS (SELECT 1 FROM import_staged WHERE NOT known)"
-            )
-        )
-    )
-
-
 def _stored_candidates(session: Session) -> tuple[list[_Stored], set[int]]:
-    """Stored partners near the new records (or sharing their SIRET), and those records."""
+    """Partners stored before the import near the part's new records (or sharing their
+    SIRET), and those records. Partners founded by earlier parts of the import are not
+    candidates: records of one part are never compared with another part's."""
     point = (
         "ST_SetSRID(ST_MakePoint((s.record -> 'partner' ->> 'lon')::float8, "
         "(s.record -> 'partner' ->> 'lat')::float8), 4326)::geography"
     )
+    founded = (
+        "NOT EXISTS (SELECT 1 FROM import_staged x WHERE x.partner_id = pa.id AND NOT x.known)"
+    )
     pairs = session.execute(
         text(
             f"""
-            SELECT s.idx, pa.id FROM import_staged s JOIN partner pa
+            SELECT s.idx, pa.id FROM import_part s JOIN partner pa
                 ON pa.siret = s.record -> 'partner' ->> 'siret'
                 AND ST_DWithin(pa.geom::geography, {point}, :siret_near)
-            WHERE NOT s.known
+            WHERE NOT s.known AND {founded}
             UNION
-            SELECT s.idx, pa.id FROM import_staged s JOIN partner pa
+            SELECT s.idx, pa.id FROM import_part s JOIN partner pa
                 ON ST_DWithin(pa.geom::geography, {point}, :near)
-            WHERE NOT s.known
+            WHERE NOT s.known AND {founded}
             """  # noqa: S608 (only constants are interpolated)
         ),
         {"near": _NEAR_M, "siret_near": _SIRET_NEAR_M},
@@ -802,14 +1033,14 @@ def _missing_provenances(
     *,
     feed: str,
     departement: str | None,
-    records: Sequence[SourceRecord],
+    any_record: bool,
     report: ImportReport,
     close_missing: bool,
 ) -> list[tuple[int, uuid.UUID]]:
     """``(provenance id, partner id)`` of this feed's records that the file no longer lists."""
     if not close_missing:
         return []
-    if not records:
+    if not any_record:
         report.notes.append(
             "aucun enregistrement valide : aucune fiche n'est considérée comme fermée"
         )
@@ -843,7 +1074,7 @@ def _missing_provenances(
 
 
 def _mark_complex(
-    session: Session, plan: _Plan, missing: Sequence[tuple[int, uuid.UUID]]
+    session: Session, attached: set[uuid.UUID], missing: Sequence[tuple[int, uuid.UUID]]
 ) -> set[uuid.UUID]:
     """Partners merged in Python: several provenances or opportunities, and new or changed
     records; or that lose a provenance while keeping another."""
@@ -852,7 +1083,7 @@ def _mark_complex(
             text("SELECT DISTINCT partner_id FROM import_staged WHERE NOT simple AND changed")
         )
     )
-    ids |= plan.attached_to
+    ids |= attached
     losing = {partner_id for _, partner_id in missing}
     if losing:
         ids |= set(
@@ -897,8 +1128,9 @@ def _text_array(json_array: str) -> str:
 
 
 def _write_simple_partners(session: Session, now: dt.datetime) -> None:
-    """Set-based writes of the simple records: one ``INSERT`` for the new ones, one ``UPDATE``
-    for the changed ones, touching only the partners whose fields differ."""
+    """Set-based writes of the simple records of the staged part: one ``INSERT`` for the new
+    ones, one ``UPDATE`` for the changed ones, touching only the partners whose fields
+    differ."""
     p = "s.record -> 'partner'"
     values = {
         "name": f"{p} ->> 'name'",
@@ -926,7 +1158,7 @@ def _write_simple_partners(session: Session, now: dt.datetime) -> None:
             f"""
             INSERT INTO partner (id, {columns}, created_at, updated_at)
             SELECT s.partner_id, {selected}, :now, :now
-            FROM import_staged s WHERE s.simple AND NOT s.known
+            FROM import_part s WHERE s.simple AND NOT s.known
             """  # noqa: S608 (only constants are interpolated)
         ),
         {"now": now},
@@ -940,7 +1172,7 @@ def _write_simple_partners(session: Session, now: dt.datetime) -> None:
             }, :now)
             FROM (
                 SELECT s.partner_id, {selected}
-                FROM import_staged s WHERE s.simple AND s.known AND s.changed
+                FROM import_part s WHERE s.simple AND s.known AND s.changed
             ) v
             WHERE pa.id = v.partner_id
                 AND ({", ".join(f"pa.{c}" for c in compared)}, ST_AsBinary(pa.geom))
@@ -954,15 +1186,15 @@ def _write_simple_partners(session: Session, now: dt.datetime) -> None:
 
 def _write_complex_partners(
     session: Session,
-    records: Sequence[SourceRecord],
+    by_index: Mapping[int, SourceRecord],
     partner_ids: set[uuid.UUID],
     missing: Sequence[tuple[int, uuid.UUID]],
     report: ImportReport,
 ) -> None:
-    """Merge the records of each partner with several sources (or with opportunities)."""
+    """Merge the records of each partner with several sources (or with opportunities);
+    ``by_index`` holds every record of the import that is not simple."""
     if not partner_ids:
         return
-    by_index = {record.index: record for record in records}
     incoming: dict[uuid.UUID, list[SourceRecord]] = defaultdict(list)
     for index, partner_id in session.execute(
         text("SELECT idx, partner_id FROM import_staged WHERE partner_id = ANY(:ids)"),
@@ -1085,22 +1317,25 @@ def _sync_source_opportunities(
         partner.updated_at = store.now()
 
 
-def _write_provenances(session: Session, feed: str, now: dt.datetime) -> None:
-    """Insert or update every staged record's provenance: partner, record, dates; not gone."""
+def _write_provenances(session: Session, *, feed: str, now: dt.datetime, simple: bool) -> None:
+    """Insert or update the provenances of the simple records of the staged part
+    (``simple``), or of the other records of the whole import: partner, record, dates; not
+    gone."""
+    table, which = ("import_part", "s.simple") if simple else ("import_staged", "NOT s.simple")
     session.execute(
         text(
-            """
+            f"""
             INSERT INTO provenance
                 (partner_id, source, source_id, feed, record, source_updated_on, seen_at)
             SELECT s.partner_id, s.source, s.source_id, :feed, s.record, s.updated_on, :now
-            FROM import_staged s WHERE NOT s.tracked
-            """
+            FROM {table} s WHERE NOT s.tracked AND {which}
+            """  # noqa: S608 (only constants are interpolated)
         ),
         {"feed": feed, "now": now},
     )
     session.execute(
         text(
-            """
+            f"""
             UPDATE provenance p SET
                 partner_id = s.partner_id,
                 feed = :feed,
@@ -1108,15 +1343,15 @@ def _write_provenances(session: Session, feed: str, now: dt.datetime) -> None:
                 source_updated_on = s.updated_on,
                 seen_at = :now,
                 gone_at = NULL
-            FROM import_staged s
-            WHERE s.tracked AND p.source = s.source AND p.source_id = s.source_id
-            """
+            FROM {table} s
+            WHERE s.tracked AND {which} AND p.source = s.source AND p.source_id = s.source_id
+            """  # noqa: S608 (only constants are interpolated)
         ),
         {"feed": feed, "now": now},
     )
 
 
-def _count_records(session: Session, plan: _Plan, report: ImportReport) -> None:
+def _count_records(session: Session, merged: int, report: ImportReport) -> None:
     """Created (a new partner each), attached (to another source's partner), updated,
     unchanged: every valid record counts once."""
     new, changed, unchanged = session.execute(
@@ -1125,8 +1360,8 @@ def _count_records(session: Session, plan: _Plan, report: ImportReport) -> None:
             "count(*) FILTER (WHERE known AND NOT changed) FROM import_staged"
         )
     ).one()
-    report.created += new - len(plan.merged)
-    report.merged += len(plan.merged)
+    report.created += new - merged
+    report.merged += merged
     report.updated += changed
     report.unchanged += unchanged
 
@@ -1136,8 +1371,9 @@ def _reopen(session: Session, now: dt.datetime) -> int:
     result = session.execute(
         text(
             """
-            UPDATE partner SET status = 'open', closed_at = NULL, updated_at = :now
-            WHERE status = 'closed' AND id IN (SELECT partner_id FROM import_staged)
+            UPDATE partner pa SET status = 'open', closed_at = NULL, updated_at = :now
+            FROM import_staged s
+            WHERE pa.status = 'closed' AND pa.id = s.partner_id
             """
         ),
         {"now": now},

@@ -3,7 +3,8 @@ official files of a département, and a synthetic FINESS extract for benchmarks 
 
 Feeds (``maillage import <feed> FILE``)
     ============================  ==========================================================
-    ``finess``                    `geodata.sources.finess.read_finess` (provenance ``finess``)
+    ``finess``                    `geodata.sources.finess.iter_finess` (provenance ``finess``;
+                                  read in parts while they are written)
     ``data-inclusion``            `geodata.sources.data_inclusion.read_data_inclusion`
                                   (provenance: the producer, ``dora``, ``soliguide``...)
     ``siae``                      `geodata.sources.siae.read_siae` (``emplois-siae``)
@@ -57,7 +58,7 @@ from typing import Any, Final
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geodata.sources.common import ReadResult, departement_of, fold
+from geodata.sources.common import ReadResult, ReadStream, departement_of, fold
 
 FEEDS: Final = ("finess", "data-inclusion", "siae", "agencies", "mediation-numerique")
 """Names of the ``maillage import`` feeds, also the ``feed`` of their provenance rows."""
@@ -158,7 +159,22 @@ def read_feed(
     help: GeocodingHelp | None = None,
     departement: str | None = None,
 ) -> ReadResult:
-    """Read one file of a feed (see the module docstring).
+    """Read one file of a feed, whole (see :func:`open_feed`)."""
+    opened = open_feed(feed, path, services=services, help=help, departement=departement)
+    return opened if isinstance(opened, ReadResult) else ReadResult.concat(opened)
+
+
+def open_feed(
+    feed: str,
+    path: Path,
+    *,
+    services: Path | None = None,
+    help: GeocodingHelp | None = None,
+    departement: str | None = None,
+) -> ReadResult | ReadStream:
+    """Open one file of a feed (see the module docstring): a FINESS extract as a
+    `geodata.sources.common.ReadStream` (checked now, read in parts as the import consumes
+    them), the other feeds read whole.
 
     Parameters
     ----------
@@ -185,10 +201,10 @@ def read_feed(
     if services is not None and feed not in ("data-inclusion", "siae"):
         raise ValueError(f"--services ne s'applique pas à « {feed} »")
     if feed == "finess":
-        from geodata.sources.finess import read_finess
+        from geodata.sources.finess import iter_finess
 
         scope = {finess_departement(departement)} if departement else None
-        return read_finess(path, commune_centroids=centroids, departements=scope)
+        return iter_finess(path, commune_centroids=centroids, departements=scope)
     if feed == "agencies":
         from geodata.sources.agencies import read_prescriber_organizations
 

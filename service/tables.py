@@ -2,7 +2,8 @@
 
 Geometries are stored in EPSG:4326 (lon/lat degrees). Distances are computed on the
 ``geography`` cast, in metres; a functional GiST index on ``geom::geography`` serves
-``ST_DWithin`` on it, and a plain GiST index serves geometry predicates.
+``ST_DWithin`` and nearest-neighbour (``<->``) searches on it. Partners have no other spatial
+index (migration 0006): every write would pay for it and no query uses it.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class Partner(Timestamped, Base):
     name: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(64), index=True)
     family: Mapped[str] = mapped_column(String(64), index=True)
-    siret: Mapped[str | None] = mapped_column(String(14), index=True)
+    siret: Mapped[str | None] = mapped_column(String(14))
     address: Mapped[str | None] = mapped_column(Text)
     code_insee: Mapped[str | None] = mapped_column(String(5), index=True)
     geom: Mapped[Any] = mapped_column(
@@ -73,7 +74,7 @@ class Partner(Timestamped, Base):
     source: Mapped[str] = mapped_column(String(64))
     source_id: Mapped[str | None] = mapped_column(String(200))
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("partner.id", ondelete="SET NULL"), index=True
+        UUID(as_uuid=True), ForeignKey("partner.id", ondelete="SET NULL")
     )
     # "closed": every source that listed the partner has dropped it (see service.importer)
     status: Mapped[str] = mapped_column(String(16), server_default="open", default="open")
@@ -101,11 +102,18 @@ class Partner(Timestamped, Base):
             "(capacity IS NULL OR available_places <= capacity))",
             name="available_places_within_capacity",
         ),
-        Index("ix_partner_geom", "geom", postgresql_using="gist"),
         Index(
             "ix_partner_geog",
             text("(geom::geography)"),
             postgresql_using="gist",
+        ),
+        # partial indexes: looked up by value only, NULL for most partners (cheaper writes)
+        Index("ix_partner_closed", "id", postgresql_where=text("status = 'closed'")),
+        Index("ix_partner_siret", "siret", postgresql_where=text("siret IS NOT NULL")),
+        Index(
+            "ix_partner_organisation_id",
+            "organisation_id",
+            postgresql_where=text("organisation_id IS NOT NULL"),
         ),
         Index("ix_partner_thematiques", "thematiques", postgresql_using="gin"),
         Index("ix_partner_publics", "publics", postgresql_using="gin"),

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,93 @@ def test_a_partner_of_maillage_keeps_its_fields_when_a_source_lists_it(db: Sessi
     assert partner_of(db, "finess", "300000029") is mine
     assert mine.name == "ESAT Les Ateliers du Gardon"  # not FINESS's capitals
     assert (mine.source, mine.source_id) == ("maillage", "esat-gardon")
+
+
+# --- files streamed in parts ------------------------------------------------------------------
+
+
+def in_parts(result: ReadResult, size: int) -> Iterator[ReadResult]:
+    """``result`` as a streaming reader yields it: parts of ``size`` rows, lazily."""
+    rows = sorted(
+        [(r.index, "record", r) for r in result.records]
+        + [(r.index, "rejection", r) for r in result.rejections],
+        key=lambda row: row[0],
+    )
+    indexes = sorted({row[0] for row in rows})
+    for start in range(0, len(indexes), size):
+        kept = set(indexes[start : start + size])
+        part = ReadResult(skipped=result.skipped if start == 0 else 0)
+        for index, what, item in rows:
+            if index in kept:
+                (part.records if what == "record" else part.rejections).append(item)
+        yield part
+
+
+def test_a_file_streamed_in_parts_lands_as_when_read_whole(db: Session) -> None:
+    expected = []
+    for streamed in (False, True):
+        attempt = db.begin_nested()
+        load(db, data_inclusion(), "data-inclusion")  # stored partners the FINESS rows meet
+        result = finess()
+        report = load(db, in_parts(result, 3) if streamed else result, "finess")
+        assert report.merged == 2  # the ESAT (SIRET) and the CHRS (name, 150 m), in two parts
+        assert report.created == len(result.records) - 2
+        assert report.total == result.total
+        assert report.rejected == 5
+        expected.append((_state(db), report.summary()))
+        attempt.rollback()
+    assert expected[0] == expected[1]
+
+
+def test_a_rejection_in_a_late_part_writes_nothing_and_reports_every_rejection(
+    db: Session,
+) -> None:
+    load(db, data_inclusion(), "data-inclusion")
+    before = _state(db)
+    result = finess()
+    valid_first = ReadResult(records=result.records[:6])
+    late = ReadResult(records=result.records[6:], rejections=result.rejections)
+    report = import_source(db, iter([valid_first, late]), source="finess")
+    assert not report.applied
+    assert report.rejected == 5
+    assert _state(db) == before  # the first part was written, then rolled back
+    assert (
+        db.scalar(select(func.count()).select_from(Provenance).where(Provenance.feed == "finess"))
+        == 0
+    )
+
+
+def test_a_reader_failing_midway_writes_nothing_and_its_error_is_raised(db: Session) -> None:
+    result = finess()
+
+    def failing() -> Iterator[ReadResult]:
+        yield ReadResult(records=result.records[:4])
+        raise RuntimeError("lecture interrompue")
+
+    threads = threading.active_count()
+    with pytest.raises(RuntimeError, match="lecture interrompue"):
+        import_source(db, failing(), source="finess", partial=True)
+    assert db.scalar(select(func.count(Partner.id))) == 0
+    assert threading.active_count() == threads  # the reader thread is gone
+
+
+def test_parts_of_one_stream_come_from_one_provenance(db: Session) -> None:
+    mixed = iter([finess(), data_inclusion()])
+    with pytest.raises(ValueError, match="une seule provenance"):
+        import_source(db, mixed, source="finess", partial=True)
+    assert db.scalar(select(func.count(Partner.id))) == 0
+
+
+def test_a_key_repeated_in_a_later_part_is_rejected(db: Session) -> None:
+    records = finess().records
+    again = replace(records[0], index=1000)
+    report = import_source(
+        db, iter([ReadResult(records=records), ReadResult(records=[again])]), source="finess"
+    )
+    assert not report.applied
+    assert [(r.index, r.reason) for r in report.rejections] == [
+        (1000, "doublon : même (source, source_id) que l'élément n°0")
+    ]
 
 
 # --- freshness -------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ Codes INSEE
 Coordinates
     EPSG:4326 longitude/latitude in degrees everywhere after reading. :func:`to_wgs84`
     projects Lambert-93 (EPSG:2154) and the overseas UTM systems with pyproj
-    (``always_xy=True``; transformers built on first use and cached). :func:`locate` checks
+    (``always_xy=True``; transformers built on first use and cached); :func:`to_wgs84_arrays`
+    and :func:`in_france_mask` do the same for whole arrays at once. :func:`locate` checks
     the point lies in metropolitan France or an overseas département, swaps latitude and
     longitude when only the swapped point does, and falls back to the commune centroid for
     missing or (0, 0) coordinates, saying which it did (``geocoding``).
@@ -30,14 +31,16 @@ Coordinates
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import functools
+import gc
 import io
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -51,6 +54,8 @@ from graph.messages import french_message
 from graph.models import Contact, OpportunityFields, PartnerFields
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
     from pyproj import Transformer
 
 __all__ = [
@@ -62,6 +67,7 @@ __all__ = [
     "Location",
     "LocationError",
     "ReadResult",
+    "ReadStream",
     "Rejection",
     "RowProblems",
     "SourceFormatError",
@@ -75,7 +81,9 @@ __all__ = [
     "first_known",
     "fold",
     "french_hours_to_osm",
+    "gc_paused",
     "in_france",
+    "in_france_mask",
     "join_address",
     "keep_unique",
     "lambert93_to_wgs84",
@@ -88,8 +96,10 @@ __all__ = [
     "read_text",
     "sniff_delimiter",
     "to_wgs84",
+    "to_wgs84_arrays",
     "validate_opportunity",
     "validate_partner",
+    "validate_partner_with_contact",
     "wgs84_to_lambert93",
 ]
 
@@ -201,6 +211,69 @@ class ReadResult:
     def total(self) -> int:
         """Records read, valid, refused or skipped."""
         return len(self.records) + len(self.rejected_indexes) + self.skipped
+
+    def extend(self, other: ReadResult) -> None:
+        """Append another part of the same file (records, rejections and skipped rows)."""
+        self.records.extend(other.records)
+        self.rejections.extend(other.rejections)
+        self.skipped += other.skipped
+
+    @classmethod
+    def concat(cls, parts: Iterable[ReadResult]) -> ReadResult:
+        """One result from the successive parts of a file (see :class:`ReadStream`)."""
+        whole = cls()
+        for part in parts:
+            whole.extend(part)
+        return whole
+
+
+@dataclass(slots=True)
+class ReadStream:
+    """A file read in successive parts, so that writing can start before reading ends.
+
+    A streaming reader checks the file's format when called (a
+    :class:`SourceFormatError` is raised then, before any part is produced) and returns
+    this; iterating it yields `ReadResult` parts in file order, whose ``index`` values keep
+    counting across parts. ``ReadResult.concat(stream)`` is what the non-streaming reader
+    returns.
+
+    Attributes
+    ----------
+    parts : Iterator[ReadResult]
+        The parts, produced lazily (at most ``chunk_size`` rows each).
+    expected : int
+        Rows the file holds (records, rejected and skipped rows together), for progress.
+    """
+
+    parts: Iterator[ReadResult]
+    expected: int
+
+    def __iter__(self) -> Iterator[ReadResult]:
+        return self.parts
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block: for reading many records at once.
+
+    Every record a reader builds is about ten objects the collector tracks (the pydantic models,
+    their field sets and lists), which all outlive the read. The collector runs a full pass
+    over every tracked object each time their number grows by a quarter, so that reading
+    100,000 FINESS establishments spent as long in the collector as in the reading itself.
+    With the pause, it runs once after the block instead.
+
+    The pause is process-wide (every thread) and lasts only the block; the collector is
+    turned back on afterwards, even on error, unless it was already off before. Objects are
+    still freed by reference counting meanwhile: only reference cycles wait. Keep the block
+    short (one part of a file, never across a ``yield``).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def keep_unique(
@@ -329,6 +402,31 @@ def validate_partner(fields: Mapping[str, Any], problems: RowProblems) -> Partne
         return None
 
 
+def validate_partner_with_contact(
+    fields: Mapping[str, Any],
+    problems: RowProblems,
+    *,
+    phone: Any = None,
+    email: Any = None,
+    website: Any = None,
+) -> PartnerFields | None:
+    """:func:`validate_partner` of ``fields`` plus ``contact=clean_contact(phone, email, website)``.
+
+    The same partner, notes and reasons as those two steps, in one pydantic validation for a
+    valid row: the contact values are validated inside the partner. Only when that fails (an
+    invalid contact value, which is dropped with a note, or an invalid partner) is the row
+    validated again the two-step way.
+    """
+    try:
+        return PartnerFields.model_validate(
+            {**fields, "contact": _contact_values(phone, email, website)}
+        )
+    except ValidationError:
+        pass
+    contact = clean_contact(phone=phone, email=email, website=website, note=problems.note)
+    return validate_partner({**fields, "contact": contact}, problems)
+
+
 def validate_opportunity(
     fields: Mapping[str, Any], problems: RowProblems, where: str
 ) -> OpportunityFields | None:
@@ -410,6 +508,14 @@ def join_address(*parts: Any) -> str | None:
 
 def parse_date(value: Any) -> dt.date | None:
     """A date written ``AAAA-MM-JJ``, ``JJ/MM/AAAA`` or as an ISO datetime; ``None`` otherwise."""
+    if value is None:
+        return None
+    return _parse_date_text(value if isinstance(value, str) else str(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_date_text(value: str) -> dt.date | None:
+    """:func:`parse_date` of a text, cached: a file repeats the same few thousand dates."""
     text = clean_text(value)
     if text is None:
         return None
@@ -434,8 +540,14 @@ def parse_float(value: Any) -> float | None:
         return None
     if isinstance(value, int | float):
         number = float(value)
-    else:
-        text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+        return number if math.isfinite(number) else None
+    text = str(value)
+    try:
+        # A plain number, as most files write them: float() accepts exactly the texts that the
+        # cleaning below leaves unchanged but for surrounding whitespace, which it ignores too.
+        number = float(text)
+    except ValueError:
+        text = text.strip().replace("\u00a0", "").replace(" ", "")
         if not text:
             return None
         try:
@@ -577,12 +689,42 @@ def departement_of(code_insee: str) -> str:
 # --- coordinates -----------------------------------------------------------------------------
 
 
+_FRANCE_BOXES: Final = tuple(FRANCE_BOUNDS.values())
+
+
 def in_france(lon: float, lat: float) -> bool:
-    """Whether an EPSG:4326 point (degrees) lies in one of the :data:`FRANCE_BOUNDS` boxes."""
-    return any(
-        lon_min <= lon <= lon_max and lat_min <= lat <= lat_max
-        for lon_min, lat_min, lon_max, lat_max in FRANCE_BOUNDS.values()
-    )
+    """Whether an EPSG:4326 point (degrees) lies in one of the :data:`FRANCE_BOUNDS` boxes.
+
+    Box edges are inside; a NaN coordinate is outside.
+    """
+    for lon_min, lat_min, lon_max, lat_max in _FRANCE_BOXES:
+        if lon_min <= lon <= lon_max and lat_min <= lat <= lat_max:
+            return True
+    return False
+
+
+def in_france_mask(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
+    """:func:`in_france` of many points at once.
+
+    Parameters
+    ----------
+    lon, lat : array_like of float
+        EPSG:4326 longitudes and latitudes in degrees, of the same (or broadcastable) shape.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``True`` where the point lies in one of the :data:`FRANCE_BOUNDS` boxes (edges
+        included; NaN is outside), exactly as :func:`in_france` point by point.
+    """
+    import numpy as np
+
+    lons = np.asarray(lon, dtype=np.float64)
+    lats = np.asarray(lat, dtype=np.float64)
+    inside = np.zeros(np.broadcast_shapes(lons.shape, lats.shape), dtype=np.bool_)
+    for lon_min, lat_min, lon_max, lat_max in _FRANCE_BOXES:
+        inside |= (lon_min <= lons) & (lons <= lon_max) & (lat_min <= lats) & (lats <= lat_max)
+    return inside
 
 
 @functools.cache
@@ -611,6 +753,32 @@ def to_wgs84(x: float, y: float, *, epsg: int) -> tuple[float, float]:
     """
     lon, lat = _transformer(epsg, _WGS84).transform(x, y)
     return float(lon), float(lat)
+
+
+def to_wgs84_arrays(
+    x: ArrayLike, y: ArrayLike, *, epsg: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`to_wgs84` of many points at once, in one pyproj call.
+
+    Parameters
+    ----------
+    x, y : array_like of float
+        Eastings and northings in metres of ``epsg``, of the same shape.
+    epsg : int
+        Source system, as for :func:`to_wgs84`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(lon, lat)`` float64 arrays in degrees (EPSG:4326), equal value for value to what
+        :func:`to_wgs84` gives point by point; a point PROJ cannot project is ``inf``.
+    """
+    import numpy as np
+
+    lon, lat = _transformer(epsg, _WGS84).transform(
+        np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    )
+    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
 
 def lambert93_to_wgs84(x: float, y: float) -> tuple[float, float]:
@@ -727,7 +895,7 @@ def clean_siret(value: Any, problems: RowProblems, where: str = "siret") -> str 
     text = clean_text(value)
     if text is None:
         return None
-    if set(text.replace(" ", "")) == {"0"}:
+    if not text.replace(" ", "").strip("0"):  # zeros only (text is not blank)
         problems.note(f"SIRET de remplacement « {text} » ignoré")
         return None
     try:
@@ -735,6 +903,9 @@ def clean_siret(value: Any, problems: RowProblems, where: str = "siret") -> str 
     except ValueError as exc:
         problems.reject(where, str(exc))
         return None
+
+
+_CONTACT_LABELS: Final = {"phone": "téléphone", "email": "courriel", "website": "site web"}
 
 
 def clean_contact(
@@ -745,24 +916,34 @@ def clean_contact(
     Contact details are secondary: a malformed phone number never refuses a structure, it is
     left out and ``note`` receives a French sentence saying so.
     """
+    candidates = _contact_values(phone, email, website)
+    try:
+        return Contact.model_validate(candidates)  # the usual case: all valid, one validation
+    except ValidationError:
+        pass
     values: dict[str, str] = {}
-    for name, label, raw in (
-        ("phone", "téléphone", phone),
-        ("email", "courriel", email),
-        ("website", "site web", website),
-    ):
+    for name, text in candidates.items():  # find the invalid ones, field by field
+        try:
+            Contact.model_validate({name: text})
+        except ValidationError:
+            note(f"{_CONTACT_LABELS[name]} invalide ignoré : « {text[:60]} »")
+            continue
+        values[name] = text
+    return Contact.model_validate(values)
+
+
+def _contact_values(phone: Any, email: Any, website: Any) -> dict[str, str]:
+    """The contact values :func:`clean_contact` validates: one-line text, a bare website
+    prefixed with ``https://``, absent ones left out."""
+    values: dict[str, str] = {}
+    for name, raw in (("phone", phone), ("email", email), ("website", website)):
         text = clean_text(raw)
         if text is None:
             continue
         if name == "website" and not re.match(r"^https?://", text, re.IGNORECASE):
             text = f"https://{text}" if "." in text and " " not in text else text
-        try:
-            Contact.model_validate({name: text})
-        except ValidationError:
-            note(f"{label} invalide ignoré : « {text[:60]} »")
-            continue
         values[name] = text
-    return Contact.model_validate(values)
+    return values
 
 
 def clean_opening_hours(value: Any, *, note: Callable[[str], None]) -> str | None:

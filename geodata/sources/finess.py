@@ -28,43 +28,49 @@ Martinique, Guyane, Réunion, Saint-Pierre-et-Miquelon, Mayotte), and ``commune`
 
 Only the categories of :data:`CATEGORY_KINDS` (``categetab``) are inclusion actors; the other
 ~95 % of the register (hospitals, pharmacies, nursing homes...) are skipped, not rejected.
+
+:func:`read_finess` reads the whole file; :func:`iter_finess` gives the same result in parts
+(10,000 establishments by default), read one at a time as they are asked for, so that an
+importer can write one part while the next is read.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import functools
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from geodata.sources.common import (
     LAMBERT_93,
+    Location,
     LocationError,
     ReadResult,
+    ReadStream,
     Rejection,
     RowProblems,
     SourceFormatError,
     SourceRecord,
-    clean_contact,
     clean_siret,
     clean_text,
     decode_text,
     fold,
-    join_address,
+    gc_paused,
+    in_france_mask,
     locate,
     normalize_code_insee,
     parse_date,
     parse_float,
-    to_wgs84,
-    validate_partner,
+    to_wgs84_arrays,
+    validate_partner_with_contact,
 )
 from graph import vocabulary
 
-__all__ = ["CATEGORY_KINDS", "PROVENANCE", "read_finess"]
+__all__ = ["CATEGORY_KINDS", "PROVENANCE", "iter_finess", "read_finess"]
 
 PROVENANCE: Final = "finess"
 
@@ -106,6 +112,26 @@ _STRUCTURE_FIELDS: Final = (
     "dateautor", "maj", "numuai",
 )  # fmt: skip
 _MIN_STRUCTURE_FIELDS: Final = len(_STRUCTURE_FIELDS) - 1  # numuai is often cut off
+# Positions of the structureet fields read; all come before numuai, so a complete row has them.
+_NOFINESSET: Final = _STRUCTURE_FIELDS.index("nofinesset")
+_NOFINESSEJ: Final = _STRUCTURE_FIELDS.index("nofinessej")
+_RS: Final = _STRUCTURE_FIELDS.index("rs")
+_RSLONGUE: Final = _STRUCTURE_FIELDS.index("rslongue")
+_COMPLDISTRIB: Final = _STRUCTURE_FIELDS.index("compldistrib")
+_NUMVOIE: Final = _STRUCTURE_FIELDS.index("numvoie")
+_TYPVOIE: Final = _STRUCTURE_FIELDS.index("typvoie")
+_VOIE: Final = _STRUCTURE_FIELDS.index("voie")
+_COMPVOIE: Final = _STRUCTURE_FIELDS.index("compvoie")
+_LIEUDITBP: Final = _STRUCTURE_FIELDS.index("lieuditbp")
+_COMMUNE: Final = _STRUCTURE_FIELDS.index("commune")
+_DEPARTEMENT: Final = _STRUCTURE_FIELDS.index("departement")
+_LIGNEACHEMINEMENT: Final = _STRUCTURE_FIELDS.index("ligneacheminement")
+_TELEPHONE: Final = _STRUCTURE_FIELDS.index("telephone")
+_CATEGETAB: Final = _STRUCTURE_FIELDS.index("categetab")
+_LIBCATEGETAB: Final = _STRUCTURE_FIELDS.index("libcategetab")
+_CATEGAGRETAB: Final = _STRUCTURE_FIELDS.index("categagretab")
+_SIRET: Final = _STRUCTURE_FIELDS.index("siret")
+_MAJ: Final = _STRUCTURE_FIELDS.index("maj")
 _HEADER: Final = re.compile(r"^finess;etalab", re.IGNORECASE)
 _FINESS_NUMBER: Final = re.compile(r"^[0-9][0-9AB][0-9]{7}$")
 _OVERSEAS_LETTERS: Final = frozenset("ABCDEF")  # 9A Guadeloupe ... 9F Mayotte
@@ -158,12 +184,46 @@ _STREET_TYPES: Final = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+_Raw: TypeAlias = str | list[str]
+"""A record of the file before it is read: its line, whose fields are ``line.split(";")``, or,
+for a line holding a double quote, the fields csv read (a quoted value may hold a ``;`` or span
+lines)."""
+
+
+@dataclass(slots=True)
 class _Geolocation:
+    """A ``geolocalisation`` line: projected metres of the system ``system`` names."""
+
     x: float | None
     y: float | None
     system: str
-    updated: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What reading every part needs, prepared once per file."""
+
+    kinds: Mapping[str, str]
+    departements: Container[str] | None
+    geolocations: Mapping[str, _Raw]
+    commune_centroids: Mapping[str, tuple[float, float]] | None
+
+
+@dataclass(slots=True)
+class _Establishment:
+    """An in-scope ``structureet`` row on its way to a record.
+
+    ``fields`` are stripped. ``point`` is the geolocalisation projected to EPSG:4326
+    ``(lon, lat)`` degrees, ``None`` when the file gives no usable coordinates; ``in_france``
+    says the point needs none of :func:`locate`'s repairs.
+    """
+
+    index: int
+    fields: list[str]
+    kind: str
+    geolocation: _Geolocation | None
+    point: tuple[float, float] | None = None
+    in_france: bool = False
 
 
 def read_finess(
@@ -174,6 +234,9 @@ def read_finess(
     departements: Container[str] | None = None,
 ) -> ReadResult:
     """Read the FINESS establishments extract (geolocated version).
+
+    The whole file at once: ``ReadResult.concat(iter_finess(...))``, see :func:`iter_finess`
+    to read it part by part.
 
     Parameters
     ----------
@@ -200,131 +263,320 @@ def read_finess(
     SourceFormatError
         When the first line is not the ``finess;etalab;…`` header.
     """
-    data = source.read_bytes() if isinstance(source, Path) else source
-    text = decode_text(data).text
-    lines = text.splitlines()
-    if not lines or not _HEADER.match(lines[0].strip()):
-        raise SourceFormatError(
-            "extraction FINESS attendue : la première ligne doit commencer par « finess;etalab »"
+    return ReadResult.concat(
+        iter_finess(
+            source,
+            commune_centroids=commune_centroids,
+            categories=categories,
+            departements=departements,
         )
+    )
+
+
+def iter_finess(
+    source: Path | bytes,
+    *,
+    commune_centroids: Mapping[str, tuple[float, float]] | None = None,
+    categories: Mapping[str, str] | None = None,
+    departements: Container[str] | None = None,
+    chunk_size: int = 10_000,
+) -> ReadStream:
+    """Read the FINESS extract in parts, so that a consumer can store one while the next is read.
+
+    When called, the file is decoded, its header checked and its lines sorted into
+    ``structureet`` and ``geolocalisation`` records (the ``geolocalisation`` lines follow all
+    the ``structureet`` ones, so this cannot wait). The work per establishment (projection,
+    checks, validation) is done part by part, as the stream is iterated.
+
+    Parameters
+    ----------
+    source, commune_centroids, categories, departements
+        As for :func:`read_finess`.
+    chunk_size : int, default 10 000
+        Most ``structureet`` rows per part (at least 1).
+
+    Returns
+    -------
+    ReadStream
+        ``expected`` is the number of ``structureet`` rows. The parts, concatenated, are what
+        :func:`read_finess` returns: ``index`` counts across parts, a FINESS number already
+        read in an earlier part is rejected as a duplicate, and a skipped row is counted in
+        the part where it occurs.
+
+    Raises
+    ------
+    SourceFormatError
+        When the first line is not the ``finess;etalab;…`` header (at call time, before any
+        part).
+    ValueError
+        When ``chunk_size`` is below 1 or a kind of ``categories`` is not a maillage kind.
+
+    Notes
+    -----
+    Python's cyclic garbage collector is paused while a part is read, process-wide, and
+    turned back on before the part is yielded (see `geodata.sources.common.gc_paused`): it
+    otherwise took half the reading time.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size doit valoir au moins 1 (reçu : {chunk_size})")
+    lines = _lines(source)
     kinds = {**CATEGORY_KINDS, **(categories or {})}
     for kind in kinds.values():
         vocabulary.check_kind(kind)
     structures, geolocations = _split(lines[1:])
-    result = ReadResult()
-    seen: dict[str, int] = {}
-    for index, fields in enumerate(structures):
-        row = _Row(index, fields)
+    context = _Context(kinds, departements, geolocations, commune_centroids)
+    return ReadStream(_parts(structures, context, chunk_size), expected=len(structures))
+
+
+def _lines(source: Path | bytes) -> list[str]:
+    """The decoded lines of the file, the ``finess;etalab`` header first."""
+    data = source.read_bytes() if isinstance(source, Path) else source
+    lines = decode_text(data).text.splitlines()
+    if not lines or not _HEADER.match(lines[0].strip()):
+        raise SourceFormatError(
+            "extraction FINESS attendue : la première ligne doit commencer par « finess;etalab »"
+        )
+    return lines
+
+
+def _split(lines: list[str]) -> tuple[list[_Raw], dict[str, _Raw]]:
+    """``structureet`` records in order and ``geolocalisation`` records by FINESS number.
+
+    Records stay unparsed (see :data:`_Raw`) until their part is read. A ``geolocalisation``
+    record of fewer than 4 fields is ignored; a later one for the same number wins.
+    """
+    structures: list[_Raw] = []
+    geolocations: dict[str, _Raw] = {}
+    for record in _records(lines):
+        if isinstance(record, str) and record.startswith("structureet;"):
+            structures.append(record)  # the usual spelling, no need to split
+            continue
+        head = record.split(";", 4) if isinstance(record, str) else record
+        section = head[0].strip().lower()
+        if section == "structureet":
+            structures.append(record)
+        elif section == "geolocalisation" and len(head) >= 4:
+            geolocations[head[1].strip()] = record
+    return structures, geolocations
+
+
+def _records(lines: list[str]) -> Iterator[_Raw]:
+    """The non-empty CSV records (``;``-separated) of ``lines``, as csv reads ``"\\n".join(lines)``.
+
+    A line without a double quote is a whole record and is yielded as is: its fields are
+    ``line.split(";")``, exactly what csv gives, split only when its part is read. From a line
+    with one, csv reads the record, taking the following lines while a quoted value goes on.
+    Lines longer than csv's field size limit go to csv too, so that a field over the limit
+    raises `csv.Error` as it always did.
+    """
+    limit = csv.field_size_limit()
+    position = 0
+    while position < len(lines):
+        line = lines[position]
+        if '"' not in line and len(line) <= limit:
+            position += 1
+            if line:
+                yield line
+            continue
+        feed = _LineFeed(lines, position)
+        record = next(csv.reader(feed, delimiter=";"), None)
+        position = feed.position
+        if record:
+            yield record
+
+
+class _LineFeed:
+    """``lines[position:]`` as csv reads them from ``"\\n".join(lines)``: each line ended by
+    ``\\n`` but the last; ``position`` is the next line to read."""
+
+    def __init__(self, lines: list[str], position: int) -> None:
+        self.lines = lines
+        self.position = position
+
+    def __iter__(self) -> _LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        if self.position >= len(self.lines):
+            raise StopIteration
+        line = self.lines[self.position]
+        self.position += 1
+        return line if self.position == len(self.lines) else line + "\n"
+
+
+def _fields(record: _Raw) -> list[str]:
+    return record.split(";") if isinstance(record, str) else record
+
+
+def _parts(structures: list[_Raw], context: _Context, chunk_size: int) -> Iterator[ReadResult]:
+    """The parts of at most ``chunk_size`` establishments, read when asked for."""
+    seen: dict[str, int] = {}  # FINESS number → index of its first valid establishment
+    for start in range(0, len(structures), chunk_size):
+        with gc_paused():  # see gc_paused: half the time went to the collector before
+            part = _read_part(structures[start : start + chunk_size], start, context, seen)
+        yield part
+
+
+def _read_part(
+    records: Sequence[_Raw], start: int, context: _Context, seen: dict[str, int]
+) -> ReadResult:
+    """Read the ``structureet`` records whose first has index ``start``.
+
+    Steps: sort the rows into incomplete (rejected), out of scope (skipped) and in scope;
+    project the points of the part, one pyproj call per system; then read each establishment
+    in order, refusing a FINESS number already in ``seen`` (which is updated).
+    """
+    part = ReadResult()
+    entries = _classify(records, start, context, part)
+    _project([entry for entry in entries if isinstance(entry, _Establishment)])
+    for entry in entries:
+        if isinstance(entry, Rejection):
+            part.rejections.append(entry)
+            continue
+        record = _read_establishment(entry, context.commune_centroids)
+        if isinstance(record, list):
+            part.rejections.extend(record)
+            continue
+        first = seen.setdefault(record.source_id, entry.index)
+        if first != entry.index:
+            part.rejections.append(
+                Rejection(
+                    entry.index,
+                    "nofinesset",
+                    f"doublon : même numéro FINESS que l'établissement n°{first}",
+                    record.source_id,
+                )
+            )
+            continue
+        part.records.append(record)
+    return part
+
+
+def _classify(
+    records: Sequence[_Raw], start: int, context: _Context, part: ReadResult
+) -> list[_Establishment | Rejection]:
+    """In-scope establishments and incomplete-row rejections, in file order.
+
+    Rows of a category not in ``context.kinds`` or outside ``context.departements`` are
+    counted in ``part.skipped``.
+    """
+    entries: list[_Establishment | Rejection] = []
+    for offset, record in enumerate(records):
+        index = start + offset
+        fields = _fields(record)
         if len(fields) < _MIN_STRUCTURE_FIELDS:
-            number = row.get("nofinesset") or None
-            result.rejections.append(
+            number = fields[_NOFINESSET].strip() if len(fields) > _NOFINESSET else ""
+            entries.append(
                 Rejection(
                     index,
                     "structureet",
                     f"ligne incomplète : {len(_STRUCTURE_FIELDS)} champs attendus, "
                     f"{len(fields)} trouvés",
-                    number,
+                    number or None,
                 )
             )
             continue
-        category = row.get("categetab")
-        if category not in kinds or (
-            departements is not None and row.get("departement") not in departements
+        kind = context.kinds.get(fields[_CATEGETAB].strip())
+        if kind is None or (
+            context.departements is not None
+            and fields[_DEPARTEMENT].strip() not in context.departements
         ):
-            result.skipped += 1
+            part.skipped += 1
             continue
-        record = _read_establishment(row, kinds[category], geolocations, commune_centroids)
-        if isinstance(record, list):
-            result.rejections.extend(record)
-            continue
-        if record.source_id in seen:
-            result.rejections.append(
-                Rejection(
-                    index,
-                    "nofinesset",
-                    f"doublon : même numéro FINESS que l'établissement n°{seen[record.source_id]}",
-                    record.source_id,
-                )
+        stripped = list(map(str.strip, fields))
+        geolocation = context.geolocations.get(stripped[_NOFINESSET])
+        entries.append(
+            _Establishment(
+                index,
+                stripped,
+                kind,
+                None if geolocation is None else _geolocation(geolocation),
             )
+        )
+    return entries
+
+
+def _geolocation(record: _Raw) -> _Geolocation:
+    fields = _fields(record)
+    # sourcecoordet may itself hold ";" in hand-edited files: everything between the
+    # coordinates and the last field (datemaj) is the coordinate source.
+    middle = fields[4:-1] if len(fields) > 5 else fields[4:5]
+    return _Geolocation(x=parse_float(fields[2]), y=parse_float(fields[3]), system=",".join(middle))
+
+
+def _project(establishments: Sequence[_Establishment]) -> None:
+    """Set ``point`` and ``in_france`` of the establishments that have coordinates.
+
+    Coordinates are usable when both are numbers, not both zero. They are projected from the
+    system of :func:`_system` to EPSG:4326 with one pyproj call per system for the whole part
+    (:func:`to_wgs84_arrays`, the same values as :func:`to_wgs84` point by point), and
+    checked with :func:`in_france_mask`.
+    """
+    groups: dict[int, tuple[list[_Establishment], list[float], list[float]]] = {}
+    for establishment in establishments:
+        geolocation = establishment.geolocation
+        if (
+            geolocation is None
+            or geolocation.x is None
+            or geolocation.y is None
+            or not (geolocation.x or geolocation.y)
+        ):
             continue
-        seen[record.source_id] = index
-        result.records.append(record)
-    return result
-
-
-def _split(lines: list[str]) -> tuple[list[list[str]], dict[str, _Geolocation]]:
-    """``structureet`` rows in order and ``geolocalisation`` rows by FINESS number."""
-    structures: list[list[str]] = []
-    geolocations: dict[str, _Geolocation] = {}
-    for fields in csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=";"):
-        if not fields:
-            continue
-        section = fields[0].strip().lower()
-        if section == "structureet":
-            structures.append(fields)
-        elif section == "geolocalisation" and len(fields) >= 4:
-            # sourcecoordet may itself hold ";" in hand-edited files: everything between the
-            # coordinates and the last field (datemaj) is the coordinate source.
-            middle = fields[4:-1] if len(fields) > 5 else fields[4:5]
-            geolocations[fields[1].strip()] = _Geolocation(
-                x=parse_float(fields[2]),
-                y=parse_float(fields[3]),
-                system=",".join(middle),
-                updated=fields[-1] if len(fields) > 5 else "",
-            )
-    return structures, geolocations
-
-
-class _Row:
-    def __init__(self, index: int, fields: list[str]) -> None:
-        self.index = index
-        self.fields = fields
-
-    def get(self, name: str) -> str:
-        position = _STRUCTURE_FIELDS.index(name)
-        return self.fields[position].strip() if position < len(self.fields) else ""
+        epsg = _system(geolocation.system, establishment.fields[_DEPARTEMENT].upper())
+        group, xs, ys = groups.setdefault(epsg, ([], [], []))
+        group.append(establishment)
+        xs.append(geolocation.x)
+        ys.append(geolocation.y)
+    for epsg, (group, xs, ys) in groups.items():
+        lon, lat = to_wgs84_arrays(xs, ys, epsg=epsg)
+        inside = in_france_mask(lon, lat)
+        for establishment, point_lon, point_lat, point_inside in zip(
+            group, lon.tolist(), lat.tolist(), inside.tolist(), strict=True
+        ):
+            establishment.point = (point_lon, point_lat)
+            establishment.in_france = point_inside
 
 
 def _read_establishment(
-    row: _Row,
-    kind: str,
-    geolocations: Mapping[str, _Geolocation],
+    establishment: _Establishment,
     commune_centroids: Mapping[str, tuple[float, float]] | None,
 ) -> SourceRecord | list[Rejection]:
-    number = row.get("nofinesset")
-    problems = RowProblems(row.index, number or None)
+    fields = establishment.fields
+    number = fields[_NOFINESSET]
+    problems = RowProblems(establishment.index, number or None)
     if not _FINESS_NUMBER.match(number):
         problems.reject("nofinesset", f"numéro FINESS invalide : « {number} » (9 caractères)")
-    code_insee = _code_insee(row, problems)
-    siret = clean_siret(row.get("siret"), problems)
-    location = _location(row, geolocations.get(number), code_insee, commune_centroids, problems)
+    code_insee = _code_insee(fields[_DEPARTEMENT], fields[_COMMUNE], problems)
+    siret = clean_siret(fields[_SIRET], problems)
+    location = _location(establishment, code_insee, commune_centroids, problems)
     if problems or location is None:
         return problems.rejections
-    name = row.get("rslongue") or row.get("rs")
-    fields: dict[str, Any] = {
-        "name": name,
-        "kind": _refine_kind(kind, row.get("categetab"), name),
-        "lon": location.lon,
-        "lat": location.lat,
-        "siret": siret,
-        "address": _address(row),
-        "code_insee": code_insee,
-        "contact": clean_contact(phone=_phone(row.get("telephone")), note=problems.note),
-        "source": PROVENANCE,
-        "source_id": number,
-    }
-    partner = validate_partner(fields, problems)
+    name = fields[_RSLONGUE] or fields[_RS]
+    partner = validate_partner_with_contact(
+        {
+            "name": name,
+            "kind": _refine_kind(establishment.kind, fields[_CATEGETAB], name),
+            "lon": location.lon,
+            "lat": location.lat,
+            "siret": siret,
+            "address": _address(fields),
+            "code_insee": code_insee,
+            "source": PROVENANCE,
+            "source_id": number,
+        },
+        problems,
+        phone=_phone(fields[_TELEPHONE]),
+    )
     if partner is None:
         return problems.rejections
     extra: dict[str, Any] = {
-        "nofinessej": row.get("nofinessej"),
-        "categetab": row.get("categetab"),
-        "libcategetab": row.get("libcategetab"),
-        "categagretab": row.get("categagretab"),
+        "nofinessej": fields[_NOFINESSEJ],
+        "categetab": fields[_CATEGETAB],
+        "libcategetab": fields[_LIBCATEGETAB],
+        "categagretab": fields[_CATEGAGRETAB],
     }
-    geolocation = geolocations.get(number)
-    if geolocation is not None:
-        extra["sourcecoordet"] = geolocation.system
+    if establishment.geolocation is not None:
+        extra["sourcecoordet"] = establishment.geolocation.system
     if problems.notes:
         extra["notes"] = problems.notes
     return SourceRecord(
@@ -333,8 +585,8 @@ def _read_establishment(
         source_id=number,
         geocoding=location.geocoding,
         extra=extra,
-        index=row.index,
-        updated_on=parse_date(row.get("maj")),
+        index=establishment.index,
+        updated_on=parse_date(fields[_MAJ]),
     )
 
 
@@ -345,11 +597,22 @@ def _refine_kind(kind: str, category: str, name: str) -> str:
     return kind
 
 
-def _code_insee(row: _Row, problems: RowProblems) -> str | None:
-    departement = row.get("departement").upper()
-    commune = row.get("commune")
+def _code_insee(departement: str, commune: str, problems: RowProblems) -> str | None:
+    code, problem = _code_insee_of(departement.upper(), commune)
+    if problem is not None:
+        problems.reject("commune", problem)
+    return code
+
+
+@functools.lru_cache(maxsize=65_536)
+def _code_insee_of(departement: str, commune: str) -> tuple[str | None, str | None]:
+    """Code INSEE of a FINESS ``departement`` (upper case) and ``commune``, or why there is none.
+
+    Returns ``(code, None)``, ``(None, None)`` when a field is empty, or ``(None, reason)``
+    (French) when the code is malformed. Cached: the whole register names ~35,000 communes.
+    """
     if not departement or not commune:
-        return None
+        return None, None
     if departement.isdigit():
         departement = departement.zfill(2)
     commune = commune.zfill(3)
@@ -358,28 +621,24 @@ def _code_insee(row: _Row, problems: RowProblems) -> str | None:
     else:
         raw = departement + commune
     try:
-        return normalize_code_insee(raw)
+        return normalize_code_insee(raw), None
     except ValueError as exc:
-        problems.reject("commune", str(exc))
-        return None
+        return None, str(exc)
 
 
 def _location(
-    row: _Row,
-    geolocation: _Geolocation | None,
+    establishment: _Establishment,
     code_insee: str | None,
     commune_centroids: Mapping[str, tuple[float, float]] | None,
     problems: RowProblems,
-) -> Any:
-    lon = lat = None
-    if (
-        geolocation is not None
-        and geolocation.x is not None
-        and geolocation.y is not None
-        and (geolocation.x or geolocation.y)
-    ):
-        epsg = _system(geolocation.system, row.get("departement").upper())
-        lon, lat = to_wgs84(geolocation.x, geolocation.y, epsg=epsg)
+) -> Location | None:
+    """The checked point: the projected one when in France, else :func:`locate`'s repair."""
+    lon: float | None = None
+    lat: float | None = None
+    if establishment.point is not None:
+        lon, lat = establishment.point
+        if establishment.in_france:
+            return Location(lon, lat, "source")  # what locate gives for a point in France
     try:
         location = locate(lon, lat, code_insee=code_insee, commune_centroids=commune_centroids)
     except LocationError as exc:
@@ -390,7 +649,9 @@ def _location(
     return location
 
 
+@functools.lru_cache(maxsize=1024)
 def _system(text: str, departement: str) -> int:
+    """EPSG code of the coordinates: named by ``sourcecoordet``, else by the département."""
     upper = text.upper()
     for fragment, epsg in _SYSTEMS:
         if fragment in upper:
@@ -398,22 +659,38 @@ def _system(text: str, departement: str) -> int:
     return _DEFAULT_SYSTEMS.get(departement, LAMBERT_93)
 
 
-def _address(row: _Row) -> str | None:
-    street_type = row.get("typvoie")
-    street = clean_text(
-        " ".join(
+def _address(fields: list[str]) -> str | None:
+    """``compldistrib, numvoie compvoie typvoie voie, lieuditbp, ligneacheminement``.
+
+    The same text as `join_address` of the parts, whitespace collapsed once for the whole:
+    the fields are stripped, so collapsing each part first would change nothing.
+    """
+    street_type = fields[_TYPVOIE]
+    street = " ".join(
+        [
             part
             for part in (
-                row.get("numvoie"),
-                row.get("compvoie"),
+                fields[_NUMVOIE],
+                fields[_COMPVOIE],
                 _STREET_TYPES.get(street_type.upper(), street_type),
-                row.get("voie"),
+                fields[_VOIE],
             )
             if part
-        )
+        ]
     )
-    return join_address(
-        row.get("compldistrib"), street, row.get("lieuditbp"), row.get("ligneacheminement")
+    return clean_text(
+        ", ".join(
+            [
+                part
+                for part in (
+                    fields[_COMPLDISTRIB],
+                    street,
+                    fields[_LIEUDITBP],
+                    fields[_LIGNEACHEMINEMENT],
+                )
+                if part
+            ]
+        )
     )
 
 

@@ -17,13 +17,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, exists, func, or_, select, text, true
+from sqlalchemy import and_, cast, exists, func, or_, select, text, true
 from sqlalchemy.orm import Session, aliased
 
 from graph import vocabulary
 from graph.coverage import AHI_FAMILY, EMPLOYER_FAMILIES
 from service.deps import SessionDep
 from service.matching import store_revision
+from service.store import GEOGRAPHY
 from service.tables import Commune, Opportunity, Partner, Relation
 
 router = APIRouter(prefix="/v1", tags=["territoire"])
@@ -299,13 +300,14 @@ def isolated(session: SessionDep) -> IsolatedStructures:
     nearest = (
         select(siae.id, siae.name, siae.kind, siae.geom)
         .where(siae.kind.in_(sorted(vocabulary.SIAE_KINDS)))
-        .order_by(siae.geom.op("<->")(Partner.geom))
+        # on the geography (metres), served by the GiST index on geom::geography
+        .order_by(cast(siae.geom, GEOGRAPHY).op("<->")(cast(Partner.geom, GEOGRAPHY)))
         .limit(1)
         .lateral("nearest")
     )
-    distance = func.ST_Distance(func.geography(nearest.c.geom), func.geography(Partner.geom)).label(
-        "distance_m"
-    )
+    distance = func.ST_Distance(
+        cast(nearest.c.geom, GEOGRAPHY), cast(Partner.geom, GEOGRAPHY)
+    ).label("distance_m")
     rows = session.execute(
         select(
             Partner,

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 import math
+import random
 
+import numpy as np
 import pytest
 
 from geodata.sources.common import (
+    FRANCE_BOUNDS,
     LocationError,
     RowProblems,
+    clean_contact,
     clean_siret,
     decode_text,
     french_hours_to_osm,
+    gc_paused,
     in_france,
+    in_france_mask,
     lambert93_to_wgs84,
     locate,
     normalize_code_insee,
@@ -21,6 +29,9 @@ from geodata.sources.common import (
     parse_float,
     sniff_delimiter,
     to_wgs84,
+    to_wgs84_arrays,
+    validate_partner,
+    validate_partner_with_contact,
     wgs84_to_lambert93,
 )
 from tests.sources import CENTROIDS
@@ -79,17 +90,37 @@ def test_parse_csv_keeps_quoted_separators_and_flags_wrong_widths() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("43,8347", 43.8347), ("4.36", 4.36), (" 1 000,5 ", 1000.5), ("", None), ("nan", None)],
+    [
+        ("43,8347", 43.8347),
+        ("4.36", 4.36),
+        (" 1 000,5 ", 1000.5),
+        ("\u00a01\u00a0000,5", 1000.5),
+        (" 787773.4 ", 787773.4),
+        ("", None),
+        ("  ", None),
+        ("nan", None),
+        ("inf", None),
+        ("1e400", None),
+        ("abc", None),
+        (12, 12.0),
+        (True, None),
+        (None, None),
+    ],
 )
-def test_parse_float(value: str, expected: float | None) -> None:
+def test_parse_float(value: object, expected: float | None) -> None:
     assert parse_float(value) == expected
 
 
 def test_parse_date_reads_iso_french_and_datetimes() -> None:
     assert str(parse_date("2025-10-01")) == "2025-10-01"
     assert str(parse_date("01/10/2025")) == "2025-10-01"
+    assert str(parse_date(" 01/10/2025 ")) == "2025-10-01"
     assert str(parse_date("2020-04-09T10:04:08.343Z")) == "2020-04-09"
     assert parse_date("31/02/2025") is None
+    assert parse_date("") is None
+    assert parse_date(None) is None
+    assert parse_date(dt.date(2025, 10, 1)) == dt.date(2025, 10, 1)  # read from its text
+    assert parse_date("2025-10-01") is parse_date("2025-10-01")  # cached: one date per text
 
 
 # --- codes INSEE -----------------------------------------------------------------------------
@@ -156,6 +187,30 @@ def test_overseas_utm_projection() -> None:
     assert lon == pytest.approx(57.0, abs=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("epsg", "x_range", "y_range"),
+    [
+        (2154, (100_000, 1_250_000), (6_000_000, 7_150_000)),  # Lambert-93, metropole
+        (2975, (300_000, 400_000), (7_630_000, 7_700_000)),  # UTM 40S, La Réunion
+        (5490, (620_000, 720_000), (1_580_000, 1_820_000)),  # UTM 20N, Antilles
+    ],
+)
+def test_array_projection_equals_the_point_projection(
+    epsg: int, x_range: tuple[float, float], y_range: tuple[float, float]
+) -> None:
+    rng = random.Random(epsg)
+    xs = [round(rng.uniform(*x_range), 1) for _ in range(500)]
+    ys = [round(rng.uniform(*y_range), 1) for _ in range(500)]
+    lon, lat = to_wgs84_arrays(xs, ys, epsg=epsg)
+    assert lon.dtype == lat.dtype == np.float64
+    # exactly the same floats: a reader may project a whole file at once or point by point
+    assert list(zip(lon.tolist(), lat.tolist(), strict=True)) == [
+        to_wgs84(x, y, epsg=epsg) for x, y in zip(xs, ys, strict=True)
+    ]
+    empty_lon, empty_lat = to_wgs84_arrays([], [], epsg=epsg)
+    assert empty_lon.shape == empty_lat.shape == (0,)
+
+
 # --- coordinates -----------------------------------------------------------------------------
 
 
@@ -173,6 +228,27 @@ def test_overseas_utm_projection() -> None:
 )
 def test_in_france(lon: float, lat: float, inside: bool) -> None:
     assert in_france(lon, lat) is inside
+
+
+def test_in_france_mask_agrees_with_in_france() -> None:
+    rng = random.Random(1)
+    points = [(rng.uniform(-70, 60), rng.uniform(-30, 60)) for _ in range(20_000)]
+    for lon_min, lat_min, lon_max, lat_max in FRANCE_BOUNDS.values():
+        # the boxes' edges and corners (inside) and points just beyond them (outside)
+        for lon in (lon_min, lon_max, (lon_min + lon_max) / 2):
+            for lat in (lat_min, lat_max, (lat_min + lat_max) / 2):
+                points.append((lon, lat))
+        points += [(math.nextafter(lon_min, -math.inf), lat_min), (lon_max, lat_max + 1e-12)]
+        points += [
+            (rng.uniform(lon_min, lon_max), rng.uniform(lat_min, lat_max)) for _ in range(50)
+        ]
+    points += [(math.nan, 43.8), (4.36, math.nan), (math.inf, 43.8), (0.0, 0.0)]
+    lon, lat = np.array(points).T
+    mask = in_france_mask(lon, lat)
+    assert mask.dtype == np.bool_
+    assert mask.tolist() == [in_france(x, y) for x, y in points]
+    assert 0 < mask.sum() < len(points)
+    assert in_france_mask([], []).shape == (0,)
 
 
 def test_locate_keeps_a_good_point() -> None:
@@ -241,3 +317,69 @@ def test_clean_siret() -> None:
     (rejection,) = problems.rejections
     assert (rejection.index, rejection.field, rejection.source_id) == (3, "pivot", "x")
     assert rejection.reason == "SIRET invalide : la clé de contrôle (Luhn) ne correspond pas"
+
+
+# --- contact and validation ------------------------------------------------------------------
+
+_PARTNER = {
+    "name": "CHRS du Gardon",
+    "kind": "chrs",
+    "lon": 4.0886,
+    "lat": 44.1252,
+    "source": "finess",
+    "source_id": "300000011",
+}
+
+
+def test_clean_contact_drops_invalid_values_with_a_note() -> None:
+    notes: list[str] = []
+    contact = clean_contact(
+        phone=" 04 66  52 00 00 ", email="pas-un-courriel", website="example.org", note=notes.append
+    )
+    assert (contact.phone, contact.email, contact.website) == (
+        "04 66 52 00 00",
+        None,
+        "https://example.org",
+    )
+    assert notes == ["courriel invalide ignoré : « pas-un-courriel »"]
+    assert clean_contact(note=notes.append).model_fields_set == set()
+
+
+@pytest.mark.parametrize(
+    ("fields", "contact"),
+    [
+        (_PARTNER, {"phone": "0466520000"}),
+        (_PARTNER, {"phone": "abc", "email": "contact@example.org"}),  # phone dropped, noted
+        (_PARTNER, {}),
+        ({**_PARTNER, "name": ""}, {"phone": "0466520000"}),  # invalid partner
+        ({**_PARTNER, "name": ""}, {"phone": "abc"}),  # both
+    ],
+)
+def test_validate_partner_with_contact_is_the_two_steps_in_one(
+    fields: dict[str, object], contact: dict[str, str]
+) -> None:
+    one, two = RowProblems(7, "x"), RowProblems(7, "x")
+    partner = validate_partner_with_contact(fields, one, **contact)
+    expected = validate_partner({**fields, "contact": clean_contact(**contact, note=two.note)}, two)
+    assert partner == expected
+    if partner is not None and expected is not None:
+        assert partner.model_dump() == expected.model_dump()
+        assert partner.contact.model_fields_set == expected.contact.model_fields_set
+    assert (one.notes, one.rejections) == (two.notes, two.rejections)
+
+
+def test_gc_paused_restores_the_collector() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # left off, as it was
+    finally:
+        gc.enable()

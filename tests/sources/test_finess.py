@@ -6,14 +6,24 @@ format of ``etalab-cs1100507-stock-*.csv`` (see ``fixtures/README.md``).
 
 from __future__ import annotations
 
+import gc
+import inspect
+from typing import Any
+
 import pytest
 
-from geodata.sources.common import ReadResult, SourceFormatError, lambert93_to_wgs84
-from geodata.sources.finess import CATEGORY_KINDS, read_finess
+from geodata.sources.common import (
+    ReadResult,
+    SourceFormatError,
+    lambert93_to_wgs84,
+    wgs84_to_lambert93,
+)
+from geodata.sources.finess import CATEGORY_KINDS, iter_finess, read_finess
 from graph import vocabulary
 from tests.sources import CENTROIDS, FIXTURES
 
 FINESS = FIXTURES / "finess_gard.csv"
+STRUCTURES = 19  # structureet lines of the fixture
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +125,133 @@ def test_category_kinds_are_maillage_kinds() -> None:
 def test_not_a_finess_extract() -> None:
     with pytest.raises(SourceFormatError, match="finess;etalab"):
         read_finess(b"nofinesset;rs\n300000011;CHRS\n")
+
+
+def test_not_a_finess_extract_is_refused_before_any_part() -> None:
+    with pytest.raises(SourceFormatError, match="finess;etalab"):
+        iter_finess(b"nofinesset;rs\n300000011;CHRS\n")  # raised by the call, not iterating
+    with pytest.raises(ValueError, match="chunk_size"):
+        iter_finess(FINESS, chunk_size=0)
+
+
+# --- reading in parts ------------------------------------------------------------------------
+
+
+def _dump(result: ReadResult) -> tuple[list[Any], list[Any], int]:
+    """Everything a result says, comparable with ``==``."""
+    records = [
+        (
+            record.index,
+            record.source_id,
+            record.partner.model_dump(),
+            dict(record.extra),
+            record.geocoding,
+            record.updated_on,
+        )
+        for record in result.records
+    ]
+    rejections = [(r.index, r.field, r.reason, r.source_id) for r in result.rejections]
+    return records, rejections, result.skipped
+
+
+def test_parts_are_read_lazily_in_chunks_and_add_up_to_read_finess(result: ReadResult) -> None:
+    stream = iter_finess(FINESS, commune_centroids=CENTROIDS, chunk_size=4)
+    assert stream.expected == STRUCTURES
+    assert inspect.getgeneratorstate(stream.parts) == inspect.GEN_CREATED  # nothing read yet
+    parts = list(stream)
+    assert [part.total for part in parts] == [4, 4, 4, 4, 3]  # records, refused and skipped rows
+    indexes = [r.index for part in parts for r in (*part.records, *part.rejections)]
+    assert indexes == sorted(indexes)  # file order, counting on across parts
+    first, *_ = parts
+    assert {r.index for r in first.records} | first.rejected_indexes <= set(range(4))
+    assert _dump(ReadResult.concat(parts)) == _dump(result)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 19, 10_000])
+def test_any_chunk_size_gives_the_same_result(chunk_size: int) -> None:
+    whole = read_finess(FINESS, commune_centroids=CENTROIDS, departements={"30", "2A"})
+    stream = iter_finess(
+        FINESS, commune_centroids=CENTROIDS, departements={"30", "2A"}, chunk_size=chunk_size
+    )
+    parts = list(stream)
+    assert len(parts) == -(-STRUCTURES // chunk_size)
+    assert _dump(ReadResult.concat(parts)) == _dump(whole)
+    assert gc.isenabled()  # the collector, paused while a part is read, is back on
+
+
+def _extract(*structures: str, geolocations: tuple[str, ...] = ()) -> bytes:
+    lines = ["finess;etalab;1;2026-05-12", *structures, *geolocations]
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+def _structure(number: str, name: str, **fields: str) -> str:
+    values = {
+        "rs": name,
+        "commune": "189",
+        "departement": "30",
+        "ligneacheminement": "30000 NIMES",
+        "categetab": "214",
+        "maj": "2025-01-01",
+        **fields,
+    }
+    names = (
+        "nofinessej", "rs", "rslongue", "complrs", "compldistrib", "numvoie", "typvoie", "voie",
+        "compvoie", "lieuditbp", "commune", "departement", "libdepartement", "ligneacheminement",
+        "telephone", "telecopie", "categetab", "libcategetab", "categagretab", "libcategagretab",
+        "siret", "codeape", "codemft", "libmft", "codesph", "libsph", "dateouv", "dateautor",
+        "maj", "numuai",
+    )  # fmt: skip
+    return ";".join(["structureet", number, *(values.get(name, "") for name in names)])
+
+
+def _geolocalisation(number: str, lon: float, lat: float) -> str:
+    x, y = wgs84_to_lambert93(lon, lat)
+    return f"geolocalisation;{number};{x:.1f};{y:.1f};1,ATLASANTE,EPSG:2154;2026-05-04"
+
+
+def test_a_number_seen_in_an_earlier_part_is_a_duplicate() -> None:
+    data = _extract(
+        _structure("300000011", "CHRS A"),
+        _structure("300000029", "CHRS B"),
+        _structure("300000037", "CHRS C"),
+        _structure("300000011", "CHRS A BIS"),
+        geolocations=(
+            _geolocalisation("300000011", 4.36, 43.83),
+            _geolocalisation("300000029", 4.35, 43.84),
+            _geolocalisation("300000037", 4.34, 43.85),
+        ),
+    )
+    parts = list(iter_finess(data, chunk_size=2))
+    assert [len(part.records) for part in parts] == [2, 1]
+    (duplicate,) = parts[1].rejections
+    assert (duplicate.index, duplicate.field, duplicate.source_id) == (3, "nofinesset", "300000011")
+    assert duplicate.reason == "doublon : même numéro FINESS que l'établissement n°0"
+
+
+def test_quoted_values_hold_separators_and_line_breaks() -> None:
+    data = _extract(
+        _structure("300000011", '"CHRS ""LE PORT"" ; NIMES"', voie='"DU PORT;\r\nBIS"'),
+        _structure("300000029", "CHRS B", compldistrib="BP 12", lieuditbp="LE  MAS"),
+        geolocations=(
+            _geolocalisation("300000011", 4.36, 43.83),
+            '"geolocalisation";300000029;0;0;"1,ATLASANTE;EPSG:2154";2026-05-04',
+        ),
+    )
+    result = read_finess(data, commune_centroids=CENTROIDS)
+    port, mas = result.records
+    assert port.partner.name == 'CHRS "LE PORT" ; NIMES'
+    assert port.partner.address == "DU PORT; BIS, 30000 NIMES"  # the line break is a space
+    assert (mas.geocoding, mas.extra["sourcecoordet"]) == ("commune", "1,ATLASANTE;EPSG:2154")
+    assert mas.partner.address == "BP 12, LE MAS, 30000 NIMES"
+
+
+def test_overseas_points_are_read_in_their_utm_system() -> None:
+    data = _extract(
+        _structure("970400011", "CHRS SAINT-DENIS", commune="411", departement="9D"),
+        # RGR92 / UTM 40S: no system named, the département's one is used
+        geolocations=("geolocalisation;970400011;338767.2;7690355.6;;2026-05-04",),
+    )
+    (record,) = read_finess(data).records
+    assert record.partner.code_insee == "97411"
+    assert (record.partner.lon, record.partner.lat) == pytest.approx((55.45, -20.88), abs=1e-4)
+    assert record.geocoding == "source"
