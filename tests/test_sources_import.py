@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -59,7 +59,7 @@ def data_inclusion() -> ReadResult:
     return read_data_inclusion(DATA_INCLUSION, commune_centroids=CENTROIDS)
 
 
-def load(db: Session, result: ReadResult, source: str) -> ImportReport:
+def load(db: Session, result: ReadResult | Iterable[ReadResult], source: str) -> ImportReport:
     """Import with ``partial`` (the fixtures have bad rows on purpose) and flush."""
     report = import_source(db, result, source=source, partial=True)
     assert report.applied
@@ -197,19 +197,14 @@ def test_a_partner_of_maillage_keeps_its_fields_when_a_source_lists_it(db: Sessi
 
 def in_parts(result: ReadResult, size: int) -> Iterator[ReadResult]:
     """``result`` as a streaming reader yields it: parts of ``size`` rows, lazily."""
-    rows = sorted(
-        [(r.index, "record", r) for r in result.records]
-        + [(r.index, "rejection", r) for r in result.rejections],
-        key=lambda row: row[0],
-    )
-    indexes = sorted({row[0] for row in rows})
+    indexes = sorted({r.index for r in result.records} | result.rejected_indexes)
     for start in range(0, len(indexes), size):
         kept = set(indexes[start : start + size])
-        part = ReadResult(skipped=result.skipped if start == 0 else 0)
-        for index, what, item in rows:
-            if index in kept:
-                (part.records if what == "record" else part.rejections).append(item)
-        yield part
+        yield ReadResult(
+            records=[r for r in result.records if r.index in kept],
+            rejections=[r for r in result.rejections if r.index in kept],
+            skipped=result.skipped if start == 0 else 0,
+        )
 
 
 def test_a_file_streamed_in_parts_lands_as_when_read_whole(db: Session) -> None:

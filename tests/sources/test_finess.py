@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -157,10 +158,15 @@ def _dump(result: ReadResult) -> tuple[list[Any], list[Any], int]:
 def test_parts_are_read_lazily_in_chunks_and_add_up_to_read_finess(result: ReadResult) -> None:
     stream = iter_finess(FINESS, commune_centroids=CENTROIDS, chunk_size=4)
     assert stream.expected == STRUCTURES
+    assert isinstance(stream.parts, Generator)
     assert inspect.getgeneratorstate(stream.parts) == inspect.GEN_CREATED  # nothing read yet
     parts = list(stream)
     assert [part.total for part in parts] == [4, 4, 4, 4, 3]  # records, refused and skipped rows
-    indexes = [r.index for part in parts for r in (*part.records, *part.rejections)]
+    indexes = [
+        index
+        for part in parts
+        for index in (*(r.index for r in part.records), *(r.index for r in part.rejections))
+    ]
     assert indexes == sorted(indexes)  # file order, counting on across parts
     first, *_ = parts
     assert {r.index for r in first.records} | first.rejected_indexes <= set(range(4))
