@@ -74,6 +74,7 @@ from geodata.sources.geojson import (
     Rejection,
     opportunity_key,
 )
+from graph import vocabulary
 from graph.models import OpportunityFields, PartnerFields, dump
 from service import store
 from service.tables import Opportunity, Partner, Provenance, Relation
@@ -542,13 +543,16 @@ class _Preparation:
     file is streamed): a key seen in an earlier row is rejected, the others serialised."""
 
     def __init__(self) -> None:
-        self.seen: dict[tuple[str, str], int] = {}
+        # "provenance\x1fsource_id" → index: strings, which the cyclic garbage collector
+        # does not track (100,000 tuples made it walk every record of the file, again and again)
+        self.seen: dict[str, int] = {}
 
     def __call__(self, part: ReadResult) -> _Part:
         rejections = list(part.rejections)
         records: list[SourceRecord] = []
         for record in part.records:
-            first = self.seen.setdefault(record.key, record.index)
+            key = f"{record.provenance}\x1f{record.source_id}"
+            first = self.seen.setdefault(key, record.index)
             if first != record.index:
                 rejections.append(
                     Rejection(
@@ -643,9 +647,10 @@ class _SourceImport:
     Each part is copied into ``import_part``, classified against the store, deduplicated
     against the partners stored before the import, and its *simple* records (one partner, one
     provenance, no opportunities: nearly all of a FINESS file) are written at once with their
-    provenances; the part is then appended to ``import_staged``. What needs the whole file
-    waits for :meth:`finish`: records gone from the feed, partners merged from several
-    records, the other provenances, counts, closing and reopening.
+    provenances (``seen_at`` = the import's time), the closed partners it lists reopened and
+    its records counted; its other rows are appended to ``import_staged``. What needs the
+    whole file waits for :meth:`finish`: records gone from the feed (neither seen nor
+    staged), partners merged from several records, their provenances, closing.
     """
 
     def __init__(self, session: Session, report: ImportReport, *, feed: str) -> None:
@@ -692,17 +697,25 @@ class _SourceImport:
         self.merged += len(plan.merged)
         _write_simple_partners(session, self.now)
         _write_provenances(session, feed=self.feed, now=self.now, simple=True)
-        by_index = {record.index: record for record in records}
-        for index in session.scalars(text("SELECT idx FROM import_part WHERE NOT simple")):
-            self.kept[index] = by_index[index]
-        # the records of simple rows are written: the whole import no longer needs them
-        session.execute(
+        new, changed, unchanged, others = session.execute(
             text(
-                "INSERT INTO import_staged SELECT idx, source, source_id, family, "
-                "CASE WHEN simple THEN NULL ELSE record END, updated_on, simple, partner_id, "
-                "known, tracked, changed FROM import_part"
+                "SELECT count(*) FILTER (WHERE NOT known), "
+                "count(*) FILTER (WHERE known AND changed), "
+                "count(*) FILTER (WHERE known AND NOT changed), "
+                "coalesce(array_agg(idx) FILTER (WHERE NOT simple), '{}') FROM import_part"
             )
-        )
+        ).one()
+        self.report.created += new
+        self.report.updated += changed
+        self.report.unchanged += unchanged
+        by_index = {record.index: record for record in records}
+        self.kept.update((index, by_index[index]) for index in others)
+        self.report.reopened += _reopen(session, self.now)
+        # simple rows are written (their provenance seen now): only the others wait for the end
+        if others:
+            session.execute(
+                text("INSERT INTO import_staged SELECT * FROM import_part WHERE NOT simple")
+            )
 
     def _plan(self, records: Sequence[SourceRecord]) -> _Plan:
         """Give every new record of the part a partner: a stored one of another source, or a
@@ -720,7 +733,7 @@ class _SourceImport:
         stored: list[_Stored] = []
         near: set[int] = set()
         if self.had_partners:
-            stored, near = _stored_candidates(session)
+            stored, near = _stored_candidates(session, self.now)
         if len({record.provenance for record in records}) > 1:
             near = set(session.scalars(text("SELECT idx FROM import_part WHERE NOT known")))
         if near:
@@ -738,6 +751,7 @@ class _SourceImport:
         missing = _missing_provenances(
             session,
             feed=self.feed,
+            now=self.now,
             departement=departement,
             any_record=self.any_record,
             report=report,
@@ -746,8 +760,8 @@ class _SourceImport:
         complex_ids = _mark_complex(session, set(self.attached), missing)
         _write_complex_partners(session, self.kept, complex_ids, missing, report)
         _write_provenances(session, feed=self.feed, now=self.now, simple=False)
-        _count_records(session, self.merged, report)
-        report.reopened = _reopen(session, self.now)
+        report.created -= self.merged  # attached to a partner, not created
+        report.merged += self.merged
         report.closed = _close(session, missing, self.now)
         session.execute(text("DROP TABLE import_part"))
         session.execute(text("DROP TABLE import_staged"))
@@ -769,11 +783,11 @@ _STAGING_COLUMNS = """
 
 
 def _create_staging(session: Session) -> None:
-    """``import_part`` (the part being written) and ``import_staged`` (all parts written),
-    temporary tables dropped at the end of the import, or of the transaction."""
+    """``import_part`` (the part being written) and ``import_staged`` (the rows of the parts
+    written that are not simple), temporary tables dropped at the end of the import, or of
+    the transaction."""
     for table in ("import_part", "import_staged"):
         session.execute(text(f"CREATE TEMP TABLE {table} ({_STAGING_COLUMNS}) ON COMMIT DROP"))
-    session.execute(text("CREATE UNIQUE INDEX ON import_part (source, source_id)"))
     session.execute(text("CREATE UNIQUE INDEX ON import_staged (source, source_id)"))
     session.execute(text("CREATE INDEX ON import_staged (partner_id)"))
 
@@ -830,15 +844,17 @@ def _copy_text(records: Sequence[SourceRecord]) -> str:
     for record in records:
         fields = (
             str(record.index),
-            _copy_escape(record.provenance),
+            record.provenance,  # a source code: lower-case letters, digits, « . _ - »
             _copy_escape(record.source_id),
-            record.partner.family,
-            _copy_escape(record_payload(record)),
+            vocabulary.family_of(record.partner.kind),
+            # JSON has no raw control character: only its backslashes need doubling
+            record_payload(record).replace("\\", "\\\\"),
             record.updated_on.isoformat() if record.updated_on else "\\N",
             "f" if record.opportunities else "t",
         )
         lines.append("\t".join(fields))
-    return "".join(line + "\n" for line in lines)
+    lines.append("")
+    return "\n".join(lines)
 
 
 def _copy_escape(value: str) -> str:
@@ -969,7 +985,7 @@ def _assign(session: Session, plan: _Plan) -> None:
         )
 
 
-def _stored_candidates(session: Session) -> tuple[list[_Stored], set[int]]:
+def _stored_candidates(session: Session, now: dt.datetime) -> tuple[list[_Stored], set[int]]:
     """Partners stored before the import near the part's new records (or sharing their
     SIRET), and those records. Partners founded by earlier parts of the import are not
     candidates: records of one part are never compared with another part's."""
@@ -977,9 +993,7 @@ def _stored_candidates(session: Session) -> tuple[list[_Stored], set[int]]:
         "ST_SetSRID(ST_MakePoint((s.record -> 'partner' ->> 'lon')::float8, "
         "(s.record -> 'partner' ->> 'lat')::float8), 4326)::geography"
     )
-    founded = (
-        "NOT EXISTS (SELECT 1 FROM import_staged x WHERE x.partner_id = pa.id AND NOT x.known)"
-    )
+    founded = "pa.created_at <> :now"  # the partners this import created have its time
     pairs = session.execute(
         text(
             f"""
@@ -993,7 +1007,7 @@ def _stored_candidates(session: Session) -> tuple[list[_Stored], set[int]]:
             WHERE NOT s.known AND {founded}
             """  # noqa: S608 (only constants are interpolated)
         ),
-        {"near": _NEAR_M, "siret_near": _SIRET_NEAR_M},
+        {"near": _NEAR_M, "siret_near": _SIRET_NEAR_M, "now": now},
     ).all()
     if not pairs:
         return [], set()
@@ -1032,12 +1046,15 @@ def _missing_provenances(
     session: Session,
     *,
     feed: str,
+    now: dt.datetime,
     departement: str | None,
     any_record: bool,
     report: ImportReport,
     close_missing: bool,
 ) -> list[tuple[int, uuid.UUID]]:
-    """``(provenance id, partner id)`` of this feed's records that the file no longer lists."""
+    """``(provenance id, partner id)`` of this feed's records that the file no longer lists:
+    neither seen by this import (``seen_at``, set with each simple record) nor staged for
+    the end (the others)."""
     if not close_missing:
         return []
     if not any_record:
@@ -1053,7 +1070,7 @@ def _missing_provenances(
         )
         return []
     scope = ""
-    params: dict[str, Any] = {"feed": feed, "exempt": exempt}
+    params: dict[str, Any] = {"feed": feed, "exempt": exempt, "now": now}
     if departement:
         scope = "AND pa.code_insee LIKE :prefix"
         params["prefix"] = departement.upper() + "%"
@@ -1061,7 +1078,8 @@ def _missing_provenances(
         text(
             f"""
             SELECT p.id, p.partner_id FROM provenance p JOIN partner pa ON pa.id = p.partner_id
-            WHERE p.feed = :feed AND p.gone_at IS NULL AND p.source_id <> ALL(:exempt) {scope}
+            WHERE p.feed = :feed AND p.gone_at IS NULL AND p.seen_at <> :now
+                AND p.source_id <> ALL(:exempt) {scope}
                 AND NOT EXISTS (
                     SELECT 1 FROM import_staged s
                     WHERE s.source = p.source AND s.source_id = p.source_id
@@ -1119,35 +1137,29 @@ _PARTNER_COLUMNS = (
 )
 
 
-def _text_array(json_array: str) -> str:
-    """SQL turning a JSON array of strings into ``varchar[]`` (no subquery when empty)."""
-    return (
-        f"CASE WHEN jsonb_array_length({json_array}) = 0 THEN '{{}}'::varchar[] "
-        f"ELSE ARRAY(SELECT jsonb_array_elements_text({json_array}))::varchar[] END"
+# the partner fields of a staged record, read in one call (not one JSON lookup per field)
+_PARTNER_RECORD = """
+    jsonb_to_record(s.record -> 'partner') AS p(
+        name text, kind varchar, siret varchar, address text, code_insee varchar,
+        lon float8, lat float8, capacity integer, available_places integer,
+        opening_hours text, publics varchar[], thematiques varchar[], eligibility jsonb,
+        contact jsonb, description text
     )
+"""
 
 
 def _write_simple_partners(session: Session, now: dt.datetime) -> None:
     """Set-based writes of the simple records of the staged part: one ``INSERT`` for the new
     ones, one ``UPDATE`` for the changed ones, touching only the partners whose fields
     differ."""
-    p = "s.record -> 'partner'"
     values = {
-        "name": f"{p} ->> 'name'",
-        "kind": f"{p} ->> 'kind'",
+        **{column: f"p.{column}" for column in _PARTNER_COLUMNS},
         "family": "s.family",
-        "siret": f"{p} ->> 'siret'",
-        "address": f"{p} ->> 'address'",
-        "code_insee": f"{p} ->> 'code_insee'",
-        "geom": f"ST_SetSRID(ST_MakePoint(({p} ->> 'lon')::float8, ({p} ->> 'lat')::float8), 4326)",
-        "capacity": f"({p} ->> 'capacity')::integer",
-        "available_places": f"({p} ->> 'available_places')::integer",
-        "opening_hours": f"{p} ->> 'opening_hours'",
-        "publics": _text_array(f"{p} -> 'publics'"),
-        "thematiques": _text_array(f"{p} -> 'thematiques'"),
-        "eligibility": f"{p} -> 'eligibility'",
-        "contact": f"{p} -> 'contact'",
-        "description": f"{p} ->> 'description'",
+        "geom": "ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)",
+        "publics": "coalesce(p.publics, '{}')",
+        "thematiques": "coalesce(p.thematiques, '{}')",
+        "eligibility": "coalesce(p.eligibility, '{}')",
+        "contact": "coalesce(p.contact, '{}')",
         "source": "s.source",
         "source_id": "s.source_id",
     }
@@ -1158,7 +1170,8 @@ def _write_simple_partners(session: Session, now: dt.datetime) -> None:
             f"""
             INSERT INTO partner (id, {columns}, created_at, updated_at)
             SELECT s.partner_id, {selected}, :now, :now
-            FROM import_part s WHERE s.simple AND NOT s.known
+            FROM import_part s, {_PARTNER_RECORD}
+            WHERE s.simple AND NOT s.known
             """  # noqa: S608 (only constants are interpolated)
         ),
         {"now": now},
@@ -1172,7 +1185,8 @@ def _write_simple_partners(session: Session, now: dt.datetime) -> None:
             }, :now)
             FROM (
                 SELECT s.partner_id, {selected}
-                FROM import_part s WHERE s.simple AND s.known AND s.changed
+                FROM import_part s, {_PARTNER_RECORD}
+                WHERE s.simple AND s.known AND s.changed
             ) v
             WHERE pa.id = v.partner_id
                 AND ({", ".join(f"pa.{c}" for c in compared)}, ST_AsBinary(pa.geom))
@@ -1351,28 +1365,13 @@ def _write_provenances(session: Session, *, feed: str, now: dt.datetime, simple:
     )
 
 
-def _count_records(session: Session, merged: int, report: ImportReport) -> None:
-    """Created (a new partner each), attached (to another source's partner), updated,
-    unchanged: every valid record counts once."""
-    new, changed, unchanged = session.execute(
-        text(
-            "SELECT count(*) FILTER (WHERE NOT known), count(*) FILTER (WHERE known AND changed), "
-            "count(*) FILTER (WHERE known AND NOT changed) FROM import_staged"
-        )
-    ).one()
-    report.created += new - merged
-    report.merged += merged
-    report.updated += changed
-    report.unchanged += unchanged
-
-
 def _reopen(session: Session, now: dt.datetime) -> int:
-    """Reopen the closed partners a source lists again; returns how many."""
+    """Reopen the closed partners the staged part lists again; returns how many."""
     result = session.execute(
         text(
             """
             UPDATE partner pa SET status = 'open', closed_at = NULL, updated_at = :now
-            FROM import_staged s
+            FROM import_part s
             WHERE pa.status = 'closed' AND pa.id = s.partner_id
             """
         ),

@@ -808,3 +808,26 @@ def test_territory_fetch_gives_up_in_french(server: tuple[str, _Files], tmp_path
     assert files.hits["/toujours-en-panne.bin"] == 2
     assert files.hits["/absent.bin"] == 1  # a 404 is not retried
     assert sorted(p.name for p in out.iterdir()) == ["SHA256SUMS", "bon.bin"]
+
+
+def test_text_with_backslashes_tabs_and_newlines_goes_through_copy_unchanged(db: Session) -> None:
+    record = finess().records[0]
+    name = 'Foyer « l\'Abri » \\ chemin "du Gardon"\tbis'
+    source_id = "id\\with\ttab\nand\rreturns"
+    odd = replace(
+        record,
+        partner=record.partner.model_copy(update={"name": name, "source_id": source_id}),
+        source_id=source_id,
+        extra={**record.extra, "note": "a\\b\n\"c\""},
+    )
+    report = import_source(db, ReadResult(records=[odd]), source="finess")
+    assert report.applied
+    assert report.created == 1
+    provenance = db.scalars(select(Provenance).where(Provenance.source_id == source_id)).one()
+    assert provenance.record is not None
+    assert provenance.record["extra"]["note"] == "a\\b\n\"c\""
+    assert provenance.record["partner"]["name"] == name
+    partner = partner_of(db, "finess", source_id)
+    assert partner.name == name
+    again = import_source(db, ReadResult(records=[odd]), source="finess")
+    assert again.unchanged == 1

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -73,9 +74,17 @@ def _database(url: str, name: str) -> str:
     return target
 
 
+def _settle() -> None:
+    """Flush what earlier runs left in the page cache, so that a run does not pay for the
+    disk writes of the one before (each import writes about half a gigabyte)."""
+    os.sync()
+    time.sleep(1.0)
+
+
 def _import(url: str, result: ReadResult) -> tuple[float, dict[str, int]]:
     """The parsed records written by the bulk path, in one part."""
     engine = make_engine(url)
+    _settle()
     with Session(engine) as session:
         started = time.perf_counter()
         report = import_source(session, result, source="finess")
@@ -88,6 +97,7 @@ def _import(url: str, result: ReadResult) -> tuple[float, dict[str, int]]:
 def _import_file(url: str, path: Path) -> tuple[float, dict[str, int]]:
     """``maillage import finess``'s path: the file read in parts while they are written."""
     engine = make_engine(url)
+    _settle()
     with Session(engine) as session:
         started = time.perf_counter()
         report = import_source(session, iter_finess(path), source="finess")
@@ -99,6 +109,7 @@ def _import_file(url: str, path: Path) -> tuple[float, dict[str, int]]:
 
 def _orm(url: str, records: Sequence[SourceRecord]) -> float:
     engine = make_engine(url)
+    _settle()
     with Session(engine) as session:
         started = time.perf_counter()
         for record in records:
@@ -160,6 +171,7 @@ def _measure(args: argparse.Namespace, tmp: Path) -> _Measures:
         again_s, second = _import_file(stream_url, path)
         assert second["inchangés"] == rows, second
 
+        _settle()
         started = time.perf_counter()
         result = read_finess(path)
         parse_s = time.perf_counter() - started
