@@ -463,8 +463,9 @@ def import_source(
         session is as before.
     result : ReadResult or iterable of ReadResult
         What a `geodata.sources` reader made of one file: whole, or in successive parts (a
-        `geodata.sources.common.ReadStream`). Parts are read by a background thread one part
-        ahead while the previous part is written, so reading and writing overlap. A file
+        `geodata.sources.common.ReadStream`). Parts are read (and serialised) by a background
+        thread one part ahead while the previous part is written, so reading and writing
+        overlap; a whole file of one provenance is written in parts the same way. A file
         whose records come from several provenances (data·inclusion) must be given whole:
         its records are deduplicated among themselves.
     source : str
@@ -498,7 +499,7 @@ def import_source(
     from geodata.sources.common import ReadResult
 
     report = ImportReport()
-    parts = [result] if isinstance(result, ReadResult) else result
+    parts = _parts_of(result) if isinstance(result, ReadResult) else result
     savepoint = session.begin_nested()
     try:
         run = _SourceImport(session, report, feed=source)
@@ -524,6 +525,31 @@ def import_source(
     session.expire_all()  # rows were written behind the ORM's back
     report.applied = True
     return report
+
+
+_PART_ROWS = 10_000
+"""Records per part when a whole file of one provenance is written in parts."""
+
+
+def _parts_of(result: ReadResult) -> Iterable[ReadResult]:
+    """A whole file as parts: lazily, in `_PART_ROWS` records (so that serialising one part
+    overlaps with writing the previous one), when its records come from one provenance;
+    else at once (its records are deduplicated among themselves). The first part carries
+    the rejections and skipped rows."""
+    records = result.records
+    if len(records) <= _PART_ROWS or len({record.provenance for record in records}) > 1:
+        return [result]
+
+    def parts() -> Iterator[ReadResult]:
+        for start in range(0, len(records), _PART_ROWS):
+            first = start == 0
+            yield type(result)(
+                records=records[start : start + _PART_ROWS],
+                rejections=result.rejections if first else [],
+                skipped=result.skipped if first else 0,
+            )
+
+    return parts()
 
 
 @dataclass(frozen=True, slots=True)

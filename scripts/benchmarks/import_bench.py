@@ -17,8 +17,9 @@ Run: ``scripts/bench import [--rows 100000] [--orm-rows N] [--seed 1] [--repeat 
    table, set-based ``INSERT``s of partners and provenances), one transaction, then commit;
    then the same file again (**re-import**, which must report everything unchanged);
 4. the two halves apart: **parse** (`geodata.sources.finess.read_finess`, the whole file) and
-   **bulk write** of the parsed records into the second database (one part);
-5. **ORM write**, into the third database: the same parsed records, one ``Partner`` and its
+   **bulk write** of the parsed records (the whole `ReadResult`, which the importer
+   serialises and writes in parts too) into another database;
+5. **ORM write**, into a last database: the same parsed records, one ``Partner`` and its
    ``Provenance`` (the same JSON record) per row, ``session.add`` then ``session.flush()``
    after each row, one commit at the end (``--orm-rows`` limits it to the first N records:
    its rate is then measured on those).
@@ -74,17 +75,22 @@ def _database(url: str, name: str) -> str:
     return target
 
 
-def _settle() -> None:
-    """Flush what earlier runs left in the page cache, so that a run does not pay for the
-    disk writes of the one before (each import writes about half a gigabyte)."""
+def _settle(url: str) -> None:
+    """Write out what earlier runs left dirty (a ``CHECKPOINT``, then the page cache), so that
+    a run does not pay for the disk writes of the one before: each import writes about half
+    a gigabyte, and a checkpoint falling in the middle of a run would slow it down."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("CHECKPOINT"))  # the embedded cluster's role is a superuser
+    engine.dispose()
     os.sync()
     time.sleep(1.0)
 
 
 def _import(url: str, result: ReadResult) -> tuple[float, dict[str, int]]:
-    """The parsed records written by the bulk path, in one part."""
+    """The parsed records written by the bulk path (given whole)."""
     engine = make_engine(url)
-    _settle()
+    _settle(url)
     with Session(engine) as session:
         started = time.perf_counter()
         report = import_source(session, result, source="finess")
@@ -97,7 +103,7 @@ def _import(url: str, result: ReadResult) -> tuple[float, dict[str, int]]:
 def _import_file(url: str, path: Path) -> tuple[float, dict[str, int]]:
     """``maillage import finess``'s path: the file read in parts while they are written."""
     engine = make_engine(url)
-    _settle()
+    _settle(url)
     with Session(engine) as session:
         started = time.perf_counter()
         report = import_source(session, iter_finess(path), source="finess")
@@ -109,7 +115,7 @@ def _import_file(url: str, path: Path) -> tuple[float, dict[str, int]]:
 
 def _orm(url: str, records: Sequence[SourceRecord]) -> float:
     engine = make_engine(url)
-    _settle()
+    _settle(url)
     with Session(engine) as session:
         started = time.perf_counter()
         for record in records:
@@ -171,7 +177,7 @@ def _measure(args: argparse.Namespace, tmp: Path) -> _Measures:
         again_s, second = _import_file(stream_url, path)
         assert second["inchangés"] == rows, second
 
-        _settle()
+        _settle(url)
         started = time.perf_counter()
         result = read_finess(path)
         parse_s = time.perf_counter() - started
