@@ -56,7 +56,7 @@ class Partner(Timestamped, Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(64), index=True)
-    family: Mapped[str] = mapped_column(String(64), index=True)
+    family: Mapped[str] = mapped_column(String(64))  # 12 values: an index would not pay
     siret: Mapped[str | None] = mapped_column(String(14))
     address: Mapped[str | None] = mapped_column(Text)
     code_insee: Mapped[str | None] = mapped_column(String(5), index=True)

@@ -10,6 +10,8 @@ on the spheroid instead of degrees).
 closed partners a source lists again without reading every partner. ``ix_partner_siret`` and
 ``ix_partner_organisation_id`` become partial too (``IS NOT NULL``): they are only searched
 by value, and most partners have neither, so most writes no longer touch them.
+``ix_partner_family`` goes: twelve values for the whole table, which a query never reads
+through an index (``kind``, sixty values, keeps its own).
 
 Provenance records leave out the fields without value (``exclude_none``: a third smaller,
 a third less to copy and write per imported row); the stored ones are stripped the same way
@@ -36,6 +38,7 @@ PARTIAL = ("siret", "organisation_id")
 
 def upgrade() -> None:
     op.drop_index("ix_partner_geom", table_name="partner", postgresql_using="gist")
+    op.drop_index("ix_partner_family", table_name="partner")
     for column in PARTIAL:
         op.drop_index(f"ix_partner_{column}", table_name="partner")
         op.create_index(
@@ -68,4 +71,5 @@ def downgrade() -> None:
     for column in PARTIAL:
         op.drop_index(f"ix_partner_{column}", table_name="partner")
         op.create_index(f"ix_partner_{column}", "partner", [column], unique=False)
+    op.create_index("ix_partner_family", "partner", ["family"], unique=False)
     op.create_index("ix_partner_geom", "partner", ["geom"], unique=False, postgresql_using="gist")
