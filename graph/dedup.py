@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Generic, Literal, Protocol, TypeVar
 
@@ -60,6 +60,7 @@ __all__ = [
     "Candidate",
     "Cluster",
     "Link",
+    "canonical_order",
     "deduplicate",
     "haversine_m",
     "name_similarity",
@@ -447,15 +448,21 @@ def _clusters(
     links: dict[int, list[Link]] = {}
     for i, _j, link in accepted:
         links.setdefault(forest.find(i), []).append(link)
-    rank = {provenance: position for position, provenance in enumerate(source_priority)}
     clusters: list[Cluster[R]] = []
     for root in sorted(members, key=lambda root: min(members[root])):
-        ranked = sorted(
-            (records[index] for index in members[root]),
-            key=lambda record: _canonical_key(record, rank),
-        )
+        ranked = canonical_order((records[index] for index in members[root]), source_priority)
         clusters.append(Cluster(tuple(ranked), tuple(links.get(root, ()))))
     return clusters
+
+
+def canonical_order(
+    records: Iterable[R], source_priority: Sequence[str] = DEFAULT_SOURCE_PRIORITY
+) -> list[R]:
+    """Records of one structure, the canonical one first: a precise point before a commune
+    centroid, then the most complete record, then the source earlier in
+    ``source_priority``, then provenance and identifier (a deterministic order)."""
+    rank = {provenance: position for position, provenance in enumerate(source_priority)}
+    return sorted(records, key=lambda record: _canonical_key(record, rank))
 
 
 def _canonical_key(record: Candidate, rank: dict[str, int]) -> tuple[Any, ...]:

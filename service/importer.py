@@ -1289,10 +1289,9 @@ def _write_complex_partners(
 
 def _canonical_order(records: Iterable[SourceRecord]) -> list[SourceRecord]:
     """The records of one partner, canonical first, by the rule of `graph.dedup`."""
-    from graph.dedup import DEFAULT_SOURCE_PRIORITY, _canonical_key
+    from graph.dedup import canonical_order
 
-    rank = {provenance: position for position, provenance in enumerate(DEFAULT_SOURCE_PRIORITY)}
-    return sorted(records, key=lambda record: _canonical_key(record, rank))
+    return canonical_order(records)
 
 
 def _apply_merged(partner: Partner, records: Sequence[SourceRecord]) -> None:

@@ -13,7 +13,7 @@ from geodata.sources.common import SourceRecord, merge_duplicates
 from geodata.sources.data_inclusion import read_data_inclusion
 from geodata.sources.finess import read_finess
 from geodata.sources.siae import read_siae
-from graph.dedup import deduplicate, haversine_m, name_similarity, name_tokens
+from graph.dedup import canonical_order, deduplicate, haversine_m, name_similarity, name_tokens
 from graph.models import PartnerFields
 from tests.sources import CENTROIDS, FIXTURES, shared
 
@@ -180,6 +180,11 @@ def test_canonical_record_rule() -> None:
     assert deduplicate([poorer, richer])[0].canonical is richer  # then completeness
     same = [toy("dora", "d2", "CHRS Le Mas"), toy("finess", "f3", "CHRS Le Mas", north_m=10)]
     assert deduplicate(same)[0].canonical.provenance == "finess"  # then source priority
+    # the same rule, for records already known to be one structure (the importer's merges)
+    assert canonical_order([complete_but_approximate, precise])[0] is precise
+    assert canonical_order([poorer, richer])[0] is richer
+    assert [r.provenance for r in canonical_order(same)] == ["finess", "dora"]
+    assert [r.provenance for r in canonical_order(same, ("dora", "finess"))] == ["dora", "finess"]
 
 
 def test_result_does_not_depend_on_input_order() -> None:
