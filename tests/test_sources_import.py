@@ -448,6 +448,33 @@ def test_ten_bad_rows_are_all_reported_in_french_and_nothing_is_written(
     assert _count(env) == 2
 
 
+def test_a_bad_row_late_in_a_streamed_finess_file_writes_nothing(env: str, tmp_path: Path) -> None:
+    """``maillage import finess`` reads and writes in parts of 10,000: a bad SIRET in the
+    third part rolls back the two parts already written, unless ``--partial``."""
+    big = tmp_path / "finess-25000.csv"
+    write_synthetic_finess(big, 25_000, seed=3)
+    lines = big.read_bytes().decode("cp1252").split("\r\n")
+    structures = [i for i, line in enumerate(lines) if line.startswith("structureet;")]
+    late = structures[23_456]
+    fields = lines[late].split(";")
+    fields[22] = "12345678901234"  # fails the Luhn check
+    lines[late] = ";".join(fields)
+    big.write_bytes("\r\n".join(lines).encode("cp1252"))
+
+    refused = runner.invoke(cli, ["import", "finess", str(big)])
+    assert refused.exit_code == 1, refused.output
+    assert "rien n'a été écrit" in refused.output
+    assert "rejetés 1" in refused.output
+    assert "23456" in refused.output
+    assert _count(env) == 0
+    assert _count(env, "provenance") == 0
+
+    partial = runner.invoke(cli, ["import", "finess", str(big), "--partial"])
+    assert partial.exit_code == 0, partial.output
+    assert "créés 24999" in partial.output
+    assert _count(env) == 24_999
+
+
 def test_an_unreadable_file_is_refused(env: str, tmp_path: Path) -> None:
     wrong = tmp_path / "pas-finess.csv"
     wrong.write_text("nofinesset;rs\n1;x\n", encoding="utf-8")
