@@ -716,10 +716,12 @@ class _SourceImport:
         session = self.session
         session.execute(text("TRUNCATE import_part"))
         _copy_part(session, part.copy_text)
+        known = 0
         if self.had_partners:  # else every record is new: nothing to classify or to meet
-            session.execute(text("ANALYZE import_part"))  # small: index lookups, not scans
-            _classify_part(session)
-        plan = self._plan(records)
+            # statistics of the keys (not of the JSON): index lookups, not scans
+            session.execute(text("ANALYZE import_part (source, source_id)"))
+            known = _classify_part(session)
+        plan = self._plan(records, any_new=known < len(records))
         self.merged += len(plan.merged)
         _write_simple_partners(session, self.now)
         _write_provenances(session, feed=self.feed, now=self.now, simple=True)
@@ -743,7 +745,7 @@ class _SourceImport:
                 text("INSERT INTO import_staged SELECT * FROM import_part WHERE NOT simple")
             )
 
-    def _plan(self, records: Sequence[SourceRecord]) -> _Plan:
+    def _plan(self, records: Sequence[SourceRecord], *, any_new: bool) -> _Plan:
         """Give every new record of the part a partner: a stored one of another source, or a
         new one.
 
@@ -758,6 +760,8 @@ class _SourceImport:
         session = self.session
         stored: list[_Stored] = []
         near: set[int] = set()
+        if not any_new:  # a re-import: every record already has its partner
+            return plan
         if self.had_partners:
             stored, near = _stored_candidates(session, self.now)
         if len({record.provenance for record in records}) > 1:
@@ -901,7 +905,7 @@ def _copy_part(session: Session, copy_text: str) -> None:
         copy.write(copy_text)
 
 
-def _classify_part(session: Session) -> None:
+def _classify_part(session: Session) -> int:
     """Classify the staged part against the store. Two ``UPDATE``s (of the known records
     only: none on a first import) say:
 
@@ -910,8 +914,10 @@ def _classify_part(session: Session) -> None:
     - ``changed``: new, or the source's record or date differ from last time, or it was gone;
     - ``simple``: the partner has this one provenance, its own key, and neither the stored
       nor the new record carries opportunities: writing the record is writing the partner.
+
+    Returns the number of known records.
     """
-    session.execute(
+    tracked = session.execute(
         text(
             """
             UPDATE import_part s SET
@@ -932,7 +938,7 @@ def _classify_part(session: Session) -> None:
             """
         )
     )
-    session.execute(
+    untracked = session.execute(
         text(
             """
             UPDATE import_part s SET partner_id = o.id, known = true
@@ -941,6 +947,7 @@ def _classify_part(session: Session) -> None:
             """
         )
     )
+    return sum(cast(CursorResult[Any], result).rowcount for result in (tracked, untracked))
 
 
 def _driver_connection(session: Session) -> Any:
