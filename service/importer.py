@@ -684,7 +684,6 @@ class _SourceImport:
         self.report = report
         self.feed = feed
         self.now = store.now()
-        self.any_record = False
         self.kept: dict[int, SourceRecord] = {}  # records that are not simple, by index
         self.attached: dict[uuid.UUID, set[str]] = defaultdict(set)  # stored partner → sources
         self.merged = 0
@@ -705,9 +704,9 @@ class _SourceImport:
     def write_part(self, part: _Part) -> None:
         """Stage, classify, place and write one part (see the class docstring)."""
         records = part.records
-        self.any_record = self.any_record or bool(records)
+        sources = {record.provenance for record in records}
         self.parts += 1
-        self.provenances.update(record.provenance for record in records)
+        self.provenances |= sources
         if self.parts > 1 and len(self.provenances) > 1:
             raise ValueError(
                 "un fichier lu par parties doit venir d'une seule provenance "
@@ -721,7 +720,7 @@ class _SourceImport:
             # statistics of the keys (not of the JSON): index lookups, not scans
             session.execute(text("ANALYZE import_part (source, source_id)"))
             known = _classify_part(session)
-        plan = self._plan(records, any_new=known < len(records))
+        plan = self._plan(records, any_new=known < len(records), mixed=len(sources) > 1)
         self.merged += len(plan.merged)
         _write_simple_partners(session, self.now)
         _write_provenances(session, feed=self.feed, now=self.now, simple=True)
@@ -745,7 +744,7 @@ class _SourceImport:
                 text("INSERT INTO import_staged SELECT * FROM import_part WHERE NOT simple")
             )
 
-    def _plan(self, records: Sequence[SourceRecord], *, any_new: bool) -> _Plan:
+    def _plan(self, records: Sequence[SourceRecord], *, any_new: bool, mixed: bool) -> _Plan:
         """Give every new record of the part a partner: a stored one of another source, or a
         new one.
 
@@ -764,7 +763,7 @@ class _SourceImport:
             return plan
         if self.had_partners:
             stored, near = _stored_candidates(session, self.now)
-        if len({record.provenance for record in records}) > 1:
+        if mixed:
             near = set(session.scalars(text("SELECT idx FROM import_part WHERE NOT known")))
         if near:
             fresh = [record for record in records if record.index in near]
@@ -783,7 +782,7 @@ class _SourceImport:
             feed=self.feed,
             now=self.now,
             departement=departement,
-            any_record=self.any_record,
+            any_record=bool(report.created or report.updated or report.unchanged),
             report=report,
             close_missing=close_missing and self.feed_listed,
         )
@@ -834,7 +833,7 @@ def record_payload(record: SourceRecord) -> str:
         for o in record.opportunities
     )
     extra = pydantic_core.to_json(record.extra, fallback=str).decode()
-    geocoding = _GEOCODING_JSON.get(record.geocoding) or json.dumps(record.geocoding)
+    geocoding = _GEOCODING_JSON[record.geocoding]
     return (
         f'{{"partner": {partner}, "geocoding": {geocoding}, '
         f'"opportunities": [{opportunities}], "extra": {extra}}}'

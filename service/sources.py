@@ -151,19 +151,6 @@ def _table_centroids(
     return centroids, f"table commune ({len(centroids)} communes)"
 
 
-def read_feed(
-    feed: str,
-    path: Path,
-    *,
-    services: Path | None = None,
-    help: GeocodingHelp | None = None,
-    departement: str | None = None,
-) -> ReadResult:
-    """Read one file of a feed, whole (see :func:`open_feed`)."""
-    opened = open_feed(feed, path, services=services, help=help, departement=departement)
-    return opened if isinstance(opened, ReadResult) else ReadResult.concat(opened)
-
-
 def open_feed(
     feed: str,
     path: Path,
