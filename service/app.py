@@ -7,22 +7,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from service import pages
+from service.coverage import routes as coverage
+from service.coverage.compute import CoverageCache
 from service.db import make_engine, make_sessionmaker
 from service.errors import install_error_handlers
-from service.matching import SnapshotCache
-from service.routes import (
-    coverage,
-    health,
-    isochrones,
-    matches,
-    opportunities,
-    partners,
-    reference,
-    relations,
-    territory,
-)
+from service.health import routes as health
+from service.isochrones import routes as isochrones
+from service.matching import routes as matching
+from service.pages import routes as pages
+from service.partners import routes as partners
+from service.reference import routes as reference
 from service.settings import Settings
+from service.store.snapshot import SnapshotHolder
+from service.territory import routes as territory
 from service.travel import TravelService
 from service.version import VERSION
 
@@ -47,11 +44,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         with app.state.sessionmaker() as session:
             app.state.travel = TravelService.from_store(session, settings.home)
-            app.state.snapshots.get(session)  # the first match does not pay for it
+            app.state.snapshots.load(session)  # the first request does not pay for it
+        app.state.snapshots.attach(app.state.sessionmaker)
         app.state.travel.warm_up()
         try:
             yield
         finally:
+            app.state.snapshots.close()
             engine.dispose()
 
     app = FastAPI(
@@ -75,19 +74,22 @@ def create_app(settings: Settings) -> FastAPI:
         ],
     )
     app.state.settings = settings
-    app.state.snapshots = SnapshotCache()
+    app.state.snapshots = SnapshotHolder(
+        refresh=settings.snapshot_refresh, check_interval_s=settings.snapshot_check_seconds
+    )
+    app.state.coverage = CoverageCache()
     install_error_handlers(app)
-    for module in (
-        health,
-        reference,
-        partners,
-        opportunities,
-        relations,
-        isochrones,
-        matches,
-        territory,
+    for router in (
+        health.router,
+        reference.router,
+        partners.partners,
+        partners.opportunities,
+        partners.relations,
+        isochrones.router,
+        matching.router,
+        territory.router,
+        coverage.router,
     ):
-        app.include_router(module.router)
-    app.include_router(coverage.router)
+        app.include_router(router)
     pages.install(app)
     return app

@@ -113,14 +113,6 @@ def revoke_api_key(session: Session, key_id: uuid.UUID) -> None:
     row.revoked_at = dt.datetime.now(dt.UTC)
 
 
-def require_writer(principal: Principal | None) -> Principal:
-    """A principal allowed to write at all (admin or editor); 401 without a key, 403 otherwise."""
-    if principal is None:
-        raise AuthenticationError("Authentification requise : fournissez une clé d'API.")
-    principal.require("admin", "editor")
-    return principal
-
-
 def check_can_write_partner(session: Session, principal: Principal, partner: Partner) -> None:
     """An editor writes only its organisation's partners; admins write everything."""
     if principal.role == "admin":

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData, create_engine
+from typing import Any, TypeAlias
+
+from sqlalchemy import MetaData, Select, create_engine, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -26,3 +29,16 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def database_answers(session: Session) -> bool:
+    """Whether the database answers a trivial PostGIS statement now."""
+    try:
+        session.execute(text("SELECT postgis_lib_version()")).scalar()
+    except SQLAlchemyError:
+        return False
+    return True
+
+
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+"""A ``Select`` of any columns, what a ``queries.py`` returns when the row shape varies."""

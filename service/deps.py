@@ -1,17 +1,22 @@
-"""FastAPI dependencies: they hand routes a session, the caller and loaded domain objects."""
+"""FastAPI dependencies shared by every feature: a session, the caller and its role, the
+travel networks and the store snapshot.
+
+Roles are checked in one place, `require_role`: ``ViewerDep`` (any key), ``PlatformDep``
+(platform, editor, admin: matching), ``WriterDep`` (editor, admin: writes). Without a key the
+answer is 401; with a key whose role is not enough, 403.
+"""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from sqlalchemy.orm import Session
 
-from service import store
-from service.auth import Principal, authenticate, require_writer
-from service.tables import Opportunity, Partner, Relation
+from service.auth import Principal, authenticate
+from service.errors import AuthenticationError
+from service.store.snapshot import REVISION_HEADER, SnapshotHolder, StoreSnapshot
 from service.travel import TravelService
 
 
@@ -36,11 +41,25 @@ def get_principal(
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
 
 
-def get_writer(principal: PrincipalDep) -> Principal:
-    return require_writer(principal)
+def require_role(*roles: str) -> Callable[[Principal | None], Principal]:
+    """A dependency that lets through a caller whose key has one of ``roles``."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal is None:
+            raise AuthenticationError("Authentification requise : fournissez une clé d'API.")
+        principal.require(*roles)
+        return principal
+
+    return check
 
 
-WriterDep = Annotated[Principal, Depends(get_writer)]
+VIEWER_ROLES = ("viewer", "platform", "editor", "admin")
+PLATFORM_ROLES = ("platform", "editor", "admin")
+WRITER_ROLES = ("editor", "admin")
+
+ViewerDep = Annotated[Principal, Depends(require_role(*VIEWER_ROLES))]
+PlatformDep = Annotated[Principal, Depends(require_role(*PLATFORM_ROLES))]
+WriterDep = Annotated[Principal, Depends(require_role(*WRITER_ROLES))]
 
 
 def get_travel(request: Request) -> TravelService:
@@ -52,22 +71,12 @@ def get_travel(request: Request) -> TravelService:
 TravelDep = Annotated[TravelService, Depends(get_travel)]
 
 
-def get_partner(session: SessionDep, partner_id: uuid.UUID) -> Partner:
-    return store.get_partner(session, partner_id)
+def get_snapshot(request: Request, response: Response, session: SessionDep) -> StoreSnapshot:
+    """The store snapshot that answers this request; its revision goes in `REVISION_HEADER`."""
+    holder: SnapshotHolder = request.app.state.snapshots
+    snapshot = holder.get(session)
+    response.headers[REVISION_HEADER] = str(snapshot.revision)
+    return snapshot
 
 
-PartnerDep = Annotated[Partner, Depends(get_partner)]
-
-
-def get_opportunity(session: SessionDep, opportunity_id: uuid.UUID) -> Opportunity:
-    return store.get_opportunity(session, opportunity_id)
-
-
-OpportunityDep = Annotated[Opportunity, Depends(get_opportunity)]
-
-
-def get_relation(session: SessionDep, relation_id: uuid.UUID) -> Relation:
-    return store.get_relation(session, relation_id)
-
-
-RelationDep = Annotated[Relation, Depends(get_relation)]
+SnapshotDep = Annotated[StoreSnapshot, Depends(get_snapshot)]

@@ -42,6 +42,18 @@ class Settings(BaseSettings):
         description="âge (jours) au-delà duquel une fiche est ancienne "
         "(GET /v1/partners?stale=true)",
     )
+    snapshot_refresh: Literal["background", "inline"] = Field(
+        "background",
+        description="background : après une écriture, le nouvel instantané de la base est "
+        "construit en tâche de fond et les requêtes sont servies par le précédent ; inline : "
+        "la requête qui voit le changement le reconstruit (tests dans une transaction)",
+    )
+    snapshot_check_seconds: float = Field(
+        0.5,
+        ge=0,
+        le=60,
+        description="intervalle minimal entre deux lectures de la révision de la base (s)",
+    )
 
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:

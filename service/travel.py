@@ -13,20 +13,33 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import threading
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from geoalchemy2.shape import to_shape
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geodata.lru import LRUCache
+from service.store import queries
+
 logger = logging.getLogger("maillage")
+
+MAX_MINUTES = 180.0
+"""The largest travel-time budget a request may ask for, minutes."""
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def next_weekday_morning(today: dt.date | None = None) -> dt.datetime:
+    """The next Tuesday at 08:00 (local time): a typical working-day departure."""
+    today = today or dt.datetime.now(PARIS).date()
+    days = (1 - today.weekday()) % 7 or 7
+    return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(8, 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,28 +66,6 @@ class TravelResult:
     network: str | None
 
 
-class _LRU:
-    """A small thread-safe LRU cache (routes run in a thread pool)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_compute(self, key: Any, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = compute()
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-        return value
-
-
 def _digest(points: np.ndarray) -> str:
     return hashlib.blake2b(np.ascontiguousarray(points, dtype=np.float64).tobytes()).hexdigest()
 
@@ -84,16 +75,14 @@ class TravelService:
 
     def __init__(self, networks: Sequence[LoadedNetwork] = (), *, cache_size: int = 256) -> None:
         self.networks = list(networks)
-        self._origins = _LRU(cache_size)
-        self._snaps = _LRU(cache_size)
+        self._origins: LRUCache[Any, Any] = LRUCache(cache_size)
+        self._snaps: LRUCache[Any, Any] = LRUCache(cache_size)
 
     @classmethod
     def from_store(cls, session: Session, home: Path) -> TravelService:
         """Load every registered network; a missing or unreadable file is logged and skipped."""
-        from service.tables import Network
-
         loaded = []
-        for row in session.scalars(select(Network).order_by(Network.name, Network.mode)):
+        for row in session.scalars(queries.networks()):
             path = Path(row.path)
             if not path.is_absolute():
                 path = home / path
@@ -248,8 +237,6 @@ class TravelService:
 def default_departure(network: Any, today: dt.date | None = None) -> dt.datetime:
     """Next Tuesday 08:00, or the first Tuesday 08:00 of the timetable's period when the next
     one falls outside it (a feed published for past or future dates still answers)."""
-    from service.parameters import next_weekday_morning
-
     departure = next_weekday_morning(today)
     period = network.service_period() if hasattr(network, "service_period") else None
     if period is None:

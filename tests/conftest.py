@@ -20,12 +20,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from graph.models import PartnerFields
-from service import store
 from service.app import create_app
 from service.auth import create_api_key
 from service.db import make_engine
 from service.deps import get_session
 from service.settings import Settings
+from service.store import records
 from service.tables import Partner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,7 +109,8 @@ def db(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def app(db: Session, postgis_url: str) -> FastAPI:
-    app = create_app(Settings(env="test", database_url=postgis_url))
+    # inline: the test session lives in a transaction no background builder could see
+    app = create_app(Settings(env="test", database_url=postgis_url, snapshot_refresh="inline"))
 
     def _session() -> Iterator[Session]:
         yield db
@@ -144,7 +145,7 @@ def make_partner(db: Session) -> Callable[..., Partner]:
 
     def make(**overrides: Any) -> Partner:
         row = Partner()
-        store.apply_partner(row, partner_fields(**overrides))
+        records.apply_partner(row, partner_fields(**overrides))
         db.add(row)
         db.flush()
         return row

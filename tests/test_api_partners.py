@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.schemas import Page, PartnerDetail, PartnerSummary
+from service.partners.schemas import Page, PartnerDetail, PartnerSummary
 from tests.conftest import ALES, NIMES, bearer
 
 # A few points around Alès (lon, lat), at known bearings from the town hall.

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graph import vocabulary
-from service.schemas import OpportunityOut, RelationOut
+from service.partners.schemas import OpportunityOut, RelationOut
 from service.tables import Partner
 from tests.conftest import NIMES, bearer
 

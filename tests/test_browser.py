@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 
 from service.auth import create_api_key
 from service.db import make_engine
-from service.pages import PAGES
-from service.store import point
+from service.pages.routes import PAGES
+from service.store.records import point
 from service.tables import Partner
 from tests.conftest import ALES
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from typer.testing import CliRunner
 
-from service.cli import app
+from service.cli.main import app
 from service.tables import Partner
 from tests.test_import import BAD_FEATURES, GOOD, collection
 

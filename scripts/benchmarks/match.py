@@ -81,13 +81,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from geodata.traveltime import ESTIMATE_SPEED_KMH
 from graph.models import OpportunityFields, PartnerFields, RelationFields
-from service import store
 from service.app import create_app
 from service.auth import create_api_key
 from service.db import make_engine
 from service.embedded import EmbeddedPostgres
 from service.migrate import upgrade
 from service.settings import Settings
+from service.store import records
 from service.tables import Opportunity, Partner, Relation
 
 # -- the territory -------------------------------------------------------------------------------
@@ -564,17 +564,17 @@ def load_territory(engine: Engine, territory: Territory) -> tuple[float, float]:
     ]
     for pid, partner_record in territory.partners:
         partner = Partner(id=pid)
-        store.apply_partner(partner, partner_record)
+        records.apply_partner(partner, partner_record)
         tables[0][1].append(_values(partner))
     for oid, owner, offer_record in territory.opportunities:
         offer = Opportunity(id=oid, partner_id=owner)
-        store.apply_opportunity(offer, offer_record)
+        records.apply_opportunity(offer, offer_record)
         tables[1][1].append(_values(offer))
     for number, (source, target, relation_record) in enumerate(territory.relations):
         relation = Relation(
             id=uuid.UUID(int=number + 1), source_partner_id=source, target_partner_id=target
         )
-        store.apply_relation(relation, relation_record)
+        records.apply_relation(relation, relation_record)
         tables[2][1].append(_values(relation))
     mapped = time.perf_counter()
     with engine.begin() as connection:
@@ -589,10 +589,10 @@ def check_round_trip(engine: Engine, territory: Territory, sample: int = 50) -> 
     """Records read back by `service.store.*_record` equal the validated ones (a sample)."""
     with Session(engine) as session:
         for pid, partner_record in territory.partners[:sample]:
-            if store.partner_record(store.get_partner(session, pid)) != partner_record:
+            if records.partner_record(session.get(Partner, pid)) != partner_record:
                 raise RuntimeError(f"partenaire {pid} relu différent de l'enregistrement validé")
         for oid, _, offer_record in territory.opportunities[:sample]:
-            if store.opportunity_record(store.get_opportunity(session, oid)) != offer_record:
+            if records.opportunity_record(session.get(Opportunity, oid)) != offer_record:
                 raise RuntimeError(f"offre {oid} relue différente de l'enregistrement validé")
 
 
@@ -754,7 +754,7 @@ def straight_line_sql(lon: float, lat: float, radius_km: float) -> Any:
     ``ix_partner_geog``, so that ``ST_DWithin`` can use it.
     """
     geography = Geography(geometry_type=None)
-    here = cast(store.point(lon, lat), geography)
+    here = cast(records.point(lon, lat), geography)
     geog = cast(Partner.geom, geography)
     distance = func.ST_Distance(geog, here).label("distance_m")
     return (

@@ -1,0 +1,575 @@
+"""Coverage for the service: from the store and the travel networks to `graph.coverage`.
+
+One request names a category of offer (a family ``garde-enfants``, a kind ``creches-avip`` or
+a thematique ``famille--garde-denfants``), a mode, a time budget ``d`` (minutes), zones and a
+demand. `compute_coverage` runs these steps, each a short function:
+
+1. **territory** — the communes (polygons, population, town halls) and the open partners, read
+   once per store revision (`StoreSnapshot`);
+2. **zones** — the communes, or the 1 km INSPIRE cells over them (`geodata.grid.grid_over`)
+   with their population from `geodata.grid.areal_population`: Filosofi where a ``filosofi``
+   layer was imported, the communes' population spread by area elsewhere. Each zone is
+   represented by one point: its town hall (a point inside the commune when unknown), or the
+   cell's centre;
+3. **demand** — ``population``; ``qpv`` (people living in a QPV: the ``qpv`` layer of
+   ``maillage import qpv``); ``ahi`` (places of the hébergement partners in the zone,
+   `graph.coverage.ahi_capacity`); or any layer of ``maillage import demand``
+   (`service.coverage.layers`);
+4. **sites** — the open partners of the category (`graph.coverage.select_sites`: capacity as
+   supply, 1 when unknown);
+5. **travel** — minutes from each zone's point to every site through `TravelService.times`
+   (the registered networks, straight-line estimates elsewhere), kept up to the **search
+   horizon** ``max(2 d, 30)`` minutes: ``d`` for the reach, 30 for the E2SFCA's last band,
+   ``2 d`` to name the nearest site of a zone that has none within ``d``. Beyond the horizon a
+   site counts as unreachable. The pairs go into a `graph.coverage.ReachTable`; whether any is
+   an estimate is reported (``estimated``);
+6. **indicators**, **gaps** — `graph.coverage.indicators` and `graph.coverage.flag_gaps`.
+
+`compute_isolated` adds the AHI structures with no relation to a SIAE or an employer and
+none within ``d`` (`graph.coverage.isolated_ahi`, relations from the ``relation`` table);
+`compute_siting` the ``k`` candidates (town halls, commune centroids or given points) that
+newly cover the most uncovered demand (`graph.siting.maximal_covering`, existing sites kept).
+
+Caching
+-------
+Every result is kept in a `CoverageCache` (an LRU on ``app.state``) under a key that starts
+with the store revision (`service.store.snapshot`, bumped by a trigger on every write
+to partners, relations, communes and demand layers), then the category, mode, budget, zones,
+bounding box, demand, E2SFCA bands and median fraction. The same request at the same revision
+is answered from memory; after any write the revision differs, the old entries are dropped and
+the next request recomputes. Zones and travel tables are cached too, so a second demand or
+fraction over the same zones and sites skips the travel times.
+
+Units: minutes; demand in persons (or the layer's unit); accessibility (2SFCA, E2SFCA) is given
+in **places per 1,000 persons** of demand; coordinates EPSG:4326 lon/lat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from geodata.grid import Grid, areal_population, grid_over
+from geodata.lru import LRUCache
+from graph import vocabulary
+from graph.coverage import (
+    Category,
+    Gap,
+    Indicators,
+    IsolatedStructure,
+    People,
+    ReachTable,
+    Supply,
+    Zones,
+    ahi_capacity,
+    flag_gaps,
+    indicators,
+    isolated_ahi,
+    isolation_sites,
+    select_sites,
+)
+from graph.siting import Siting, maximal_covering
+from service.coverage import layers
+from service.coverage.parameters import (
+    AHI_PEOPLE,
+    GRID_RESOLUTION,
+    BoolArray,
+    CandidatePoint,
+    FloatArray,
+    SitingRequest,
+    Spec,
+)
+from service.errors import InvalidInputError
+from service.store.snapshot import LayerInfo, StoreSnapshot
+from service.travel import TravelService
+
+# --- the cache -------------------------------------------------------------------------------
+
+
+class CoverageCache(LRUCache[tuple[Any, ...], Any]):
+    """Coverage results by key ``(what, revision, ...)``, for the newest revision seen only.
+
+    `hits` and `misses` count lookups per ``what`` (``coverage``, ``zones``, ``reach``,
+    ``isolated``, ``siting``). Two threads asking for the same key compute it once.
+    """
+
+    def __init__(self, size: int = 128) -> None:
+        super().__init__(size, kind=lambda key: str(key[0]))
+        self._revision = -1
+
+    def at(self, territory: StoreSnapshot) -> CoverageCache:
+        """Drop results of other revisions when a newer snapshot shows up; returns ``self``."""
+        if territory.revision > self._revision:
+            self._revision = territory.revision
+            self.discard_if(lambda key: key[1] != territory.revision)
+        return self
+
+
+# --- zones -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ZoneSet:
+    """The zones of a request: rows of the travel table.
+
+    ``commune_mask`` selects the territory's communes the zones come from (all of them unless
+    a bbox was given); ``grid`` is the 1 km grid for cells, ``None`` for communes.
+    """
+
+    kind: str
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    geometries: Any  # shapely polygons, EPSG:4326
+    points: FloatArray  # (n, 2) lon/lat: town hall or cell centre
+    population: FloatArray
+    commune_mask: BoolArray
+    grid: Grid | None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @cached_property
+    def geojson(self) -> list[str]:
+        """GeoJSON geometries, one text per zone."""
+        return [str(text) for text in shapely.to_geojson(self.geometries)]
+
+    def locate(self, lonlat: FloatArray) -> npt.NDArray[np.int64]:
+        """Zone index of each point (lon, lat), ``-1`` outside every zone."""
+        if self.grid is not None:
+            return self.grid.locate(lonlat)
+        found = np.full(len(lonlat), -1, dtype=np.int64)
+        if len(lonlat) and len(self):
+            points = shapely.points(lonlat)
+            pairs = shapely.STRtree(self.geometries).query(points, predicate="within")
+            found[pairs[0][::-1]] = pairs[1][::-1]  # the first zone when on a boundary
+        return found
+
+
+def zone_set(cache: CoverageCache, territory: StoreSnapshot, spec: Spec) -> ZoneSet:
+    key = ("zones", territory.revision, spec.zones, spec.bbox)
+    zones: ZoneSet = cache.get_or_compute(key, lambda: _build_zones(territory, spec))
+    return zones
+
+
+def _build_zones(territory: StoreSnapshot, spec: Spec) -> ZoneSet:
+    if not territory.codes:
+        raise InvalidInputError(
+            "Aucune commune chargée : chargez le territoire (maillage territory load "
+            "--departement 30) avant de calculer une couverture."
+        )
+    mask = _commune_mask(territory, spec.bbox)
+    if spec.zones == "grid1km":
+        return _grid_zones(territory, mask, spec.bbox)
+    return ZoneSet(
+        kind="communes",
+        ids=tuple(np.array(territory.codes)[mask].tolist()),
+        names=tuple(np.array(territory.names)[mask].tolist()),
+        geometries=territory.geometries[mask],
+        points=territory.points[mask],
+        population=territory.population[mask],
+        commune_mask=mask,
+        grid=None,
+    )
+
+
+def _commune_mask(territory: StoreSnapshot, bbox: tuple[float, ...] | None) -> BoolArray:
+    if bbox is None:
+        return np.ones(len(territory.codes), dtype=bool)
+    mask = np.asarray(shapely.intersects(territory.geometries, shapely.box(*bbox)), dtype=bool)
+    if not mask.any():
+        raise InvalidInputError(
+            "bbox : aucune commune du territoire chargé ne touche ce rectangle."
+        )
+    return mask
+
+
+def _grid_zones(
+    territory: StoreSnapshot, mask: BoolArray, bbox: tuple[float, ...] | None
+) -> ZoneSet:
+    communes = territory.geometries[mask]
+    grid = grid_over(communes, resolution=GRID_RESOLUTION)
+    if bbox is not None:
+        grid = grid.subset(shapely.intersects(grid.polygons("EPSG:4326"), shapely.box(*bbox)))
+    filosofi = _stored_filosofi(territory)
+    people = areal_population(grid, list(communes), territory.population[mask], filosofi=filosofi)
+    points = grid.centroids("EPSG:4326")
+    nearest = shapely.STRtree(communes).query_nearest(shapely.points(points), all_matches=False)
+    home = np.zeros(len(grid), dtype=np.int64)
+    home[nearest[0]] = nearest[1]
+    town = np.array(territory.names)[mask][home]
+    names = tuple(
+        f"{name} (carreau 1 km N{y // 1000} E{x // 1000})"
+        for name, x, y in zip(town.tolist(), grid.x_sw.tolist(), grid.y_sw.tolist(), strict=True)
+    )
+    return ZoneSet(
+        kind="grid1km",
+        ids=grid.ids,
+        names=names,
+        geometries=grid.polygons("EPSG:4326"),
+        points=points,
+        population=people.population,
+        commune_mask=mask,
+        grid=grid,
+    )
+
+
+def _stored_filosofi(territory: StoreSnapshot) -> Any:
+    info = territory.layers.get(layers.FILOSOFI)
+    if info is None:
+        return None
+    ids, values = territory.layer_values(info)
+    return territory.derive(("filosofi",), lambda: layers.filosofi_grid(ids, values))
+
+
+# --- demand ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Demand:
+    """The demand per zone, with its name and the French noun of whom it counts."""
+
+    name: str
+    label: str
+    people: People
+    values: FloatArray
+
+
+def resolve_demand(territory: StoreSnapshot, zones: ZoneSet, name: str) -> Demand:
+    """Population, AHI places, or a stored layer, on the zones; 422 in French when unknown."""
+    if name == "population":
+        return Demand(name, "habitants", People(), zones.population)
+    if name == "ahi":
+        where = zones.locate(np.array([(s.lon, s.lat) for s in territory.sites]).reshape(-1, 2))
+        values = ahi_capacity(territory.sites, where.tolist(), len(zones))
+        return Demand(name, "places d'hébergement (AHI)", AHI_PEOPLE, values)
+    info = _find_layer(territory, name, zones.kind)
+    ids, stored = territory.layer_values(info)
+    codes = np.array(territory.codes)[zones.commune_mask].tolist()
+    communes = territory.geometries[zones.commune_mask]
+    if zones.grid is None:
+        values = layers.onto_communes(info.zone_kind, ids, stored, codes, communes)
+    else:
+        values = layers.onto_grid(
+            info.zone_kind, ids, stored, zones.grid, codes=codes, communes=communes
+        )
+    return Demand(name, info.label, People(info.label, info.label), values)
+
+
+def _find_layer(territory: StoreSnapshot, name: str, zone_kind: str) -> LayerInfo:
+    stored = territory.layers
+    if zone_kind == "grid1km" and name + layers.GRID_SUFFIX in stored:
+        return stored[name + layers.GRID_SUFFIX]
+    if name in stored:
+        return stored[name]
+    if name == layers.QPV:
+        raise InvalidInputError(
+            "Demande « qpv » indisponible : aucune couche QPV chargée. Importez les contours et "
+            "les indicateurs des quartiers prioritaires : maillage import qpv "
+            "CONTOURS.geojson --indicators INDICATEURS.csv."
+        )
+    known = ", ".join(["population", "qpv", "ahi", *sorted(stored)])
+    raise InvalidInputError(
+        f"Demande inconnue « {name} » : valeurs possibles {known} ; une autre couche s'importe "
+        "avec maillage import demand FICHIER --layer NOM."
+    )
+
+
+# --- category and sites ----------------------------------------------------------------------
+
+
+def resolve_category(code: str) -> Category:
+    """A family, a kind or a thematique code as a `graph.coverage.Category`; 422 otherwise."""
+    if code in vocabulary.families():
+        return Category.of_family(code)
+    if code in vocabulary.kinds():
+        return Category.of_kinds(code)
+    if code in vocabulary.thematiques():
+        return Category.of_thematique(code)
+    raise InvalidInputError(
+        f"Catégorie inconnue « {code} » : donnez une famille (ex. garde-enfants), un type "
+        "d'acteur (ex. creches-avip) ou une thématique (ex. famille--garde-denfants) ; "
+        "listes : /v1/reference/families, /v1/reference/kinds, /v1/reference/thematiques."
+    )
+
+
+# --- travel ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Reach:
+    """Travel times zones → sites within a horizon, and how they are known."""
+
+    table: ReachTable
+    estimated_zone: BoolArray  # a pair of the zone is a straight-line estimate
+    estimated_pairs: int
+    networks: tuple[str, ...]
+
+    @property
+    def estimated(self) -> bool:
+        return self.estimated_pairs > 0
+
+    @property
+    def estimated_share(self) -> float:
+        return self.estimated_pairs / len(self.table) if len(self.table) else 0.0
+
+
+def travel_reach(
+    travel: TravelService,
+    mode: str,
+    origins: FloatArray,
+    destinations: FloatArray,
+    *,
+    horizon: float,
+) -> Reach:
+    """Minutes from every origin to every destination (lon/lat), pairs ``<= horizon`` kept."""
+    n, m = len(origins), len(destinations)
+    zones: list[Any] = []
+    sites: list[Any] = []
+    minutes: list[Any] = []
+    estimated = np.zeros(n, dtype=bool)
+    pairs_estimated = 0
+    networks: set[str] = set()
+    for i, (lon, lat) in enumerate(origins.tolist() if m else []):
+        result = travel.times(mode, lon, lat, destinations, max_minutes=horizon)
+        keep = np.flatnonzero(result.minutes <= horizon)
+        zones.append(np.full(keep.size, i, dtype=np.int64))
+        sites.append(keep)
+        minutes.append(result.minutes[keep])
+        flagged = int(np.count_nonzero(result.estimated[keep]))
+        pairs_estimated += flagged
+        estimated[i] = flagged > 0
+        if result.network is not None:
+            networks.add(result.network)
+    table = ReachTable.from_pairs(
+        np.concatenate(zones) if zones else np.zeros(0, dtype=np.int64),
+        np.concatenate(sites) if sites else np.zeros(0, dtype=np.int64),
+        np.concatenate(minutes) if minutes else np.zeros(0),
+        shape=(n, m),
+    )
+    return Reach(table, estimated, pairs_estimated, tuple(sorted(networks)))
+
+
+# --- coverage --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageResult:
+    """Indicators and gaps of one `Spec` at one store revision."""
+
+    spec: Spec
+    revision: int
+    category: Category
+    zones: ZoneSet
+    demand: Demand
+    supply: Supply
+    reach: Reach
+    indicators: Indicators
+    gaps: tuple[Gap, ...]
+
+    @cached_property
+    def gap_of_zone(self) -> dict[str, Gap]:
+        return {gap.zone_id: gap for gap in self.gaps}
+
+
+def compute_coverage(
+    territory: StoreSnapshot, cache: CoverageCache, travel: TravelService, spec: Spec
+) -> CoverageResult:
+    """Indicators and ranked gaps for ``spec``, from the cache when already computed."""
+    category = resolve_category(spec.category)
+    cache = cache.at(territory)
+    key = ("coverage", territory.revision, spec)
+    result: CoverageResult = cache.get_or_compute(
+        key,
+        lambda: _coverage(cache, travel, territory=territory, spec=spec, category=category),
+    )
+    return result
+
+
+def _coverage(
+    cache: CoverageCache,
+    travel: TravelService,
+    *,
+    territory: StoreSnapshot,
+    spec: Spec,
+    category: Category,
+) -> CoverageResult:
+    zones = zone_set(cache, territory, spec)
+    demand = resolve_demand(territory, zones, spec.demand)
+    supply = select_sites(territory.sites, category)
+    reach = _site_reach(cache, travel, territory=territory, spec=spec, zones=zones, supply=supply)
+    found = indicators(
+        reach.table,
+        demand.values,
+        supply.weights,
+        max_minutes=spec.max_minutes,
+        bands=spec.bands,
+    )
+    gaps = flag_gaps(
+        Zones(zones.ids, zones.names, demand.people),
+        found,
+        supply=supply,
+        mode=spec.mode,
+        median_fraction=spec.median_fraction,
+    )
+    return CoverageResult(
+        spec, territory.revision, category, zones, demand, supply, reach, found, tuple(gaps)
+    )
+
+
+def _site_reach(
+    cache: CoverageCache,
+    travel: TravelService,
+    *,
+    territory: StoreSnapshot,
+    spec: Spec,
+    zones: ZoneSet,
+    supply: Supply,
+) -> Reach:
+    key = ("reach", territory.revision, spec.category, spec.mode, spec.zones, spec.bbox,
+           spec.search_minutes)  # fmt: skip
+    reach: Reach = cache.get_or_compute(
+        key,
+        lambda: travel_reach(
+            travel, spec.mode, zones.points, supply.lonlat, horizon=spec.search_minutes
+        ),
+    )
+    return reach
+
+
+# --- isolated AHI structures -----------------------------------------------------------------
+
+
+def compute_isolated(
+    territory: StoreSnapshot, cache: CoverageCache, travel: TravelService, spec: Spec
+) -> tuple[IsolatedStructure, ...]:
+    """AHI structures with no relation to a SIAE or employer and none within the budget."""
+    cache = cache.at(territory)
+    key = ("isolated", territory.revision, spec.mode, spec.max_minutes)
+    found: tuple[IsolatedStructure, ...] = cache.get_or_compute(
+        key, lambda: _isolated(travel, territory, spec)
+    )
+    if spec.bbox is None:
+        return found
+    west, south, east, north = spec.bbox
+    sites = territory.site_by_id
+    return tuple(
+        s for s in found if west <= sites[s.id].lon <= east and south <= sites[s.id].lat <= north
+    )
+
+
+def _isolated(
+    travel: TravelService, territory: StoreSnapshot, spec: Spec
+) -> tuple[IsolatedStructure, ...]:
+    ahi, employers = isolation_sites(territory.sites)
+    reach = travel_reach(
+        travel,
+        spec.mode,
+        np.array([(s.lon, s.lat) for s in ahi], dtype=np.float64).reshape(-1, 2),
+        np.array([(s.lon, s.lat) for s in employers], dtype=np.float64).reshape(-1, 2),
+        horizon=spec.search_minutes,
+    )
+    return tuple(
+        isolated_ahi(
+            territory.sites,
+            territory.relation_pairs,
+            reach.table,
+            budget=spec.max_minutes,
+            mode=spec.mode,
+        )
+    )
+
+
+# --- siting ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """Candidate locations: what they are, their labels, communes and points (lon/lat)."""
+
+    kind: str
+    labels: tuple[str, ...]
+    codes: tuple[str | None, ...]
+    lonlat: FloatArray
+
+    def digest(self) -> str:
+        text = json.dumps([self.kind, self.labels, self.lonlat.round(7).tolist()])
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class SitingResult:
+    base: CoverageResult
+    candidates: Candidates
+    siting: Siting
+    reach: Reach
+    k: int
+
+
+def compute_siting(
+    territory: StoreSnapshot, cache: CoverageCache, travel: TravelService, request: SitingRequest
+) -> SitingResult:
+    """MCLP for the request's category, with the existing sites kept (`maximal_covering`)."""
+    spec = request.spec()
+    base = compute_coverage(territory, cache, travel, spec)
+    candidates = _candidates(territory, base.zones, request.candidates)
+    key = ("siting", base.revision, spec, request.k, candidates.digest())
+    result: SitingResult = cache.get_or_compute(
+        key, lambda: _siting(travel, base, candidates, request.k)
+    )
+    return result
+
+
+def _candidates(
+    territory: StoreSnapshot, zones: ZoneSet, choice: str | Sequence[CandidatePoint]
+) -> Candidates:
+    names = np.array(territory.names)[zones.commune_mask].tolist()
+    codes = np.array(territory.codes)[zones.commune_mask].tolist()
+    if choice == "town_halls":
+        points = territory.points[zones.commune_mask]
+        labels = tuple(f"Mairie {_of(name)}" for name in names)
+        return Candidates("town_halls", labels, tuple(codes), points)
+    if choice == "centroids":
+        polygons = territory.geometries[zones.commune_mask]
+        centres = shapely.centroid(polygons)
+        outside = ~shapely.contains(polygons, centres)
+        centres[outside] = shapely.point_on_surface(polygons[outside])
+        labels = tuple(f"Centre {_of(name)}" for name in names)
+        return Candidates("centroids", labels, tuple(codes), shapely.get_coordinates(centres))
+    assert not isinstance(choice, str)
+    labels = tuple(p.label or f"Point {i + 1}" for i, p in enumerate(choice))
+    points = np.array([(p.lon, p.lat) for p in choice], dtype=np.float64)
+    return Candidates("points", labels, tuple(None for _ in choice), points)
+
+
+def _siting(
+    travel: TravelService, base: CoverageResult, candidates: Candidates, k: int
+) -> SitingResult:
+    spec = base.spec
+    reach = travel_reach(
+        travel, spec.mode, base.zones.points, candidates.lonlat, horizon=spec.max_minutes
+    )
+    siting = maximal_covering(
+        reach.table,
+        base.indicators.demand,
+        max_minutes=spec.max_minutes,
+        k=k,
+        covered_already=base.indicators.share.covered,
+    )
+    return SitingResult(base, candidates, siting, reach, k)
+
+
+def _of(name: str) -> str:
+    """« de » + a commune name, elided or contracted (« d'Alès », « du Vigan »)."""
+    if name.startswith("Le "):
+        return "du " + name[3:]
+    if name.startswith("Les "):
+        return "des " + name[4:]
+    return ("d'" if name[:1] in "AEIOUYÂÉÈÊÎÔÛaeiouyâéèêîôû" else "de ") + name

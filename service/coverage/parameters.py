@@ -1,0 +1,212 @@
+"""Coverage requests: the query of ``/v1/coverage`` and ``/v1/gaps``, the body of
+``/v1/siting``, and `Spec`, one coverage question (hashable: with the revision, a cache key).
+
+Units: minutes; coordinates EPSG:4326 lon/lat, degrees.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Annotated, Any, Final, Literal, Self
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from geodata.modes import TravelMode
+from graph.coverage import (
+    E2SFCA_BANDS,
+    GapKind,
+    People,
+)
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+MAX_COVERAGE_MINUTES: Final = 120.0
+MAX_CANDIDATES: Final = 2_000
+MAX_SITES: Final = 20
+PER_THOUSAND: Final = 1000.0
+ACCESSIBILITY_UNIT: Final = "places pour 1 000 personnes de la demande"
+
+ZoneChoice = Literal["communes", "grid1km"]
+
+GRID_RESOLUTION: Final = 1000
+AHI_PEOPLE: Final = People("personne hébergée", "personnes hébergées")
+DEMAND_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+def _split_floats(value: Any) -> Any:
+    """``bbox=4.0,43.9,4.2,44.2`` (one text) or repeated values."""
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else list(value)
+    parts = [p.strip() for item in items for p in str(item).split(",") if p.strip()]
+    return parts or None
+
+
+BBox = Annotated[list[float] | None, BeforeValidator(_split_floats)]
+
+
+def _check_bbox(bbox: list[float] | None) -> tuple[float, float, float, float] | None:
+    if bbox is None:
+        return None
+    if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
+        raise ValueError("bbox : quatre nombres attendus, lon_min,lat_min,lon_max,lat_max")
+    west, south, east, north = bbox
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ValueError("bbox : lon_min < lon_max (entre -180 et 180), lat_min < lat_max (±90)")
+    return west, south, east, north
+
+
+class CoverageParams(BaseModel):
+    """Quelle offre, pour quelle demande, par quel mode et en combien de minutes."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    category: str = Field(
+        min_length=1,
+        max_length=120,
+        description="famille (garde-enfants), type d'acteur (creches-avip) ou thématique "
+        "data·inclusion (famille--garde-denfants) : voir /v1/reference",
+    )
+    mode: TravelMode = Field(
+        description="walk : à pied, bike : à vélo, car : en voiture, transit : transports en commun"
+    )
+    max_minutes: float = Field(
+        gt=0,
+        le=MAX_COVERAGE_MINUTES,
+        allow_inf_nan=False,
+        description="budget de temps de trajet, en minutes (120 au plus)",
+    )
+    zones: ZoneChoice = Field(
+        "communes",
+        description="communes : les communes du territoire chargé ; grid1km : carreaux INSPIRE "
+        "de 1 km (EPSG:3035) couvrant ces communes",
+    )
+    demand: str = Field(
+        "population",
+        pattern=DEMAND_NAME,
+        description="population (défaut) ; qpv : habitants des QPV (maillage import qpv) ; "
+        "ahi : places des structures d'hébergement ; ou le nom d'une couche importée "
+        "(maillage import demand FICHIER --layer NOM)",
+    )
+    median_fraction: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="offre faible : accessibilité E2SFCA sous cette fraction de la médiane du "
+        "territoire (0,5 par défaut ; 0 : pas de signalement d'offre faible)",
+    )
+    bbox: BBox = Field(
+        None,
+        description="seulement les zones qui touchent ce rectangle : lon_min,lat_min,lon_max,"
+        "lat_max (EPSG:4326) ; la médiane est alors celle de ces zones",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        _check_bbox(self.bbox)
+        return self
+
+    def spec(self) -> Spec:
+        return Spec(
+            category=self.category,
+            mode=self.mode,
+            max_minutes=float(self.max_minutes),
+            zones=self.zones,
+            demand=self.demand,
+            median_fraction=float(self.median_fraction),
+            bbox=_check_bbox(self.bbox),
+        )
+
+
+class CoverageQuery(CoverageParams):
+    format: Literal["geojson", "csv", "gpkg"] = Field(
+        "geojson",
+        description="geojson (défaut), csv (séparateur « ; », UTF-8 avec BOM) ou gpkg "
+        "(GeoPackage) : tous s'ouvrent dans QGIS",
+    )
+
+
+class GapsQuery(CoverageParams):
+    format: Literal["json", "csv"] = Field("json", description="json (défaut) ou csv")
+    kind: GapKind | None = Field(
+        None,
+        description="seulement ce type de manque : aucun-site-atteignable ou offre-faible",
+    )
+    limit: int = Field(1000, ge=1, le=20_000, description="nombre de manques rendus, au plus")
+
+
+class CandidatePoint(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
+    label: str | None = Field(None, max_length=200, description="nom du lieu proposé")
+
+
+class SitingRequest(BaseModel):
+    """Où ouvrir ``k`` sites d'une catégorie pour couvrir le plus de demande non couverte."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    category: str = Field(min_length=1, max_length=120, description="comme pour /v1/coverage")
+    mode: TravelMode = Field(description="walk, bike, car ou transit")
+    max_minutes: float = Field(
+        gt=0,
+        le=MAX_COVERAGE_MINUTES,
+        allow_inf_nan=False,
+        description="budget de temps : un site couvre les zones à moins de ces minutes",
+    )
+    k: int = Field(ge=1, le=MAX_SITES, description="nombre de sites à proposer (1 à 20)")
+    candidates: Literal["town_halls", "centroids"] | list[CandidatePoint] = Field(
+        "town_halls",
+        description="town_halls : mairies des communes ; centroids : centres des communes ; "
+        "ou une liste de points {lat, lon, label} (2 000 au plus)",
+    )
+    zones: ZoneChoice = Field("communes", description="communes ou grid1km")
+    demand: str = Field("population", pattern=DEMAND_NAME, description="comme pour /v1/coverage")
+    bbox: BBox = Field(None, description="comme pour /v1/coverage")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        _check_bbox(self.bbox)
+        if isinstance(self.candidates, list) and not 1 <= len(self.candidates) <= MAX_CANDIDATES:
+            raise ValueError(f"candidates : de 1 à {MAX_CANDIDATES} points")
+        return self
+
+    def spec(self) -> Spec:
+        return Spec(
+            category=self.category,
+            mode=self.mode,
+            max_minutes=float(self.max_minutes),
+            zones=self.zones,
+            demand=self.demand,
+            median_fraction=0.5,
+            bbox=_check_bbox(self.bbox),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One coverage question; hashable, it is (with the revision) the cache key."""
+
+    category: str
+    mode: str
+    max_minutes: float
+    zones: str
+    demand: str
+    median_fraction: float
+    bbox: tuple[float, float, float, float] | None
+    bands: tuple[tuple[float, float], ...] = E2SFCA_BANDS
+
+    @property
+    def search_minutes(self) -> float:
+        """The travel-time horizon: ``max(2 d, last E2SFCA bound)`` minutes."""
+        return max(2.0 * self.max_minutes, self.bands[-1][0])

@@ -1,0 +1,162 @@
+"""``/v1/coverage``, ``/v1/gaps``, ``/v1/siting``: where the territorial offer is missing.
+
+Role ``viewer`` or higher (``platform``, ``editor``, ``admin``). Results are computed by
+`service.coverage.compute` and cached until the store changes; every answer says whether its travel
+times are straight-line estimates (``metadata.estimated``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
+
+from service.coverage.compute import (
+    CoverageCache,
+    CoverageResult,
+    compute_coverage,
+    compute_isolated,
+    compute_siting,
+)
+from service.coverage.exports import coverage_csv, gaps_csv, geojson_bytes, write_gpkg
+from service.coverage.parameters import CoverageQuery, GapsQuery, SitingRequest
+from service.coverage.responses import (
+    GapsResponse,
+    SitingResponse,
+    gap_items,
+    isolated_items,
+    metadata,
+    siting_response,
+)
+from service.deps import SnapshotDep, TravelDep, ViewerDep
+
+router = APIRouter(prefix="/v1", tags=["couverture"])
+
+GEOJSON = "application/geo+json"
+CSV = "text/csv; charset=utf-8"
+GPKG = "application/geopackage+sqlite3"
+
+_COVERAGE_FORMATS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "GeoJSON (EPSG:4326), CSV ou GeoPackage selon « format »",
+        "content": {GEOJSON: {}, "text/csv": {}, GPKG: {}},
+    }
+}
+_GAPS_FORMATS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "JSON ou CSV selon « format »", "content": {"text/csv": {}}}
+}
+
+
+def _cache(request: Request) -> CoverageCache:
+    """The application's `CoverageCache` (``app.state.coverage``, made by `create_app`)."""
+    cache: CoverageCache = request.app.state.coverage
+    return cache
+
+
+CacheDep = Annotated[CoverageCache, Depends(_cache)]
+
+
+def _filename(result: CoverageResult, what: str, extension: str) -> str:
+    spec = result.spec
+    return f"{what}-{spec.category}-{spec.mode}-{spec.max_minutes:g}min-{spec.zones}.{extension}"
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@router.get(
+    "/coverage",
+    summary="Couverture d'une catégorie d'offre, par zone",
+    response_class=Response,
+    responses=_COVERAGE_FORMATS,
+)
+def coverage(
+    _: ViewerDep,
+    snapshot: SnapshotDep,
+    cache: CacheDep,
+    travel: TravelDep,
+    params: Annotated[CoverageQuery, Query()],
+) -> Response:
+    """Pour chaque zone (commune ou carreau de 1 km) : la demande, le site le plus proche et
+    son temps de trajet, les sites et l'offre atteignables dans le budget, couverte ou non
+    (0/1), l'accessibilité 2SFCA et E2SFCA (places pour 1 000 personnes) et le manque
+    signalé. ``metadata`` donne la part de la demande couverte, l'accessibilité médiane et
+    dit si les temps sont estimés à vol d'oiseau. Le même calcul est servi depuis le cache
+    tant que la base n'a pas changé."""
+    result = compute_coverage(snapshot, cache, travel, params.spec())
+    if params.format == "csv":
+        name = _filename(result, "couverture", "csv")
+        return Response(coverage_csv(result), media_type=CSV, headers=_attachment(name))
+    if params.format == "gpkg":
+        return _geopackage(result)
+    return Response(geojson_bytes(result), media_type=GEOJSON)
+
+
+def _geopackage(result: CoverageResult) -> FileResponse:
+    directory = Path(tempfile.mkdtemp(prefix="maillage-"))
+    try:
+        path = write_gpkg(result, directory / "couverture.gpkg")
+    except Exception:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return FileResponse(
+        path,
+        media_type=GPKG,
+        filename=_filename(result, "couverture", "gpkg"),
+        background=BackgroundTask(shutil.rmtree, directory, ignore_errors=True),
+    )
+
+
+@router.get(
+    "/gaps",
+    summary="Manques classés : zones sans offre atteignable ou à offre faible",
+    response_model=GapsResponse,
+    responses=_GAPS_FORMATS,
+)
+def gaps(
+    _: ViewerDep,
+    snapshot: SnapshotDep,
+    cache: CacheDep,
+    travel: TravelDep,
+    params: Annotated[GapsQuery, Query()],
+) -> Any:
+    """Les zones où la demande n'atteint aucun site de la catégorie dans le budget, ou
+    seulement une offre faible (E2SFCA sous une fraction de la médiane du territoire), de la
+    plus grande population touchée à la plus petite, chacune avec une phrase en français ;
+    et les structures d'hébergement (AHI) sans relation avec une SIAE ou un employeur et sans
+    aucun à portée."""
+    spec = params.spec()
+    result = compute_coverage(snapshot, cache, travel, spec)
+    items, total = gap_items(result, params.kind, params.limit)
+    if params.format == "csv":
+        name = _filename(result, "manques", "csv")
+        return Response(gaps_csv(items), media_type=CSV, headers=_attachment(name))
+    isolated = compute_isolated(snapshot, cache, travel, spec)
+    return GapsResponse(
+        items=items,
+        total=total,
+        isolated_ahi=isolated_items(isolated, snapshot),
+        metadata=metadata(result),
+    )
+
+
+@router.post("/siting", summary="Où ouvrir k sites pour couvrir le plus de demande")
+def siting(
+    _: ViewerDep,
+    snapshot: SnapshotDep,
+    cache: CacheDep,
+    travel: TravelDep,
+    body: SitingRequest,
+) -> SitingResponse:
+    """Parmi des lieux candidats (mairies, centres des communes ou points donnés), les ``k``
+    qui couvriraient le plus de demande encore non couverte dans le budget, les sites
+    existants étant gardés (problème de couverture maximale, résolu exactement). Chaque site
+    proposé vient avec la demande et les zones qu'il couvrirait."""
+    result = compute_siting(snapshot, cache, travel, body)
+    return siting_response(result)

@@ -1,0 +1,1 @@
+"""``/health``: is the API up, is the database answering."""

@@ -1,0 +1,1 @@
+"""Imports and exports: GeoJSON, open-data sources, official files fetched, demand layers' files."""

@@ -1,0 +1,1 @@
+"""``/v1/isochrones``: the zones reachable from a point within given times."""

@@ -1,0 +1,1 @@
+"""``/v1/matches``: the opportunities a person can reach, explained; cohorts."""

@@ -1,0 +1,125 @@
+"""The matching requests: their bodies, and where the person's trips start from.
+
+`graph.matching` runs on the store snapshot (`service.store.snapshot`). A person's profile is
+read for one request: it is never stored and never logged — not here, not in the access log
+(the body is not logged), not in an error message (validation errors never echo the input).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from graph.eligibility import Situation
+from graph.matching import Profile, TravelMode, Wishes
+from graph.models import CodeInsee, HoursPerWeek, OpeningHours
+from service.errors import InvalidInputError
+from service.matching import queries
+from service.travel import TravelService
+
+MAX_BATCH = 200
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PointLocation(_Body):
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
+
+
+class PartnerLocation(_Body):
+    partner_id: uuid.UUID = Field(description="la structure référente de la personne")
+
+
+class CommuneLocation(_Body):
+    code_insee: CodeInsee = Field(description="commune : départ de sa mairie")
+
+
+class MatchRequest(_Body):
+    """One person's request. Unknown situation fields mean « non renseigné », never « non »."""
+
+    location: PointLocation | PartnerLocation | CommuneLocation
+    modes: list[TravelMode] = Field(min_length=1, max_length=4)
+    wishes: Wishes = Field(default_factory=Wishes)
+    hours_per_week: HoursPerWeek | None = None
+    available: OpeningHours | None = None
+    situation: Situation = Field(default_factory=Situation)
+    limit: int = Field(20, ge=1, le=100)
+
+
+class BatchRequest(_Body):
+    """A cohort (a platform's monthly session): at most 200 persons."""
+
+    persons: Annotated[list[MatchRequest], Field(min_length=1, max_length=MAX_BATCH)]
+    alternatives: int = Field(3, ge=0, le=10, description="autres propositions par personne")
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    lon: float
+    lat: float
+    referent_id: str | None
+
+
+def resolve_location(session: Session, location: Any) -> Origin:
+    """Where the person's trips start, EPSG:4326; a referent structure also brings relations."""
+    if isinstance(location, PointLocation):
+        return Origin(location.lon, location.lat, None)
+    if isinstance(location, PartnerLocation):
+        found = session.execute(queries.partner_point(location.partner_id)).first()
+        if found is None:
+            raise InvalidInputError(
+                f"location.partner_id : aucun partenaire {location.partner_id}."
+            )
+        return Origin(float(found[0]), float(found[1]), str(location.partner_id))
+    row = session.execute(queries.town_hall(location.code_insee)).first()
+    if row is None:
+        raise InvalidInputError(
+            f"location.code_insee : commune {location.code_insee} absente du territoire chargé."
+        )
+    return Origin(float(row[0]), float(row[1]), None)
+
+
+def to_profile(request: MatchRequest, origin: Origin) -> Profile:
+    return Profile(
+        lon=origin.lon,
+        lat=origin.lat,
+        referent_id=origin.referent_id,
+        modes=request.modes,
+        wishes=request.wishes,
+        hours_per_week=request.hours_per_week,
+        available=request.available,
+        situation=request.situation,
+        limit=request.limit,
+    )
+
+
+def travel_function(service: TravelService, budgets: dict[str, float]) -> Any:
+    """`graph.matching.TravelTimes` over the service's networks, cut at each mode's budget."""
+
+    def travel(
+        mode: str, origin: tuple[float, float], destinations: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        result = service.times(
+            mode, origin[0], origin[1], destinations, max_minutes=budgets.get(mode)
+        )
+        return result.minutes, result.estimated
+
+    return travel
+
+
+def cohort_budgets(requests: Sequence[MatchRequest]) -> dict[str, float]:
+    """The largest budget per mode over a cohort: one travel function serves everyone."""
+    budgets: dict[str, float] = {}
+    for request in requests:
+        for mode in request.modes:
+            budgets[mode.mode] = max(budgets.get(mode.mode, 0.0), mode.max_minutes)
+    return budgets

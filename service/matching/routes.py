@@ -1,0 +1,69 @@
+"""``/v1/matches``: the opportunities a person can reach, explained, with the supports.
+
+Roles ``platform``, ``editor`` and ``admin``. The profile in the body is read for the request
+only: it is never stored and never logged. Answers come from the store snapshot; the header
+``X-Store-Revision`` says which revision answered.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from graph.matching import BatchResult, MatchResult, match, match_batch
+from service.deps import PlatformDep, SessionDep, SnapshotDep, TravelDep
+from service.matching.requests import (
+    BatchRequest,
+    MatchRequest,
+    cohort_budgets,
+    resolve_location,
+    to_profile,
+    travel_function,
+)
+
+router = APIRouter(prefix="/v1/matches", tags=["mise en relation"])
+
+
+@router.post("", summary="Proposer des opportunités atteignables à une personne")
+def match_person(
+    caller: PlatformDep,
+    session: SessionDep,
+    travel: TravelDep,
+    snapshot: SnapshotDep,
+    body: MatchRequest,
+) -> MatchResult:
+    """Croise les souhaits et la situation d'une personne avec l'offre du territoire, à la
+    manière « emploi d'abord » : seules les conditions légales filtrent (autorisation de
+    travail, âge TAPAJ, orientation CDAPH, RQTH, éligibilité IAE) ; tout autre obstacle est
+    montré avec le partenaire qui peut le lever. Les situations inconnues valent « non
+    renseigné ». Le profil n'est ni conservé ni journalisé."""
+    origin = resolve_location(session, body.location)
+    budgets: dict[str, float] = {m.mode: m.max_minutes for m in body.modes}
+    return match(
+        to_profile(body, origin),
+        snapshot.offers,
+        snapshot.supports,
+        travel_function(travel, budgets),
+        relations=snapshot.relations,
+    )
+
+
+@router.post("/batch", summary="Répartir une cohorte sur les places (au plus 200 personnes)")
+def match_cohort(
+    caller: PlatformDep,
+    session: SessionDep,
+    travel: TravelDep,
+    snapshot: SnapshotDep,
+    body: BatchRequest,
+) -> BatchResult:
+    """Affectation optimale d'une cohorte : la somme des scores est maximale et aucune offre ne
+    reçoit plus de personnes que ses places ; chaque personne reçoit aussi ses meilleures
+    autres propositions. Les personnes sont rendues dans l'ordre de la requête."""
+    profiles = [to_profile(p, resolve_location(session, p.location)) for p in body.persons]
+    return match_batch(
+        profiles,
+        snapshot.offers,
+        snapshot.supports,
+        travel_function(travel, cohort_budgets(body.persons)),
+        relations=snapshot.relations,
+        alternatives=body.alternatives,
+    )

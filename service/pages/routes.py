@@ -1,0 +1,127 @@
+"""Pages for people: server-rendered HTML shells whose plain JavaScript calls the JSON API.
+
+The pages hold no second logic: every figure, search and match comes from the same ``/v1``
+endpoints any client calls, with ``fetch()``. The server renders the layout, the forms and
+their labels (French, RGAA basics: skip link, labels, landmarks) and says whether the demo's
+fictitious partners are loaded. Static files (CSS, JS and Leaflet, vendored by
+``scripts/vendor-leaflet``) are served from the package under ``/static``: nothing is loaded
+from another origin, and the Content-Security-Policy of the pages forbids it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.deps import SessionDep
+from service.store import queries
+from service.version import VERSION
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+
+
+@cache
+def leaflet_version() -> str:
+    """The vendored Leaflet's version (written by ``scripts/vendor-leaflet``)."""
+    return (STATIC / "vendor" / "leaflet" / "VERSION").read_text().strip()
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+# (path, page id, title in the navigation, <title>)
+PAGES = (
+    ("/", "accueil", "Accueil", "Le territoire en un coup d'œil"),
+    ("/carte", "carte", "Carte de couverture", "Carte de couverture"),
+    ("/partenaires", "partenaires", "Trouver des partenaires", "Trouver des partenaires"),
+    ("/orientation", "orientation", "Orientation", "Orientation d'une personne"),
+    ("/reseau", "reseau", "Réseau", "Le réseau des partenaires"),
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def install(app: FastAPI) -> None:
+    """Add the pages, their static files and the API documentation to the application."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Swagger UI from vendored files (scripts/vendor-swagger-ui), never from a CDN."""
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="maillage — API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/leaflet/images/marker-icon.png",
+        )
+
+
+def _render(request: Request, session: SessionDep, page: str) -> HTMLResponse:
+    try:
+        demo = bool(session.scalar(queries.demo_present()))
+    except SQLAlchemyError:  # the page still renders; its scripts will say what failed
+        demo = False
+    path, _, _, title = next(p for p in PAGES if p[1] == page)
+    context: dict[str, Any] = {
+        "page": page,
+        "path": path,
+        "title": title,
+        "pages": PAGES,
+        "demo": demo,
+        "version": VERSION,
+        "leaflet_version": leaflet_version(),
+    }
+    response = TEMPLATES.TemplateResponse(request, f"{page}.html", context)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep) -> HTMLResponse:
+    return _render(request, session, "accueil")
+
+
+@router.get("/carte", response_class=HTMLResponse)
+def coverage_map(request: Request, session: SessionDep) -> HTMLResponse:
+    return _render(request, session, "carte")
+
+
+@router.get("/partenaires", response_class=HTMLResponse)
+def partner_search(request: Request, session: SessionDep) -> HTMLResponse:
+    return _render(request, session, "partenaires")
+
+
+@router.get("/orientation", response_class=HTMLResponse)
+def orientation(request: Request, session: SessionDep) -> HTMLResponse:
+    return _render(request, session, "orientation")
+
+
+@router.get("/reseau", response_class=HTMLResponse)
+def network(request: Request, session: SessionDep) -> HTMLResponse:
+    return _render(request, session, "reseau")

@@ -1,0 +1,156 @@
+"""The partners feature's query parameters: described, bounded, cross-checked (422 in French)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal, Self
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from geodata.modes import TravelMode
+from graph import vocabulary
+from graph.models import OPPORTUNITY_KINDS
+from service.travel import MAX_MINUTES
+
+MAX_RADIUS_KM = 200.0
+MAX_PAGE_SIZE = 100
+
+PartnerStatus = Literal["open", "closed", "all"]
+
+
+def _split_commas(value: Any) -> Any:
+    """Accept ``kinds=a,b`` as well as ``kinds=a&kinds=b``."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+CodeList = Annotated[list[str], BeforeValidator(_split_commas)]
+
+
+class Pagination(BaseModel):
+    page: int = Field(1, ge=1, le=10_000, description="numéro de page, à partir de 1")
+    size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description="résultats par page (100 au plus)")
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+
+class PartnerQuery(Pagination):
+    """Search partners around a point (straight-line distance) and by categories."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float | None = Field(
+        None, ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, en degrés"
+    )
+    lon: float | None = Field(
+        None, ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, en degrés"
+    )
+    radius_km: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_RADIUS_KM,
+        allow_inf_nan=False,
+        description="rayon à vol d'oiseau autour du point, en kilomètres (200 au plus)",
+    )
+    kinds: CodeList = Field(default_factory=list, description="codes de typologie")
+    families: CodeList = Field(default_factory=list, description="familles d'acteurs")
+    thematiques: CodeList = Field(
+        default_factory=list, description="thématiques data·inclusion (au moins une)"
+    )
+    publics: CodeList = Field(
+        default_factory=list, description="publics data·inclusion (au moins un)"
+    )
+    q: str | None = Field(
+        None, min_length=1, max_length=200, description="mots du nom ou de l'adresse"
+    )
+    source: str | None = Field(
+        None,
+        max_length=64,
+        description="provenance, ex. « finess » : partenaires dont une des sources est celle-ci",
+    )
+    status: PartnerStatus = Field(
+        "open",
+        description="open : en activité (défaut) ; closed : fermés (retirés de toutes les "
+        "sources qui les listaient) ; all : les deux",
+    )
+    stale: bool = Field(
+        False,
+        description="seulement les fiches anciennes : ni mises à jour dans maillage ni datées "
+        "par leur source depuis MAILLAGE_STALE_AFTER_DAYS jours (365 par défaut)",
+    )
+    mode: TravelMode | None = Field(
+        None,
+        description="mode de déplacement : les résultats sont triés par temps de trajet "
+        "(walk : à pied, bike : à vélo, car : en voiture, transit : transports en commun)",
+    )
+    max_minutes: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_MINUTES,
+        allow_inf_nan=False,
+        description="temps de trajet maximal, en minutes (180 au plus) ; demande un mode",
+    )
+    departure: dt.datetime | None = Field(
+        None,
+        description="transports en commun : heure de départ (heure locale, début de la "
+        "fenêtre) ; défaut : mardi prochain 08:00",
+    )
+    window_minutes: int = Field(
+        60,
+        ge=1,
+        le=180,
+        description="transports en commun : fenêtre de départ, en minutes ; le temps retenu "
+        "est la médiane sur la fenêtre",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat et lon vont ensemble : donnez les deux ou aucun")
+        if self.radius_km is not None and self.lat is None:
+            raise ValueError("radius_km demande un point (lat et lon)")
+        if self.mode is not None and self.lat is None:
+            raise ValueError("mode demande un point de départ (lat et lon)")
+        if self.max_minutes is not None and self.mode is None:
+            raise ValueError("max_minutes demande un mode (walk, bike, car ou transit)")
+        for code in self.kinds:
+            vocabulary.check_kind(code)
+        for code in self.families:
+            vocabulary.check_family(code)
+        vocabulary.check_thematiques(self.thematiques)
+        vocabulary.check_publics(self.publics)
+        return self
+
+
+class OpportunityQuery(Pagination):
+    model_config = ConfigDict(extra="forbid")
+
+    partner_id: uuid.UUID | None = None
+    kinds: CodeList = Field(default_factory=list, description="emploi, immersion, formation…")
+    rome_codes: CodeList = Field(default_factory=list, description="codes ROME")
+    with_places: bool = Field(False, description="seulement les offres avec des places ouvertes")
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> Self:
+        unknown = [k for k in self.kinds if k not in OPPORTUNITY_KINDS]
+        if unknown:
+            raise ValueError(
+                f"type d'offre inconnu : {', '.join(unknown)} "
+                f"(valeurs possibles : {', '.join(OPPORTUNITY_KINDS)})"
+            )
+        return self
+
+
+def _stale_after_days(request: Request) -> int:
+    """``MAILLAGE_STALE_AFTER_DAYS`` of the running app (days)."""
+    settings = getattr(request.app.state, "settings", None)
+    return int(getattr(settings, "stale_after_days", 365))
+
+
+StaleAfterDep = Annotated[int, Depends(_stale_after_days)]

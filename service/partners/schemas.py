@@ -1,0 +1,246 @@
+"""Request and response bodies of the partners feature (the records live in `graph.models`),
+and the conversions from stored rows to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
+
+from geoalchemy2.shape import to_shape
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from graph.models import (
+    Contact,
+    Eligibility,
+    HoursPerWeek,
+    OpportunityFields,
+    PartnerFields,
+    RelationFields,
+)
+from service.store.records import opportunity_record
+from service.tables import Opportunity, Partner, Relation
+
+T = TypeVar("T")
+
+
+def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """A PATCH body: the fields of ``model``, all optional, unknown fields refused."""
+    fields: dict[str, Any] = {
+        field: (cast(Any, info.annotation) | None, Field(None, description=info.description))
+        for field, info in model.model_fields.items()
+    }
+    return create_model(
+        name,
+        __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
+        **fields,
+    )
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="nombre total de résultats")
+    page: int
+    size: int
+
+
+class Travel(BaseModel):
+    mode: str
+    minutes: float = Field(description="temps de trajet, en minutes")
+    estimated: bool = Field(
+        description="vrai quand le temps est estimé à vol d'oiseau (pas de réseau ici)"
+    )
+
+
+class PartnerSummary(BaseModel):
+    id: uuid.UUID
+    name: str
+    kind: str
+    family: str
+    lat: float
+    lon: float
+    address: str | None
+    code_insee: str | None
+    distance_m: float | None = Field(
+        None, description="distance à vol d'oiseau depuis le point donné, en mètres"
+    )
+    capacity: int | None
+    available_places: int | None
+    source: str = Field(description="provenance canonique de la fiche (finess, dora, maillage…)")
+    updated_at: dt.datetime = Field(description="dernière modification de la fiche dans maillage")
+    status: Literal["open", "closed"] = Field(
+        "open",
+        description="open : en activité ; closed : retiré de toutes les sources qui le listaient",
+    )
+    travel: Travel | None = Field(None, description="temps de trajet quand un mode est donné")
+
+
+class ProvenanceOut(BaseModel):
+    """One source's record of the partner (a partner listed by two sources has two)."""
+
+    source: str = Field(description="source : finess, dora, emplois-siae, maillage…")
+    source_id: str = Field(description="identifiant de la fiche dans cette source")
+    source_updated_on: dt.date | None = Field(
+        description="date de dernière mise à jour selon la source (date_maj), si elle la donne"
+    )
+    seen_at: dt.datetime = Field(description="dernier import qui listait cette fiche")
+    gone_at: dt.datetime | None = Field(
+        None, description="date à laquelle la source a cessé de lister la fiche"
+    )
+
+
+class PartnerDetail(PartnerSummary):
+    siret: str | None
+    opening_hours: str | None
+    publics: list[str]
+    thematiques: list[str]
+    eligibility: Eligibility
+    contact: Contact
+    description: str | None
+    source_id: str | None
+    organisation_id: uuid.UUID | None
+    created_at: dt.datetime
+    closed_at: dt.datetime | None = Field(
+        None, description="fermeture constatée : la dernière source l'a retiré à cette date"
+    )
+    provenances: list[ProvenanceOut] = Field(
+        default_factory=list,
+        description="toutes les sources qui décrivent ce partenaire (même structure : same_as)",
+    )
+
+
+class PartnerCreate(PartnerFields):
+    """A new partner; an editor's partner is attached to its organisation."""
+
+
+if TYPE_CHECKING:  # built at run time; to the type checker, a plain model
+    PartnerPatch = BaseModel
+    OpportunityPatch = BaseModel
+    RelationPatch = BaseModel
+else:
+    PartnerPatch = partial_model(PartnerFields, "PartnerPatch")
+    OpportunityPatch = partial_model(OpportunityFields, "OpportunityPatch")
+    RelationPatch = partial_model(RelationFields, "RelationPatch")
+
+
+class OpportunityCreate(OpportunityFields):
+    partner_id: uuid.UUID
+
+
+class OpportunityOut(BaseModel):
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    partner_name: str
+    title: str
+    kind: str
+    contract: str | None
+    rome_code: str | None
+    hours_per_week: HoursPerWeek | None
+    schedule: str | None
+    atypical_hours: bool
+    places: int | None
+    requirements: Eligibility
+    description: str | None
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    source_id: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RelationCreate(RelationFields):
+    source_partner_id: uuid.UUID
+    target_partner_id: uuid.UUID
+
+
+class RelationOut(BaseModel):
+    id: uuid.UUID
+    source_partner_id: uuid.UUID
+    source_name: str
+    target_partner_id: uuid.UUID
+    target_name: str
+    kind: str
+    since: dt.date | None
+    until: dt.date | None
+    note: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def partner_summary(
+    row: Partner, lon: float, lat: float, distance_m: float | None
+) -> PartnerSummary:
+    return PartnerSummary(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        family=row.family,
+        lat=lat,
+        lon=lon,
+        address=row.address,
+        code_insee=row.code_insee,
+        distance_m=None if distance_m is None else round(float(distance_m), 1),
+        capacity=row.capacity,
+        available_places=row.available_places,
+        source=row.source,
+        updated_at=row.updated_at,
+        status=row.status,
+    )
+
+
+def partner_detail(row: Partner) -> PartnerDetail:
+    geom = to_shape(row.geom)
+    return PartnerDetail(
+        **partner_summary(row, geom.x, geom.y, None).model_dump(),
+        siret=row.siret,
+        opening_hours=row.opening_hours,
+        publics=list(row.publics or []),
+        thematiques=list(row.thematiques or []),
+        eligibility=Eligibility.model_validate(row.eligibility or {}),
+        contact=row.contact or {},
+        description=row.description,
+        source_id=row.source_id,
+        organisation_id=row.organisation_id,
+        created_at=row.created_at,
+        closed_at=row.closed_at,
+        provenances=[
+            ProvenanceOut(
+                source=p.source,
+                source_id=p.source_id,
+                source_updated_on=p.source_updated_on,
+                seen_at=p.seen_at,
+                gone_at=p.gone_at,
+            )
+            for p in sorted(row.provenances, key=lambda p: (p.source, p.source_id))
+        ],
+    )
+
+
+def opportunity_out(row: Opportunity, partner_name: str) -> OpportunityOut:
+    record = opportunity_record(row)
+    return OpportunityOut(
+        id=row.id,
+        partner_id=row.partner_id,
+        partner_name=partner_name,
+        **record.model_dump(exclude={"source_id", "atypical_hours"}),
+        atypical_hours=row.atypical_hours,
+        source_id=row.source_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def relation_out(row: Relation, source_name: str, target_name: str) -> RelationOut:
+    return RelationOut(
+        id=row.id,
+        source_partner_id=row.source_partner_id,
+        source_name=source_name,
+        target_partner_id=row.target_partner_id,
+        target_name=target_name,
+        kind=row.kind,
+        since=row.since,
+        until=row.until,
+        note=row.note,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

@@ -1,0 +1,1 @@
+"""``/v1/reference/...``: the shared vocabularies (kinds, families, thematiques, publics...)."""

@@ -1,0 +1,1 @@
+"""One snapshot of the store, the shared reads and the record ↔ row conversions."""

@@ -1,0 +1,149 @@
+"""The shared reads of the store: its revision, what a snapshot is built from, the networks.
+
+Functions return composable ``Select`` objects (executed by their caller); points come out as
+EPSG:4326 longitude and latitude in degrees.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Delete, delete, exists, func, select
+from sqlalchemy.dialects.postgresql import Insert, insert
+
+from service.db import AnySelect
+from service.tables import (
+    Commune,
+    DemandLayer,
+    DemandValue,
+    Network,
+    Opportunity,
+    Partner,
+    Provenance,
+    Relation,
+    StoreRevision,
+)
+
+DEMO_SOURCE = "demo"
+"""The source of the fictitious demo partners."""
+
+
+def revision() -> AnySelect:
+    """The store revision: a counter a trigger bumps on every write to the stored tables."""
+    return select(StoreRevision.revision).where(StoreRevision.id == 1)
+
+
+def open_partners() -> AnySelect:
+    """Every open partner as plain columns (closed structures propose nothing, support no one)."""
+    return (
+        select(
+            Partner.id,
+            Partner.name,
+            Partner.kind,
+            func.ST_X(Partner.geom),
+            func.ST_Y(Partner.geom),
+            Partner.thematiques,
+            Partner.available_places,
+            Partner.capacity,
+            Partner.opening_hours,
+            Partner.eligibility,
+            Partner.organisation_id,
+        )
+        .where(Partner.status == "open")
+        .order_by(Partner.id)
+    )
+
+
+def opportunities() -> AnySelect:
+    """Every opportunity as plain columns (about 3x faster than ORM entities on 50,000)."""
+    return select(
+        Opportunity.id,
+        Opportunity.title,
+        Opportunity.kind,
+        Opportunity.partner_id,
+        Opportunity.contract,
+        Opportunity.rome_code,
+        Opportunity.hours_min,
+        Opportunity.hours_max,
+        Opportunity.schedule,
+        Opportunity.atypical_hours,
+        Opportunity.places,
+        Opportunity.requirements,
+    ).order_by(Opportunity.id)
+
+
+def relation_pairs() -> AnySelect:
+    """Every relation as (source partner id, target partner id)."""
+    return select(Relation.source_partner_id, Relation.target_partner_id).order_by(Relation.id)
+
+
+def communes() -> AnySelect:
+    """Communes with a boundary: code, name, population, WKB polygon, town hall (lon, lat).
+
+    The town hall falls back to a point inside the commune when unknown.
+    """
+    town_hall = func.coalesce(Commune.town_hall, func.ST_PointOnSurface(Commune.geom))
+    return (
+        select(
+            Commune.code_insee,
+            Commune.name,
+            Commune.population,
+            func.ST_AsBinary(Commune.geom),
+            func.ST_X(town_hall),
+            func.ST_Y(town_hall),
+        )
+        .where(Commune.geom.is_not(None))
+        .order_by(Commune.code_insee)
+    )
+
+
+def demand_layers() -> AnySelect:
+    """Every stored demand layer, without its values."""
+    return select(DemandLayer).order_by(DemandLayer.name)
+
+
+def demand_values(layer_id: int) -> AnySelect:
+    """Zone ids and values of one demand layer."""
+    return select(DemandValue.zone_id, DemandValue.value).where(DemandValue.layer_id == layer_id)
+
+
+def networks() -> AnySelect:
+    """The registered travel networks, by name and mode."""
+    return select(Network).order_by(Network.name, Network.mode)
+
+
+def provenance_of(source: str, source_id: str) -> AnySelect:
+    """The provenance row of one record of a source."""
+    return select(Provenance).where(Provenance.source == source, Provenance.source_id == source_id)
+
+
+def demo_present() -> AnySelect:
+    """Whether the store holds the fictitious demo partners (a boolean)."""
+    return select(exists().where(Partner.source == DEMO_SOURCE))
+
+
+def register_network(values: dict[str, Any]) -> Insert:
+    """Insert a network, or update the one of the same name and mode (``built_at`` now)."""
+    stmt = insert(Network).values(**values)
+    return stmt.on_conflict_do_update(
+        constraint="uq_network_name_mode",
+        set_={k: stmt.excluded[k] for k in values if k not in ("name", "mode")}
+        | {"built_at": func.now()},
+    )
+
+
+def remove_network(name: str, mode: str) -> Delete:
+    """Delete the network of this name and mode (its file stays on disk)."""
+    return delete(Network).where(Network.name == name, Network.mode == mode)
+
+
+def count_partners() -> AnySelect:
+    """How many partners the store holds, open or closed."""
+    return select(func.count(Partner.id))
+
+
+def platform_organisation() -> AnySelect:
+    """The organisation the demo's editor key belongs to: its employment platform, else any."""
+    return (
+        select(Partner).order_by((Partner.kind != "plateforme-emploi"), Partner.source_id).limit(1)
+    )

@@ -1,0 +1,334 @@
+"""One snapshot of the store: what matching, coverage and the territory pages read.
+
+A `StoreSnapshot` is the territory's state at one store revision (a counter that a trigger
+bumps on every write to partners, opportunities, relations, communes and demand layers,
+whoever writes): the open partners and their offers as column tables for `graph.matching`, the
+relations, the communes (polygons EPSG:4326, population, town halls) and the demand layers.
+It is immutable; things derived from it (a commune FeatureCollection, coverage results) are
+cached beside it under its revision.
+
+`SnapshotHolder` keeps the current snapshot. **A write never blocks reads**: when a request
+sees that the store moved (one ``SELECT revision`` at most every ``check_interval_s``), the
+new snapshot is built by a background thread with its own session while requests keep being
+answered from the previous one; every answer says which revision answered
+(`REVISION_HEADER`). Writes arriving during a build are folded into the next build (at most
+one build runs, and one waits). Only the very first snapshot is built in the request (or at
+startup, in the lifespan). ``refresh="inline"`` rebuilds in the request instead: for a
+session that no other connection can see (tests inside a rolled-back transaction).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from sqlalchemy.orm import Session
+
+from geodata.lru import LRUCache
+from graph.matching import Offer, OfferTable, PartnerSite, RelationIndex, SupportTable
+from graph.models import Eligibility
+from service.store import queries
+
+logger = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+Refresh = Literal["background", "inline"]
+
+REVISION_HEADER = "X-Store-Revision"
+"""Response header: the store revision whose snapshot answered the request."""
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """An open partner as coverage sees it (`graph.coverage.SiteRecord`); lon/lat EPSG:4326."""
+
+    id: str
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    thematiques: tuple[str, ...]
+    capacity: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LayerInfo:
+    """A stored demand layer, without its values."""
+
+    id: int
+    name: str
+    label: str
+    unit: str | None
+    source: str | None
+    zone_kind: str
+
+
+@dataclass(frozen=True, eq=False)
+class StoreSnapshot:
+    """The store at one revision. Communes are in code INSEE order, sites in id order."""
+
+    revision: int
+    # matching
+    offers: OfferTable
+    supports: SupportTable
+    relations: RelationIndex
+    # coverage and territory
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    population: FloatArray
+    geometries: Any  # numpy array of shapely (Multi)Polygons, EPSG:4326
+    points: FloatArray  # town halls (a point inside the commune when unknown), (n, 2) lon/lat
+    sites: tuple[Site, ...]
+    relation_pairs: tuple[tuple[str, str], ...]
+    layers: Mapping[str, LayerInfo]
+    layer_data: Mapping[str, tuple[list[str], FloatArray]]
+    build_seconds: float = 0.0
+    derived: LRUCache[Hashable, Any] = field(default_factory=lambda: LRUCache(64), repr=False)
+
+    @cached_property
+    def site_by_id(self) -> dict[str, Site]:
+        return {site.id: site for site in self.sites}
+
+    def layer_values(self, layer: LayerInfo) -> tuple[list[str], FloatArray]:
+        """Zone ids and values of a stored layer."""
+        return self.layer_data[layer.name]
+
+    def derive(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """A value computed once from this snapshot (LRU of 64 entries)."""
+        return self.derived.get_or_compute(key, compute)
+
+
+def current_revision(session: Session) -> int:
+    """The store revision as the session sees it."""
+    return int(session.scalar(queries.revision()) or 0)
+
+
+def build_snapshot(session: Session) -> StoreSnapshot:
+    """Read partners, opportunities, relations, communes and demand layers once.
+
+    The revision is read first: a write that lands during the build makes the snapshot look
+    older than what it holds, never newer, so it is rebuilt again rather than kept stale.
+    """
+    started = time.perf_counter()
+    revision = current_revision(session)
+    partner_sites: dict[uuid.UUID, PartnerSite] = {}
+    sites: list[Site] = []
+    # requirements and eligibilities repeat a lot: each distinct JSON document validated once
+    validated: dict[str, Eligibility] = {}
+
+    def eligibility(document: dict[str, Any] | None) -> Eligibility:
+        key = json.dumps(document or {}, sort_keys=True)
+        found = validated.get(key)
+        if found is None:
+            found = validated[key] = Eligibility.model_validate(document or {})
+        return found
+
+    for pid, name, kind, lon, lat, themes, places, capacity, hours, elig, org in session.execute(
+        queries.open_partners()
+    ):
+        thematiques = tuple(themes or ())
+        partner_sites[pid] = PartnerSite(
+            id=str(pid),
+            name=name,
+            kind=kind,
+            lon=float(lon),
+            lat=float(lat),
+            thematiques=thematiques,
+            available_places=places,
+            capacity=capacity,
+            opening_hours=hours,
+            eligibility=eligibility(elig),
+            organisation_id=str(org) if org else None,
+        )
+        sites.append(Site(str(pid), name, kind, float(lon), float(lat), thematiques, capacity))
+    offers = [
+        Offer(
+            id=str(o.id),
+            title=o.title,
+            kind=o.kind,
+            partner=partner_sites[o.partner_id],
+            contract=o.contract,
+            rome_code=o.rome_code,
+            hours_min=o.hours_min,
+            hours_max=o.hours_max,
+            schedule=o.schedule,
+            atypical_hours=o.atypical_hours,
+            places=o.places,
+            requirements=eligibility(o.requirements),
+        )
+        for o in session.execute(queries.opportunities())
+        if o.partner_id in partner_sites
+    ]
+    pairs = tuple((str(s), str(t)) for s, t in session.execute(queries.relation_pairs()))
+    communes = session.execute(queries.communes()).all()
+    layers = {
+        row.name: LayerInfo(row.id, row.name, row.label, row.unit, row.source, row.zone_kind)
+        for row in session.scalars(queries.demand_layers())
+    }
+    layer_data: dict[str, tuple[list[str], FloatArray]] = {}
+    for layer in layers.values():
+        rows = session.execute(queries.demand_values(layer.id)).all()
+        layer_data[layer.name] = (
+            [zone for zone, _ in rows],
+            np.array([v for _, v in rows], dtype=np.float64),
+        )
+    return StoreSnapshot(
+        revision=revision,
+        offers=OfferTable.from_offers(offers),
+        supports=SupportTable.from_sites(list(partner_sites.values())),
+        relations=RelationIndex(pairs),
+        codes=tuple(row[0] for row in communes),
+        names=tuple(row[1] for row in communes),
+        population=np.array([float(row[2]) for row in communes], dtype=np.float64),
+        geometries=shapely.from_wkb([bytes(row[3]) for row in communes])
+        if communes
+        else np.array([], dtype=object),
+        points=np.array([(row[4], row[5]) for row in communes], dtype=np.float64).reshape(-1, 2),
+        sites=tuple(sites),
+        relation_pairs=pairs,
+        layers=layers,
+        layer_data=layer_data,
+        build_seconds=time.perf_counter() - started,
+    )
+
+
+class SnapshotHolder:
+    """The current `StoreSnapshot`, refreshed when the store revision moves.
+
+    ``sessions`` opens a session of its own for background builds (`attach` sets it in the
+    lifespan); without it, and with ``refresh="inline"``, a stale snapshot is rebuilt in the
+    request that notices it.
+    """
+
+    def __init__(self, *, refresh: Refresh = "background", check_interval_s: float = 0.5) -> None:
+        self.refresh: Refresh = refresh
+        self.check_interval_s = check_interval_s
+        self.builds = 0
+        self._snapshot: StoreSnapshot | None = None
+        self._sessions: Callable[[], Session] | None = None
+        self._checked_at = 0.0
+        self._latest_seen = -1
+        self._lock = threading.Lock()  # the first build and inline rebuilds
+        self._worker: threading.Thread | None = None
+        self._wanted = threading.Event()
+        self._stopping = False
+
+    def attach(self, sessions: Callable[[], Session]) -> None:
+        """Give the holder its own sessions (the lifespan's sessionmaker): builds go background."""
+        self._sessions = sessions
+
+    @property
+    def current(self) -> StoreSnapshot | None:
+        return self._snapshot
+
+    @property
+    def building(self) -> bool:
+        worker = self._worker
+        return worker is not None and worker.is_alive() and self._wanted.is_set()
+
+    def load(self, session: Session) -> StoreSnapshot:
+        """Build the snapshot now, in this thread (startup), and keep it."""
+        snapshot = build_snapshot(session)
+        self._install(snapshot)
+        return snapshot
+
+    def get(self, session: Session) -> StoreSnapshot:
+        """The snapshot to answer with; never waits for a rebuild once one snapshot exists."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            with self._lock:
+                snapshot = self._snapshot
+                if snapshot is None:
+                    snapshot = self.load(session)
+            return snapshot
+        background = self.refresh == "background" and self._sessions is not None
+        now = time.monotonic()
+        if background and now - self._checked_at < self.check_interval_s:
+            return snapshot
+        self._checked_at = now
+        revision = current_revision(session)
+        if revision == snapshot.revision:
+            return snapshot
+        if background:
+            self._latest_seen = max(self._latest_seen, revision)
+            self._request_build()
+            return snapshot
+        with self._lock:
+            snapshot = self._snapshot
+            if snapshot is None or snapshot.revision != current_revision(session):
+                snapshot = self.load(session)
+        return snapshot
+
+    def wait_until(self, revision: int, timeout_s: float = 60.0) -> StoreSnapshot | None:
+        """Wait for a snapshot at ``revision`` or later (tests, CLI); ``None`` on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            snapshot = self._snapshot
+            if snapshot is not None and snapshot.revision >= revision:
+                return snapshot
+            self._latest_seen = max(self._latest_seen, revision)
+            self._request_build()
+            time.sleep(0.02)
+        return None
+
+    def close(self) -> None:
+        """Stop the background builder (the lifespan's end)."""
+        self._stopping = True
+        self._wanted.set()
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout=30)
+
+    # -- background builds
+
+    def _request_build(self) -> None:
+        self._wanted.set()
+        worker = self._worker
+        if worker is None or not worker.is_alive():
+            with self._lock:
+                worker = self._worker
+                if worker is None or not worker.is_alive():
+                    self._worker = threading.Thread(
+                        target=self._run, name="maillage-snapshot", daemon=True
+                    )
+                    self._worker.start()
+
+    def _run(self) -> None:
+        while not self._stopping and self._wanted.wait(timeout=5.0):
+            if self._stopping:
+                return
+            self._wanted.clear()
+            sessions = self._sessions
+            if sessions is None:
+                return
+            try:
+                with sessions() as session:
+                    snapshot = build_snapshot(session)
+            except Exception:  # the previous snapshot keeps answering; the next check retries
+                logger.exception("instantané de la base non reconstruit")
+                time.sleep(1.0)
+                continue
+            self._install(snapshot)
+            if snapshot.revision < self._latest_seen:
+                self._wanted.set()
+
+    def _install(self, snapshot: StoreSnapshot) -> None:
+        current = self._snapshot
+        if current is None or snapshot.revision >= current.revision:
+            self._snapshot = snapshot
+            self.builds += 1
+            logger.info(
+                "instantané de la base : révision %d en %.2f s",
+                snapshot.revision,
+                snapshot.build_seconds,
+            )

@@ -1,0 +1,123 @@
+"""The house rules of the code, checked on the source (README « Architecture »).
+
+- `graph` and `geodata` are pure: they never import HTTP, SQL or the service;
+- `service` is cut by feature; a feature never imports another feature, and the shared
+  plumbing (the top-level modules and `service.store`) imports no feature;
+- SQL is written in a ``queries.py`` (or `service.db`, the migrations, the import writer),
+  never in routes, pages or the command line;
+- no module of `service` is longer than 600 lines, but those the README names.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICE = ROOT / "service"
+
+FORBIDDEN_IN_CORE = ("fastapi", "starlette", "sqlalchemy", "geoalchemy2", "psycopg", "alembic")
+SQL_BUILDERS = frozenset({"select", "text", "insert", "update", "delete", "exists", "func"})
+
+# Entry points assemble features; they may import any of them.
+ENTRY_POINTS = frozenset({"app", "cli", "demo"})
+
+# Modules allowed over MAX_LINES, each with the reason the README gives.
+LONG_MODULES: dict[str, str] = {
+    "service/imports/writer.py": "the transactional import path, split in the next increment",
+    "service/cli/main.py": "the command line, split by command group in the next increment",
+    "service/imports/sources.py": "source readers' glue, split with the import path",
+    "service/demo.py": "the demo territory, turned into a catalogue and a builder",
+    "service/embedded.py": "the embedded PostGIS cluster: one lifecycle, read top to bottom",
+}
+MAX_LINES = 600
+
+
+def _modules(base: Path) -> list[Path]:
+    return sorted(p for p in base.rglob("*.py") if "migrations" not in p.parts)
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+            names.extend(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _features() -> set[str]:
+    return {
+        p.name
+        for p in SERVICE.iterdir()
+        if p.is_dir() and (p / "__init__.py").exists() and p.name not in {"store", "cli", "demo"}
+    }
+
+
+def _owner(path: Path) -> str:
+    """The feature (or plumbing module) a file of `service` belongs to."""
+    rel = path.relative_to(SERVICE)
+    return rel.parts[0] if len(rel.parts) > 1 else rel.stem
+
+
+@pytest.mark.parametrize("package", ["graph", "geodata"])
+def test_core_is_free_of_http_and_sql(package: str) -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} importe {name}"
+        for path in _modules(ROOT / package)
+        for name in _imports(path)
+        if name.split(".")[0] in (*FORBIDDEN_IN_CORE, "service")
+    ]
+    assert offenders == []
+
+
+def test_features_do_not_import_each_other() -> None:
+    features = _features()
+    assert {"partners", "matching", "coverage", "territory", "imports", "pages"} <= features
+    offenders = []
+    for path in _modules(SERVICE):
+        owner = _owner(path)
+        if owner in ENTRY_POINTS:
+            continue
+        for name in _imports(path):
+            parts = name.split(".")
+            if len(parts) > 1 and parts[0] == "service" and parts[1] in features - {owner}:
+                offenders.append(f"{path.relative_to(ROOT)} importe {name}")
+    assert offenders == []
+
+
+def test_sql_lives_in_queries() -> None:
+    offenders = []
+    for path in _modules(SERVICE):
+        rel = path.relative_to(SERVICE)
+        if path.name == "routes.py" or rel.parts[0] == "cli":
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                    "sqlalchemy"
+                ):
+                    built = {a.name for a in node.names} & SQL_BUILDERS
+                    if built:
+                        offenders.append(f"{rel}: {sorted(built)}")
+    assert offenders == []
+
+
+def test_modules_stay_short() -> None:
+    long = {
+        str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+        for path in _modules(SERVICE)
+    }
+    too_long = {p: n for p, n in long.items() if n > MAX_LINES and p not in LONG_MODULES}
+    assert too_long == {}
+
+
+def test_long_modules_are_named_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in LONG_MODULES:
+        if (ROOT / path).exists():
+            assert path.removeprefix("service/") in readme, path

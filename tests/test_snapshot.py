@@ -1,0 +1,151 @@
+"""One snapshot of the store: built at startup, refreshed in the background, never waited for.
+
+On a committed database of its own (the background builder opens its own sessions, which would
+not see a test transaction), with the real app and its lifespan.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from service import auth
+from service.app import create_app
+from service.db import make_engine
+from service.migrate import upgrade
+from service.settings import Settings
+from service.store import records, snapshot
+from service.store.snapshot import REVISION_HEADER, SnapshotHolder, current_revision
+from service.tables import Partner
+from tests.conftest import ALES, bearer, partner_fields
+
+MATCH = {
+    "location": {"lat": ALES[1], "lon": ALES[0]},
+    "modes": [{"mode": "walk", "max_minutes": 30}],
+    "limit": 5,
+}
+
+
+@pytest.fixture
+def served(scratch_url: str) -> Iterator[tuple[TestClient, str, Any]]:
+    """The app on a committed database with one partner and one opportunity, and a platform key."""
+    engine = make_engine(scratch_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        row = Partner()
+        records.apply_partner(row, partner_fields(name="Atelier du Gardon (fictif)", kind="aci"))
+        session.add(row)
+        key, _ = auth.create_api_key(session, role="platform")
+        session.commit()
+    app = create_app(Settings(env="test", database_url=scratch_url, snapshot_check_seconds=0.0))
+    with TestClient(app) as client:
+        yield client, key, engine
+    engine.dispose()
+
+
+def _add_partner(engine: Any, name: str) -> int:
+    with Session(engine) as session:
+        row = Partner()
+        records.apply_partner(row, partner_fields(name=name, kind="aci"))
+        session.add(row)
+        session.commit()
+        return current_revision(session)
+
+
+def test_the_snapshot_is_built_at_startup(served: tuple[TestClient, str, Any]) -> None:
+    client, key, engine = served
+    holder: SnapshotHolder = client.app.state.snapshots  # type: ignore[attr-defined]
+    builds = holder.builds
+    with Session(engine) as session:
+        revision = current_revision(session)
+    assert holder.current is not None
+    assert holder.current.revision == revision
+    response = client.post("/v1/matches", json=MATCH, headers=bearer(key))
+    assert response.status_code == 200, response.text
+    assert response.headers[REVISION_HEADER] == str(revision)
+    assert holder.builds == builds  # the first request did not build anything
+
+
+def test_a_write_is_answered_from_the_previous_snapshot_then_the_new_one(
+    served: tuple[TestClient, str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, key, engine = served
+    holder: SnapshotHolder = client.app.state.snapshots  # type: ignore[attr-defined]
+    before = holder.current
+    assert before is not None
+    real_build = snapshot.build_snapshot
+    started, release = threading.Event(), threading.Event()
+
+    def slow_build(session: Session) -> snapshot.StoreSnapshot:
+        started.set()
+        release.wait(timeout=30)  # a rebuild that takes as long as the test wants
+        return real_build(session)
+
+    monkeypatch.setattr(snapshot, "build_snapshot", slow_build)
+    revision = _add_partner(engine, "Chantier des Cévennes (fictif)")
+    assert revision > before.revision
+
+    answered = []
+    for _ in range(5):  # while the rebuild runs, requests are answered at once, old revision
+        t0 = time.perf_counter()
+        response = client.post("/v1/matches", json=MATCH, headers=bearer(key))
+        answered.append(time.perf_counter() - t0)
+        assert response.status_code == 200, response.text
+        assert response.headers[REVISION_HEADER] == str(before.revision)
+    assert started.wait(timeout=10), "la reconstruction n'a pas démarré"
+    assert max(answered) < 5.0
+    release.set()
+
+    after = holder.wait_until(revision, timeout_s=30)
+    assert after is not None
+    assert after.revision == revision
+    response = client.post("/v1/matches", json=MATCH, headers=bearer(key))
+    assert response.headers[REVISION_HEADER] == str(revision)
+    names = {site.name for site in after.sites}
+    assert "Chantier des Cévennes (fictif)" in names
+
+
+def test_writes_during_a_build_are_folded_into_the_next_one(
+    served: tuple[TestClient, str, Any],
+) -> None:
+    client, key, engine = served
+    holder: SnapshotHolder = client.app.state.snapshots  # type: ignore[attr-defined]
+    builds = holder.builds
+    last = 0
+    for i in range(10):
+        last = _add_partner(engine, f"Employeur {i} (fictif)")
+        client.post("/v1/matches", json=MATCH, headers=bearer(key))
+    final = holder.wait_until(last, timeout_s=30)
+    assert final is not None
+    assert final.revision == last
+    assert len([s for s in final.sites if s.name.startswith("Employeur ")]) == 10
+    assert holder.builds - builds <= 10
+
+
+def test_the_revision_is_read_at_most_once_per_interval(scratch_url: str) -> None:
+    engine = make_engine(scratch_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        auth.create_api_key(session, role="viewer")
+        session.commit()
+    app = create_app(Settings(env="test", database_url=scratch_url, snapshot_check_seconds=30))
+    statements: list[str] = []
+    with TestClient(app) as client:
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(app.state.engine, "before_cursor_execute", count)
+        for _ in range(20):
+            response = client.get("/v1/communes")
+            assert response.status_code == 200
+        event.remove(app.state.engine, "before_cursor_execute", count)
+    engine.dispose()
+    assert sum("store_revision" in s for s in statements) <= 1
