@@ -30,6 +30,7 @@ from geodata.network import (
     read_osm,
     way_rule,
 )
+from geodata.sphere import EARTH_RADIUS_M
 from geodata.traveltime import (
     DETOUR_FACTOR,
     ESTIMATE_SPEED_KMH,
@@ -49,7 +50,7 @@ needs_shared = pytest.mark.skipif(
     not OSM.is_dir(), reason="../shared/data/osm absent (a clone without the shared data)"
 )
 
-R = 6_371_009.0  # metres, the sphere of geodata.traveltime
+R = EARTH_RADIUS_M  # metres, the sphere of geodata.traveltime (geodata.sphere)
 LON0, LAT0 = 4.3601, 43.8367  # the toy town sits on Nîmes' town hall
 ALES = (4.0810, 44.1250)
 NIMES = (4.3601, 43.8367)

@@ -49,7 +49,7 @@ is returned) and ``api`` (`match`, `match_batch`); ``schedules`` and ``text`` ar
 from graph.matching.api import match, match_batch
 from graph.matching.childcare import DROP_OFF_MINUTES
 from graph.matching.offers import Offer, OfferTable, PartnerSite
-from graph.matching.profile import MODES, Mode, Profile, TravelMode, Wishes
+from graph.matching.profile import Profile, TravelMode, Wishes
 from graph.matching.relations import RelationIndex, Relations
 from graph.matching.results import (
     BatchPerson,
@@ -73,7 +73,6 @@ from graph.matching.travel import TravelTimes
 
 __all__ = [
     "DROP_OFF_MINUTES",
-    "MODES",
     "WEIGHTS",
     "BatchPerson",
     "BatchResult",
@@ -81,7 +80,6 @@ __all__ = [
     "Exclusion",
     "MatchItem",
     "MatchResult",
-    "Mode",
     "Obstacle",
     "ObstacleKind",
     "Offer",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from geodata.modes import MODE_LABELS
 from graph.eligibility import Verdict
 from graph.matching.evaluation import Evaluation
 from graph.matching.obstacles import obstacles_of
 from graph.matching.offers import OfferTable
-from graph.matching.profile import MODE_LABELS, Profile
+from graph.matching.profile import Profile
 from graph.matching.results import (
     Components,
     MatchItem,

@@ -6,34 +6,27 @@ hours per week. A profile lives for one call: nothing is stored or logged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Final, Literal
+from typing import Annotated
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from geodata import modes
 from graph.eligibility import Situation
 from graph.matching.arrays import FloatArray
 from graph.models import HoursPerWeek, Latitude, Longitude, OpeningHours, OpportunityKind, RomeCode
-
-Mode = Literal["walk", "bike", "transit", "car"]
-MODES: Final[tuple[Mode, ...]] = ("walk", "bike", "transit", "car")
-MODE_LABELS: Final[Mapping[str, str]] = {
-    "walk": "à pied",
-    "bike": "à vélo",
-    "transit": "en transports en commun",
-    "car": "en voiture",
-}
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
+# The record keeps the name `TravelMode` (the HTTP contract's schema name); the mode itself is
+# `geodata.modes.TravelMode`, the one vocabulary of modes.
 class TravelMode(_Record):
     """A way the person travels, with the longest trip they accept, in minutes."""
 
-    mode: Mode
+    mode: modes.TravelMode
     max_minutes: float = Field(gt=0, le=240, allow_inf_nan=False, description="minutes")
 
 
@@ -87,7 +80,7 @@ class Profile(_Record):
     lat: Latitude
     referent_id: str | None = Field(None, max_length=200)
     modes: Annotated[list[TravelMode], AfterValidator(_unique_modes)] = Field(
-        min_length=1, max_length=len(MODES)
+        min_length=1, max_length=len(modes.TRAVEL_MODES)
     )
     wishes: Wishes = Field(default_factory=Wishes)
     hours_per_week: HoursPerWeek | None = None

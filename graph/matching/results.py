@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from geodata.modes import TravelMode
 from graph.matching.offers import PartnerSite
-from graph.matching.profile import Mode
 
 ObstacleKind = Literal[
     "garde-enfants", "mobilite", "langue", "droits", "sante", "logement", "administratif",
@@ -39,7 +39,7 @@ class SiteRef(_Out):
     id: str
     name: str
     kind: str
-    mode: Mode | None = None
+    mode: TravelMode | None = None
     minutes: float | None = Field(None, description="minutes")
     estimated: bool = False
     reachable: bool = True
@@ -53,7 +53,7 @@ class Trip(_Out):
     ``creche`` (whose ``minutes`` is the first leg) → work, including `DROP_OFF_MINUTES`.
     """
 
-    mode: Mode
+    mode: TravelMode
     minutes: float = Field(description="minutes")
     estimated: bool
     creche: SiteRef | None = None
@@ -190,7 +190,7 @@ class BatchResult(_Out):
 
 
 def site_ref(
-    site: PartnerSite, mode: Mode | None, minutes: float, *, estimated: bool, reachable: bool
+    site: PartnerSite, mode: TravelMode | None, minutes: float, *, estimated: bool, reachable: bool
 ) -> SiteRef:
     return SiteRef(
         id=site.id,

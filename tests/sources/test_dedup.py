@@ -13,7 +13,8 @@ from geodata.sources.common import SourceRecord, merge_duplicates
 from geodata.sources.data_inclusion import read_data_inclusion
 from geodata.sources.finess import read_finess
 from geodata.sources.siae import read_siae
-from graph.dedup import canonical_order, deduplicate, haversine_m, name_similarity, name_tokens
+from geodata.sphere import haversine_m
+from graph.dedup import canonical_order, deduplicate, name_similarity, name_tokens
 from graph.models import PartnerFields
 from tests.sources import CENTROIDS, FIXTURES, shared
 
