@@ -14,7 +14,7 @@ from typing import Any
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape, to_shape
 from shapely import Point
-from sqlalchemy import DateTime, Select, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import DateTime, Select, cast, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -417,18 +417,4 @@ def relation_out(row: Relation, source_name: str, target_name: str) -> RelationO
         note=row.note,
         created_at=row.created_at,
         updated_at=row.updated_at,
-    )
-
-
-def find_relation(
-    session: Session, source_id: uuid.UUID, target_id: uuid.UUID, kind: str
-) -> Relation | None:
-    return session.scalar(
-        select(Relation).where(
-            and_(
-                Relation.source_partner_id == source_id,
-                Relation.target_partner_id == target_id,
-                Relation.kind == kind,
-            )
-        )
     )
