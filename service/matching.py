@@ -13,11 +13,9 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import numpy as np
 from geoalchemy2.shape import to_shape
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
@@ -37,7 +35,6 @@ from graph.matching import (
 from graph.models import CodeInsee, Eligibility, HoursPerWeek, OpeningHours
 from service.errors import InvalidInputError
 from service.tables import Commune, Opportunity, Partner, Relation, StoreRevision
-from service.travel import TravelService
 
 MAX_BATCH = 200
 
@@ -122,20 +119,6 @@ def to_profile(request: MatchRequest, origin: Origin) -> Profile:
         situation=request.situation,
         limit=request.limit,
     )
-
-
-def travel_function(service: TravelService, budgets: dict[str, float]) -> Any:
-    """`graph.matching.TravelTimes` over the service's networks, cut at each mode's budget."""
-
-    def travel(
-        mode: str, origin: tuple[float, float], destinations: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        result = service.times(
-            mode, origin[0], origin[1], destinations, max_minutes=budgets.get(mode)
-        )
-        return result.minutes, result.estimated
-
-    return travel
 
 
 # -- the snapshot ---------------------------------------------------------------------------
@@ -259,12 +242,3 @@ class SnapshotCache:
                 current = build_snapshot(session)
                 self._snapshot = current
         return current
-
-
-def cohort_budgets(requests: Sequence[MatchRequest]) -> dict[str, float]:
-    """The largest budget per mode over a cohort: one travel function serves everyone."""
-    budgets: dict[str, float] = {}
-    for request in requests:
-        for mode in request.modes:
-            budgets[mode.mode] = max(budgets.get(mode.mode, 0.0), mode.max_minutes)
-    return budgets

@@ -12,12 +12,13 @@ How a request is answered (`match`)
    ages, CDAPH orientation for ESAT, RQTH for EA/EATT, IAE criteria for SIAE hires. ``FAIL``
    excludes (counted in `MatchResult.exclusions`), ``CHECK`` keeps the offer with an obstacle
    saying what must be checked and who can check it.
-3. **Travel** — one call of the `TravelTimes` callable per mode of the person, covering every
-   partner site offering a wished kind (offers share their partner's site) and every support
-   site. An offer is reachable when some mode reaches it within that mode's budget; the mode
-   with the smallest ``minutes / max_minutes`` is reported. Offers no mode reaches are not
-   proposed; when a car would reach them and the person has none, they are counted in a
-   mobility support (one more call, by car).
+3. **Travel** — one call of the `geodata.journeys.TravelTimeModel` per mode of the person,
+   within that mode's budget, covering every partner site offering a wished kind (offers share
+   their partner's site) and every support site. An offer is reachable when some mode reaches
+   it within that mode's budget; the mode with the smallest ``minutes / max_minutes`` is
+   reported. Offers no mode reaches are not proposed; when a car would reach them and the
+   person has none, they are counted in a mobility support (one more call, by car, within the
+   person's largest budget).
 4. **Childcare chain** — when the person has children under 3, the trip is home → crèche →
    work through the best crèche with a free place and opening hours that cover the job's
    (AVIP first, then micro-crèches d'insertion, then other crèches; nearest first): per mode,
@@ -69,7 +70,6 @@ from graph.matching.results import (
 )
 from graph.matching.scoring import WEIGHTS, ScoreWeights
 from graph.matching.supports import SupportTable
-from graph.matching.travel import TravelTimes
 
 __all__ = [
     "DROP_OFF_MINUTES",
@@ -96,7 +96,6 @@ __all__ = [
     "SupportNeed",
     "SupportTable",
     "TravelMode",
-    "TravelTimes",
     "Trip",
     "Wishes",
     "match",

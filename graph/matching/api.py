@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from geodata.journeys import TravelTimeModel
 from graph.assignment import assign
 from graph.matching.evaluation import evaluate
 from graph.matching.explanations import explained_item
@@ -17,7 +18,6 @@ from graph.matching.results import BatchPerson, BatchResult, MatchResult
 from graph.matching.selection import diversify, order_candidates
 from graph.matching.support_needs import support_needs
 from graph.matching.supports import SupportTable
-from graph.matching.travel import TravelTimes
 
 
 def _as_tables(
@@ -35,7 +35,7 @@ def match(
     profile: Profile,
     offers: OfferTable | Sequence[Offer],
     supports: SupportTable | Sequence[PartnerSite],
-    travel: TravelTimes,
+    travel: TravelTimeModel,
     *,
     relations: Relations = frozenset(),
     per_employer: int = 2,
@@ -50,11 +50,12 @@ def match(
         The territory's offer; pass an `OfferTable` prepared once to answer in milliseconds.
     supports : SupportTable or sequence of PartnerSite
         Sites that can lift obstacles or carry pathways; an `SupportTable` prepared once.
-    travel : TravelTimes
-        Travel times, called once per mode of the person (the offers' partner sites and the
+    travel : geodata.journeys.TravelTimeModel
+        Travel times, asked once per mode of the person (the offers' partner sites and the
         support sites in one call), once per crèche tried (at most 4 per mode) when the person
         has children under 3, and once by car when the person travels without a car and is
-        not known to have both a licence and a vehicle: at most 21 calls with 4 modes.
+        not known to have both a licence and a vehicle: at most 21 calls with 4 modes. Each
+        call passes its budget (``max_minutes``): the mode's, or by car the person's largest.
     relations : RelationIndex or collection of (str, str), optional
         Partner relations; those of ``profile.referent_id`` make warm introductions.
     per_employer : int, optional
@@ -107,7 +108,7 @@ def match_batch(
     profiles: Sequence[Profile],
     offers: OfferTable | Sequence[Offer],
     supports: SupportTable | Sequence[PartnerSite],
-    travel: TravelTimes,
+    travel: TravelTimeModel,
     *,
     relations: Relations = frozenset(),
     alternatives: int = 3,

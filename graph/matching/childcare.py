@@ -13,13 +13,14 @@ from typing import Final
 
 import numpy as np
 
+from geodata.journeys import TravelTimeModel
 from graph.eligibility import Situation, Verdict
 from graph.matching.arrays import BoolArray, FloatArray, IntArray
 from graph.matching.legal import SituationVerdicts
 from graph.matching.offers import OfferTable, PartnerSite
 from graph.matching.profile import Profile, mode_budgets
 from graph.matching.supports import SupportTable, site_open_to
-from graph.matching.travel import CrecheChain, Reach, TravelTimes, ask_times
+from graph.matching.travel import CrecheChain, Reach, ask_times
 
 DROP_OFF_MINUTES: Final = 5.0
 """Minutes spent at the crèche to leave the child, added to a home → crèche → work trip."""
@@ -107,19 +108,24 @@ def creche_chains(
     profile: Profile,
     table: OfferTable,
     sites: SupportTable,
-    travel: TravelTimes,
+    travel: TravelTimeModel,
     partners: IntArray,
     pairs: Sequence[tuple[int, int]],
     site_minutes: FloatArray,
 ) -> list[CrecheChain]:
-    """One travel call per (mode, crèche) pair: crèche → every needed partner."""
+    """One travel call per (mode, crèche) pair: crèche → every needed partner, within the
+    mode's budget (a leg beyond it cannot make a trip within it)."""
     chains = []
     for m, site in pairs:
         leg = np.full(len(table.partners), np.inf)
         estimated = np.zeros(len(table.partners), dtype=bool)
         origin = (float(sites.xy[site, 0]), float(sites.xy[site, 1]))
         leg[partners], estimated[partners] = ask_times(
-            travel, profile.modes[m].mode, origin, table.partner_xy[partners]
+            travel,
+            profile.modes[m].mode,
+            origin,
+            table.partner_xy[partners],
+            max_minutes=profile.modes[m].max_minutes,
         )
         chains.append(
             CrecheChain(

@@ -12,6 +12,7 @@ from typing import Final
 
 import numpy as np
 
+from geodata.journeys import TravelTimeModel
 from graph.eligibility import Verdict
 from graph.matching.arrays import BoolArray, FloatArray, IntArray
 from graph.matching.childcare import creche_candidates, creche_chains, creche_trips
@@ -32,7 +33,6 @@ from graph.matching.supports import NEEDS, SupportTable, site_open_to
 from graph.matching.text import search_tokens
 from graph.matching.travel import (
     Reach,
-    TravelTimes,
     ask_times,
     direct_trips,
     partners_in_reach,
@@ -74,7 +74,7 @@ def evaluate(
     profile: Profile,
     table: OfferTable,
     sites: SupportTable,
-    travel: TravelTimes,
+    travel: TravelTimeModel,
     relations: RelationIndex,
 ) -> Evaluation:
     """Evaluate the table for one profile: trips, legal verdicts, scores of reachable offers.
@@ -177,7 +177,7 @@ def _warm_partners(
 
 def _car_only_count(
     evaluation: Evaluation,
-    travel: TravelTimes,
+    travel: TravelTimeModel,
     kinds: BoolArray,
     partners: IntArray,
     in_reach: BoolArray,
@@ -193,11 +193,12 @@ def _car_only_count(
         situation.driving_licence is True and situation.vehicle is True
     ):
         return 0
+    budget = max(m.max_minutes for m in profile.modes)
     car = np.full(len(table.partners), np.inf)
     car[partners] = ask_times(
-        travel, "car", (profile.lon, profile.lat), table.partner_xy[partners]
+        travel, "car", (profile.lon, profile.lat), table.partner_xy[partners], max_minutes=budget
     )[0]
-    by_car = (car <= max(m.max_minutes for m in profile.modes)) & ~in_reach
+    by_car = (car <= budget) & ~in_reach
     offers = np.flatnonzero(kinds[table.kind] & by_car[table.offer_partner])
     offers = offers[evaluation.legal.state[table.condition_id[offers]] < Verdict.FAIL]
     if profile.wishes.rome_codes or profile.wishes.keywords:

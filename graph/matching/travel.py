@@ -7,22 +7,16 @@ smallest ``minutes / max_minutes``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from geodata.journeys import TravelTimeModel
+from geodata.modes import TravelMode
 from graph.matching.arrays import BoolArray, FloatArray, IntArray
 from graph.matching.offers import OfferTable
 from graph.matching.profile import Profile, mode_budgets
-
-TravelTimes = Callable[[str, tuple[float, float], FloatArray], tuple[FloatArray, BoolArray]]
-"""Travel times the service provides: ``(mode, (lon, lat), destinations) → (minutes, estimated)``.
-
-``destinations`` is an ``(n, 2)`` array of EPSG:4326 lon/lat; ``minutes`` has shape ``(n,)``,
-``inf`` (or ``nan``) when unreachable; ``estimated`` flags the times that are straight-line
-estimates rather than network times. One call covers every destination of one origin.
-"""
 
 
 @dataclass(slots=True)
@@ -65,23 +59,33 @@ class Reach:
 
 
 def ask_times(
-    travel: TravelTimes, mode: str, origin: tuple[float, float], xy: FloatArray
+    travel: TravelTimeModel,
+    mode: TravelMode,
+    origin: tuple[float, float],
+    xy: FloatArray,
+    *,
+    max_minutes: float,
 ) -> tuple[FloatArray, BoolArray]:
-    """One call of the travel callable, checked: ``nan`` becomes ``inf``."""
+    """One call of the travel model within ``max_minutes``, checked: ``nan`` becomes ``inf``.
+
+    ``origin`` is EPSG:4326 ``(lon, lat)``, ``xy`` an ``(n, 2)`` array of destinations; returns
+    minutes (``inf`` beyond the budget) and estimate flags, each of shape ``(n,)``.
+    """
     if len(xy) == 0:
         return np.zeros(0), np.zeros(0, dtype=bool)
-    minutes, estimated = travel(mode, origin, xy)
-    minutes = np.asarray(minutes, dtype=np.float64).reshape(-1)
-    estimated = np.asarray(estimated, dtype=bool).reshape(-1)
+    answer = travel.times(mode, origin[0], origin[1], xy, max_minutes=max_minutes)
+    minutes = np.asarray(answer.minutes, dtype=np.float64).reshape(-1)
+    estimated = np.asarray(answer.estimated, dtype=bool).reshape(-1)
     if minutes.shape[0] != len(xy) or estimated.shape[0] != len(xy):
         raise ValueError("temps de trajet : une valeur par destination attendue")
     return np.where(np.isnan(minutes), np.inf, minutes), estimated
 
 
 def times_by_mode(
-    profile: Profile, travel: TravelTimes, *targets: tuple[FloatArray, IntArray]
+    profile: Profile, travel: TravelTimeModel, *targets: tuple[FloatArray, IntArray]
 ) -> list[tuple[FloatArray, BoolArray]]:
-    """Minutes from the origin to points, per mode: one call per mode for all the targets.
+    """Minutes from the origin to points, per mode: one call per mode for all the targets,
+    within that mode's budget.
 
     Each target ``(xy, which)`` gets ``(minutes, estimated)`` of shape ``(modes, len(xy))``
     for the points ``xy[which]``; the other points stay at ``inf``.
@@ -97,7 +101,9 @@ def times_by_mode(
         for xy, _ in targets
     ]
     for m, mode in enumerate(profile.modes):
-        minutes, estimated = ask_times(travel, mode.mode, origin, points)
+        minutes, estimated = ask_times(
+            travel, mode.mode, origin, points, max_minutes=mode.max_minutes
+        )
         for (_, which), (all_minutes, all_estimated), start, stop in zip(
             targets, results, bounds[:-1], bounds[1:], strict=True
         ):

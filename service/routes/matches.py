@@ -16,10 +16,8 @@ from service.matching import (
     BatchRequest,
     MatchRequest,
     SnapshotCache,
-    cohort_budgets,
     resolve_location,
     to_profile,
-    travel_function,
 )
 
 router = APIRouter(prefix="/v1/matches", tags=["mise en relation"])
@@ -55,12 +53,11 @@ def match_person(
     _caller(principal)
     snapshot = _snapshots(request).get(session)
     origin = resolve_location(session, body.location)
-    budgets: dict[str, float] = {m.mode: m.max_minutes for m in body.modes}
     return match(
         to_profile(body, origin),
         snapshot.offers,
         snapshot.supports,
-        travel_function(travel, budgets),
+        travel,
         relations=snapshot.relations,
     )
 
@@ -83,7 +80,7 @@ def match_cohort(
         profiles,
         snapshot.offers,
         snapshot.supports,
-        travel_function(travel, cohort_budgets(body.persons)),
+        travel,
         relations=snapshot.relations,
         alternatives=body.alternatives,
     )
