@@ -468,8 +468,12 @@ def warm_up() -> None:
 # -- the models -------------------------------------------------------------------------------
 
 
-class TravelTimeModel(Protocol):
-    """What the service needs from a travel-time source: a network or an estimate."""
+class SingleModeModel(Protocol):
+    """One mode's travel-time source: a street network or the straight-line estimate.
+
+    Matrices from many origins, and isochrones; the many-mode seam the matching core asks is
+    `geodata.journeys.TravelTimeModel`.
+    """
 
     @property
     def mode(self) -> str: ...

@@ -35,10 +35,10 @@ from geodata.traveltime import (
     DETOUR_FACTOR,
     ESTIMATE_SPEED_KMH,
     MAX_SNAP_DISTANCE_M,
+    SingleModeModel,
     Snap,
     StraightLineEstimator,
     StreetNetwork,
-    TravelTimeModel,
     load_network,
     long_format,
     travel_time_model,
@@ -390,7 +390,7 @@ def test_travel_time_model_falls_back_to_the_estimate(
     toy: dict[str, StreetNetwork], tmp_path: Path
 ) -> None:
     toy["walk"].save(tmp_path)
-    models: list[TravelTimeModel] = [toy["walk"], StraightLineEstimator("walk")]  # mypy checks
+    models: list[SingleModeModel] = [toy["walk"], StraightLineEstimator("walk")]  # mypy checks
     assert [model.estimated for model in models] == [False, True]
     assert isinstance(travel_time_model(tmp_path, "walk"), StreetNetwork)
     assert isinstance(travel_time_model(tmp_path, "transit"), StraightLineEstimator)
