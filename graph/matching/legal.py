@@ -66,6 +66,7 @@ class LegalVerdicts:
 
 
 def situation_verdicts(situation: Situation) -> SituationVerdicts:
+    """The verdicts that depend on the situation only, once per request."""
     return SituationVerdicts(
         work=work_authorization_verdict(situation),
         esat=esat_verdict(situation),

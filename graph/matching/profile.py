@@ -90,4 +90,5 @@ class Profile(_Record):
 
 
 def mode_budgets(profile: Profile) -> FloatArray:
+    """Budget of each of the profile's modes, in their order, minutes, shape ``(modes,)``."""
     return np.array([m.max_minutes for m in profile.modes], dtype=np.float64)

@@ -192,6 +192,7 @@ class BatchResult(_Out):
 def site_ref(
     site: PartnerSite, mode: TravelMode | None, minutes: float, *, estimated: bool, reachable: bool
 ) -> SiteRef:
+    """A site and the trip to it; ``mode`` and ``minutes`` are left out when ``minutes`` is inf."""
     return SiteRef(
         id=site.id,
         name=site.name,

@@ -122,6 +122,7 @@ def wish_fit(
 
 
 def is_learning_french(profile: Profile) -> bool:
+    """Whether the person's French is known and below B1: a French course then fits any wish."""
     level = profile.situation.french_level
     return level is not None and french_level_rank(level) < french_level_rank("B1")
 

@@ -27,8 +27,10 @@ def search_tokens(text: str | None) -> list[str]:
 
 
 def pluralize(count: int, singular: str, plural: str | None = None) -> str:
+    """``count`` and the noun, plural unless ``count`` is 1: « 1 offre », « 3 offres »."""
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
 
 
 def hours_text(low: float, high: float) -> str:
+    """Weekly hours in French: « 20 h » or « 20 à 26 h »."""
     return f"{low:g} h" if low == high else f"{low:g} à {high:g} h"
