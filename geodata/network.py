@@ -68,14 +68,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from geodata.traveltime import (
-    BIKE_SPEED_KMH,
-    WALK_SPEED_KMH,
-    Mode,
-    StreetNetwork,
-    great_circle_m,
-    parse_mode,
-)
+from geodata.modes import StreetMode
+from geodata.sphere import great_circle_m
+from geodata.traveltime import BIKE_SPEED_KMH, WALK_SPEED_KMH, StreetNetwork, parse_mode
 
 Progress = Callable[[str, float], None]
 """``progress(step, fraction)``: a French step label and the overall fraction done, 0 → 1."""
@@ -116,14 +111,14 @@ _ROADS = frozenset(
         "road",
     }
 )
-_HIGHWAYS: Mapping[Mode, frozenset[str]] = {
+_HIGHWAYS: Mapping[StreetMode, frozenset[str]] = {
     "walk": _ROADS
     | {"pedestrian", "footway", "steps", "path", "track", "bridleway", "corridor", "elevator"},
     "bike": _ROADS | {"cycleway", "track", "path", "bridleway", "pedestrian"},
     "car": _ROADS | {"motorway", "motorway_link"},
 }
 # Ways a mode uses only when its own access tag explicitly allows it.
-_IF_ALLOWED: Mapping[Mode, frozenset[str]] = {
+_IF_ALLOWED: Mapping[StreetMode, frozenset[str]] = {
     "walk": frozenset({"cycleway"}),
     "bike": frozenset({"footway", "corridor"}),
     "car": frozenset(),
@@ -133,7 +128,7 @@ _CLOSING = frozenset(
     {"no", "private", "agricultural", "forestry", "delivery", "emergency", "military"}
     | {"use_sidepath"}
 )
-_ACCESS_KEYS: Mapping[Mode, tuple[str, ...]] = {
+_ACCESS_KEYS: Mapping[StreetMode, tuple[str, ...]] = {
     "walk": ("foot", "access"),
     "bike": ("bicycle", "vehicle", "access"),
     "car": ("motorcar", "motor_vehicle", "vehicle", "access"),
@@ -241,14 +236,14 @@ def _values(tag: str) -> list[str]:
     return [part.strip().lower() for part in tag.split(";")]
 
 
-def _closed(tags: Mapping[str, str], mode: Mode) -> bool:
+def _closed(tags: Mapping[str, str], mode: StreetMode) -> bool:
     for key in _ACCESS_KEYS[mode]:
         if key in tags:
             return any(value in _CLOSING for value in _values(tags[key]))
     return False
 
 
-def _allowed_explicitly(tags: Mapping[str, str], mode: Mode) -> bool:
+def _allowed_explicitly(tags: Mapping[str, str], mode: StreetMode) -> bool:
     key = _ACCESS_KEYS[mode][0]
     return key in tags and any(value in _ALLOWING for value in _values(tags[key]))
 
@@ -304,7 +299,7 @@ def way_rule(tags: Mapping[str, str], mode: str) -> WayRule:
     return WayRule(forward=direction >= 0, backward=direction <= 0, speed_kmh=speed)
 
 
-def _uses(tags: Mapping[str, str], mode: Mode) -> bool:
+def _uses(tags: Mapping[str, str], mode: StreetMode) -> bool:
     """Whether ``mode`` may use the way at all, in some direction."""
     highway = tags.get("highway", "")
     if highway in _IF_ALLOWED[mode]:
@@ -564,7 +559,9 @@ def largest_strongly_connected(n_nodes: int, arcs: Arcs) -> NDArray[np.bool_]:
     return np.asarray(labels == largest)
 
 
-def _to_network(ways: OsmWays, arcs: Arcs, keep: NDArray[np.bool_], mode: Mode) -> StreetNetwork:
+def _to_network(
+    ways: OsmWays, arcs: Arcs, keep: NDArray[np.bool_], mode: StreetMode
+) -> StreetNetwork:
     position = np.full(keep.size, -1, dtype=np.int64)
     position[keep] = np.arange(int(keep.sum()))
     inside = keep[arcs.tail] & keep[arcs.head]

@@ -75,12 +75,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from geodata import gtfs
+from geodata.sphere import EARTH_RADIUS_M, great_circle_m, unit_xyz_m
 
 if TYPE_CHECKING:
     from shapely.geometry import MultiPolygon, Polygon
-
-EARTH_RADIUS_M = 6_371_008.8
-"""Mean Earth radius (IUGG), metres: the sphere of every distance in this module."""
 
 DAY_S = 86_400
 _INF = 2**62  # "unreachable" in the integer kernel
@@ -472,7 +470,7 @@ class TransitNetwork:
         budget = _budget_seconds(max_minutes)
         egress = self._egress(destination_xy, max_access_m)
         direct = self._walk_seconds(
-            _haversine_m(
+            great_circle_m(
                 origin_xy[:, None, 0],
                 origin_xy[:, None, 1],
                 destination_xy[:, 0],
@@ -675,7 +673,7 @@ class TransitNetwork:
 
             served = np.flatnonzero(self.served)
             self._tree = (
-                cKDTree(_ecef(self.stops.lon[served], self.stops.lat[served])),
+                cKDTree(unit_xyz_m(self.stops.lon[served], self.stops.lat[served])),
                 served,
             )
         return self._tree
@@ -690,7 +688,7 @@ class TransitNetwork:
         from scipy.spatial import cKDTree
 
         tree, served = self._stop_tree()
-        pairs = cKDTree(_ecef(xy[:, 0], xy[:, 1])).sparse_distance_matrix(
+        pairs = cKDTree(unit_xyz_m(xy[:, 0], xy[:, 1])).sparse_distance_matrix(
             tree, _chord_m(radius_m), output_type="ndarray"
         )
         point = pairs["i"].astype(np.int64)
@@ -780,7 +778,7 @@ def _footpaths(
         i, j = i[keep], j[keep]
         seconds = np.ceil(minutes[i, j] * 60)
     si, sj = _same_parent_pairs(stops.parent_ids[index])
-    station_seconds = np.ceil(_haversine_m(lon[si], lat[si], lon[sj], lat[sj]) / speed_mps)
+    station_seconds = np.ceil(great_circle_m(lon[si], lat[si], lon[sj], lat[sj]) / speed_mps)
     origin = index[np.concatenate([i, si])]
     target = index[np.concatenate([j, sj])]
     duration = np.concatenate([seconds, station_seconds]).astype(np.int64)
@@ -807,9 +805,9 @@ def _pairs_within(
         return empty, empty, np.zeros(0)
     from scipy.spatial import cKDTree
 
-    pairs = cKDTree(_ecef(lon, lat)).query_pairs(_chord_m(metres), output_type="ndarray")
+    pairs = cKDTree(unit_xyz_m(lon, lat)).query_pairs(_chord_m(metres), output_type="ndarray")
     i, j = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
-    distance = _haversine_m(lon[i], lat[i], lon[j], lat[j])
+    distance = great_circle_m(lon[i], lat[i], lon[j], lat[j])
     keep = distance <= metres
     i, j, distance = i[keep], j[keep], distance[keep]
     return np.r_[i, j], np.r_[j, i], np.r_[distance, distance]
@@ -837,24 +835,6 @@ def _same_parent_pairs(parent_ids: NDArray[np.str_]) -> tuple[NDArray[np.int64],
 
 
 # --- geometry and small helpers -----------------------------------------------------------
-
-
-def _haversine_m(
-    lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike
-) -> NDArray[np.float64]:
-    """Great-circle distance in metres on the sphere of radius `EARTH_RADIUS_M` (broadcast)."""
-    l1, p1, l2, p2 = (np.radians(np.asarray(v, dtype=np.float64)) for v in (lon1, lat1, lon2, lat2))
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
-    distance: NDArray[np.float64] = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    return distance
-
-
-def _ecef(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Points on the sphere in Earth-centred metres: chord lengths order like arcs."""
-    lam, phi = np.radians(lon), np.radians(lat)
-    return EARTH_RADIUS_M * np.column_stack(
-        [np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
-    )
 
 
 def _chord_m(arc_m: float) -> float:

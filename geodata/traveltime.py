@@ -21,9 +21,10 @@ bike stand, from the street to the door), in a straight line. A point farther th
 
 Distances
 ---------
-Points and nodes are placed on a sphere of radius `EARTH_RADIUS_M` (the IUGG mean radius, the
-one OSMnx uses for edge lengths); nearest nodes are found with a KD-tree over their 3-D
-Cartesian coordinates, whose chord lengths convert exactly to great-circle distances. Against
+Points and nodes are placed on the sphere of `geodata.sphere` (radius `EARTH_RADIUS_M`, the
+IUGG mean radius, the one OSMnx uses for edge lengths); nearest nodes are found with a KD-tree
+over their 3-D Cartesian coordinates, whose chord lengths convert exactly to great-circle
+distances. Against
 the WGS84 ellipsoid a spherical distance errs by at most ±0.5 % (typically 0.1–0.3 % at French
 latitudes), i.e. under 5 m on the 1 km snapping limit. No projection is chosen, so nothing
 depends on where in the world the network lies.
@@ -60,31 +61,25 @@ import functools
 import itertools
 import math
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from geodata.lru import LRUCache
+from geodata.modes import STREET_MODES, StreetMode, TravelMode
+from geodata.sphere import EARTH_RADIUS_M, great_circle_m, unit_xyz_m
 
 if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
     from scipy.spatial import cKDTree
     from shapely import Polygon
-
-Mode = Literal["walk", "bike", "car"]
-"""A mode with a street network: walking, cycling, driving."""
-
-EstimateMode = Literal["walk", "bike", "car", "transit"]
-"""A mode `StraightLineEstimator` knows: the street modes, and public transport."""
-
-MODES: tuple[Mode, ...] = get_args(Mode)
 
 WALK_SPEED_KMH = 4.5
 """Walking speed, km/h: the issue's figure, a little under the ~5 km/h of fit adults on
@@ -99,9 +94,6 @@ ACCESS_SPEED_KMH = WALK_SPEED_KMH
 
 MAX_SNAP_DISTANCE_M = 1000.0
 """A point farther than this from every network node (metres) is reported, not snapped."""
-
-EARTH_RADIUS_M = 6_371_009.0
-"""Mean Earth radius (IUGG), metres, for great-circle distances and edge lengths."""
 
 DETOUR_FACTOR: Mapping[str, float] = {
     "walk": 1.3,
@@ -140,10 +132,10 @@ _SNAP_CACHE_MIN_POINTS = 256  # smaller sets snap in microseconds: not worth has
 _DEFAULT_BUFFER_M = 50.0
 
 
-def parse_mode(mode: str) -> Mode:
+def parse_mode(mode: str) -> StreetMode:
     """Check a street mode name (``walk``, ``bike``, ``car``); `ValueError` in French otherwise."""
-    if mode not in MODES:
-        msg = f"Mode inconnu « {mode} » : attendu {', '.join(MODES)}."
+    if mode not in STREET_MODES:
+        msg = f"Mode inconnu « {mode} » : attendu {', '.join(STREET_MODES)}."
         raise ValueError(msg)
     return mode
 
@@ -165,30 +157,6 @@ def _lonlat(points: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]
         msg = "Coordonnées invalides : longitude dans [-180, 180], latitude dans [-90, 90]."
         raise ValueError(msg)
     return np.ascontiguousarray(lon), np.ascontiguousarray(lat)
-
-
-def _unit_xyz(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Cartesian coordinates (n, 3) on a sphere of radius `EARTH_RADIUS_M`, metres."""
-    lam, phi = np.radians(lon), np.radians(lat)
-    cos_phi = np.cos(phi)
-    xyz = np.stack([cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)], axis=1)
-    return xyz * EARTH_RADIUS_M
-
-
-def great_circle_m(
-    lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike
-) -> NDArray[np.float64]:
-    """Great-circle distance in metres between EPSG:4326 points (haversine, R = 6,371,009 m).
-
-    Inputs broadcast against each other, like any numpy ufunc.
-    """
-    phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    dphi = phi2 - phi1
-    dlam = np.radians(lon2) - np.radians(lon1)
-    h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlam / 2) ** 2
-    return cast(
-        "NDArray[np.float64]", 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    )
 
 
 def _budget_seconds(max_minutes: float | None) -> float:
@@ -500,8 +468,12 @@ def warm_up() -> None:
 # -- the models -------------------------------------------------------------------------------
 
 
-class TravelTimeModel(Protocol):
-    """What the service needs from a travel-time source: a network or an estimate."""
+class SingleModeModel(Protocol):
+    """One mode's travel-time source: a street network or the straight-line estimate.
+
+    Matrices from many origins, and isochrones; the many-mode seam the matching core asks is
+    `geodata.journeys.TravelTimeModel`.
+    """
 
     @property
     def mode(self) -> str: ...
@@ -560,7 +532,7 @@ class StreetNetwork:
         node_lat: ArrayLike,
         node_id: ArrayLike | None = None,
     ) -> None:
-        self.mode: Mode = parse_mode(mode)
+        self.mode: StreetMode = parse_mode(mode)
         self.indptr = _frozen(indptr, np.int64)
         self.indices = _frozen(indices, np.int32)
         self.weights = _frozen(weights, np.float64)
@@ -569,10 +541,9 @@ class StreetNetwork:
         n = self.node_lon.shape[0]
         self.node_id = _frozen(np.zeros(n, np.int64) if node_id is None else node_id, np.int64)
         self._check()
-        self._snap_cache: OrderedDict[
-            tuple[int, tuple[int, ...]], tuple[NDArray[np.float64], Snap]
-        ] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._snaps: LRUCache[tuple[int, tuple[int, ...]], tuple[NDArray[np.float64], Snap]] = (
+            LRUCache(_SNAP_CACHE_SIZE)
+        )
 
     def _check(self) -> None:
         n = self.node_lon.shape[0]
@@ -676,7 +647,7 @@ class StreetNetwork:
     def _tree(self) -> cKDTree:
         from scipy.spatial import cKDTree
 
-        return cKDTree(_unit_xyz(self.node_lon, self.node_lat), balanced_tree=False)
+        return cKDTree(unit_xyz_m(self.node_lon, self.node_lat), balanced_tree=False)
 
     def snap(self, points: ArrayLike) -> Snap:
         """Attach points to their nearest node.
@@ -696,7 +667,7 @@ class StreetNetwork:
         if lon.size == 0:
             return Snap(np.empty(0, np.int64), np.empty(0), np.empty(0, np.bool_))
         workers = -1 if lon.size > 10_000 else 1
-        chord, nodes = self._tree.query(_unit_xyz(lon, lat), k=1, workers=workers)
+        chord, nodes = self._tree.query(unit_xyz_m(lon, lat), k=1, workers=workers)
         distance = 2 * EARTH_RADIUS_M * np.arcsin(np.clip(chord / (2 * EARTH_RADIUS_M), 0, 1))
         nodes = np.asarray(nodes, dtype=np.int64)
         distance = np.asarray(distance, dtype=np.float64)
@@ -719,17 +690,10 @@ class StreetNetwork:
         # Python's bytes hash (0.3 ms for 100,000 points, 4× cheaper than blake2b), confirmed
         # by comparing the points themselves: a hit is never a collision.
         key = (hash(array.tobytes()), array.shape)
-        with self._cache_lock:
-            cached = self._snap_cache.get(key)
-            if cached is not None and np.array_equal(cached[0], array):
-                self._snap_cache.move_to_end(key)
-                return cached[1]
-        snap = self.snap(array)
-        with self._cache_lock:
-            self._snap_cache[key] = (array.copy(), snap)
-            while len(self._snap_cache) > _SNAP_CACHE_SIZE:
-                self._snap_cache.popitem(last=False)
-        return snap
+        points_seen, snap = self._snaps.get_or_compute(
+            key, lambda: (array.copy(), self.snap(array))
+        )
+        return snap if np.array_equal(points_seen, array) else self.snap(array)
 
     # -- travel times
 
@@ -1054,7 +1018,7 @@ class StraightLineEstimator:
         if mode not in ESTIMATE_SPEED_KMH:
             msg = f"Mode inconnu « {mode} » : attendu {', '.join(ESTIMATE_SPEED_KMH)}."
             raise ValueError(msg)
-        self.mode: EstimateMode = cast("EstimateMode", mode)
+        self.mode: TravelMode = cast("TravelMode", mode)
         self.detour_factor = float(DETOUR_FACTOR[mode] if detour_factor is None else detour_factor)
         self.speed_kmh = float(ESTIMATE_SPEED_KMH[mode] if speed_kmh is None else speed_kmh)
         if not (self.detour_factor >= 1 and 0 < self.speed_kmh < math.inf):
@@ -1117,7 +1081,7 @@ def travel_time_model(path: str | Path | None, mode: str) -> StreetNetwork | Str
     none (``path`` is ``None``, holds no file for the mode, or ``mode`` is ``"transit"``, which
     has no street network). An unreadable file raises `ValueError`: a broken network is not
     silently replaced by an estimate."""
-    if path is not None and mode in MODES:
+    if path is not None and mode in STREET_MODES:
         source = Path(path)
         candidate = source / f"{mode}.npz" if source.is_dir() else source
         if candidate.is_file():

@@ -89,6 +89,7 @@ from typing import Any, Final, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from geodata.modes import MODE_LABELS
 from graph import vocabulary
 
 __all__ = [
@@ -149,12 +150,6 @@ EMPLOYER_FAMILIES: Final = frozenset({"employeurs-inclusifs", "employeurs-ordina
 GapKind = Literal["aucun-site-atteignable", "offre-faible"]
 """Kind of gap: no site within the budget, or an E2SFCA far below the territory's median."""
 
-_MODE_PHRASES: Final[Mapping[str, str]] = {
-    "walk": "à pied",
-    "bike": "à vélo",
-    "car": "en voiture",
-    "transit": "en transports en commun",
-}
 _BLOCK_ENTRIES: Final = 1 << 22  # matrix entries per block of rows (32 MB of float64)
 _KEEP_ENTRIES: Final = 1 << 24  # up to this size the weights are kept between the two steps
 _NARROW_NBSP: Final = "\u202f"  # French thousands separator
@@ -1397,9 +1392,9 @@ def isolated_ahi(
 
 def _mode_phrase(mode: str) -> str:
     try:
-        return _MODE_PHRASES[mode]
+        return MODE_LABELS[mode]
     except KeyError:
-        msg = f"Mode inconnu « {mode} » : attendu {', '.join(_MODE_PHRASES)}."
+        msg = f"Mode inconnu « {mode} » : attendu {', '.join(MODE_LABELS)}."
         raise ValueError(msg) from None
 
 

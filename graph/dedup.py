@@ -51,24 +51,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Generic, Literal, Protocol, TypeVar
 
+from geodata.sphere import EARTH_RADIUS_M, haversine_m
 from graph.models import PartnerFields, dump
 
 __all__ = [
     "ACRONYMS",
     "DEFAULT_SOURCE_PRIORITY",
-    "EARTH_RADIUS_M",
     "Candidate",
     "Cluster",
     "Link",
     "canonical_order",
     "deduplicate",
-    "haversine_m",
     "name_similarity",
     "name_tokens",
 ]
-
-EARTH_RADIUS_M: Final = 6_371_008.8
-"""Mean Earth radius (IUGG), metres."""
 
 DEFAULT_SOURCE_PRIORITY: Final[tuple[str, ...]] = (
     "maillage",  # edited in maillage by the structure itself
@@ -377,18 +373,6 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
-
-
-def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance between two EPSG:4326 points (degrees), metres.
-
-    ``2 R asin(sqrt(sin²(Δφ/2) + cos φ1 cos φ2 sin²(Δλ/2)))`` with R = :data:`EARTH_RADIUS_M`.
-    """
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi = phi2 - phi1
-    d_lambda = math.radians(lon2 - lon1)
-    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _distance(a: Candidate, b: Candidate) -> float:

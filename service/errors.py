@@ -50,10 +50,6 @@ class PermissionDeniedError(MaillageError):
     status_code = 403
 
 
-class UnavailableError(MaillageError):
-    status_code = 503
-
-
 _STATUS_MESSAGES = {
     400: "Requête invalide.",
     401: "Authentification requise.",

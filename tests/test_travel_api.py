@@ -16,7 +16,8 @@ from shapely.geometry import Point, shape
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from geodata.traveltime import WALK_SPEED_KMH, StreetNetwork, great_circle_m
+from geodata.sphere import great_circle_m
+from geodata.traveltime import WALK_SPEED_KMH, StreetNetwork
 from service.cli.main import app as cli
 from service.tables import Partner
 from service.travel import LoadedNetwork, TravelService

@@ -30,14 +30,15 @@ from geodata.network import (
     read_osm,
     way_rule,
 )
+from geodata.sphere import EARTH_RADIUS_M
 from geodata.traveltime import (
     DETOUR_FACTOR,
     ESTIMATE_SPEED_KMH,
     MAX_SNAP_DISTANCE_M,
+    SingleModeModel,
     Snap,
     StraightLineEstimator,
     StreetNetwork,
-    TravelTimeModel,
     load_network,
     long_format,
     travel_time_model,
@@ -49,7 +50,7 @@ needs_shared = pytest.mark.skipif(
     not OSM.is_dir(), reason="../shared/data/osm absent (a clone without the shared data)"
 )
 
-R = 6_371_009.0  # metres, the sphere of geodata.traveltime
+R = EARTH_RADIUS_M  # metres, the sphere of geodata.traveltime (geodata.sphere)
 LON0, LAT0 = 4.3601, 43.8367  # the toy town sits on Nîmes' town hall
 ALES = (4.0810, 44.1250)
 NIMES = (4.3601, 43.8367)
@@ -389,7 +390,7 @@ def test_travel_time_model_falls_back_to_the_estimate(
     toy: dict[str, StreetNetwork], tmp_path: Path
 ) -> None:
     toy["walk"].save(tmp_path)
-    models: list[TravelTimeModel] = [toy["walk"], StraightLineEstimator("walk")]  # mypy checks
+    models: list[SingleModeModel] = [toy["walk"], StraightLineEstimator("walk")]  # mypy checks
     assert [model.estimated for model in models] == [False, True]
     assert isinstance(travel_time_model(tmp_path, "walk"), StreetNetwork)
     assert isinstance(travel_time_model(tmp_path, "transit"), StraightLineEstimator)

@@ -41,7 +41,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -78,7 +78,6 @@ __all__ = [
     "clean_text",
     "decode_text",
     "departement_of",
-    "first_known",
     "fold",
     "french_hours_to_osm",
     "gc_paused",
@@ -88,7 +87,6 @@ __all__ = [
     "keep_unique",
     "lambert93_to_wgs84",
     "locate",
-    "merge_duplicates",
     "normalize_code_insee",
     "parse_csv",
     "parse_date",
@@ -160,8 +158,7 @@ class SourceRecord:
     extra : Mapping[str, Any]
         What the source says that ``PartnerFields`` has no field for, kept for display and
         audit: raw labels, secondary identifiers, ``notes`` (a list of French sentences about
-        values that were dropped or repaired) and, after :func:`merge_duplicates`,
-        ``same_as`` (``[provenance, source_id]`` of the same structure in other sources).
+        values that were dropped or repaired).
     index : int
         Position of the record in its file (from 0), as in rejections.
     updated_on : datetime.date or None
@@ -332,58 +329,6 @@ class RowProblems:
 
     def __bool__(self) -> bool:
         return bool(self.rejections)
-
-
-def merge_duplicates(records: Sequence[SourceRecord], **options: Any) -> list[SourceRecord]:
-    """One record per structure across sources, with the others' provenances in ``same_as``.
-
-    Groups ``records`` with `graph.dedup.deduplicate` (``options`` are passed on: distances,
-    threshold, source priority) and returns, per cluster, the canonical record with:
-
-    - ``partner``: `graph.dedup.Cluster.partner` (gaps filled, publics/thematiques merged);
-    - ``opportunities``: those of every record of the cluster, canonical first, an
-      opportunity seen twice (same ``source_id``, else same title) kept once;
-    - ``extra["same_as"]``: ``[[provenance, source_id], ...]`` of the other records, and
-      ``extra["dedup"]``: the evidence (rule, distance in metres, name similarity).
-
-    Records without duplicate come back unchanged. Order: as `graph.dedup.deduplicate`.
-    """
-    from geodata.sources.geojson import opportunity_key
-    from graph.dedup import deduplicate
-
-    merged: list[SourceRecord] = []
-    for cluster in deduplicate(records, **options):
-        canonical = cluster.canonical
-        if len(cluster.records) == 1:
-            merged.append(canonical)
-            continue
-        opportunities: dict[str, OpportunityFields] = {}
-        for record in cluster.records:
-            for opportunity in record.opportunities:
-                opportunities.setdefault(opportunity_key(opportunity), opportunity)
-        extra = {
-            **canonical.extra,
-            "same_as": [list(key) for key in cluster.same_as],
-            "dedup": [
-                {
-                    "a": list(link.a),
-                    "b": list(link.b),
-                    "rule": link.rule,
-                    "distance_m": round(link.distance_m, 1),
-                    "similarity": round(link.similarity, 3),
-                }
-                for link in cluster.links
-            ],
-        }
-        merged.append(
-            replace(
-                canonical,
-                partner=cluster.partner(),
-                opportunities=tuple(opportunities.values()),
-                extra=extra,
-            )
-        )
-    return merged
 
 
 def validate_partner(fields: Mapping[str, Any], problems: RowProblems) -> PartnerFields | None:
@@ -1026,8 +971,3 @@ def french_hours_to_osm(text: str) -> str | None:
         return validation.validate_opening_hours(candidate) if candidate else None
     except ValueError:
         return None
-
-
-def first_known(codes: Iterable[str], known: Container[str]) -> str | None:
-    """The first of ``codes`` that is in ``known``."""
-    return next((code for code in codes if code in known), None)

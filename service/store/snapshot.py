@@ -313,6 +313,9 @@ class SnapshotHolder:
                 return
             try:
                 with sessions() as session:
+                    current = self._snapshot
+                    if current is not None and current_revision(session) == current.revision:
+                        continue  # already up to date: a request raced the last build
                     snapshot = build_snapshot(session)
             except Exception:  # the previous snapshot keeps answering; the next check retries
                 logger.exception("instantané de la base non reconstruit")

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from geodata.sources.agencies import read_prescriber_organizations
-from geodata.sources.common import SourceRecord, merge_duplicates
+from geodata.sources.common import SourceRecord
 from geodata.sources.data_inclusion import read_data_inclusion
 from geodata.sources.finess import read_finess
 from geodata.sources.siae import read_siae
-from graph.dedup import canonical_order, deduplicate, haversine_m, name_similarity, name_tokens
+from geodata.sphere import haversine_m
+from graph.dedup import canonical_order, deduplicate, name_similarity, name_tokens
 from graph.models import PartnerFields
 from tests.sources import CENTROIDS, FIXTURES, shared
 
@@ -278,20 +279,17 @@ def _key(record: Any) -> tuple[str, str]:
     return record.provenance, record.source_id
 
 
-def test_merge_duplicates_gives_one_record_with_both_provenances() -> None:
-    records = _fixture_records()
-    merged = merge_duplicates(records)
-    assert len(merged) == 24
-    esat = next(r for r in merged if r.partner.kind == "esat")
-    assert esat.key == ("dora", "dora--esat-ateliers-gardon")  # the more complete record
-    assert esat.extra["same_as"] == [["finess", "300000029"]]
-    assert esat.extra["dedup"][0]["rule"] == "siret"
-    assert esat.partner.siret == "29141777263178"
-    assert [o.source_id for o in esat.opportunities] == ["dora--sv-formation-espaces-verts"]
+def test_duplicates_across_sources_make_one_cluster_with_both_provenances() -> None:
+    clusters = deduplicate(_fixture_records())
+    assert len(clusters) == 24
+    esat = next(c for c in clusters if c.canonical.partner.kind == "esat")
+    assert _key(esat.canonical) == ("dora", "dora--esat-ateliers-gardon")  # the more complete
+    assert [list(key) for key in esat.same_as] == [["finess", "300000029"]]
+    assert esat.links[0].rule == "siret"
+    assert esat.partner().siret == "29141777263178"
     # equally complete: FINESS, the official register, is canonical
-    chrs = next(r for r in merged if r.key == ("finess", "300000011"))
-    assert chrs.extra["same_as"] == [["soliguide", "soliguide--mas-du-gardon"]]
-    assert chrs.partner.thematiques == ["remobilisation--bien-etre-confiance-en-soi"]
-    assert len(chrs.opportunities) == 1  # the Soliguide workshop follows the merged partner
-    alone = next(r for r in merged if r.key == ("emplois-siae", "1007"))
-    assert "same_as" not in alone.extra
+    chrs = next(c for c in clusters if _key(c.canonical) == ("finess", "300000011"))
+    assert [list(key) for key in chrs.same_as] == [["soliguide", "soliguide--mas-du-gardon"]]
+    assert chrs.partner().thematiques == ["remobilisation--bien-etre-confiance-en-soi"]
+    alone = next(c for c in clusters if _key(c.canonical) == ("emplois-siae", "1007"))
+    assert not alone.same_as

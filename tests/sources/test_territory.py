@@ -1,4 +1,7 @@
-"""Communes, EPCI, commune polygons, QPV and the Filosofi grid (reference data for demand)."""
+"""Communes, EPCI, commune polygons and QPV (reference data for demand).
+
+The Filosofi grid's reader is `geodata.grid.read_filosofi`, tested in tests/test_grid.py.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,6 @@ from geodata.sources.territory import (
     read_commune_polygons,
     read_communes,
     read_epci,
-    read_filosofi_grid,
     read_qpv,
 )
 from tests.sources import shared
@@ -190,16 +192,3 @@ def test_real_qpv_18_in_the_gard() -> None:
     assert all(qpv.population for qpv in result.items)
     everything = read_qpv(shared("gard/qpv_occitanie_2015.geojson"))
     assert len(everything.items) == 105
-
-
-def test_real_filosofi_grid_around_ales() -> None:
-    result = read_filosofi_grid(shared("population/ales_filosofi2019_1km.csv"))
-    assert len(result.items) == 806
-    assert result.rejections == []
-    assert sum(cell.population for cell in result.items) == pytest.approx(133_897, abs=1)
-    first = result.items[0]
-    assert first.id == "CRS3035RES1000mN2341000E3842000"
-    assert first.communes == ("30147",)
-    assert first.geometry.contains(shapely.Point(first.lon, first.lat))
-    assert 3.5 < first.lon < 4.6
-    assert 43.7 < first.lat < 44.5

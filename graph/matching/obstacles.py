@@ -1,0 +1,198 @@
+"""Obstacles of an item, each with the nearest partners that can lift it.
+
+Legal conditions the situation does not settle (to check), childcare, driving licence, French
+level, schedules. An obstacle never lowers the score nor removes the offer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Final
+
+from graph.eligibility import Verdict
+from graph.matching.evaluation import Evaluation, nearest_supports
+from graph.matching.results import ExclusionRule, Obstacle, ObstacleKind
+from graph.validation import FRENCH_LEVELS, french_level_rank
+
+
+def obstacles_of(evaluation: Evaluation, position: int) -> list[Obstacle]:
+    """What must be solved for the candidate at ``position``, with the partners that can help."""
+    obstacles = _legal_checks(evaluation, int(evaluation.candidates[position]))
+    obstacles += _practical_obstacles(evaluation, position)
+    return obstacles
+
+
+def _obstacle(evaluation: Evaluation, code: str, message: str, need: str | None) -> Obstacle:
+    kind = _OBSTACLE_KINDS[code]
+    supports = nearest_supports(evaluation, need) if need else []
+    return Obstacle(kind=kind, code=code, message=message, supports=supports)
+
+
+_OBSTACLE_KINDS: Final[Mapping[str, ObstacleKind]] = {
+    "autorisation-travail": "droits",
+    "autorisation-demandee": "droits",
+    "age": "administratif",
+    "orientation-cdaph": "sante",
+    "rqth": "sante",
+    "eligibilite-iae": "administratif",
+    "creche": "garde-enfants",
+    "permis": "mobilite",
+    "horaires-decales": "horaires",
+    "disponibilites": "horaires",
+    "niveau-francais": "langue",
+}
+
+
+def _legal_checks(evaluation: Evaluation, index: int) -> list[Obstacle]:
+    """Legal conditions the situation does not tell about: what to check, and who can."""
+    legal, verdicts = evaluation.legal, evaluation.verdicts
+    conditions = evaluation.table.conditions[index]
+    checks: list[Obstacle] = []
+
+    def unknown(rule: ExclusionRule) -> bool:
+        return legal.rule(evaluation.table, index, rule) is Verdict.CHECK
+
+    if unknown("autorisation-travail"):
+        checks.append(
+            _obstacle(
+                evaluation,
+                "autorisation-travail",
+                "Autorisation de travail à vérifier : un titre de séjour qui permet de "
+                "travailler est nécessaire pour un emploi, une immersion ou un parcours IAE.",
+                "droits",
+            )
+        )
+    if conditions.stated_on_exempt and verdicts.work is not Verdict.PASS:
+        checks.append(
+            _obstacle(
+                evaluation,
+                "autorisation-demandee",
+                "La structure demande une autorisation de travail, que la loi n'exige pas "
+                "pour cette activité : à clarifier avec elle.",
+                "droits",
+            )
+        )
+    if unknown("age"):
+        low, high = conditions.min_age, conditions.max_age
+        if low is not None and high is not None:
+            bounds = f"de {low} à {high} ans"
+        elif low is not None:
+            bounds = f"à partir de {low} ans"
+        else:
+            bounds = f"jusqu'à {high} ans"
+        checks.append(
+            _obstacle(evaluation, "age", f"Réservé aux personnes {bounds} : âge à confirmer.", None)
+        )
+    if unknown("orientation-cdaph"):
+        checks.append(
+            _obstacle(
+                evaluation,
+                "orientation-cdaph",
+                "Travail en ESAT : une orientation CDAPH « ESAT » est nécessaire ; à vérifier, "
+                "ou à demander à la MDPH.",
+                "mdph",
+            )
+        )
+    if unknown("rqth"):
+        checks.append(
+            _obstacle(
+                evaluation,
+                "rqth",
+                "Poste réservé aux travailleur·ses handicapé·es : reconnaissance (RQTH) à "
+                "vérifier, ou à demander à la MDPH.",
+                "mdph",
+            )
+        )
+    if unknown("eligibilite-iae"):
+        verdict = verdicts.iae[conditions.iae_threshold]
+        checks.append(
+            _obstacle(evaluation, "eligibilite-iae", verdict.explanation(), "diagnostic-iae")
+        )
+    return checks
+
+
+def _practical_obstacles(evaluation: Evaluation, position: int) -> list[Obstacle]:
+    """Childcare, licence, French, schedule: the opportunity stays, with supports."""
+    table, profile = evaluation.table, evaluation.profile
+    index = int(evaluation.candidates[position])
+    situation = profile.situation
+    obstacles: list[Obstacle] = []
+    if evaluation.reach.childcare_missing[position] and (situation.children_under_3 or 0) > 0:
+        obstacles.append(
+            _obstacle(
+                evaluation,
+                "creche",
+                "Garde d'enfant : aucune crèche avec une place libre et des horaires "
+                "compatibles n'a été trouvée sur le trajet ; voici les crèches les plus proches "
+                "qui ont des places.",
+                "creche",
+            )
+        )
+    if table.licence[index] and situation.driving_licence is not True:
+        message = (
+            "Permis B demandé par l'employeur : à vérifier."
+            if situation.driving_licence is None
+            else "Permis B demandé par l'employeur : une auto-école sociale peut vous y "
+            "préparer ; demandez aussi si le poste l'exige vraiment."
+        )
+        obstacles.append(_obstacle(evaluation, "permis", message, "permis"))
+    obstacles += _language_obstacle(evaluation, index)
+    obstacles += _schedule_obstacles(evaluation, position)
+    return obstacles
+
+
+def _language_obstacle(evaluation: Evaluation, index: int) -> list[Obstacle]:
+    required = int(evaluation.table.french[index])
+    level = evaluation.profile.situation.french_level
+    if required < 0:
+        return []
+    needed = FRENCH_LEVELS[required]
+    if level is None:
+        if required < french_level_rank("A2"):
+            return []
+        message = (
+            f"Niveau de français demandé : {needed} ; une plateforme linguistique peut "
+            "évaluer le vôtre."
+        )
+    elif french_level_rank(level) < required:
+        message = (
+            f"Niveau de français demandé : {needed} (le vôtre : {level}) ; la plateforme "
+            "linguistique oriente vers le cours adapté (FLE, POEI FLE pour apprendre en "
+            "travaillant)."
+        )
+    else:
+        return []
+    return [_obstacle(evaluation, "niveau-francais", message, "langue")]
+
+
+def _schedule_obstacles(evaluation: Evaluation, position: int) -> list[Obstacle]:
+    table, profile = evaluation.table, evaluation.profile
+    index = int(evaluation.candidates[position])
+    obstacles = []
+    schedule = int(table.schedule[index])
+    available = float(evaluation.available_hours[schedule]) if schedule >= 0 else math.inf
+    need = float(table.need_hours[index])
+    if math.isfinite(available) and not math.isnan(need) and available + 1e-9 < need:
+        obstacles.append(
+            _obstacle(
+                evaluation,
+                "disponibilites",
+                f"Horaires ({table.offers[index].schedule}) : {available:g} h par semaine dans "
+                f"vos disponibilités, pour {need:g} h demandées ; à discuter avec la structure.",
+                None,
+            )
+        )
+    mode = profile.modes[int(evaluation.reach.mode[position])].mode
+    if table.atypical[index] and mode in ("walk", "transit"):
+        obstacles.append(
+            _obstacle(
+                evaluation,
+                "horaires-decales",
+                "Horaires décalés (tôt le matin, le soir ou le dimanche) : bus et trajets à "
+                "pied sont moins sûrs à ces heures ; une plateforme mobilité peut proposer "
+                "une solution (deux-roues, covoiturage).",
+                "mobilite",
+            )
+        )
+    return obstacles

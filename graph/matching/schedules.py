@@ -1,0 +1,47 @@
+"""Weekly schedules as quarter-hour slots of one reference week.
+
+An OSM ``opening_hours`` expression becomes a boolean vector of 672 quarter-hours (7 x 24 x 4)
+of the reference week of `graph.validation`; hours covered by a crèche or an availability are
+then one matrix product with the offers' schedules.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Final
+
+import numpy as np
+
+from graph.matching.arrays import BoolArray
+
+# The reference week of graph.validation: Monday 4 to Monday 11 March 2024, no holiday, no clock
+# change; wall-clock local times, hence naive datetimes.
+_WEEK_START: Final = datetime(2024, 3, 4)  # noqa: DTZ001
+_WEEK_END: Final = _WEEK_START + timedelta(days=7)
+_SLOT_MINUTES: Final = 15
+SLOTS: Final = 7 * 24 * 60 // _SLOT_MINUTES
+SLOT_HOURS: Final = _SLOT_MINUTES / 60
+
+
+@lru_cache(maxsize=8192)
+def week_slots(expression: str) -> BoolArray:
+    """Quarter-hours of the reference week during which ``expression`` is open, shape (672,).
+
+    A quarter-hour partly open counts as open. Raises ``ValueError`` on invalid syntax.
+    """
+    import opening_hours
+
+    if not opening_hours.validate(expression):
+        raise ValueError(f"horaires invalides : « {expression} »")
+    slots = np.zeros(SLOTS, dtype=bool)
+    schedule = opening_hours.OpeningHours(expression)
+    for start, end, state, _comment in schedule.intervals(_WEEK_START, _WEEK_END):
+        if state != opening_hours.State.OPEN:
+            continue
+        first = (max(start, _WEEK_START) - _WEEK_START).total_seconds() / 60
+        last = (min(end, _WEEK_END) - _WEEK_START).total_seconds() / 60
+        slots[int(first // _SLOT_MINUTES) : math.ceil(last / _SLOT_MINUTES)] = True
+    slots.setflags(write=False)
+    return slots

@@ -1,0 +1,159 @@
+"""Support sites: the partners that lift an obstacle or carry a pathway, by need and tier.
+
+Each need (crèche, licence, mobility, French, rights, IAE diagnosis, MDPH, addiction care,
+housing, PHC/TAPAJ/Convergence/AAVA) lists the kinds or thematiques that address it, in tiers of
+preference (tier 0 first). `SupportTable` keeps the sites that address some need, as column
+arrays (EPSG:4326 lon/lat in degrees).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Self
+
+import numpy as np
+
+from graph.eligibility import Situation
+from graph.matching.arrays import FloatArray, IntArray
+from graph.matching.offers import PartnerSite
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """Which sites address a need, in tiers of preference: (kinds or None, thematique or None)."""
+
+    tiers: tuple[tuple[frozenset[str] | None, str | None], ...]
+    with_places: bool = False
+
+
+def _tier(*kinds: str, thematique: str | None = None) -> tuple[frozenset[str] | None, str | None]:
+    return (frozenset(kinds) if kinds else None, thematique)
+
+
+_FRENCH_THEME: Final = "lecture-ecriture-calcul--maitriser-le-francais"
+NEEDS: Final[Mapping[str, Need]] = {
+    "creche": Need(
+        (
+            _tier("creches-avip"),
+            _tier("micro-creche-insertion"),
+            _tier("creche"),
+            _tier(thematique="famille--garde-denfants"),
+        ),
+        with_places=True,
+    ),
+    "permis": Need(
+        (
+            _tier("auto-ecole-sociale"),
+            _tier(thematique="mobilite--preparer-un-permis"),
+            _tier("plateforme-mobilite", "wimoov", "mobin"),
+        ),
+    ),
+    "mobilite": Need(
+        (
+            _tier("plateforme-mobilite", "wimoov", "mobin"),
+            _tier(thematique="mobilite--etre-accompagne-dans-son-parcours-mobilite"),
+        ),
+    ),
+    "vehicule": Need(
+        (_tier("garage-solidaire"), _tier(thematique="mobilite--acceder-a-un-vehicule")),
+    ),
+    "langue": Need(
+        (
+            _tier("plateforme-linguistique"),
+            _tier("organisme-formation", "afpa", thematique=_FRENCH_THEME),
+        ),
+    ),
+    "droits": Need(
+        (_tier("france-service", "points-justice"), _tier("ccas-cias", "caf")),
+    ),
+    "diagnostic-iae": Need(
+        (
+            _tier("france-travail", "mission-locale", "cap-emploi-reseau-cheops"),
+            _tier("plie", "spip"),
+        ),
+    ),
+    "mdph": Need(
+        (_tier("mdph"), _tier(thematique="sante--constituer-un-dossier-mdph-invalidite")),
+    ),
+    "addictions": Need((_tier("csapa", "caarud"),)),
+    "logement": Need((_tier("siao"), _tier("accueil-de-jour", "chu"))),
+    "phc": Need((_tier("phc"),)),
+    "tapaj": Need((_tier("tapaj"),)),
+    "cvg": Need((_tier("cvg"),)),
+    "aava": Need((_tier("aava"),)),
+}
+
+
+class SupportTable:
+    """Support sites as column arrays, prepared once and shared by requests.
+
+    Only the sites that address one of the needs of the matching (crèches, mobility, French,
+    rights, IAE diagnosis, MDPH, addiction care, housing, PHC/TAPAJ/Convergence/AAVA carriers)
+    are kept; the others are ignored.
+
+    Parameters
+    ----------
+    sites : sequence of PartnerSite
+        Typically every partner of the territory; duplicates (same id) keep the first.
+    """
+
+    def __init__(self, sites: Sequence[PartnerSite]) -> None:
+        first: dict[str, PartnerSite] = {}
+        for site in sites:
+            first.setdefault(site.id, site)
+        unique = list(first.values())
+        tiers = {key: _site_tiers(unique, need) for key, need in NEEDS.items()}
+        useful = np.zeros(len(unique), dtype=bool)
+        for tier in tiers.values():
+            useful |= tier >= 0
+        keep = np.flatnonzero(useful)
+        self.sites: tuple[PartnerSite, ...] = tuple(unique[i] for i in keep)
+        self.xy: FloatArray = np.array(
+            [(s.lon, s.lat) for s in self.sites], dtype=np.float64
+        ).reshape(-1, 2)
+        self.places: FloatArray = np.array(
+            [np.nan if s.available_places is None else s.available_places for s in self.sites],
+            dtype=np.float64,
+        )
+        self.tiers: dict[str, IntArray] = {key: tier[keep] for key, tier in tiers.items()}
+
+    @classmethod
+    def from_sites(cls, sites: Sequence[PartnerSite]) -> Self:
+        """Prepare support sites once; see the class docstring."""
+        return cls(sites)
+
+    def __len__(self) -> int:
+        return len(self.sites)
+
+
+def _site_tiers(sites: Sequence[PartnerSite], need: Need) -> IntArray:
+    """Tier of each site for ``need`` (0 is preferred), ``-1`` when it does not address it."""
+    result = np.full(len(sites), -1, dtype=np.int64)
+    for index, site in enumerate(sites):
+        for rank, (kinds, thematique) in enumerate(need.tiers):
+            if (kinds is None or site.kind in kinds) and (
+                thematique is None or thematique in site.thematiques
+            ):
+                result[index] = rank
+                break
+    return result
+
+
+def site_open_to(site: PartnerSite, situation: Situation) -> bool:
+    """Whether a support site can serve the person, by its stated eligibility and its kind.
+
+    Age bounds and RQTH stated by the site apply; Cap emploi serves people with a disability
+    (not a person known without RQTH), the SPIP people under a court measure.
+    """
+    rules = site.eligibility
+    if situation.age is not None and (
+        (rules.min_age is not None and situation.age < rules.min_age)
+        or (rules.max_age is not None and situation.age > rules.max_age)
+    ):
+        return False
+    if site.kind == "cap-emploi-reseau-cheops" and situation.rqth is False:
+        return False
+    if site.kind == "spip" and situation.justice is not True:
+        return False
+    return not (rules.requires_rqth is True and situation.rqth is False)
