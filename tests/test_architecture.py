@@ -5,7 +5,8 @@
   plumbing (the top-level modules and `service.store`) imports no feature;
 - SQL is written in a ``queries.py`` (or `service.db`, the migrations, the import writer),
   never in routes, pages or the command line;
-- no module of `service` is longer than 600 lines, but those the README names.
+- no module of `service` is longer than 600 lines, but those the README names;
+- the tests mirror the packages, and the pure core's tests never import `service`.
 """
 
 from __future__ import annotations
@@ -120,3 +121,21 @@ def test_long_modules_are_named_in_the_readme() -> None:
     for path in LONG_MODULES:
         if (ROOT / path).exists():
             assert path.removeprefix("service/") in readme, path
+
+
+@pytest.mark.parametrize("package", ["graph", "geodata"])
+def test_core_tests_never_import_the_service(package: str) -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} importe {name}"
+        for path in _modules(ROOT / "tests" / package)
+        for name in _imports(path)
+        if name.split(".")[0] == "service"
+    ]
+    assert offenders == []
+
+
+def test_tests_mirror_the_packages() -> None:
+    for folder in ("graph", "geodata", "service"):
+        assert (ROOT / "tests" / folder / "__init__.py").exists(), folder
+    loose = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
+    assert loose == ["test_architecture.py"]
