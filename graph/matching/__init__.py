@@ -50,7 +50,7 @@ is returned) and ``api`` (`match`, `match_batch`); ``schedules`` and ``text`` ar
 from graph.matching.api import match, match_batch
 from graph.matching.childcare import DROP_OFF_MINUTES
 from graph.matching.offers import Offer, OfferTable, PartnerSite
-from graph.matching.profile import Profile, TravelMode, Wishes
+from graph.matching.profile import Needs, Profile, TravelMode, Wishes
 from graph.matching.relations import RelationIndex, Relations
 from graph.matching.results import (
     BatchPerson,
@@ -80,6 +80,7 @@ __all__ = [
     "Exclusion",
     "MatchItem",
     "MatchResult",
+    "Needs",
     "Obstacle",
     "ObstacleKind",
     "Offer",

@@ -55,15 +55,12 @@ class Wishes(_Record):
     keywords: str | None = Field(None, max_length=200)
 
 
-class Profile(_Record):
-    """One person's request: where from, how, what for, and what is known of the situation.
+class Needs(_Record):
+    """What a person asks for, wherever their trips start: the part of a request the HTTP
+    body and the core share (`Profile` adds the origin).
 
     Attributes
     ----------
-    lon, lat : float
-        Origin of the trips, EPSG:4326 degrees (home, or the referent structure).
-    referent_id : str, optional
-        The person's referent structure (partner id): its relations make warm introductions.
     modes : list of TravelMode
         Ways of travelling (1 to 4, each once), each with its own budget in minutes.
     wishes : Wishes
@@ -76,9 +73,6 @@ class Profile(_Record):
         Number of items wanted (1 to 100).
     """
 
-    lon: Longitude
-    lat: Latitude
-    referent_id: str | None = Field(None, max_length=200)
     modes: Annotated[list[TravelMode], AfterValidator(_unique_modes)] = Field(
         min_length=1, max_length=len(modes.TRAVEL_MODES)
     )
@@ -87,6 +81,22 @@ class Profile(_Record):
     available: OpeningHours | None = None
     situation: Situation = Field(default_factory=Situation)
     limit: int = Field(20, ge=1, le=100)
+
+
+class Profile(Needs):
+    """One person's request: where from (`lon`, `lat`, `referent_id`) and their `Needs`.
+
+    Attributes
+    ----------
+    lon, lat : float
+        Origin of the trips, EPSG:4326 degrees (home, or the referent structure).
+    referent_id : str, optional
+        The person's referent structure (partner id): its relations make warm introductions.
+    """
+
+    lon: Longitude
+    lat: Latitude
+    referent_id: str | None = Field(None, max_length=200)
 
 
 def mode_budgets(profile: Profile) -> FloatArray:

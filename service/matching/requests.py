@@ -14,9 +14,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from graph.eligibility import Situation
-from graph.matching import Profile, TravelMode, Wishes
-from graph.models import CodeInsee, HoursPerWeek, OpeningHours
+from graph.matching import Needs, Profile
+from graph.models import CodeInsee
 from service.errors import InvalidInputError
 from service.matching import queries
 
@@ -40,16 +39,12 @@ class CommuneLocation(_Body):
     code_insee: CodeInsee = Field(description="commune : départ de sa mairie")
 
 
-class MatchRequest(_Body):
+# The fields of a person's needs are declared once, in `graph.matching.Needs`; the body adds
+# where the person's trips start.
+class MatchRequest(Needs):
     """One person's request. Unknown situation fields mean « non renseigné », never « non »."""
 
     location: PointLocation | PartnerLocation | CommuneLocation
-    modes: list[TravelMode] = Field(min_length=1, max_length=4)
-    wishes: Wishes = Field(default_factory=Wishes)
-    hours_per_week: HoursPerWeek | None = None
-    available: OpeningHours | None = None
-    situation: Situation = Field(default_factory=Situation)
-    limit: int = Field(20, ge=1, le=100)
 
 
 class BatchRequest(_Body):
@@ -86,14 +81,5 @@ def resolve_location(session: Session, location: Any) -> Origin:
 
 
 def to_profile(request: MatchRequest, origin: Origin) -> Profile:
-    return Profile(
-        lon=origin.lon,
-        lat=origin.lat,
-        referent_id=origin.referent_id,
-        modes=request.modes,
-        wishes=request.wishes,
-        hours_per_week=request.hours_per_week,
-        available=request.available,
-        situation=request.situation,
-        limit=request.limit,
-    )
+    needs = {name: getattr(request, name) for name in Needs.model_fields}
+    return Profile(lon=origin.lon, lat=origin.lat, referent_id=origin.referent_id, **needs)
