@@ -23,7 +23,6 @@ import json
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -73,6 +72,27 @@ class LayerInfo:
     zone_kind: str
 
 
+Fingerprint = tuple[int, int, int]
+
+
+@dataclass(frozen=True, eq=False)
+class _Partners:
+    """The open partners: as matching sites (by id), as coverage sites, and as support table."""
+
+    by_id: Mapping[str, PartnerSite]
+    sites: tuple[Site, ...]
+    supports: SupportTable
+
+
+@dataclass(frozen=True, eq=False)
+class _Communes:
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    population: FloatArray
+    geometries: Any
+    points: FloatArray
+
+
 @dataclass(frozen=True, eq=False)
 class StoreSnapshot:
     """The store at one revision. Communes are in code INSEE order, sites in id order."""
@@ -92,6 +112,9 @@ class StoreSnapshot:
     relation_pairs: tuple[tuple[str, str], ...]
     layers: Mapping[str, LayerInfo]
     layer_data: Mapping[str, tuple[list[str], FloatArray]]
+    partners: _Partners = field(repr=False)
+    communes: _Communes = field(repr=False)
+    fingerprints: Mapping[str, Fingerprint] = field(default_factory=dict, repr=False)
     build_seconds: float = 0.0
     derived: LRUCache[Hashable, Any] = field(default_factory=lambda: LRUCache(64), repr=False)
 
@@ -113,91 +136,160 @@ def current_revision(session: Session) -> int:
     return int(session.scalar(queries.revision()) or 0)
 
 
-def build_snapshot(session: Session) -> StoreSnapshot:
-    """Read partners, opportunities, relations, communes and demand layers once.
+class _Eligibilities:
+    """Eligibility documents validated once each (they repeat a lot), by their ``jsonb`` text."""
 
-    The revision is read first: a write that lands during the build makes the snapshot look
-    older than what it holds, never newer, so it is rebuilt again rather than kept stale.
-    """
-    started = time.perf_counter()
-    revision = current_revision(session)
-    partner_sites: dict[uuid.UUID, PartnerSite] = {}
-    sites: list[Site] = []
-    # requirements and eligibilities repeat a lot: each distinct JSON document validated once
-    validated: dict[str, Eligibility] = {}
+    def __init__(self) -> None:
+        self._found: dict[str | None, Eligibility] = {}
 
-    def eligibility(document: dict[str, Any] | None) -> Eligibility:
-        key = json.dumps(document or {}, sort_keys=True)
-        found = validated.get(key)
+    def __call__(self, document: str | None) -> Eligibility:
+        found = self._found.get(document)
         if found is None:
-            found = validated[key] = Eligibility.model_validate(document or {})
+            found = Eligibility.model_validate(json.loads(document) if document else {})
+            self._found[document] = found
         return found
 
+
+def _read_partners(session: Session, eligibility: _Eligibilities) -> _Partners:
+    by_id: dict[str, PartnerSite] = {}
+    sites: list[Site] = []
     for pid, name, kind, lon, lat, themes, places, capacity, hours, elig, org in session.execute(
         queries.open_partners()
     ):
         thematiques = tuple(themes or ())
-        partner_sites[pid] = PartnerSite(
-            id=str(pid),
+        x, y = float(lon), float(lat)
+        by_id[pid] = PartnerSite(
+            id=pid,
             name=name,
             kind=kind,
-            lon=float(lon),
-            lat=float(lat),
+            lon=x,
+            lat=y,
             thematiques=thematiques,
             available_places=places,
             capacity=capacity,
             opening_hours=hours,
             eligibility=eligibility(elig),
-            organisation_id=str(org) if org else None,
+            organisation_id=org,
         )
-        sites.append(Site(str(pid), name, kind, float(lon), float(lat), thematiques, capacity))
-    offers = [
-        Offer(
-            id=str(o.id),
-            title=o.title,
-            kind=o.kind,
-            partner=partner_sites[o.partner_id],
-            contract=o.contract,
-            rome_code=o.rome_code,
-            hours_min=o.hours_min,
-            hours_max=o.hours_max,
-            schedule=o.schedule,
-            atypical_hours=o.atypical_hours,
-            places=o.places,
-            requirements=eligibility(o.requirements),
-        )
-        for o in session.execute(queries.opportunities())
-        if o.partner_id in partner_sites
-    ]
-    pairs = tuple((str(s), str(t)) for s, t in session.execute(queries.relation_pairs()))
-    communes = session.execute(queries.communes()).all()
+        sites.append(Site(pid, name, kind, x, y, thematiques, capacity))
+    return _Partners(by_id, tuple(sites), SupportTable.from_sites(list(by_id.values())))
+
+
+def _read_offers(
+    session: Session, partners: Mapping[str, PartnerSite], eligibility: _Eligibilities
+) -> OfferTable:
+    return OfferTable.from_offers(
+        [
+            Offer(
+                id=o.id,
+                title=o.title,
+                kind=o.kind,
+                partner=partners[o.partner_id],
+                contract=o.contract,
+                rome_code=o.rome_code,
+                hours_min=o.hours_min,
+                hours_max=o.hours_max,
+                schedule=o.schedule,
+                atypical_hours=o.atypical_hours,
+                places=o.places,
+                requirements=eligibility(o.requirements),
+            )
+            for o in session.execute(queries.opportunities())
+            if o.partner_id in partners
+        ]
+    )
+
+
+def _read_communes(session: Session) -> _Communes:
+    rows = session.execute(queries.communes()).all()
+    return _Communes(
+        codes=tuple(row[0] for row in rows),
+        names=tuple(row[1] for row in rows),
+        population=np.array([float(row[2]) for row in rows], dtype=np.float64),
+        geometries=shapely.from_wkb([bytes(row[3]) for row in rows])
+        if rows
+        else np.array([], dtype=object),
+        points=np.array([(row[4], row[5]) for row in rows], dtype=np.float64).reshape(-1, 2),
+    )
+
+
+def _read_layers(
+    session: Session,
+) -> tuple[dict[str, LayerInfo], dict[str, tuple[list[str], FloatArray]]]:
     layers = {
         row.name: LayerInfo(row.id, row.name, row.label, row.unit, row.source, row.zone_kind)
         for row in session.scalars(queries.demand_layers())
     }
-    layer_data: dict[str, tuple[list[str], FloatArray]] = {}
+    data: dict[str, tuple[list[str], FloatArray]] = {}
     for layer in layers.values():
         rows = session.execute(queries.demand_values(layer.id)).all()
-        layer_data[layer.name] = (
+        data[layer.name] = (
             [zone for zone, _ in rows],
             np.array([v for _, v in rows], dtype=np.float64),
         )
+    return layers, data
+
+
+def build_snapshot(session: Session, previous: StoreSnapshot | None = None) -> StoreSnapshot:
+    """Read partners, opportunities, relations, communes and demand layers.
+
+    With a ``previous`` snapshot, the parts whose tables have not changed since (same
+    fingerprint, `service.store.queries.table_fingerprints`) are kept as they are: a write to
+    one partner re-reads the partners and their offers, not the communes, the relations or
+    the demand layers. The revision is read first: a write that lands during the build makes
+    the snapshot look older than what it holds, never newer, so it is rebuilt again rather
+    than kept stale.
+    """
+    started = time.perf_counter()
+    revision = current_revision(session)
+    prints: dict[str, Fingerprint] = {
+        name: (int(n), int(total), int(top))
+        for name, n, total, top in session.execute(queries.table_fingerprints())
+    }
+    old = previous.fingerprints if previous is not None else {}
+
+    def kept(*tables: str) -> bool:
+        return previous is not None and all(old.get(t) == prints[t] for t in tables)
+
+    eligibility = _Eligibilities()
+    if previous is not None and kept("partner"):
+        partners = previous.partners
+    else:
+        partners = _read_partners(session, eligibility)
+    if previous is not None and kept("partner", "opportunity"):
+        offers = previous.offers
+    else:
+        offers = _read_offers(session, partners.by_id, eligibility)
+    if previous is not None and kept("relation"):
+        pairs, relations = previous.relation_pairs, previous.relations
+    else:
+        pairs = tuple((s, t) for s, t in session.execute(queries.relation_pairs()))
+        relations = RelationIndex(pairs)
+    if previous is not None and kept("commune"):
+        communes = previous.communes
+    else:
+        communes = _read_communes(session)
+    if previous is not None and kept("demand_layer", "demand_value"):
+        layers, layer_data = dict(previous.layers), dict(previous.layer_data)
+    else:
+        layers, layer_data = _read_layers(session)
     return StoreSnapshot(
         revision=revision,
-        offers=OfferTable.from_offers(offers),
-        supports=SupportTable.from_sites(list(partner_sites.values())),
-        relations=RelationIndex(pairs),
-        codes=tuple(row[0] for row in communes),
-        names=tuple(row[1] for row in communes),
-        population=np.array([float(row[2]) for row in communes], dtype=np.float64),
-        geometries=shapely.from_wkb([bytes(row[3]) for row in communes])
-        if communes
-        else np.array([], dtype=object),
-        points=np.array([(row[4], row[5]) for row in communes], dtype=np.float64).reshape(-1, 2),
-        sites=tuple(sites),
+        offers=offers,
+        supports=partners.supports,
+        relations=relations,
+        codes=communes.codes,
+        names=communes.names,
+        population=communes.population,
+        geometries=communes.geometries,
+        points=communes.points,
+        sites=partners.sites,
         relation_pairs=pairs,
         layers=layers,
         layer_data=layer_data,
+        partners=partners,
+        communes=communes,
+        fingerprints=prints,
         build_seconds=time.perf_counter() - started,
     )
 
@@ -238,7 +330,7 @@ class SnapshotHolder:
 
     def load(self, session: Session) -> StoreSnapshot:
         """Build the snapshot now, in this thread (startup), and keep it."""
-        snapshot = build_snapshot(session)
+        snapshot = build_snapshot(session, self._snapshot)
         self._install(snapshot)
         return snapshot
 
@@ -316,7 +408,7 @@ class SnapshotHolder:
                     current = self._snapshot
                     if current is not None and current_revision(session) == current.revision:
                         continue  # already up to date: a request raced the last build
-                    snapshot = build_snapshot(session)
+                    snapshot = build_snapshot(session, current)
             except Exception:  # the previous snapshot keeps answering; the next check retries
                 logger.exception("instantané de la base non reconstruit")
                 time.sleep(1.0)

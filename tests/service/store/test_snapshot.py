@@ -83,10 +83,12 @@ def test_a_write_is_answered_from_the_previous_snapshot_then_the_new_one(
     real_build = snapshot.build_snapshot
     started, release = threading.Event(), threading.Event()
 
-    def slow_build(session: Session) -> snapshot.StoreSnapshot:
+    def slow_build(
+        session: Session, previous: snapshot.StoreSnapshot | None = None
+    ) -> snapshot.StoreSnapshot:
         started.set()
         release.wait(timeout=30)  # a rebuild that takes as long as the test wants
-        return real_build(session)
+        return real_build(session, previous)
 
     monkeypatch.setattr(snapshot, "build_snapshot", slow_build)
     revision = _add_partner(engine, "Chantier des Cévennes (fictif)")
@@ -149,3 +151,26 @@ def test_the_revision_is_read_at_most_once_per_interval(scratch_url: str) -> Non
         event.remove(app.state.engine, "before_cursor_execute", count)
     engine.dispose()
     assert sum("store_revision" in s for s in statements) <= 1
+
+
+def test_a_rebuild_keeps_the_parts_whose_tables_did_not_change(
+    served: tuple[TestClient, str, Any],
+) -> None:
+    client, _key, engine = served
+    holder: SnapshotHolder = client.app.state.snapshots  # type: ignore[attr-defined]
+    before = holder.current
+    assert before is not None
+    revision = _add_partner(engine, "Garage solidaire (fictif)")
+    after = holder.wait_until(revision, timeout_s=30)
+    assert after is not None
+    assert after.fingerprints["partner"] != before.fingerprints["partner"]
+    assert after.partners is not before.partners  # re-read: a partner was written
+    assert after.relations is before.relations  # kept: no relation was written
+    assert after.communes is before.communes
+    assert "Garage solidaire (fictif)" in {site.name for site in after.sites}
+    with Session(engine) as session:  # a fresh build from scratch gives the same snapshot
+        fresh = snapshot.build_snapshot(session)
+    assert fresh.fingerprints == after.fingerprints
+    assert [s.id for s in fresh.sites] == [s.id for s in after.sites]
+    assert fresh.relation_pairs == after.relation_pairs
+    assert len(fresh.offers) == len(after.offers)
