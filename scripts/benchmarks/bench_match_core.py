@@ -1,6 +1,6 @@
 """Benchmark of the matching core (`graph.matching.match`) on a département-scale territory.
 
-Run: ``.venv/bin/python scripts/benchmarks/match_core.py [--profiles 100] [--seed 30]``.
+Run: ``.venv/bin/python scripts/benchmarks/bench_match_core.py [--profiles 100] [--seed 30]``.
 
 A synthetic, seeded territory the size of a département: 5,000 partners clustered around 40
 towns over the Gard's extent (employers, SIAE, ESAT/EA, crèches, mobility, language, rights,

@@ -1,12 +1,12 @@
 """Benchmark of the FINESS import: ``maillage import finess`` beside a row-by-row ORM.
 
 Run: ``scripts/bench import [--rows 100000] [--orm-rows N] [--seed 1] [--repeat 3]`` (or
-``.venv/bin/python scripts/benchmarks/import_bench.py …``). Nothing is mocked:
+``.venv/bin/python scripts/benchmarks/bench_import.py …``). Nothing is mocked:
 
 1. ``--rows`` fictitious establishments of the Gard are written in the published FINESS format
-   (`service.sources.write_synthetic_finess`: Windows-1252, ``;``, header line, ``structureet``
-   then ``geolocalisation`` lines in Lambert-93, in-scope categories weighted as in the
-   national register) into a temporary file;
+   (`synthetic_finess.write_synthetic_finess`, beside this script: Windows-1252, ``;``, header
+   line, ``structureet`` then ``geolocalisation`` lines in Lambert-93, in-scope categories
+   weighted as in the national register) into a temporary file;
 2. a throwaway PostGIS cluster (`service.embedded.EmbeddedPostgres`, ``fast=True``) holds the
    databases, migrated with `service.migrate.upgrade`;
 3. **import, end to end** (the headline; ``--repeat`` times, each into an empty database, the
@@ -43,6 +43,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
+from synthetic_finess import write_synthetic_finess
 
 from geodata.sources.common import ReadResult, SourceRecord
 from geodata.sources.finess import iter_finess, read_finess
@@ -51,7 +52,6 @@ from service.db import make_engine
 from service.embedded import EmbeddedPostgres
 from service.importer import import_source, record_payload
 from service.migrate import upgrade
-from service.sources import write_synthetic_finess
 from service.tables import Partner, Provenance
 
 GOAL_ROWS_PER_S = 20_000

@@ -1,6 +1,6 @@
 """Benchmark of the GTFS transit router (`geodata.transit`), with simple baselines.
 
-Run: ``.venv/bin/python scripts/benchmarks/transit.py`` (or ``scripts/bench transit``).
+Run: ``.venv/bin/python scripts/benchmarks/bench_transit.py`` (or ``scripts/bench transit``).
 Reads the real feeds in ``../shared/data/gtfs`` where they lie:
 
 - the NYC subway (MTA, lines 1 and 2: 182 platforms, 1,990 trips) on Wednesday 2025-01-08;

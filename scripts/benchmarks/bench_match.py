@@ -1,7 +1,7 @@
 """Benchmark of ``POST /v1/matches`` on a département-scale store, beside the straight-line search.
 
 Run: ``scripts/bench match [--partners 5000] [--opportunities 50000] [--requests 200] [--seed 1]``
-(or ``.venv/bin/python scripts/benchmarks/match.py …``); it takes a few minutes.
+(or ``.venv/bin/python scripts/benchmarks/bench_match.py …``); it takes a few minutes.
 
 The whole service runs, nothing is mocked:
 

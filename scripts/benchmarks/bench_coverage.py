@@ -1,7 +1,7 @@
 """Benchmark of coverage accessibility (2SFCA, E2SFCA): maillage vs PySAL ``access``.
 
-    .venv/bin/python scripts/benchmarks/coverage.py             # Gard 1 km grid × 500 sites
-    .venv/bin/python scripts/benchmarks/coverage.py --sites 200 --repeat 3
+    .venv/bin/python scripts/benchmarks/bench_coverage.py             # Gard 1 km grid × 500 sites
+    .venv/bin/python scripts/benchmarks/bench_coverage.py --sites 200 --repeat 3
 
 Inputs, built once and outside every timing:
 
