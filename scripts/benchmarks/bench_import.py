@@ -1,7 +1,8 @@
 """Benchmark of the FINESS import: ``maillage import finess`` beside a row-by-row ORM.
 
 Run: ``scripts/bench import [--rows 100000] [--orm-rows N] [--seed 1] [--repeat 3]`` (or
-``.venv/bin/python scripts/benchmarks/bench_import.py …``). Nothing is mocked:
+``.venv/bin/python scripts/benchmarks/bench_import.py …``; ``--tiny``: a smoke run of 500 rows,
+100 through the ORM, once). Nothing is mocked:
 
 1. ``--rows`` fictitious establishments of the Gard are written in the published FINESS format
    (`synthetic_finess.write_synthetic_finess`, beside this script: Windows-1252, ``;``, header
@@ -243,7 +244,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="imports de bout en bout (médiane retenue)"
     )
+    parser.add_argument("--tiny", action="store_true", help="essai éclair : tailles minuscules")
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.rows, args.orm_rows, args.repeat = 500, 100, 1
     with tempfile.TemporaryDirectory(prefix="maillage-bench-import-") as tmp:
         _print(_measure(args, Path(tmp)))
 

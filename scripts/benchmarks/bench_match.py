@@ -1,7 +1,9 @@
 """Benchmark of ``POST /v1/matches`` on a département-scale store, beside the straight-line search.
 
 Run: ``scripts/bench match [--partners 5000] [--opportunities 50000] [--requests 200] [--seed 1]``
-(or ``.venv/bin/python scripts/benchmarks/bench_match.py …``); it takes a few minutes.
+(or ``.venv/bin/python scripts/benchmarks/bench_match.py …``); it takes a few minutes (``--tiny``:
+a smoke run, 300 partners, 2,000 opportunities, 10 persons). ``scripts/bench match --writes N``
+runs `bench_match_writes` instead: matches served while partners are written.
 
 The whole service runs, nothing is mocked:
 
@@ -1038,7 +1040,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         type=Path,
         help="profiler aussi les POST /v1/matches (cProfile) dans ce fichier",
     )
+    parser.add_argument("--tiny", action="store_true", help="essai éclair : tailles minuscules")
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.partners, args.opportunities, args.requests = 300, 2_000, 10
 
     started = time.perf_counter()
     raw_partners, raw_offers, relations = build_territory(
