@@ -242,22 +242,22 @@ def _matcher(
 
 @dataclass(frozen=True, slots=True)
 class Writes:
-    """What the writer changes: partners with places, and raw records of new partners."""
+    """What the writer changes: partners with places; new partners of kinds with places,
+    numbered from ``first_number`` (their ``source_id`` must not collide with the store's)."""
 
     with_places: list[str]  # partner ids
-    new_partners: list[dict[str, Any]]
+    kinds: list[str]
+    first_number: int
+
+    def new_partner(self, rng: random.Random, number: int) -> dict[str, Any]:
+        raw = _partner(rng, self.first_number + number, rng.choice(self.kinds))
+        return {**raw, "source": "bench-ecritures"}
 
 
-def plan_writes(seed: int, raw_partners: Sequence[dict[str, Any]], ids: Sequence[str]) -> Writes:
-    rng = random.Random(seed + 3)  # noqa: S311 - reproducible fiction
+def plan_writes(raw_partners: Sequence[dict[str, Any]], ids: Sequence[str]) -> Writes:
     with_places = [pid for pid, raw in zip(ids, raw_partners, strict=True) if "capacity" in raw]
     kinds = [kind for kind, spec in KINDS.items() if spec.places]
-    new_partners = []
-    for number in range(10_000):
-        raw = _partner(rng, len(raw_partners) + number, rng.choice(kinds))
-        raw["source"] = "bench-ecritures"
-        new_partners.append(raw)
-    return Writes(with_places, new_partners)
+    return Writes(with_places, kinds, len(raw_partners))
 
 
 def _writer(
@@ -280,7 +280,7 @@ def _writer(
                 if stop.wait(max(0.0, due - time.perf_counter())):
                     return
                 if number % 5 == 4:
-                    request = ("POST", "/v1/partners", writes.new_partners[number // 5])
+                    request = ("POST", "/v1/partners", writes.new_partner(rng, number))
                 else:
                     pid = rng.choice(writes.with_places)
                     body = {"available_places": rng.randint(0, 5)}
@@ -448,7 +448,7 @@ def build_store(args: argparse.Namespace, url: str) -> tuple[tuple[str, str], Wr
         f"COPY et ANALYZE {writing:.1f} s"
     )
     ids = [str(pid) for pid, _ in territory.partners]
-    return (platform, admin), plan_writes(args.seed, raw_partners, ids)
+    return (platform, admin), plan_writes(raw_partners, ids)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
