@@ -230,3 +230,19 @@ def demo_url(postgis_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def write_synthetic_finess() -> Callable[..., None]:
+    """`write_synthetic_finess(path, rows, *, seed)` of ``scripts/benchmarks/synthetic_finess.py``:
+    a fictitious FINESS extract of the Gard; a benchmark helper, not part of the service."""
+    import importlib.util
+
+    path = ROOT / "scripts" / "benchmarks" / "synthetic_finess.py"
+    spec = importlib.util.spec_from_file_location("synthetic_finess", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    writer: Callable[..., None] = module.write_synthetic_finess
+    return writer

@@ -135,7 +135,7 @@ def test_core_tests_never_import_the_service(package: str) -> None:
 
 
 def test_tests_mirror_the_packages() -> None:
-    for folder in ("graph", "geodata", "service"):
+    for folder in ("graph", "geodata", "service", "scripts"):
         assert (ROOT / "tests" / folder / "__init__.py").exists(), folder
     loose = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
     assert loose == ["test_architecture.py"]

@@ -36,7 +36,7 @@ from service.app import create_app
 from service.cli.main import app as cli
 from service.deps import get_session
 from service.imports import writer as importer
-from service.imports.sources import manifest, write_synthetic_finess
+from service.imports.sources import manifest
 from service.imports.writer import ImportReport, export_collection, import_collection, import_source
 from service.migrate import upgrade
 from service.partners.schemas import PartnerDetail
@@ -448,7 +448,9 @@ def test_ten_bad_rows_are_all_reported_in_french_and_nothing_is_written(
     assert _count(env) == 2
 
 
-def test_a_bad_row_late_in_a_streamed_finess_file_writes_nothing(env: str, tmp_path: Path) -> None:
+def test_a_bad_row_late_in_a_streamed_finess_file_writes_nothing(
+    env: str, tmp_path: Path, write_synthetic_finess: Callable[..., None]
+) -> None:
     """``maillage import finess`` reads and writes in parts of 10,000: a bad SIRET in the
     third part rolls back the two parts already written, unless ``--partial``."""
     big = tmp_path / "finess-25000.csv"
@@ -595,7 +597,11 @@ _WRITING = """
 
 @pytest.mark.slow
 def test_an_import_killed_midway_leaves_the_store_as_a_clean_run_would(
-    scratch_url: str, clean_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    scratch_url: str,
+    clean_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    write_synthetic_finess: Callable[..., None],
 ) -> None:
     """SIGKILL while the import's transaction is writing partners (its INSERT holds a
     RowExclusiveLock on ``partner``, seen in ``pg_locks``): nothing is left; re-running gives

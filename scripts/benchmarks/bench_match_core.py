@@ -1,6 +1,7 @@
 """Benchmark of the matching core (`graph.matching.match`) on a département-scale territory.
 
-Run: ``.venv/bin/python scripts/benchmarks/match_core.py [--profiles 100] [--seed 30]``.
+Run: ``.venv/bin/python scripts/benchmarks/bench_match_core.py [--profiles 100] [--seed 30]``
+(``--tiny``: a smoke run, 300 partners and 3,000 offers, 10 profiles, a cohort of 20).
 
 A synthetic, seeded territory the size of a département: 5,000 partners clustered around 40
 towns over the Gard's extent (employers, SIAE, ESAT/EA, crèches, mobility, language, rights,
@@ -182,15 +183,15 @@ def _near(rng: random.Random, towns: Sequence[tuple[float, float, float]]) -> tu
 
 
 def build_territory(
-    seed: int,
+    seed: int, *, n_partners: int = PARTNERS, n_offers: int = OFFERS
 ) -> tuple[list[PartnerSite], list[Offer], list[tuple[str, str]], list[tuple[float, float, float]]]:
-    """5,000 partners, 50,000 offers and some relations, seeded."""
+    """``n_partners`` partners (5,000), ``n_offers`` offers (50,000), relations, seeded."""
     rng = random.Random(seed)  # noqa: S311 - reproducible fiction, not secrets
     towns = _towns(rng)
     partners: list[PartnerSite] = []
     kinds = [*SUPPORT_KINDS, *EMPLOYER_KINDS]
     weights = [share for _, share in kinds]
-    for number in range(PARTNERS):
+    for number in range(n_partners):
         kind = rng.choices([k for k, _ in kinds], weights)[0]
         lon, lat = _near(rng, towns)
         garde = kind.startswith(("creche", "micro-creche"))
@@ -207,8 +208,8 @@ def build_territory(
             )
         )
     employers = [p for p in partners if p.kind in dict(EMPLOYER_KINDS)]
-    offers = [_offer(rng, number, rng.choice(employers)) for number in range(OFFERS)]
-    relations = [(rng.choice(partners).id, rng.choice(employers).id) for _ in range(PARTNERS * 3)]
+    offers = [_offer(rng, number, rng.choice(employers)) for number in range(n_offers)]
+    relations = [(rng.choice(partners).id, rng.choice(employers).id) for _ in range(n_partners * 3)]
     return partners, offers, relations, towns
 
 
@@ -292,10 +293,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--profiles", type=int, default=100, help="requêtes mesurées")
     parser.add_argument("--seed", type=int, default=30)
     parser.add_argument("--cohort", type=int, default=200, help="taille du lot (batch)")
+    parser.add_argument("--tiny", action="store_true", help="essai éclair : tailles minuscules")
     args = parser.parse_args(argv)
+    sizes = {"n_partners": 300, "n_offers": 3_000} if args.tiny else {}
+    if args.tiny:
+        args.profiles, args.cohort = 10, 20
 
     started = time.perf_counter()
-    partners, offers, relations, towns = build_territory(args.seed)
+    partners, offers, relations, towns = build_territory(args.seed, **sizes)
     print(
         f"territoire synthétique : {len(partners):,} partenaires, {len(offers):,} offres "
         f"({time.perf_counter() - started:.1f} s)"

@@ -2,6 +2,7 @@
 
     scripts/bench traveltime                # the full run (~5 minutes on 2 cores)
     scripts/bench traveltime --side 100     # a quick run on a 10,000-node grid
+    scripts/bench traveltime --tiny         # a smoke run: 12 × 12 grid, no real network
 
 Networks: a ~100,000-node street grid that this script writes as an OSM XML file (317 × 317
 nodes 100 m apart near Nîmes, primary/secondary/residential streets with maxspeed tags, one-way
@@ -425,7 +426,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="repetitions (median)")
     parser.add_argument("--budget", type=float, default=20.0, help="s per slow baseline run")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="essai éclair : tailles minuscules, sans données de ../shared",
+    )
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.side, args.size, args.repeat, args.budget = 12, 10, 1, 0.5
 
     import numba
     import pandana
@@ -443,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         grid = write_grid(Path(tmp) / "grid.osm", args.side)
         cases = [(f"grid {args.side}×{args.side}", grid, "car")]
-        if OSM.is_dir():
+        if OSM.is_dir() and not args.tiny:
             cases += [
                 ("Helsinki", OSM / "helsinki.osm.pbf", "walk"),
                 ("Saint-Barthélemy", OSM / "saint_barthelemy.osm.pbf", "car"),

@@ -1,13 +1,13 @@
 """Benchmark of the FINESS import: ``maillage import finess`` beside a row-by-row ORM.
 
 Run: ``scripts/bench import [--rows 100000] [--orm-rows N] [--seed 1] [--repeat 3]`` (or
-``.venv/bin/python scripts/benchmarks/import_bench.py …``). Nothing is mocked:
+``.venv/bin/python scripts/benchmarks/bench_import.py …``; ``--tiny``: a smoke run of 500 rows,
+100 through the ORM, once). Nothing is mocked:
 
 1. ``--rows`` fictitious establishments of the Gard are written in the published FINESS format
-   (`service.imports.sources.write_synthetic_finess`: Windows-1252, ``;``, header line,
-   ``structureet``
-   then ``geolocalisation`` lines in Lambert-93, in-scope categories weighted as in the
-   national register) into a temporary file;
+   (`synthetic_finess.write_synthetic_finess`, beside this script: Windows-1252, ``;``, header
+   line, ``structureet`` then ``geolocalisation`` lines in Lambert-93, in-scope categories
+   weighted as in the national register) into a temporary file;
 2. a throwaway PostGIS cluster (`service.embedded.EmbeddedPostgres`, ``fast=True``) holds the
    databases, migrated with `service.migrate.upgrade`;
 3. **import, end to end** (the headline; ``--repeat`` times, each into an empty database, the
@@ -44,12 +44,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
+from synthetic_finess import write_synthetic_finess
 
 from geodata.sources.common import ReadResult, SourceRecord
 from geodata.sources.finess import iter_finess, read_finess
 from service.db import make_engine
 from service.embedded import EmbeddedPostgres
-from service.imports.sources import write_synthetic_finess
 from service.imports.writer import import_source, record_payload
 from service.migrate import upgrade
 from service.store.records import apply_partner
@@ -244,7 +244,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="imports de bout en bout (médiane retenue)"
     )
+    parser.add_argument("--tiny", action="store_true", help="essai éclair : tailles minuscules")
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.rows, args.orm_rows, args.repeat = 500, 100, 1
     with tempfile.TemporaryDirectory(prefix="maillage-bench-import-") as tmp:
         _print(_measure(args, Path(tmp)))
 

@@ -1,7 +1,8 @@
 """Benchmark of coverage accessibility (2SFCA, E2SFCA): maillage vs PySAL ``access``.
 
-    .venv/bin/python scripts/benchmarks/coverage.py             # Gard 1 km grid × 500 sites
-    .venv/bin/python scripts/benchmarks/coverage.py --sites 200 --repeat 3
+    .venv/bin/python scripts/benchmarks/bench_coverage.py             # Gard 1 km grid × 500 sites
+    .venv/bin/python scripts/benchmarks/bench_coverage.py --sites 200 --repeat 3
+    .venv/bin/python scripts/benchmarks/bench_coverage.py --tiny  # smoke run: 20 sites, once
 
 Inputs, built once and outside every timing:
 
@@ -81,14 +82,14 @@ class Row:
         return None if self.theirs_s is None else self.theirs_s / self.ours_s
 
 
-def build_inputs(n_sites: int, minutes: float, seed: int) -> Inputs:
+def build_inputs(n_sites: int, minutes: float, seed: int, *, filosofi_csv: Path | None) -> Inputs:
     """Zones, demand, sites and travel times of the Gard (see the module docstring)."""
     start = time.perf_counter()
     communes = read_communes("30")
     shapes = [commune.geometry for commune in communes]
     populations = np.array([commune.population for commune in communes], dtype=np.float64)
     grid = grid_over(shapes, resolution=1000)
-    filosofi = read_filosofi(FILOSOFI) if FILOSOFI.exists() else None
+    filosofi = read_filosofi(filosofi_csv) if filosofi_csv and filosofi_csv.exists() else None
     demand = areal_population(grid, shapes, populations, filosofi=filosofi).population
     rng = np.random.default_rng(seed)
     halls = [c for c in communes if c.town_hall is not None]
@@ -226,7 +227,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=30.0, help="2SFCA catchment, minutes")
     parser.add_argument("--repeat", type=int, default=7, help="repetitions (median)")
     parser.add_argument("--seed", type=int, default=30)
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="essai éclair : tailles minuscules, sans données de ../shared",
+    )
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.sites, args.repeat = 20, 1
 
     import access
     import pandas as pd
@@ -237,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
         f"pandas {pd.__version__}, access {getattr(access, '__version__', '?')}"
     )
-    inputs = build_inputs(args.sites, args.minutes, args.seed)
+    inputs = build_inputs(
+        args.sites, args.minutes, args.seed, filosofi_csv=None if args.tiny else FILOSOFI
+    )
     for fact in inputs.facts:
         print(f"  {fact}")
     print()

@@ -1,6 +1,7 @@
 """Benchmark of the GTFS transit router (`geodata.transit`), with simple baselines.
 
-Run: ``.venv/bin/python scripts/benchmarks/transit.py`` (or ``scripts/bench transit``).
+Run: ``.venv/bin/python scripts/benchmarks/bench_transit.py`` (or ``scripts/bench transit``;
+``--tiny``: a smoke run on a small synthetic feed, with short timings, that needs no data).
 Reads the real feeds in ``../shared/data/gtfs`` where they lie:
 
 - the NYC subway (MTA, lines 1 and 2: 182 platforms, 1,990 trips) on Wednesday 2025-01-08;
@@ -18,10 +19,12 @@ Measured, with the numba kernel compiled beforehand (warm-up excluded):
 
 from __future__ import annotations
 
+import argparse
 import bisect
 import itertools
 import math
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -41,6 +44,7 @@ FEEDS = {
 }
 EIGHT = 8 * 3600
 INF = math.inf
+TINY_DAY = date(2025, 5, 13)
 
 
 def _rate(run: Callable[[int], object], *, seconds: float = 1.5, at_most: int = 20_000) -> float:
@@ -170,25 +174,79 @@ class TimeExpanded:
 # --- the run ---------------------------------------------------------------------------------
 
 
-def main() -> None:
-    missing = [str(path) for path, _ in FEEDS.values() if not path.exists()]
-    if missing:
-        sys.exit(f"Données absentes : {', '.join(missing)} (../shared/data/gtfs)")
-    rng = np.random.default_rng(20250513)
-    rows: list[tuple[str, ...]] = []
-    notes: list[str] = []
-    for name, (path, day) in FEEDS.items():
-        feed_rows, feed_notes = _bench_feed(name, path, day, rng)
-        rows += feed_rows
-        notes += feed_notes
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--tiny", action="store_true", help="essai éclair : petit réseau synthétique, sans données"
+    )
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="maillage-bench-transit-") as tmp:
+        feeds, scale = FEEDS, 1.0
+        if args.tiny:
+            scale = 0.05  # of every timing loop's duration
+            feeds = {"tiny": (write_tiny_feed(Path(tmp) / "tiny"), TINY_DAY)}
+        missing = [str(path) for path, _ in feeds.values() if not path.exists()]
+        if missing:
+            sys.exit(f"Données absentes : {', '.join(missing)} (../shared/data/gtfs)")
+        rng = np.random.default_rng(20250513)
+        rows: list[tuple[str, ...]] = []
+        notes: list[str] = []
+        for name, (path, day) in feeds.items():
+            feed_rows, feed_notes = _bench_feed(name, path, day, rng, scale=scale)
+            rows += feed_rows
+            notes += feed_notes
     _table(rows)
     for note in notes:
         print(note)
 
 
+def write_tiny_feed(folder: Path, *, stops: int = 8, headway_min: int = 10) -> Path:
+    """A two-line GTFS feed (folder) for smoke runs: a west–east line and a south–north line
+    of ``stops`` stops 600 m apart crossing at a shared stop, one trip every ``headway_min``
+    minutes each way 06:00–10:00, 2 minutes between stops, every day of 2025."""
+    folder.mkdir(parents=True)
+    step = 0.0054  # degrees of latitude ≈ 600 m
+    middle = stops // 2
+    stop_rows = ["stop_id,stop_name,stop_lat,stop_lon"]
+    lines: dict[str, list[str]] = {"EW": [], "NS": []}
+    for i in range(stops):
+        ew = "X" if i == middle else f"E{i}"
+        ns = "X" if i == middle else f"N{i}"
+        lines["EW"].append(ew)
+        lines["NS"].append(ns)
+        stop_rows.append(f"{ew},{ew},45.0,{4.0 + (i - middle) * step * 1.41:.5f}")
+        if ns != "X":
+            stop_rows.append(f"{ns},{ns},{45.0 + (i - middle) * step:.5f},4.0")
+    trips = ["route_id,service_id,trip_id"]
+    times = ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"]
+    for route, line in lines.items():
+        for direction, sequence in (("a", line), ("b", line[::-1])):
+            for start in range(6 * 60, 10 * 60, headway_min):
+                trip = f"{route}{direction}{start}"
+                trips.append(f"{route},ALL,{trip}")
+                for k, stop in enumerate(sequence):
+                    minutes = start + 2 * k
+                    hms = f"{minutes // 60:02d}:{minutes % 60:02d}:00"
+                    times.append(f"{trip},{hms},{hms},{stop},{k + 1}")
+    tables = {
+        "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\n"
+        "A,Tiny,https://example.org,Europe/Paris",
+        "routes.txt": "route_id,agency_id,route_short_name,route_type\nEW,A,EW,3\nNS,A,NS,3",
+        "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+        "start_date,end_date\nALL,1,1,1,1,1,1,1,20250101,20251231",
+        "stops.txt": "\n".join(stop_rows),
+        "trips.txt": "\n".join(trips),
+        "stop_times.txt": "\n".join(times),
+    }
+    for name, text in tables.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    return folder
+
+
 def _bench_feed(
-    name: str, path: Path, day: date, rng: np.random.Generator
+    name: str, path: Path, day: date, rng: np.random.Generator, *, scale: float = 1.0
 ) -> tuple[list[tuple[str, ...]], list[str]]:
+    """Rows of the table for one feed; ``scale`` multiplies the duration of every timing loop."""
     notes = []
     t0 = time.perf_counter()
     net = TransitNetwork.from_gtfs(path)
@@ -208,8 +266,8 @@ def _bench_feed(
         k = i % len(xy)
         return net.travel_times(xy[k : k + 1], xy, departure=departure)
 
-    one_rate = _rate(one)
-    window_rate = _rate(window, at_most=2000)
+    one_rate = _rate(one, seconds=1.5 * scale)
+    window_rate = _rate(window, seconds=1.5 * scale, at_most=2000)
 
     python_csa = PythonCSA(net, day)
     time_expanded = TimeExpanded(net, day, start=EIGHT)
@@ -229,9 +287,9 @@ def _bench_feed(
     def python_window(i: int) -> object:
         return [python_csa.earliest(sources[i], EIGHT + 60 * m) for m in range(60)]
 
-    py_rate = _rate(python_one, seconds=2.0)
-    nx_rate = _rate(networkx_one, seconds=2.0)
-    py_window_rate = _rate(python_window, seconds=2.0)
+    py_rate = _rate(python_one, seconds=2.0 * scale)
+    nx_rate = _rate(networkx_one, seconds=2.0 * scale)
+    py_window_rate = _rate(python_window, seconds=2.0 * scale)
     rows: list[tuple[str, ...]] = [
         (name, "one-to-all, 08:00", f"{one_rate:,.0f}", "Python CSA", f"{py_rate:,.1f}",
          f"{one_rate / py_rate:,.0f}×"),

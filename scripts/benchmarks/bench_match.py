@@ -1,7 +1,9 @@
 """Benchmark of ``POST /v1/matches`` on a département-scale store, beside the straight-line search.
 
 Run: ``scripts/bench match [--partners 5000] [--opportunities 50000] [--requests 200] [--seed 1]``
-(or ``.venv/bin/python scripts/benchmarks/match.py …``); it takes a few minutes.
+(or ``.venv/bin/python scripts/benchmarks/bench_match.py …``); it takes a few minutes (``--tiny``:
+a smoke run, 300 partners, 2,000 opportunities, 10 persons). ``scripts/bench match --writes N``
+runs `bench_match_writes` instead: matches served while partners are written.
 
 The whole service runs, nothing is mocked:
 
@@ -13,7 +15,7 @@ The whole service runs, nothing is mocked:
    AHI shelters, public employment, health, rights), ``--opportunities`` opportunities with the
    demo's ROME codes, contract mixes, hours, places and requirements, and relations between
    partners. Every record is validated by `graph.models.PartnerFields`, `OpportunityFields` or
-   `RelationFields` and mapped to its row by `service.store.apply_*`, then written by one
+   `RelationFields` and mapped to its row by `service.store.records.apply_*`, then written by one
    ``COPY`` per table (psycopg), then ``ANALYZE``;
 3. the app of `service.app.create_app`, served in-process by ``fastapi.testclient.TestClient``
    (lifespan included), with a ``platform`` key. The first ``POST /v1/matches`` builds the
@@ -550,7 +552,7 @@ def validate_territory(
 
 
 def load_territory(engine: Engine, territory: Territory) -> tuple[float, float]:
-    """Rows mapped by `service.store.apply_*`, then one ``COPY`` per table, one transaction.
+    """Rows mapped by `service.store.records.apply_*`, then one ``COPY`` per table, one transaction.
 
     ``COPY`` is one statement per table: the store-revision trigger (``FOR EACH STATEMENT``)
     fires three times, where an ``executemany`` would fire it, and update its row, once per
@@ -586,7 +588,7 @@ def load_territory(engine: Engine, territory: Territory) -> tuple[float, float]:
 
 
 def check_round_trip(engine: Engine, territory: Territory, sample: int = 50) -> None:
-    """Records read back by `service.store.*_record` equal the validated ones (a sample)."""
+    """Records read back by `service.store.records.*_record` equal the validated ones (a sample)."""
     with Session(engine) as session:
         for pid, partner_record in territory.partners[:sample]:
             if records.partner_record(session.get(Partner, pid)) != partner_record:
@@ -896,10 +898,10 @@ STEPS = (
     ("session : ouverture et fermeture", "service/deps.py", "get_session"),
     ("  dont emprunt au pool (pool_pre_ping)", "sqlalchemy/pool/base.py", "_checkout"),
     ("auth : recherche de la clé", "service/auth.py", "authenticate"),
-    ("révision du magasin (store_revision)", "service/matching.py", "store_revision"),
-    ("instantané (SnapshotCache.get)", "service/matching.py", "get"),
-    ("position (resolve_location)", "service/matching.py", "resolve_location"),
-    ("route match_person", "service/routes/matches.py", "match_person"),
+    ("révision du magasin (current_revision)", "service/store/snapshot.py", "current_revision"),
+    ("instantané (SnapshotHolder.get)", "service/store/snapshot.py", "get"),
+    ("position (resolve_location)", "service/matching/requests.py", "resolve_location"),
+    ("route match_person", "service/matching/routes.py", "match_person"),
     ("  dont graph.matching.match", "graph/matching/api.py", "match"),
     ("    dont temps de trajet (TravelService.times)", "service/travel.py", "times"),
     ("validation pydantic (corps et réponse)", "fastapi/_compat/v2.py", "validate"),
@@ -1038,7 +1040,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         type=Path,
         help="profiler aussi les POST /v1/matches (cProfile) dans ce fichier",
     )
+    parser.add_argument("--tiny", action="store_true", help="essai éclair : tailles minuscules")
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.partners, args.opportunities, args.requests = 300, 2_000, 10
 
     started = time.perf_counter()
     raw_partners, raw_offers, relations = build_territory(
@@ -1072,7 +1077,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             check_round_trip(engine, territory)
             engine.dispose()
             print(
-                f"chargement : lignes par service.store.apply_* {mapping:.1f} s, "
+                f"chargement : lignes par service.store.records.apply_* {mapping:.1f} s, "
                 f"COPY et ANALYZE {writing:.1f} s"
             )
             del territory, raw_partners, raw_offers
