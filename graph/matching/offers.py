@@ -300,11 +300,17 @@ class OfferTable:
 
     def _index_text(self) -> None:
         texts: dict[str, int] = {}
+        folded: dict[tuple[str, str], int] = {}  # titles repeat: each (title, kind) folded once
+        kinds = vocabulary.kinds()
         self.text: IntArray = np.empty(len(self.offers), dtype=np.int64)
         for i, offer in enumerate(self.offers):
-            kind = vocabulary.kinds().get(offer.partner.kind)
-            searchable = fold(f"{offer.title} {kind.label if kind else ''}")
-            self.text[i] = texts.setdefault(searchable, len(texts))
+            key = (offer.title, offer.partner.kind)
+            found = folded.get(key)
+            if found is None:
+                kind = kinds.get(offer.partner.kind)
+                searchable = fold(f"{offer.title} {kind.label if kind else ''}")
+                found = folded[key] = texts.setdefault(searchable, len(texts))
+            self.text[i] = found
         self.texts: npt.NDArray[np.str_] = np.array(list(texts) or [""], dtype=np.str_)
 
     # queries used by the matcher

@@ -103,7 +103,7 @@ class SupportTable:
         for site in sites:
             first.setdefault(site.id, site)
         unique = list(first.values())
-        tiers = {key: _site_tiers(unique, need) for key, need in NEEDS.items()}
+        tiers = _all_tiers(unique)
         useful = np.zeros(len(unique), dtype=bool)
         for tier in tiers.values():
             useful |= tier >= 0
@@ -125,6 +125,22 @@ class SupportTable:
 
     def __len__(self) -> int:
         return len(self.sites)
+
+
+def _all_tiers(sites: Sequence[PartnerSite]) -> dict[str, IntArray]:
+    """`_site_tiers` for every need; a site's tiers depend only on its kind and thematiques,
+    so each distinct (kind, thematiques) is ranked once (a territory has few of them)."""
+    profiles: dict[tuple[str, tuple[str, ...]], int] = {}
+    profile_of = np.empty(len(sites), dtype=np.int64)
+    representatives: list[PartnerSite] = []
+    for index, site in enumerate(sites):
+        key = (site.kind, site.thematiques)
+        found = profiles.get(key)
+        if found is None:
+            found = profiles[key] = len(representatives)
+            representatives.append(site)
+        profile_of[index] = found
+    return {key: _site_tiers(representatives, need)[profile_of] for key, need in NEEDS.items()}
 
 
 def _site_tiers(sites: Sequence[PartnerSite], need: Need) -> IntArray:

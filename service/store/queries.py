@@ -6,9 +6,22 @@ EPSG:4326 longitude and latitude in degrees.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Delete, Text, TextClause, cast, delete, exists, func, select, text
+from sqlalchemy import (
+    Delete,
+    Text,
+    TextClause,
+    cast,
+    delete,
+    exists,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import Insert, insert
 
 from service.db import AnySelect
@@ -33,13 +46,27 @@ def revision() -> AnySelect:
     return select(StoreRevision.revision).where(StoreRevision.id == 1)
 
 
-def open_partners() -> AnySelect:
-    """Every open partner as plain columns (closed structures propose nothing, support no one).
+def partner_versions() -> AnySelect:
+    """(id as text, row version) of every open partner, by id.
+
+    The version is the row's ``xmin``: any update gives the row a new one, so a snapshot
+    re-reads only the partners whose version moved.
+    """
+    return (
+        select(cast(Partner.id, Text), literal_column("partner.xmin::text::bigint"))
+        .where(Partner.status == "open")
+        .order_by(Partner.id)
+    )
+
+
+def open_partners(ids: Sequence[str] | None = None) -> AnySelect:
+    """Every open partner (or those of ``ids``) as plain columns; closed structures propose
+    nothing and support no one.
 
     Ids and JSON documents come as text: no UUID objects, and ``jsonb`` prints a document in
     one canonical form, so equal eligibilities are equal strings (validated once).
     """
-    return (
+    stmt = (
         select(
             cast(Partner.id, Text),
             Partner.name,
@@ -56,11 +83,15 @@ def open_partners() -> AnySelect:
         .where(Partner.status == "open")
         .order_by(Partner.id)
     )
+    if ids is not None:
+        stmt = stmt.where(Partner.id.in_([uuid.UUID(i) for i in ids]))
+    return stmt
 
 
-def opportunities() -> AnySelect:
-    """Every opportunity as plain columns, ids and requirements as text (see `open_partners`)."""
-    return select(
+def opportunities(partner_ids: Sequence[str] | None = None) -> AnySelect:
+    """Every opportunity (or those of the partners ``partner_ids``) as plain columns, ids and
+    requirements as text (see `open_partners`)."""
+    stmt = select(
         cast(Opportunity.id, Text).label("id"),
         Opportunity.title,
         Opportunity.kind,
@@ -74,6 +105,9 @@ def opportunities() -> AnySelect:
         Opportunity.places,
         cast(Opportunity.requirements, Text).label("requirements"),
     ).order_by(Opportunity.id)
+    if partner_ids is not None:
+        stmt = stmt.where(Opportunity.partner_id.in_([uuid.UUID(i) for i in partner_ids]))
+    return stmt
 
 
 def relation_pairs() -> AnySelect:

@@ -23,7 +23,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable, Mapping
+import uuid
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -77,11 +78,17 @@ Fingerprint = tuple[int, int, int]
 
 @dataclass(frozen=True, eq=False)
 class _Partners:
-    """The open partners: as matching sites (by id), as coverage sites, and as support table."""
+    """The open partners, by id: as matching sites, as coverage sites, their row versions, and
+    the support table."""
 
     by_id: Mapping[str, PartnerSite]
-    sites: tuple[Site, ...]
+    site_of: Mapping[str, Site]
+    versions: Mapping[str, int]
     supports: SupportTable
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        return tuple(self.site_of.values())
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,15 +157,28 @@ class _Eligibilities:
         return found
 
 
-def _read_partners(session: Session, eligibility: _Eligibilities) -> _Partners:
-    by_id: dict[str, PartnerSite] = {}
-    sites: list[Site] = []
-    for pid, name, kind, lon, lat, themes, places, capacity, hours, elig, org in session.execute(
-        queries.open_partners()
-    ):
+def _read_partners(
+    session: Session, eligibility: _Eligibilities, previous: _Partners | None
+) -> tuple[_Partners, set[str]]:
+    """The open partners, and the ids whose record changed since ``previous`` (all of them
+    without one). Only the rows whose version moved are read again."""
+    versions: dict[str, int] = {
+        pid: int(version) for pid, version in session.execute(queries.partner_versions())
+    }
+    rows: Iterable[Any]
+    if previous is None:
+        changed = set(versions)
+        rows = session.execute(queries.open_partners())
+    else:
+        changed = {pid for pid, v in versions.items() if previous.versions.get(pid) != v}
+        changed |= set(previous.versions).difference(versions)  # closed or deleted
+        fresh = sorted(changed & versions.keys())
+        rows = session.execute(queries.open_partners(fresh)) if fresh else iter(())
+    read: dict[str, tuple[PartnerSite, Site]] = {}
+    for pid, name, kind, lon, lat, themes, places, capacity, hours, elig, org in rows:
         thematiques = tuple(themes or ())
         x, y = float(lon), float(lat)
-        by_id[pid] = PartnerSite(
+        site = PartnerSite(
             id=pid,
             name=name,
             kind=kind,
@@ -171,33 +191,57 @@ def _read_partners(session: Session, eligibility: _Eligibilities) -> _Partners:
             eligibility=eligibility(elig),
             organisation_id=org,
         )
-        sites.append(Site(pid, name, kind, x, y, thematiques, capacity))
-    return _Partners(by_id, tuple(sites), SupportTable.from_sites(list(by_id.values())))
+        read[pid] = (site, Site(pid, name, kind, x, y, thematiques, capacity))
+    by_id: dict[str, PartnerSite] = {}
+    site_of: dict[str, Site] = {}
+    for pid in versions:  # in id order, as a full read gives them
+        if pid in read:
+            by_id[pid], site_of[pid] = read[pid]
+        elif previous is not None and pid in previous.by_id:
+            by_id[pid], site_of[pid] = previous.by_id[pid], previous.site_of[pid]
+    partners = _Partners(by_id, site_of, versions, SupportTable.from_sites(list(by_id.values())))
+    return partners, changed
+
+
+def _offer(row: Any, partner: PartnerSite, eligibility: _Eligibilities) -> Offer:
+    return Offer(
+        id=row.id,
+        title=row.title,
+        kind=row.kind,
+        partner=partner,
+        contract=row.contract,
+        rome_code=row.rome_code,
+        hours_min=row.hours_min,
+        hours_max=row.hours_max,
+        schedule=row.schedule,
+        atypical_hours=row.atypical_hours,
+        places=row.places,
+        requirements=eligibility(row.requirements),
+    )
 
 
 def _read_offers(
-    session: Session, partners: Mapping[str, PartnerSite], eligibility: _Eligibilities
+    session: Session,
+    partners: _Partners,
+    eligibility: _Eligibilities,
+    *,
+    previous: OfferTable | None,
+    changed: set[str],
 ) -> OfferTable:
-    return OfferTable.from_offers(
-        [
-            Offer(
-                id=o.id,
-                title=o.title,
-                kind=o.kind,
-                partner=partners[o.partner_id],
-                contract=o.contract,
-                rome_code=o.rome_code,
-                hours_min=o.hours_min,
-                hours_max=o.hours_max,
-                schedule=o.schedule,
-                atypical_hours=o.atypical_hours,
-                places=o.places,
-                requirements=eligibility(o.requirements),
-            )
-            for o in session.execute(queries.opportunities())
-            if o.partner_id in partners
-        ]
-    )
+    """The offers of the open partners. With the ``previous`` table of an unchanged
+    opportunity table, only the offers of the ``changed`` partners are read again."""
+    by_id = partners.by_id
+    if previous is None:
+        every = session.execute(queries.opportunities())
+        return OfferTable.from_offers(
+            [_offer(o, by_id[o.partner_id], eligibility) for o in every if o.partner_id in by_id]
+        )
+    kept = [offer for offer in previous.offers if offer.partner.id not in changed]
+    fresh = sorted(changed & by_id.keys())
+    rows: Iterable[Any] = session.execute(queries.opportunities(fresh)) if fresh else iter(())
+    offers = kept + [_offer(o, by_id[o.partner_id], eligibility) for o in rows]
+    offers.sort(key=lambda offer: uuid.UUID(offer.id))  # the order of a full read
+    return OfferTable.from_offers(offers)
 
 
 def _read_communes(session: Session) -> _Communes:
@@ -252,14 +296,24 @@ def build_snapshot(session: Session, previous: StoreSnapshot | None = None) -> S
         return previous is not None and all(old.get(t) == prints[t] for t in tables)
 
     eligibility = _Eligibilities()
-    if previous is not None and kept("partner"):
-        partners = previous.partners
-    else:
-        partners = _read_partners(session, eligibility)
     if previous is not None and kept("partner", "opportunity"):
-        offers = previous.offers
+        partners, offers = previous.partners, previous.offers
     else:
-        offers = _read_offers(session, partners.by_id, eligibility)
+        reuse = previous is not None and kept("partner")
+        partners, changed = (
+            (previous.partners, set())
+            if reuse and previous is not None
+            else _read_partners(
+                session, eligibility, previous.partners if previous is not None else None
+            )
+        )
+        offers = _read_offers(
+            session,
+            partners,
+            eligibility,
+            previous=previous.offers if previous is not None and kept("opportunity") else None,
+            changed=changed,
+        )
     if previous is not None and kept("relation"):
         pairs, relations = previous.relation_pairs, previous.relations
     else:

@@ -23,7 +23,7 @@ from service.migrate import upgrade
 from service.settings import Settings
 from service.store import records, snapshot
 from service.store.snapshot import REVISION_HEADER, SnapshotHolder, current_revision
-from service.tables import Partner
+from service.tables import Opportunity, Partner
 from tests.conftest import ALES, bearer, partner_fields
 
 MATCH = {
@@ -174,3 +174,47 @@ def test_a_rebuild_keeps_the_parts_whose_tables_did_not_change(
     assert [s.id for s in fresh.sites] == [s.id for s in after.sites]
     assert fresh.relation_pairs == after.relation_pairs
     assert len(fresh.offers) == len(after.offers)
+
+
+def test_a_partial_rebuild_equals_a_full_one(served: tuple[TestClient, str, Any]) -> None:
+    """Partners re-read row by row, their offers re-attached: the same as reading everything."""
+    client, _key, engine = served
+    holder: SnapshotHolder = client.app.state.snapshots  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        employer = Partner()
+        records.apply_partner(employer, partner_fields(name="Menuiserie (fictif)", kind="ei"))
+        session.add(employer)
+        session.flush()
+        session.add(
+            Opportunity(partner_id=employer.id, title="Menuisier (H/F)", kind="emploi", places=2)
+        )
+        employer_id = employer.id
+        session.commit()
+        revision = current_revision(session)
+    first = holder.wait_until(revision, timeout_s=30)
+    assert first is not None
+    with Session(engine) as session:  # one partner changes its places, another closes
+        changed = session.get(Partner, employer_id)
+        assert changed is not None
+        changed.available_places = 7
+        other = session.query(Partner).filter(Partner.name == "Atelier du Gardon (fictif)").one()
+        other.status = "closed"
+        other.closed_at = records.now()
+        session.commit()
+        revision = current_revision(session)
+    after = holder.wait_until(revision, timeout_s=30)
+    assert after is not None
+    assert after.offers is not first.offers
+    with Session(engine) as session:
+        fresh = snapshot.build_snapshot(session)
+
+    def offers(table: Any) -> list[tuple[str, str, int | None]]:
+        return [(o.id, o.partner.id, o.partner.available_places) for o in table.offers]
+
+    assert offers(after.offers) == offers(fresh.offers)
+    assert (str(employer_id), 7) in {
+        (o.partner.id, o.partner.available_places) for o in after.offers.offers
+    }
+    assert [s.id for s in after.supports.sites] == [s.id for s in fresh.supports.sites]
+    assert [s.id for s in after.sites] == [s.id for s in fresh.sites]
+    assert "Atelier du Gardon (fictif)" not in {s.name for s in after.sites}
