@@ -21,10 +21,10 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.errors import AuthenticationError, InvalidInputError, PermissionDeniedError
+from service.store import queries
 from service.tables import ROLES, ApiKey, Partner
 
 KEY_PREFIX = "mlg_"
@@ -100,7 +100,7 @@ def authenticate(session: Session, authorization: str | None) -> Principal | Non
         raise AuthenticationError(
             "En-tête Authorization invalide : « Authorization: Bearer <clé> » attendu."
         )
-    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(token)))
+    row = session.scalar(queries.api_key_by_hash(hash_key(token)))
     if row is None or row.revoked_at is not None:
         raise AuthenticationError("Clé d'API inconnue ou révoquée.")
     return Principal(key_id=row.id, role=row.role, organisation_id=row.organisation_id)

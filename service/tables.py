@@ -76,7 +76,7 @@ class Partner(Timestamped, Base):
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("partner.id", ondelete="SET NULL")
     )
-    # "closed": every source that listed the partner has dropped it (see service.imports.writer)
+    # "closed": every source that listed the partner has dropped it (see service.imports.sources)
     status: Mapped[str] = mapped_column(String(16), server_default="open", default="open")
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -14,7 +14,7 @@ Run: ``scripts/bench import [--rows 100000] [--orm-rows N] [--seed 1] [--repeat 
    median reported): what ``maillage import finess FILE`` runs —
    `geodata.sources.finess.iter_finess` reads the file in parts (decoding,
    Lambert-93 → WGS84, validation by `graph.models.PartnerFields`) in a background thread while
-   `service.imports.writer.import_source` writes the previous part (``COPY`` into a temporary
+   `service.imports.sources.import_source` writes the previous part (``COPY`` into a temporary
    table, set-based ``INSERT``s of partners and provenances), one transaction, then commit;
    then the same file again (**re-import**, which must report everything unchanged);
 4. the two halves apart: **parse** (`geodata.sources.finess.read_finess`, the whole file) and
@@ -50,7 +50,8 @@ from geodata.sources.common import ReadResult, SourceRecord
 from geodata.sources.finess import iter_finess, read_finess
 from service.db import make_engine
 from service.embedded import EmbeddedPostgres
-from service.imports.writer import import_source, record_payload
+from service.imports.sources import import_source
+from service.imports.staging import record_payload
 from service.migrate import upgrade
 from service.store.records import apply_partner
 from service.tables import Partner, Provenance

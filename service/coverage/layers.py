@@ -43,8 +43,6 @@ from typing import Any, Final, Literal
 import numpy as np
 import numpy.typing as npt
 import shapely
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from geodata.grid import FilosofiGrid, Grid, areal_population, cell_id, parse_cell_id, to_3035
@@ -57,8 +55,9 @@ from geodata.sources.common import (
     read_text,
 )
 from geodata.sources.geojson import Rejection
+from service.coverage import queries
+from service.store import queries as store_queries
 from service.store.snapshot import LayerInfo
-from service.tables import Commune, DemandLayer, DemandValue
 
 ZoneKind = Literal["commune", "grid1km", "grid200m"]
 FloatArray = npt.NDArray[np.float64]
@@ -285,7 +284,7 @@ def import_demand(
         (`geodata.sources.common.SourceFormatError`).
     """
     check_layer_name(name)
-    known = set(session.scalars(select(Commune.code_insee)))
+    known = set(session.scalars(queries.commune_codes()))
     read = read_demand_csv(
         path, zone_column=zone_column, value_column=value_column, known_communes=known
     )
@@ -317,24 +316,14 @@ def save_layer(
     source: str | None = None,
 ) -> int:
     """Create or replace a layer and all its values; returns how many values were written."""
-    new = pg_insert(DemandLayer).values(
-        name=name, label=label, unit=unit, source=source, zone_kind=zone_kind
+    upsert = queries.upsert_layer(
+        name=name, label=label, zone_kind=zone_kind, unit=unit, source=source
     )
-    upsert = new.on_conflict_do_update(
-        index_elements=[DemandLayer.name],
-        set_={
-            "label": new.excluded.label,
-            "unit": new.excluded.unit,
-            "source": new.excluded.source,
-            "zone_kind": new.excluded.zone_kind,
-            "loaded_at": func.now(),
-        },
-    ).returning(DemandLayer.id)
     layer_id = int(session.execute(upsert).scalar_one())
-    session.execute(delete(DemandValue).where(DemandValue.layer_id == layer_id))
+    session.execute(queries.delete_layer_values(layer_id))
     rows = [{"layer_id": layer_id, "zone_id": z, "value": float(v)} for z, v in values.items()]
     for start in range(0, len(rows), _CHUNK):
-        session.execute(insert(DemandValue), rows[start : start + _CHUNK])
+        session.execute(queries.insert_layer_values(), rows[start : start + _CHUNK])
     return len(rows)
 
 
@@ -459,9 +448,7 @@ def _area_shares(sources: Any, targets: Any) -> tuple[Any, Any, FloatArray]:
 
 def territory_communes(session: Session) -> tuple[list[str], Any]:
     """Codes INSEE and polygons (shapely, EPSG:4326) of the loaded communes, by code."""
-    rows = session.execute(
-        select(Commune.code_insee, func.ST_AsBinary(Commune.geom)).order_by(Commune.code_insee)
-    ).all()
+    rows = session.execute(queries.commune_polygons()).all()
     codes = [code for code, _ in rows]
     geometries = shapely.from_wkb([bytes(wkb) for _, wkb in rows]) if rows else np.array([])
     return codes, geometries
@@ -471,15 +458,13 @@ def list_layers(session: Session) -> dict[str, LayerInfo]:
     """Every stored layer by name."""
     return {
         row.name: LayerInfo(row.id, row.name, row.label, row.unit, row.source, row.zone_kind)
-        for row in session.scalars(select(DemandLayer).order_by(DemandLayer.name))
+        for row in session.scalars(store_queries.demand_layers())
     }
 
 
 def layer_values(session: Session, layer: LayerInfo) -> tuple[list[str], FloatArray]:
     """Zone ids and values of a layer."""
-    rows = session.execute(
-        select(DemandValue.zone_id, DemandValue.value).where(DemandValue.layer_id == layer.id)
-    ).all()
+    rows = session.execute(store_queries.demand_values(layer.id)).all()
     return [zone for zone, _ in rows], np.array([v for _, v in rows], dtype=np.float64)
 
 

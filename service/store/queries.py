@@ -1,4 +1,5 @@
-"""The shared reads of the store: its revision, what a snapshot is built from, the networks.
+"""The shared reads of the store: its revision, what a snapshot is built from, the networks,
+the API keys.
 
 Functions return composable ``Select`` objects (executed by their caller); points come out as
 EPSG:4326 longitude and latitude in degrees.
@@ -26,6 +27,7 @@ from sqlalchemy.dialects.postgresql import Insert, insert
 
 from service.db import AnySelect
 from service.tables import (
+    ApiKey,
     Commune,
     DemandLayer,
     DemandValue,
@@ -207,3 +209,8 @@ def platform_organisation() -> AnySelect:
     return (
         select(Partner).order_by((Partner.kind != "plateforme-emploi"), Partner.source_id).limit(1)
     )
+
+
+def api_key_by_hash(key_hash: str) -> AnySelect:
+    """The API key row whose SHA-256 digest (hex) is ``key_hash``, revoked or not."""
+    return select(ApiKey).where(ApiKey.key_hash == key_hash)

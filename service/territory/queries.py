@@ -1,10 +1,15 @@
-"""The territory feature's SQL: the communes as GeoJSON, the figures, the isolated AHI
-structures. Points and polygons EPSG:4326; distances in metres on the spheroid (geography).
+"""The territory feature's SQL: the communes as GeoJSON and their upsert, the figures, the
+isolated AHI structures. Points and polygons EPSG:4326; distances in metres on the spheroid
+(geography).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from sqlalchemy import (
+    Insert,
     TextClause,
     and_,
     cast,
@@ -15,6 +20,7 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
 
 from graph import vocabulary
@@ -175,4 +181,14 @@ def isolated_hosting() -> AnySelect:
         .outerjoin(nearest, true())
         .where(Partner.family == AHI_FAMILY, ~linked_to_employer)
         .order_by(Partner.name, Partner.id)
+    )
+
+
+def upsert_communes(rows: Sequence[Mapping[str, Any]]) -> Insert:
+    """Insert communes or update them by code INSEE; ``rows`` are ``commune`` column values
+    (the same keys in each, ``geom`` and ``town_hall`` EPSG:4326)."""
+    stmt = insert(Commune).values(list(rows))
+    return stmt.on_conflict_do_update(
+        index_elements=[Commune.code_insee],
+        set_={name: stmt.excluded[name] for name in rows[0] if name != "code_insee"},
     )

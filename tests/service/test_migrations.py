@@ -57,7 +57,8 @@ def test_records_stored_before_0006_are_stripped_and_a_reimport_finds_them_uncha
     from sqlalchemy.orm import Session
 
     from geodata.sources.finess import read_finess
-    from service.imports.writer import _PARTNER_EXCLUDE, import_source
+    from service.imports.sources import import_source
+    from service.imports.staging import _PARTNER_EXCLUDE
     from service.migrate import alembic_config
     from tests.geodata.sources import CENTROIDS, FIXTURES
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geodata.sources.geojson import GeoJSONError, load_json, read_partner_collection
-from service.imports.writer import export_collection, import_collection
+from service.imports.geojson import export_collection, import_collection
 from service.tables import Opportunity, Partner, Relation
 
 

@@ -35,9 +35,11 @@ from geodata.sources.geojson import read_partner_collection
 from service.app import create_app
 from service.cli.main import app as cli
 from service.deps import get_session
-from service.imports import writer as importer
-from service.imports.sources import manifest
-from service.imports.writer import ImportReport, export_collection, import_collection, import_source
+from service.imports import readahead as importer
+from service.imports.fetch import manifest
+from service.imports.geojson import export_collection, import_collection
+from service.imports.report import ImportReport
+from service.imports.sources import import_source
 from service.migrate import upgrade
 from service.partners.schemas import PartnerDetail
 from service.settings import Settings

@@ -1,0 +1,88 @@
+"""``maillage demo``: the embedded store, the fictitious Gard territory, keys, the API."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session
+
+from service.cli.common import console, counting_bar, database, load_settings, serve_api
+
+
+def demo(
+    host: Annotated[str | None, typer.Option(help="adresse d'écoute")] = None,
+    port: Annotated[int | None, typer.Option(help="port d'écoute (MAILLAGE_PORT)")] = None,
+) -> None:
+    """Démarrer la démo : base embarquée, territoire du Gard fictif, API sur le port choisi."""
+    from service.store import queries
+
+    settings = load_settings()
+    host = host or settings.host
+    port = port or settings.port
+    with database(settings) as (engine, url), Session(engine) as session:
+        if not session.scalar(queries.count_partners()):
+            _load_demo(session)
+        keys = _demo_keys(session, settings.home)
+        session.commit()
+        console.print(
+            "\n[bold]maillage[/bold] — démo du Gard "
+            "[yellow](tous les partenaires sont fictifs)[/yellow]\n"
+            f"  API           http://{host}:{port}\n"
+            f"  Documentation http://{host}:{port}/docs\n"
+            "  Clés d'API (en-tête « Authorization: Bearer <clé> ») :"
+        )
+        for role, (key, label) in keys.items():
+            console.print(f"    {role:<9} {key}  {label}")
+        console.print("  Arrêt : Ctrl-C\n")
+        session.close()
+        serve_api(settings.model_copy(update={"database_url": url}), host, port)
+
+
+def _load_demo(session: Session) -> None:
+    from graph import vocabulary
+    from service.demo import demo_summary, load_demo
+
+    with counting_bar() as bar:
+        task = bar.add_task("Communes du Gard et partenaires fictifs", total=None)
+        communes, report, collection = load_demo(session, progress=lambda n: bar.advance(task, n))
+    session.commit()
+    families = vocabulary.families()
+    summary = ", ".join(
+        f"{families[family].label.lower()} {n}" for family, n in demo_summary(collection).items()
+    )
+    console.print(f"✓ {communes} communes, {report.created} partenaires ({summary})")
+
+
+def _demo_keys(session: Session, home: Path) -> dict[str, tuple[str, str]]:
+    """One key per role, kept in MAILLAGE_HOME/demo-keys.json so a second run reuses them."""
+    from service.auth import authenticate, create_api_key
+    from service.errors import AuthenticationError
+    from service.store import queries
+
+    path = home / "demo-keys.json"
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    organisation = session.scalar(queries.platform_organisation())
+    keys: dict[str, tuple[str, str]] = {}
+    for role in ("admin", "editor", "platform", "viewer"):
+        key = stored.get(role)
+        try:
+            valid = key is not None and authenticate(session, f"Bearer {key}") is not None
+        except AuthenticationError:
+            valid = False
+        if not valid:
+            org_id = organisation.id if role == "editor" and organisation else None
+            key, _ = create_api_key(session, role=role, organisation_id=org_id, name="démo")
+        assert key is not None
+        stored[role] = key
+        label = f"(organisation : {organisation.name})" if role == "editor" and organisation else ""
+        keys[role] = (key, label)
+    home.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+    os.chmod(path, 0o600)
+    return keys

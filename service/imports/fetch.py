@@ -1,0 +1,478 @@
+"""Fetching the official files of a département: manifests, downloads, checksums.
+
+:func:`manifest` lists, per département, where the official files are published (see
+:data:`GEOFABRIK_REGIONS`, :data:`TERRITORIES` and the entries below); :func:`fetch` downloads
+them with retries and exponential backoff, into ``.part`` files renamed atomically once
+complete, checks the checksum the publisher gives (data.gouv.fr resources carry one) and
+writes ``SHA256SUMS``. Entries resolved through an API (data.gouv.fr, transport.data.gouv.fr)
+always take the latest resource. ``base_url`` replaces the scheme and host of every URL
+(tests serve small files from ``127.0.0.1``).
+
+The addresses follow the publishers' documented patterns but could not be checked online
+from the offline build: the data.gouv.fr dataset slugs, the Les emplois API query and the
+transport.data.gouv.fr search terms are the parts to confirm on a connected machine. Only
+départements of :data:`TERRITORIES` (the Gard) get the SIAE and GTFS entries; elsewhere,
+``--manifest`` supplies them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from geodata.sources.common import fold
+
+GEOFABRIK: Final = "https://download.geofabrik.de/europe/france"
+DATA_GOUV_API: Final = "https://www.data.gouv.fr/api/1/datasets"
+TRANSPORT_API: Final = "https://transport.data.gouv.fr/api/datasets"
+DECOUPAGE: Final = "https://unpkg.com/@etalab/decoupage-administratif@6.0.0/data"
+EMPLOIS_API: Final = "https://emplois.inclusion.beta.gouv.fr/api/v1/siaes/"
+
+GEOFABRIK_REGIONS: Final[Mapping[str, tuple[str, ...]]] = {
+    # Geofabrik still cuts France along the regions before 2016: region extract → départements
+    "alsace": ("67", "68"),
+    "aquitaine": ("24", "33", "40", "47", "64"),
+    "auvergne": ("03", "15", "43", "63"),
+    "basse-normandie": ("14", "50", "61"),
+    "bourgogne": ("21", "58", "71", "89"),
+    "bretagne": ("22", "29", "35", "56"),
+    "centre": ("18", "28", "36", "37", "41", "45"),
+    "champagne-ardenne": ("08", "10", "51", "52"),
+    "corse": ("2A", "2B"),
+    "franche-comte": ("25", "39", "70", "90"),
+    "haute-normandie": ("27", "76"),
+    "ile-de-france": ("75", "77", "78", "91", "92", "93", "94", "95"),
+    "languedoc-roussillon": ("11", "30", "34", "48", "66"),
+    "limousin": ("19", "23", "87"),
+    "lorraine": ("54", "55", "57", "88"),
+    "midi-pyrenees": ("09", "12", "31", "32", "46", "65", "81", "82"),
+    "nord-pas-de-calais": ("59", "62"),
+    "pays-de-la-loire": ("44", "49", "53", "72", "85"),
+    "picardie": ("02", "60", "80"),
+    "poitou-charentes": ("16", "17", "79", "86"),
+    "provence-alpes-cote-d-azur": ("04", "05", "06", "13", "83", "84"),
+    "rhone-alpes": ("01", "07", "26", "38", "42", "69", "73", "74"),
+    "guadeloupe": ("971",),
+    "martinique": ("972",),
+    "guyane": ("973",),
+    "reunion": ("974",),
+    "mayotte": ("976",),
+}
+"""Geofabrik extract (``{GEOFABRIK}/{region}-latest.osm.pbf``) covering each département."""
+
+
+@dataclass(frozen=True, slots=True)
+class Territory:
+    """What the manifest needs to know of a département beyond its code.
+
+    Attributes
+    ----------
+    prefecture : str
+        Code INSEE of the préfecture: the SIAE of Les emplois are asked for within 100 km of it.
+    gtfs_terms : tuple of str
+        Words (folded: lower case, no accents) of the titles or slugs of the département's
+        transport.data.gouv.fr datasets; every GTFS resource of a matching dataset is fetched.
+    """
+
+    prefecture: str
+    gtfs_terms: tuple[str, ...] = ()
+
+
+TERRITORIES: Final[Mapping[str, Territory]] = {
+    # Gard: Tango (Nîmes Métropole), Ales'y (Alès Agglomération), liO (Région Occitanie, the
+    # regional coaches that serve the département). CHECK online that the catalogue still names
+    # them so; pass a --manifest to pin exact resources.
+    "30": Territory("30189", ("nimes", "tango", "ales", "alesy", "gard", "lio")),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """One file at a fixed URL; ``checksum`` is ``(algorithm, hex digest)`` when published."""
+
+    name: str
+    url: str
+    what: str
+    checksum: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DataGouvResource:
+    """The latest resource of a data.gouv.fr dataset whose URL or title matches ``pattern``.
+
+    Resolved through ``{DATA_GOUV_API}/{dataset}/``; the resource's published checksum (sha1,
+    sha256 or md5) is verified.
+    """
+
+    name: str
+    dataset: str
+    pattern: str
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransportGtfs:
+    """Every GTFS resource of the transport.data.gouv.fr datasets matching ``terms``.
+
+    Resolved through the catalogue ``{TRANSPORT_API}``; files are named
+    ``gtfs-{dataset slug}-{resource id}.zip``.
+    """
+
+    terms: tuple[str, ...]
+    what: str = "horaires GTFS des réseaux du département (transport.data.gouv.fr)"
+
+
+Entry = Download | DataGouvResource | TransportGtfs
+
+
+class FetchError(RuntimeError):
+    """A download failed for good (French message)."""
+
+
+def manifest(departement: str) -> list[Entry]:
+    """Where the official files of a département are published.
+
+    =======================  =================================================================
+    OSM (streets)            Geofabrik, the old region's extract (:data:`GEOFABRIK_REGIONS`)
+    GTFS                     transport.data.gouv.fr, datasets of :data:`TERRITORIES`
+    FINESS                   data.gouv.fr ``finess-extraction-du-fichier-des-etablissements``,
+                             ``etalab-cs1100507-stock-*.csv`` (geolocated establishments)
+    SIAE                     Les emplois de l'inclusion API, 100 km around the préfecture
+    data·inclusion           data.gouv.fr ``referentiel-de-loffre-dinsertion-liste-des-
+                             structures-et-services-dinsertion``: structures and services JSON
+    communes                 ``@etalab/decoupage-administratif`` 6.0.0 (``communes.json``)
+    =======================  =================================================================
+
+    Raises
+    ------
+    ValueError
+        French message when the département is not known to Geofabrik's cut.
+    """
+    code = departement.strip().upper()
+    region = next((r for r, deps in GEOFABRIK_REGIONS.items() if code in deps), None)
+    if region is None:
+        raise ValueError(f"département inconnu : « {departement} »")
+    entries: list[Entry] = [
+        Download(
+            f"{region}-latest.osm.pbf",
+            f"{GEOFABRIK}/{region}-latest.osm.pbf",
+            f"rues OpenStreetMap ({region}, Geofabrik)",
+        ),
+        DataGouvResource(
+            "finess-etablissements.csv",
+            "finess-extraction-du-fichier-des-etablissements",
+            r"etalab-cs1100507-stock-[0-9-]+\.csv$",
+            "FINESS, établissements géolocalisés (data.gouv.fr)",
+        ),
+        DataGouvResource(
+            "data-inclusion-structures.json",
+            "referentiel-de-loffre-dinsertion-liste-des-structures-et-services-dinsertion",
+            r"structures[^/]*\.json$",
+            "data·inclusion, structures (data.gouv.fr)",
+        ),
+        DataGouvResource(
+            "data-inclusion-services.json",
+            "referentiel-de-loffre-dinsertion-liste-des-structures-et-services-dinsertion",
+            r"services[^/]*\.json$",
+            "data·inclusion, services (data.gouv.fr)",
+        ),
+        Download(
+            "communes.json",
+            f"{DECOUPAGE}/communes.json",
+            "communes, codes postaux et population (@etalab/decoupage-administratif)",
+        ),
+    ]
+    territory = TERRITORIES.get(code)
+    if territory is not None:
+        query = urllib.parse.urlencode({"code_insee": territory.prefecture, "distance_max_km": 100})
+        entries.append(
+            Download(
+                "siae.json", f"{EMPLOIS_API}?{query}", "SIAE (Les emplois de l'inclusion, API)"
+            )
+        )
+        if territory.gtfs_terms:
+            entries.append(TransportGtfs(territory.gtfs_terms))
+    return entries
+
+
+@dataclass(slots=True)
+class Fetched:
+    """A file written by :func:`fetch`: its path, size in bytes and SHA-256."""
+
+    path: Path
+    size: int
+    sha256: str
+    what: str
+    attempts: int = 1
+
+
+@dataclass(slots=True)
+class FetchReport:
+    """Files written and failures (French messages), in manifest order."""
+
+    files: list[Fetched] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+Log = Callable[[str], None]
+
+
+def fetch(
+    entries: Sequence[Entry],
+    out: Path,
+    *,
+    base_url: str | None = None,
+    retries: int = 3,
+    backoff_s: float = 0.5,
+    timeout_s: float = 60.0,
+    log: Log | None = None,
+) -> FetchReport:
+    """Download the manifest's files into ``out`` and write ``out/SHA256SUMS``.
+
+    Parameters
+    ----------
+    entries : sequence of Entry
+        From :func:`manifest` (or hand-written).
+    out : Path
+        Directory, created if needed.
+    base_url : str, optional
+        ``http://127.0.0.1:8765``: replaces scheme and host of every URL, path kept.
+    retries : int
+        Further attempts after a failed one (network error, HTTP 429 or 5xx); waits
+        ``backoff_s * 2**n`` seconds (n = 0, 1, ...) with ±20 % jitter in between.
+    backoff_s, timeout_s : float
+        First wait and per-request timeout, seconds.
+    log : callable, optional
+        Receives one French line per file.
+
+    Returns
+    -------
+    FetchReport
+        A failed entry does not stop the others. A file already present whose published
+        checksum matches is kept as is.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    client = _Client(base_url, retries, backoff_s, timeout_s)
+    report = FetchReport()
+    for entry in entries:
+        try:
+            targets = _resolve(entry, client)
+        except FetchError as exc:
+            report.failures.append(str(exc))
+            continue
+        for target in targets:
+            try:
+                fetched = client.download(target, out / target.name)
+            except FetchError as exc:
+                report.failures.append(str(exc))
+                if log:
+                    log(f"✗ {target.name} : {exc}")
+                continue
+            report.files.append(fetched)
+            if log:
+                log(
+                    f"✓ {target.name} — {target.what}, {fetched.size} octets, "
+                    f"sha256 {fetched.sha256[:12]}…"
+                )
+    _write_sums(out, report.files)
+    return report
+
+
+def _write_sums(out: Path, files: Iterable[Fetched]) -> None:
+    """``SHA256SUMS`` in the format of ``sha256sum -c``, merged with an existing one."""
+    path = out / "SHA256SUMS"
+    sums: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            digest, _, name = line.partition("  ")
+            if name:
+                sums[name] = digest
+    sums.update({file.path.name: file.sha256 for file in files})
+    part = path.with_name(path.name + ".part")
+    part.write_text("".join(f"{sums[n]}  {n}\n" for n in sorted(sums)), encoding="utf-8")
+    os.replace(part, path)
+
+
+def _resolve(entry: Entry, client: _Client) -> list[Download]:
+    """The files an entry stands for (APIs are asked for the latest resources)."""
+    if isinstance(entry, Download):
+        return [entry]
+    if isinstance(entry, DataGouvResource):
+        page = client.json(f"{DATA_GOUV_API}/{entry.dataset}/")
+        pattern = re.compile(entry.pattern, re.IGNORECASE)
+        resources = [
+            r
+            for r in page.get("resources", [])
+            if isinstance(r, Mapping)
+            and (pattern.search(str(r.get("url", ""))) or pattern.search(str(r.get("title", ""))))
+        ]
+        if not resources:
+            raise FetchError(
+                f"{entry.name} : aucune ressource « {entry.pattern} » dans le jeu de données "
+                f"data.gouv.fr « {entry.dataset} »"
+            )
+        latest = max(resources, key=lambda r: str(r.get("last_modified") or ""))
+        checksum = latest.get("checksum") or {}
+        pair = None
+        if checksum.get("type") and checksum.get("value"):
+            pair = (_algorithm(str(checksum["type"])), str(checksum["value"]).lower())
+        return [Download(entry.name, str(latest["url"]), entry.what, pair)]
+    catalogue = client.json(TRANSPORT_API)
+    found = []
+    for dataset in catalogue if isinstance(catalogue, list) else []:
+        words = set(re.split(r"[^a-z0-9]+", fold(f"{dataset.get('slug')} {dataset.get('title')}")))
+        if not words & set(entry.terms):
+            continue
+        for resource in dataset.get("resources", []):
+            if str(resource.get("format", "")).upper() == "GTFS" and resource.get("url"):
+                found.append(
+                    Download(
+                        f"gtfs-{dataset.get('slug')}-{resource.get('id')}.zip",
+                        str(resource["url"]),
+                        f"GTFS « {dataset.get('title')} »",
+                    )
+                )
+    if not found:
+        raise FetchError("aucun jeu GTFS trouvé sur transport.data.gouv.fr pour ce département")
+    return found
+
+
+def _algorithm(name: str) -> str:
+    """data.gouv.fr checksum types (``sha1``, ``sha2``, ``sha256``, ``md5``) → hashlib names."""
+    lowered = name.lower()
+    return "sha256" if lowered in ("sha2", "sha256") else lowered
+
+
+class _Client:
+    """urllib with retries, exponential backoff and the ``base_url`` rewrite."""
+
+    def __init__(
+        self, base_url: str | None, retries: int, backoff_s: float, timeout_s: float
+    ) -> None:
+        self.base = urllib.parse.urlsplit(base_url) if base_url else None
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self.timeout_s = timeout_s
+
+    def url(self, url: str) -> str:
+        if self.base is None:
+            return url
+        parts = urllib.parse.urlsplit(url)
+        return urllib.parse.urlunsplit(
+            (self.base.scheme, self.base.netloc, parts.path, parts.query, "")
+        )
+
+    def json(self, url: str) -> Any:
+        chunks: list[bytes] = []
+        self._with_retries(url, lambda response: chunks.append(response.read()))
+        try:
+            return json.loads(b"".join(chunks))
+        except ValueError as exc:
+            raise FetchError(f"réponse JSON invalide de {url}") from exc
+
+    def download(self, target: Download, path: Path) -> Fetched:
+        if (
+            target.checksum
+            and path.exists()
+            and _digest(path, target.checksum[0]) == (target.checksum[1])
+        ):
+            return Fetched(path, path.stat().st_size, _digest(path, "sha256"), target.what, 0)
+        part = path.with_name(path.name + ".part")
+        hashes: dict[str, Any] = {}
+
+        def save(response: Any) -> None:
+            hashes.clear()
+            hashes["sha256"] = hashlib.sha256()
+            if target.checksum:
+                hashes.setdefault(target.checksum[0], hashlib.new(target.checksum[0]))
+            with part.open("wb") as file:
+                while chunk := response.read(1 << 20):
+                    file.write(chunk)
+                    for digest in hashes.values():
+                        digest.update(chunk)
+
+        try:
+            attempts = self._with_retries(target.url, save)
+        except FetchError:
+            part.unlink(missing_ok=True)  # never leave half a file behind
+            raise
+        if target.checksum:
+            algorithm, expected = target.checksum
+            actual = hashes[algorithm].hexdigest()
+            if actual != expected:
+                part.unlink(missing_ok=True)
+                raise FetchError(
+                    f"{target.name} : somme de contrôle {algorithm} incorrecte (attendue "
+                    f"{expected}, obtenue {actual}) : fichier corrompu ou modifié, non conservé"
+                )
+        os.replace(part, path)  # atomic: a reader never sees half a file
+        return Fetched(
+            path, path.stat().st_size, hashes["sha256"].hexdigest(), target.what, attempts
+        )
+
+    def _with_retries(self, url: str, consume: Callable[[Any], None]) -> int:
+        """Call ``consume(response)``; returns the number of attempts it took."""
+        actual = self.url(url)
+        request = urllib.request.Request(actual, headers={"User-Agent": "maillage"})  # noqa: S310
+        for attempt in range(self.retries + 1):
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310
+                    consume(response)
+                return attempt + 1
+            except urllib.error.HTTPError as exc:
+                if exc.code != 429 and exc.code < 500:
+                    raise FetchError(f"{actual} : refusé par le serveur (HTTP {exc.code})") from exc
+                problem = f"HTTP {exc.code}"
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+                problem = str(getattr(exc, "reason", exc))
+            if attempt == self.retries:
+                raise FetchError(f"{actual} : échec après {attempt + 1} tentative(s) ({problem})")
+            jitter = 1 + random.uniform(-0.2, 0.2)  # noqa: S311 (not cryptographic)
+            time.sleep(self.backoff_s * 2**attempt * jitter)
+        raise AssertionError("unreachable")
+
+
+def _digest(path: Path, algorithm: str) -> str:
+    digest = hashlib.new(algorithm)
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(path: Path) -> list[Entry]:
+    """A hand-written manifest: a JSON array of ``{"name", "url", "what"?, "sha256"?}``.
+
+    Raises
+    ------
+    ValueError
+        French message when the file is not such an array.
+    """
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"manifeste illisible : {path}") from exc
+    if not isinstance(items, list) or not all(
+        isinstance(i, Mapping) and i.get("name") and i.get("url") for i in items
+    ):
+        raise ValueError("manifeste : tableau JSON d'objets {name, url, what?, sha256?} attendu")
+    return [
+        Download(
+            str(i["name"]),
+            str(i["url"]),
+            str(i.get("what") or i["name"]),
+            ("sha256", str(i["sha256"]).lower()) if i.get("sha256") else None,
+        )
+        for i in items
+    ]
