@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Self
+from typing import Any, Final, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -223,13 +223,23 @@ class OfferTable:
         self.french: IntArray = np.full(n, -1, dtype=np.int64)
         self.licence: BoolArray = np.zeros(n, dtype=bool)
         conditions: list[Conditions] = []
+        # documents and offer shapes repeat a lot: each distinct one merged and judged once
+        # (eligibility objects are immutable and shared, so their identity is a valid key)
+        merges: dict[tuple[int, int], Eligibility] = {}
+        judged: dict[tuple[Any, ...], Conditions] = {}
         for i, offer in enumerate(self.offers):
-            merged = _merged(offer.requirements, offer.partner.eligibility)
+            pair = (id(offer.requirements), id(offer.partner.eligibility))
+            merged = merges.get(pair)
+            if merged is None:
+                merged = merges[pair] = _merged(offer.requirements, offer.partner.eligibility)
             if merged.min_french_level is not None:
                 self.french[i] = french_level_rank(merged.min_french_level)
             self.licence[i] = merged.requires_driving_licence is True
-            conditions.append(
-                conditions_of(
+            key = (offer.kind, offer.contract, offer.partner.kind, id(merged), offer.title,
+                   offer.rome_code)  # fmt: skip
+            found = judged.get(key)
+            if found is None:
+                found = judged[key] = conditions_of(
                     kind=offer.kind,
                     contract=offer.contract,
                     partner_kind=offer.partner.kind,
@@ -237,20 +247,21 @@ class OfferTable:
                     title=offer.title,
                     rome_code=offer.rome_code,
                 )
-            )
+            conditions.append(found)
         self.conditions: tuple[Conditions, ...] = tuple(conditions)
         sets: dict[Conditions, int] = {}
         self.condition_id: IntArray = np.array(
             [sets.setdefault(c, len(sets)) for c in conditions], dtype=np.int64
         )
         self.condition_sets: tuple[Conditions, ...] = tuple(sets)
-        self.language_course: BoolArray = np.array(
-            [
-                is_language_course(o.kind, o.title, o.rome_code, o.partner.kind, o.contract)
-                for o in self.offers
-            ],
-            dtype=bool,
-        )
+        courses: dict[tuple[str, str, str | None, str, str | None], bool] = {}
+        self.language_course: BoolArray = np.zeros(n, dtype=bool)
+        for i, o in enumerate(self.offers):
+            shape = (o.kind, o.title, o.rome_code, o.partner.kind, o.contract)
+            course = courses.get(shape)
+            if course is None:
+                course = courses[shape] = is_language_course(*shape)
+            self.language_course[i] = course
 
     def _index_rome(self) -> None:
         n = len(self.offers)
