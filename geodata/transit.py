@@ -37,7 +37,7 @@ the arrival that triggered the walk, so it can only serve connections not yet sc
 Connections departing in the same second are scanned again while one of them improved a stop
 *to that very second* (a zero-duration hop): otherwise a transfer between two zero-duration
 connections in the wrong order would be missed. With these two rules the result equals a
-brute-force search on the time-expanded graph (checked in ``tests/test_transit.py``).
+brute-force search on the time-expanded graph (checked in ``tests/geodata/test_transit.py``).
 
 The core is compiled with numba on first use (``cache=True``: compiled once per machine, not
 at import), runs without the GIL, and answers a one-to-all query on a full day of the NYC

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from service.coverage import routes as coverage
 from service.coverage.compute import CoverageCache
 from service.db import make_engine, make_sessionmaker
+from service.deps import RevisionHeader
 from service.errors import install_error_handlers
 from service.health import routes as health
 from service.isochrones import routes as isochrones
@@ -79,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.coverage = CoverageCache()
     install_error_handlers(app)
+    app.add_middleware(RevisionHeader)
     for router in (
         health.router,
         reference.router,

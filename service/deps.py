@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth import Principal, authenticate
 from service.errors import AuthenticationError
@@ -71,12 +73,35 @@ def get_travel(request: Request) -> TravelService:
 TravelDep = Annotated[TravelService, Depends(get_travel)]
 
 
-def get_snapshot(request: Request, response: Response, session: SessionDep) -> StoreSnapshot:
-    """The store snapshot that answers this request; its revision goes in `REVISION_HEADER`."""
+def get_snapshot(request: Request, session: SessionDep) -> StoreSnapshot:
+    """The store snapshot that answers this request; `RevisionHeader` says its revision."""
     holder: SnapshotHolder = request.app.state.snapshots
     snapshot = holder.get(session)
-    response.headers[REVISION_HEADER] = str(snapshot.revision)
+    request.state.store_revision = snapshot.revision
     return snapshot
+
+
+class RevisionHeader:
+    """ASGI middleware: `REVISION_HEADER` on every answer that a store snapshot gave, whatever
+    the route returns (a model, a CSV, a GeoJSON body, a file)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_revision(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                revision = scope.get("state", {}).get("store_revision")
+                if revision is not None:
+                    headers = MutableHeaders(scope=message)
+                    headers[REVISION_HEADER] = str(revision)
+            await send(message)
+
+        await self.app(scope, receive, send_with_revision)
 
 
 SnapshotDep = Annotated[StoreSnapshot, Depends(get_snapshot)]

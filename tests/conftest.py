@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -173,13 +174,13 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-@pytest.fixture
-def scratch_url(postgis_url: str) -> Iterator[str]:
-    """An empty database of its own (for commands that commit), dropped afterwards."""
+@contextmanager
+def throwaway_database(postgis_url: str, prefix: str) -> Iterator[str]:
+    """A new empty database on the test cluster (its URL), dropped on exit."""
     from sqlalchemy import create_engine, make_url, text
 
     url = make_url(postgis_url)
-    name = f"scratch_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -189,6 +190,13 @@ def scratch_url(postgis_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def scratch_url(postgis_url: str) -> Iterator[str]:
+    """An empty database of its own (for commands that commit), dropped afterwards."""
+    with throwaway_database(postgis_url, "scratch") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -207,29 +215,17 @@ def demo_features() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def demo_url(postgis_url: str) -> Iterator[str]:
     """A database holding the Gard demo territory, loaded once; tests must only read it."""
-    from sqlalchemy import create_engine, make_url, text
-
     from service.demo import load_demo
     from service.migrate import upgrade
 
-    url = make_url(postgis_url)
-    name = f"demo_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    demo = url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(demo)
-    upgrade(engine)
-    with Session(engine) as session:
-        load_demo(session)
-        session.commit()
-    engine.dispose()
-    try:
+    with throwaway_database(postgis_url, "demo") as demo:
+        engine = make_engine(demo)
+        upgrade(engine)
+        with Session(engine) as session:
+            load_demo(session)
+            session.commit()
+        engine.dispose()
         yield demo
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -115,15 +115,7 @@ class CoverageParams(BaseModel):
         return self
 
     def spec(self) -> Spec:
-        return Spec(
-            category=self.category,
-            mode=self.mode,
-            max_minutes=float(self.max_minutes),
-            zones=self.zones,
-            demand=self.demand,
-            median_fraction=float(self.median_fraction),
-            bbox=_check_bbox(self.bbox),
-        )
+        return Spec.of(self, median_fraction=float(self.median_fraction))
 
 
 class CoverageQuery(CoverageParams):
@@ -182,15 +174,7 @@ class SitingRequest(BaseModel):
         return self
 
     def spec(self) -> Spec:
-        return Spec(
-            category=self.category,
-            mode=self.mode,
-            max_minutes=float(self.max_minutes),
-            zones=self.zones,
-            demand=self.demand,
-            median_fraction=0.5,
-            bbox=_check_bbox(self.bbox),
-        )
+        return Spec.of(self, median_fraction=0.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +189,19 @@ class Spec:
     median_fraction: float
     bbox: tuple[float, float, float, float] | None
     bands: tuple[tuple[float, float], ...] = E2SFCA_BANDS
+
+    @classmethod
+    def of(cls, request: CoverageParams | SitingRequest, *, median_fraction: float) -> Spec:
+        """The question a coverage query or a siting body asks."""
+        return cls(
+            category=request.category,
+            mode=request.mode,
+            max_minutes=float(request.max_minutes),
+            zones=request.zones,
+            demand=request.demand,
+            median_fraction=median_fraction,
+            bbox=_check_bbox(request.bbox),
+        )
 
     @property
     def search_minutes(self) -> float:

@@ -1,6 +1,6 @@
 """Communes, EPCI, commune polygons and QPV (reference data for demand).
 
-The Filosofi grid's reader is `geodata.grid.read_filosofi`, tested in tests/test_grid.py.
+The Filosofi grid's reader is `geodata.grid.read_filosofi`, tested in tests/geodata/test_grid.py.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -44,6 +44,7 @@ from service.migrate import upgrade
 from service.partners.schemas import PartnerDetail
 from service.settings import Settings
 from service.tables import Partner, Provenance
+from tests.conftest import throwaway_database
 from tests.geodata.sources import CENTROIDS, FIXTURES, shared
 
 runner = CliRunner()
@@ -554,17 +555,8 @@ def test_export_data_inclusion_gives_valid_v1_structures(env: str, tmp_path: Pat
 @pytest.fixture
 def clean_url(postgis_url: str) -> Iterator[str]:
     """A second empty database, for the clean run."""
-    url = make_url(postgis_url)
-    name = f"clean_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database(postgis_url, "clean") as url:
+        yield url
 
 
 def _libpq(url: str) -> str:

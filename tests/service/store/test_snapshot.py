@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -33,8 +34,22 @@ MATCH = {
 }
 
 
+@dataclass(frozen=True)
+class Served:
+    """The app under test, its platform key, an engine on its database."""
+
+    client: TestClient
+    key: str
+    engine: Any
+
+    @property
+    def holder(self) -> SnapshotHolder:
+        holder: SnapshotHolder = self.client.app.state.snapshots  # type: ignore[attr-defined]
+        return holder
+
+
 @pytest.fixture
-def served(scratch_url: str) -> Iterator[tuple[TestClient, str, Any]]:
+def served(scratch_url: str) -> Iterator[Served]:
     """The app on a committed database with one partner and one opportunity, and a platform key."""
     engine = make_engine(scratch_url)
     upgrade(engine)
@@ -46,7 +61,7 @@ def served(scratch_url: str) -> Iterator[tuple[TestClient, str, Any]]:
         session.commit()
     app = create_app(Settings(env="test", database_url=scratch_url, snapshot_check_seconds=0.0))
     with TestClient(app) as client:
-        yield client, key, engine
+        yield Served(client, key, engine)
     engine.dispose()
 
 
@@ -59,9 +74,8 @@ def _add_partner(engine: Any, name: str) -> int:
         return current_revision(session)
 
 
-def test_the_snapshot_is_built_at_startup(served: tuple[TestClient, str, Any]) -> None:
-    client, key, engine = served
-    holder: SnapshotHolder = client.app.state.snapshots  # type: ignore[attr-defined]
+def test_the_snapshot_is_built_at_startup(served: Served) -> None:
+    client, key, engine, holder = served.client, served.key, served.engine, served.holder
     builds = holder.builds
     with Session(engine) as session:
         revision = current_revision(session)
@@ -74,10 +88,9 @@ def test_the_snapshot_is_built_at_startup(served: tuple[TestClient, str, Any]) -
 
 
 def test_a_write_is_answered_from_the_previous_snapshot_then_the_new_one(
-    served: tuple[TestClient, str, Any], monkeypatch: pytest.MonkeyPatch
+    served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client, key, engine = served
-    holder: SnapshotHolder = client.app.state.snapshots  # type: ignore[attr-defined]
+    client, key, engine, holder = served.client, served.key, served.engine, served.holder
     before = holder.current
     assert before is not None
     real_build = snapshot.build_snapshot
@@ -115,10 +128,9 @@ def test_a_write_is_answered_from_the_previous_snapshot_then_the_new_one(
 
 
 def test_writes_during_a_build_are_folded_into_the_next_one(
-    served: tuple[TestClient, str, Any],
+    served: Served,
 ) -> None:
-    client, key, engine = served
-    holder: SnapshotHolder = client.app.state.snapshots  # type: ignore[attr-defined]
+    client, key, engine, holder = served.client, served.key, served.engine, served.holder
     builds = holder.builds
     last = 0
     for i in range(10):
@@ -154,10 +166,9 @@ def test_the_revision_is_read_at_most_once_per_interval(scratch_url: str) -> Non
 
 
 def test_a_rebuild_keeps_the_parts_whose_tables_did_not_change(
-    served: tuple[TestClient, str, Any],
+    served: Served,
 ) -> None:
-    client, _key, engine = served
-    holder: SnapshotHolder = client.app.state.snapshots  # type: ignore[attr-defined]
+    engine, holder = served.engine, served.holder
     before = holder.current
     assert before is not None
     revision = _add_partner(engine, "Garage solidaire (fictif)")
@@ -176,10 +187,9 @@ def test_a_rebuild_keeps_the_parts_whose_tables_did_not_change(
     assert len(fresh.offers) == len(after.offers)
 
 
-def test_a_partial_rebuild_equals_a_full_one(served: tuple[TestClient, str, Any]) -> None:
+def test_a_partial_rebuild_equals_a_full_one(served: Served) -> None:
     """Partners re-read row by row, their offers re-attached: the same as reading everything."""
-    client, _key, engine = served
-    holder: SnapshotHolder = client.app.state.snapshots  # type: ignore[attr-defined]
+    engine, holder = served.engine, served.holder
     with Session(engine) as session:
         employer = Partner()
         records.apply_partner(employer, partner_fields(name="Menuiserie (fictif)", kind="ei"))
@@ -218,3 +228,18 @@ def test_a_partial_rebuild_equals_a_full_one(served: tuple[TestClient, str, Any]
     assert [s.id for s in after.supports.sites] == [s.id for s in fresh.supports.sites]
     assert [s.id for s in after.sites] == [s.id for s in fresh.sites]
     assert "Atelier du Gardon (fictif)" not in {s.name for s in after.sites}
+
+
+def test_every_answer_from_the_snapshot_says_its_revision(
+    served: Served,
+) -> None:
+    client, key, engine = served.client, served.key, served.engine
+    with Session(engine) as session:
+        revision = str(current_revision(session))
+    communes = client.get("/v1/communes")  # a GeoJSON body returned as is
+    assert communes.status_code == 200
+    assert communes.headers[REVISION_HEADER] == revision
+    matched = client.post("/v1/matches", json=MATCH, headers=bearer(key))  # a model
+    assert matched.headers[REVISION_HEADER] == revision
+    health = client.get("/health")  # not answered from the snapshot
+    assert REVISION_HEADER not in health.headers
