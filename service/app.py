@@ -76,7 +76,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.snapshots = SnapshotHolder(
-        refresh=settings.snapshot_refresh, check_interval_s=settings.snapshot_check_seconds
+        refresh=settings.snapshot_refresh,
+        check_interval_s=settings.snapshot_check_seconds,
+        rebuild_interval_s=settings.snapshot_rebuild_seconds,
     )
     app.state.coverage = CoverageCache()
     install_error_handlers(app)

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
         "construit en tâche de fond et les requêtes sont servies par le précédent ; inline : "
         "la requête qui voit le changement le reconstruit (tests dans une transaction)",
     )
+    snapshot_rebuild_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=600,
+        description="intervalle minimal entre deux reconstructions de l'instantané (s) : les "
+        "écritures arrivées entre-temps attendent la suivante",
+    )
     snapshot_check_seconds: float = Field(
         0.5,
         ge=0,

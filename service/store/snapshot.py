@@ -15,9 +15,12 @@ sees that the store moved (one ``SELECT revision`` at most every ``check_interva
 new snapshot is built by a background thread with its own session while requests keep being
 answered from the previous one; every answer says which revision answered
 (`REVISION_HEADER`). Writes arriving during a build are folded into the next build (at most
-one build runs, and one waits). Only the very first snapshot is built in the request (or at
-startup, in the lifespan). ``refresh="inline"`` rebuilds in the request instead: for a
-session that no other connection can see (tests inside a rolled-back transaction).
+one build runs, and one waits); builds start at least ``rebuild_interval_s`` apart (2 s by
+default) and never take more than half of the time, so that a stream of writes cannot take
+the processor from the requests: a write is answered within a few seconds. Only the very
+first snapshot is built in the request (or at startup, in the lifespan). ``refresh="inline"``
+rebuilds in the request instead: for a session that no other connection can see (tests inside
+a rolled-back transaction).
 """
 
 from __future__ import annotations
@@ -376,9 +379,17 @@ class SnapshotHolder:
     request that notices it.
     """
 
-    def __init__(self, *, refresh: Refresh = "background", check_interval_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        *,
+        refresh: Refresh = "background",
+        check_interval_s: float = 0.5,
+        rebuild_interval_s: float = 2.0,
+    ) -> None:
         self.refresh: Refresh = refresh
         self.check_interval_s = check_interval_s
+        self.rebuild_interval_s = rebuild_interval_s
+        self.build_starts: list[float] = []  # monotonic seconds, the last 100 background builds
         self.builds = 0
         self._snapshot: StoreSnapshot | None = None
         self._sessions: Callable[[], Session] | None = None
@@ -387,6 +398,7 @@ class SnapshotHolder:
         self._lock = threading.Lock()  # the first build and inline rebuilds
         self._worker: threading.Thread | None = None
         self._wanted = threading.Event()
+        self._stop = threading.Event()
         self._stopping = False
 
     def attach(self, sessions: Callable[[], Session]) -> None:
@@ -445,6 +457,7 @@ class SnapshotHolder:
     def close(self) -> None:
         """Stop the background builder (the lifespan's end)."""
         self._stopping = True
+        self._stop.set()
         self._wanted.set()
         worker = self._worker
         if worker is not None:
@@ -477,14 +490,19 @@ class SnapshotHolder:
                     current = self._snapshot
                     if current is not None and current_revision(session) == current.revision:
                         continue  # already up to date: a request raced the last build
+                    self.build_starts = [*self.build_starts[-99:], time.monotonic()]
                     snapshot = build_snapshot(session, current)
             except Exception:  # the previous snapshot keeps answering; the next check retries
                 logger.exception("instantané de la base non reconstruit")
-                time.sleep(1.0)
+                self._stop.wait(1.0)
                 continue
             self._install(snapshot)
             if snapshot.revision < self._latest_seen:
                 self._wanted.set()
+            # Writes that arrive meanwhile wait for the next build: builds start at least
+            # `rebuild_interval_s` apart, and never take more than half of the time.
+            spacing = max(self.rebuild_interval_s, 2 * snapshot.build_seconds)
+            self._stop.wait(max(0.0, spacing - snapshot.build_seconds))
 
     def _install(self, snapshot: StoreSnapshot) -> None:
         current = self._snapshot

@@ -6,6 +6,7 @@ not see a test transaction), with the real app and its lifespan.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -59,7 +60,14 @@ def served(scratch_url: str) -> Iterator[Served]:
         session.add(row)
         key, _ = auth.create_api_key(session, role="platform")
         session.commit()
-    app = create_app(Settings(env="test", database_url=scratch_url, snapshot_check_seconds=0.0))
+    app = create_app(
+        Settings(
+            env="test",
+            database_url=scratch_url,
+            snapshot_check_seconds=0.0,
+            snapshot_rebuild_seconds=0.0,
+        )
+    )
     with TestClient(app) as client:
         yield Served(client, key, engine)
     engine.dispose()
@@ -243,3 +251,29 @@ def test_every_answer_from_the_snapshot_says_its_revision(
     assert matched.headers[REVISION_HEADER] == revision
     health = client.get("/health")  # not answered from the snapshot
     assert REVISION_HEADER not in health.headers
+
+
+def test_builds_are_spaced_so_that_writes_cannot_take_the_processor(scratch_url: str) -> None:
+    engine = make_engine(scratch_url)
+    upgrade(engine)
+    app = create_app(
+        Settings(
+            env="test",
+            database_url=scratch_url,
+            snapshot_check_seconds=0.0,
+            snapshot_rebuild_seconds=1.0,
+        )
+    )
+    with TestClient(app) as client:
+        holder: SnapshotHolder = client.app.state.snapshots  # type: ignore[attr-defined]
+        last = 0
+        deadline = time.monotonic() + 3.5
+        while time.monotonic() < deadline:  # a write every 0.1 s, each seen at once
+            last = _add_partner(engine, "Écriture continue (fictif)")
+            client.get("/v1/communes")
+            time.sleep(0.1)
+        assert holder.wait_until(last, timeout_s=30) is not None
+        starts = holder.build_starts
+    engine.dispose()
+    assert 2 <= len(starts) <= 6  # about 35 writes, a build a second at most
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.95
