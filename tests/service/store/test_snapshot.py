@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -33,6 +34,18 @@ MATCH = {
     "modes": [{"mode": "walk", "max_minutes": 30}],
     "limit": 5,
 }
+
+
+def _app(url: str, *, check: float, rebuild: float) -> FastAPI:
+    """The real app on ``url``, its snapshot checked and rebuilt at these intervals (s)."""
+    return create_app(
+        Settings(
+            env="test",
+            database_url=url,
+            snapshot_check_seconds=check,
+            snapshot_rebuild_seconds=rebuild,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -60,15 +73,7 @@ def served(scratch_url: str) -> Iterator[Served]:
         session.add(row)
         key, _ = auth.create_api_key(session, role="platform")
         session.commit()
-    app = create_app(
-        Settings(
-            env="test",
-            database_url=scratch_url,
-            snapshot_check_seconds=0.0,
-            snapshot_rebuild_seconds=0.0,
-        )
-    )
-    with TestClient(app) as client:
+    with TestClient(_app(scratch_url, check=0.0, rebuild=0.0)) as client:
         yield Served(client, key, engine)
     engine.dispose()
 
@@ -157,7 +162,7 @@ def test_the_revision_is_read_at_most_once_per_interval(scratch_url: str) -> Non
     with Session(engine) as session:
         auth.create_api_key(session, role="viewer")
         session.commit()
-    app = create_app(Settings(env="test", database_url=scratch_url, snapshot_check_seconds=30))
+    app = _app(scratch_url, check=30.0, rebuild=0.0)
     statements: list[str] = []
     with TestClient(app) as client:
 
@@ -256,15 +261,7 @@ def test_every_answer_from_the_snapshot_says_its_revision(
 def test_builds_are_spaced_so_that_writes_cannot_take_the_processor(scratch_url: str) -> None:
     engine = make_engine(scratch_url)
     upgrade(engine)
-    app = create_app(
-        Settings(
-            env="test",
-            database_url=scratch_url,
-            snapshot_check_seconds=0.0,
-            snapshot_rebuild_seconds=1.0,
-        )
-    )
-    with TestClient(app) as client:
+    with TestClient(_app(scratch_url, check=0.0, rebuild=1.0)) as client:
         holder: SnapshotHolder = client.app.state.snapshots  # type: ignore[attr-defined]
         last = 0
         deadline = time.monotonic() + 3.5
