@@ -28,8 +28,11 @@ took more than 5x the no-write p95 (a request that waited for a snapshot rebuild
 the server's RSS (start, peak, end). When responses carry ``X-Store-Revision`` (the store
 revision that answered), the distinct revisions seen and how far behind the latest committed
 write they were (in revisions and seconds). Verdict against the goal: match p95 within 2x of
-the no-write p95, and server memory stable (the write run ends within 10 % of its starting RSS
-and peaks below 1.5x of it).
+the no-write p95, and server memory stable: no upward trend (the RSS at the end of the write
+run within 3 % of its RSS at mid-run) and a peak below 1.5x its start. The first rebuild
+after a write adds a second generation of the snapshot's tables (the new one is built while
+the old one answers; Python's allocator keeps the freed arenas): a one-time step, reported as
+the growth from the start, which a leak would not stop at.
 """
 
 from __future__ import annotations
@@ -383,13 +386,15 @@ def report(quiet: Run, loaded: Run, per_second: float) -> bool:
         )
     _report_revisions(loaded)
     start, peak, end = loaded.rss_mb[0], max(loaded.rss_mb), loaded.rss_mb[-1]
-    stable = end <= 1.10 * start and peak <= 1.5 * start
+    middle = loaded.rss_mb[len(loaded.rss_mb) // 2]
+    stable = end <= 1.03 * middle and peak <= 1.5 * start
     fast = l95 <= GOAL_RATIO * q95
     print(
         f"\nobjectif avec {per_second:g} écriture(s)/s : p95 des matches ≤ {GOAL_RATIO:g}× le p95 "
         f"sans écriture — {'atteint' if fast else 'NON atteint'} ({l95 / q95:.1f}×) ; "
         f"mémoire stable — {'oui' if stable else 'NON'} "
-        f"(fin {end / start - 1:+.0%}, pic {peak / start - 1:+.0%} du début)"
+        f"(seconde moitié {end / middle - 1:+.1%} ; fin {end / start - 1:+.0%}, "
+        f"pic {peak / start - 1:+.0%} du début)"
     )
     return fast and stable
 
