@@ -24,6 +24,7 @@ Nothing happens at import time; nothing is started until :meth:`EmbeddedPostgres
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pwd
 import re
@@ -34,17 +35,22 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
 
 __all__ = [
+    "ClusterSupervisor",
     "EmbeddedPostgres",
     "EmbeddedPostgresError",
     "PostgisUnavailableError",
     "find_pg_bindir",
 ]
+
+logger = logging.getLogger("maillage")
 
 _HOST = "127.0.0.1"
 _CLUSTER_USER = "postgres"  # system user owning the files when we run as root
@@ -118,6 +124,7 @@ class EmbeddedPostgres:
     fast: bool = False
     _url: str | None = field(default=None, init=False, repr=False)
     _bin: Path | None = field(default=None, init=False, repr=False)
+    _live_port: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).expanduser().absolute()
@@ -177,7 +184,43 @@ class EmbeddedPostgres:
                 self._initdb(password)
             port = self._launch()
         self._url = self._provision(port, password)
+        self._live_port = port
         return self._url
+
+    def alive(self) -> bool:
+        """Whether the postmaster named in ``postmaster.pid`` is alive (neither gone nor a
+        zombie: a killed postmaster whose parent does not reap it stays one, and ``pg_ctl
+        status`` still sees it running)."""
+        pid = self._postmaster_pid()
+        return pid is not None and _process_state(pid) not in (None, "Z")
+
+    def restart(self) -> None:
+        """Start the server again on the port it had, after it died (``kill -9``, OOM killer):
+        PostgreSQL runs its crash recovery, the URL does not change, and clients that reconnect
+        (``pool_pre_ping``) find it again. A no-op when it is alive."""
+        if self.alive():
+            return
+        port = self._live_port
+        if port is None:
+            raise EmbeddedPostgresError(
+                f"La base embarquée de {self.data_dir} n'a pas été démarrée ici : "
+                "rien à redémarrer."
+            )
+        self._clear_stale_lock()
+        self._write_settings(port)
+        log_offset = _size(self.log_file)
+        result = self._pg_ctl("start", "-l", str(self.log_file))
+        if result.returncode != 0:
+            raise EmbeddedPostgresError(
+                f"Le serveur PostgreSQL de {self.pgdata} n'a pas redémarré :\n"
+                f"{_output(result)}\n{self._log_tail(log_offset)}"
+            )
+
+    def supervise(self, interval_s: float = 1.0) -> ClusterSupervisor:
+        """A started `ClusterSupervisor` that restarts this cluster whenever it dies."""
+        supervisor = ClusterSupervisor(self, interval_s=interval_s)
+        supervisor.start()
+        return supervisor
 
     def stop(self) -> None:
         """``pg_ctl stop -m fast``, waiting until every server process is gone; no-op if stopped."""
@@ -304,6 +347,7 @@ class EmbeddedPostgres:
 
     def _launch(self) -> int:
         """Write the settings and ``pg_ctl start``; retry another free port if ours was taken."""
+        self._clear_stale_lock()
         attempts = 1 if self.port is not None else _PORT_ATTEMPTS
         for attempt in range(1, attempts + 1):
             port = self.port if self.port is not None else _free_port()
@@ -401,8 +445,35 @@ class EmbeddedPostgres:
         return _run_as_cluster_user([*argv, *options])
 
     def _running(self) -> bool:
-        """``pg_ctl status``: 0 running, 3 stopped, 4 no data directory."""
-        return self.initialised() and self._pg_ctl("status").returncode == 0
+        """``pg_ctl status``: 0 running, 3 stopped, 4 no data directory; a zombie is dead."""
+        return self.initialised() and self._pg_ctl("status").returncode == 0 and self.alive()
+
+    def _postmaster_pid(self) -> int | None:
+        try:
+            first = (self.pgdata / "postmaster.pid").read_text(encoding="utf-8").split("\n")[0]
+            return int(first)
+        except (OSError, ValueError):
+            return None
+
+    def _clear_stale_lock(self) -> None:
+        """Remove the ``postmaster.pid`` of a dead postmaster that is still a zombie (PostgreSQL
+        would take it for a running server), once no process is attached to its shared memory
+        any more (the old backends exit when they see their postmaster gone)."""
+        lock = self.pgdata / "postmaster.pid"
+        pid = self._postmaster_pid()
+        if pid is None or _process_state(pid) != "Z":
+            return  # alive (PostgreSQL refuses to start), or gone (PostgreSQL ignores the file)
+        lines = lock.read_text(encoding="utf-8").splitlines()
+        shmid = lines[6].split()[-1] if len(lines) > 6 and lines[6].split() else None
+        deadline = time.monotonic() + 10
+        while shmid is not None and _shm_attached(shmid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if shmid is not None and _shm_attached(shmid):
+            raise EmbeddedPostgresError(
+                f"Des processus de l'ancien serveur de {self.pgdata} tournent encore : "
+                "nouvel essai plus tard."
+            )
+        lock.unlink(missing_ok=True)
 
     def _running_port(self) -> int:
         """The port of the running server, from line 4 of ``postmaster.pid``."""
@@ -433,7 +504,103 @@ class EmbeddedPostgres:
             return f"(journal {self.log_file} illisible)"
 
 
+class ClusterSupervisor:
+    """A thread that checks every ``interval_s`` that the cluster's postmaster is alive and
+    restarts it when it died (crash recovery, same port), telling the operator once per
+    incident: one warning when it is found dead, one when it answers again (and one error if
+    a restart fails, retried every ``interval_s``). Stop it before stopping the cluster."""
+
+    def __init__(self, cluster: EmbeddedPostgres, *, interval_s: float = 1.0) -> None:
+        self.cluster = cluster
+        self.interval_s = interval_s
+        self.restarts = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="maillage-pg-supervisor", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=_TIMEOUT_S * 2)
+
+    def __enter__(self) -> ClusterSupervisor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        down_since: float | None = None
+        failure_told = False
+        while not self._stop.wait(self.interval_s):
+            if self.cluster.alive():
+                continue
+            if down_since is None:
+                down_since, failure_told = time.monotonic(), False
+                logger.warning(
+                    "La base embarquée de %s s'est arrêtée brutalement : redémarrage "
+                    "(récupération après incident)…",
+                    self.cluster.data_dir,
+                )
+            try:
+                self.cluster.restart()
+            except (EmbeddedPostgresError, OSError, subprocess.SubprocessError) as exc:
+                if not failure_told:
+                    failure_told = True
+                    logger.error(
+                        "Redémarrage de la base embarquée impossible pour l'instant, nouvel "
+                        "essai chaque seconde : %s",
+                        exc,
+                    )
+                continue
+            self.restarts += 1
+            logger.warning(
+                "Base embarquée redémarrée en %.1f s : l'API se reconnecte d'elle-même.",
+                time.monotonic() - down_since,
+            )
+            down_since = None
+
+
 # -- module helpers ----------------------------------------------------------------------------
+
+
+def _process_state(pid: int) -> str | None:
+    """The state letter of a process (``R``, ``S``, ``Z``…) from ``/proc``; ``None`` when it is
+    gone. Without ``/proc``, a signal 0 tells alive (``S``) from gone."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return "S"
+    return stat_line.rpartition(")")[2].split()[0]
+
+
+def _shm_attached(shmid: str) -> bool:
+    """Whether processes are still attached to the System V segment ``shmid`` (Linux ``/proc``;
+    elsewhere, say no and let PostgreSQL judge)."""
+    try:
+        rows = Path("/proc/sysvipc/shm").read_text(encoding="ascii").splitlines()
+    except OSError:
+        return False
+    header = rows[0].split() if rows else []
+    if "shmid" not in header or "nattch" not in header:
+        return False
+    at_id, at_count = header.index("shmid"), header.index("nattch")
+    for row in rows[1:]:
+        cells = row.split()
+        if len(cells) > max(at_id, at_count) and cells[at_id] == shmid:
+            return int(cells[at_count]) > 0
+    return False
 
 
 def _is_root() -> bool:

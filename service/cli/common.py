@@ -28,11 +28,15 @@ def load_settings() -> Settings:
 
 
 @contextmanager
-def database(settings: Settings, *, migrate: bool = True) -> Iterator[tuple[Engine, str]]:
+def database(
+    settings: Settings, *, migrate: bool = True, supervise: bool = False
+) -> Iterator[tuple[Engine, str]]:
     """An engine on DATABASE_URL, or on the embedded cluster in MAILLAGE_HOME.
 
     The embedded cluster is started when needed and stopped afterwards, unless it was
-    already running (a demo serving in another terminal keeps its cluster).
+    already running (a demo serving in another terminal keeps its cluster). With
+    ``supervise``, a cluster started here is restarted whenever its server dies
+    (`service.embedded.ClusterSupervisor`), until the block ends.
     """
     from service.db import make_engine
     from service.embedded import EmbeddedPostgres
@@ -48,12 +52,15 @@ def database(settings: Settings, *, migrate: bool = True) -> Iterator[tuple[Engi
             err.print(f"→ base embarquée dans {embedded.data_dir}")
         url = embedded.start()
     engine = make_engine(url)
+    supervisor = cluster.supervise() if cluster is not None and supervise else None
     try:
         if migrate:
             upgrade(engine)
         yield engine, url
     finally:
         engine.dispose()
+        if supervisor is not None:
+            supervisor.stop()  # before the cluster, or it would start it again
         if cluster is not None:
             cluster.stop()
 

@@ -23,7 +23,8 @@ def demo(
     settings = load_settings()
     host = host or settings.host
     port = port or settings.port
-    with database(settings) as (engine, url), Session(engine) as session:
+    # supervised: a server that dies (kill -9, OOM) is restarted, the API reconnects by itself
+    with database(settings, supervise=True) as (engine, url), Session(engine) as session:
         if not session.scalar(queries.count_partners()):
             _load_demo(session)
         keys = _demo_keys(session, settings.home)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import socket
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +147,69 @@ def test_a_busy_port_is_reported_in_french(
 def test_url_before_start_raises(tmp_path: Path) -> None:
     with pytest.raises(EmbeddedPostgresError, match="pas démarrée"):
         _ = EmbeddedPostgres(tmp_path).url
+
+
+def _postmaster_pid(pg: EmbeddedPostgres) -> int:
+    return int((pg.pgdata / "postmaster.pid").read_text(encoding="utf-8").split("\n")[0])
+
+
+@pytest.fixture
+def durable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    """A cluster as the demo runs it: ``fast=False`` (with ``synchronous_commit = off`` a
+    commit acknowledged just before a crash may be lost, by design)."""
+    pg = EmbeddedPostgres(tmp_path_factory.mktemp("durable"))
+    try:
+        yield pg
+    finally:
+        pg.stop()
+
+
+def test_a_killed_server_is_restarted_by_its_supervisor_on_the_same_url(
+    durable: EmbeddedPostgres, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import text
+
+    from service.db import make_engine
+
+    cluster = durable
+    url = _start_or_skip(cluster)
+    engine = make_engine(url, connect_timeout_s=2)  # as the API's: pool_pre_ping
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("CREATE TABLE survivor (n int)"))
+            conn.execute(text("INSERT INTO survivor VALUES (1)"))
+            conn.commit()
+        caplog.set_level(logging.WARNING, logger="maillage")
+        with cluster.supervise(interval_s=0.2) as supervisor:
+            killed = _postmaster_pid(cluster)
+            os.kill(killed, signal.SIGKILL)
+            deadline = time.monotonic() + 60
+            while supervisor.restarts == 0 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert supervisor.restarts == 1
+            assert cluster.alive()
+            assert _postmaster_pid(cluster) != killed
+            # the pooled connection died with the server: the engine reconnects by itself
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT n FROM survivor")).scalar() == 1
+            time.sleep(1.0)  # a healthy server is left alone
+            assert supervisor.restarts == 1
+        assert cluster.url == url
+    finally:
+        engine.dispose()
+    said = [r.getMessage() for r in caplog.records if r.name == "maillage"]
+    assert sum("arrêtée brutalement" in m for m in said) == 1, said
+    assert sum("redémarrée en" in m for m in said) == 1, said
+
+
+def test_start_after_a_crash_clears_the_lock_of_a_dead_server(cluster: EmbeddedPostgres) -> None:
+    url = _start_or_skip(cluster)
+    os.kill(_postmaster_pid(cluster), signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while cluster.alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not cluster.alive()
+    again = cluster.start()  # not taken for a running server, even if it is a zombie
+    assert again.split("@")[0] == url.split("@")[0]  # same role and password (port: any free)
+    with psycopg.connect(_libpq(again)) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
