@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
 
 from service.coverage import routes as coverage
 from service.coverage.compute import CoverageCache
 from service.db import make_engine, make_sessionmaker
 from service.deps import RevisionHeader
-from service.errors import install_error_handlers
+from service.errors import install_error_handlers, is_database_outage
+from service.guards import BodyGuard, RateLimit
 from service.health import routes as health
 from service.isochrones import routes as isochrones
 from service.matching import routes as matching
@@ -23,6 +28,8 @@ from service.store.snapshot import SnapshotHolder
 from service.territory import routes as territory
 from service.travel import TravelService
 from service.version import VERSION
+
+logger = logging.getLogger("maillage")
 
 DESCRIPTION = """
 **maillage** tient le graphe des acteurs de l'inclusion d'un territoire — structures
@@ -40,12 +47,19 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.require_database_url(), pool_size=settings.db_pool_size)
+        engine = make_engine(
+            settings.require_database_url(),
+            pool_size=settings.db_pool_size,
+            connect_timeout_s=settings.db_connect_timeout_seconds,
+            pool_timeout_s=settings.db_pool_timeout_seconds,
+        )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        with app.state.sessionmaker() as session:
-            app.state.travel = TravelService.from_store(session, settings.home)
-            app.state.snapshots.load(session)  # the first request does not pay for it
+        try:
+            await _first_load(app, settings)
+        except BaseException:
+            engine.dispose()
+            raise
         app.state.snapshots.attach(app.state.sessionmaker)
         app.state.travel.warm_up()
         try:
@@ -83,6 +97,20 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.coverage = CoverageCache()
     install_error_handlers(app)
     app.add_middleware(RevisionHeader)
+    app.add_middleware(
+        BodyGuard,
+        max_body_bytes=settings.max_body_bytes,
+        max_batch_body_bytes=settings.max_batch_body_bytes,
+    )
+    if settings.rate_limited:  # outermost: a refused caller costs no database round trip
+        app.add_middleware(
+            RateLimit,
+            limits={
+                "matches": settings.rate_limit_matches_per_minute,
+                "batch": settings.rate_limit_batch_per_minute,
+                "coverage": settings.rate_limit_coverage_per_minute,
+            },
+        )
     for router in (
         health.router,
         reference.router,
@@ -97,3 +125,47 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     pages.install(app)
     return app
+
+
+def _load(sessions: sessionmaker[Session], app: FastAPI, settings: Settings) -> None:
+    with sessions() as session:
+        app.state.travel = TravelService.from_store(session, settings.home)
+        app.state.snapshots.load(session)  # the first request does not pay for it
+
+
+async def _first_load(app: FastAPI, settings: Settings) -> None:
+    """The travel networks and the first snapshot, waiting up to
+    ``settings.db_startup_wait_seconds`` for a database that does not answer yet (one French
+    line in the log, then one every 10 s); past that, a French error line and the start fails
+    (uvicorn exits with a non-zero status)."""
+    deadline = time.monotonic() + settings.db_startup_wait_seconds
+    told_at: float | None = None
+    while True:
+        try:
+            _load(app.state.sessionmaker, app, settings)
+            if told_at is not None:
+                logger.warning("base de données joignable : démarrage de l'API")
+            return
+        except Exception as exc:
+            if not is_database_outage(exc):
+                raise
+            now = time.monotonic()
+            if now >= deadline:
+                logger.error(
+                    "base de données injoignable au démarrage (%s) depuis %.0f s : arrêt. "
+                    "Vérifiez DATABASE_URL et que PostgreSQL tourne.",
+                    type(exc).__name__,
+                    settings.db_startup_wait_seconds,
+                )
+                raise RuntimeError(
+                    "base de données injoignable au démarrage : vérifiez DATABASE_URL"
+                ) from None
+            if told_at is None or now - told_at >= 10:
+                told_at = now
+                logger.warning(
+                    "base de données injoignable au démarrage (%s) : nouvel essai chaque "
+                    "seconde pendant %.0f s au plus",
+                    type(exc).__name__,
+                    max(0.0, deadline - now),
+                )
+        await asyncio.sleep(1.0)

@@ -22,9 +22,29 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> Engine:
-    """An engine for a PostGIS database; ``pool_pre_ping`` survives database restarts."""
-    return create_engine(url, pool_size=pool_size, pool_pre_ping=True, future=True)
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 5,
+    connect_timeout_s: int | None = None,
+    pool_timeout_s: float = 30.0,
+) -> Engine:
+    """An engine for a PostGIS database; ``pool_pre_ping`` survives database restarts.
+
+    ``connect_timeout_s`` bounds a connection attempt (libpq ``connect_timeout``, seconds;
+    ``None``: libpq's default, no limit) and ``pool_timeout_s`` the wait for a free pooled
+    connection: the API sets both short, so that a request to an unreachable database fails
+    fast (503) instead of hanging.
+    """
+    connect_args = {} if connect_timeout_s is None else {"connect_timeout": connect_timeout_s}
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=pool_timeout_s,
+        connect_args=connect_args,
+        future=True,
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

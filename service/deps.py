@@ -9,7 +9,8 @@ answer is 401; with a key whose role is not enough, 403.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from contextlib import contextmanager
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth import Principal, authenticate
-from service.errors import AuthenticationError
+from service.errors import AuthenticationError, is_database_outage, log_database_outage
 from service.store.snapshot import REVISION_HEADER, SnapshotHolder, StoreSnapshot
 from service.travel import TravelService
 
@@ -29,6 +30,23 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@contextmanager
+def request_session(app: Any) -> Iterator[Session]:
+    """A session as `get_session` gives one, for code that runs before the routes (the ASGI
+    guards): the app's sessionmaker, or the test suite's override of `get_session` (a
+    generator without arguments that yields its SAVEPOINT session)."""
+    override = app.dependency_overrides.get(get_session)
+    if override is None:
+        with app.state.sessionmaker() as session:
+            yield session
+        return
+    provided = override()
+    try:
+        yield next(provided)
+    finally:
+        provided.close()
 
 
 def get_principal(
@@ -76,7 +94,17 @@ TravelDep = Annotated[TravelService, Depends(get_travel)]
 def get_snapshot(request: Request, session: SessionDep) -> StoreSnapshot:
     """The store snapshot that answers this request; `RevisionHeader` says its revision."""
     holder: SnapshotHolder = request.app.state.snapshots
-    snapshot = holder.get(session)
+    try:
+        snapshot = holder.get(session)
+    except Exception as exc:
+        # The database went away: what the snapshot alone answers keeps being answered from
+        # the last one (`REVISION_HEADER` says which); a route that needs the database answers
+        # 503 when it reaches it.
+        if holder.current is None or not is_database_outage(exc):
+            raise
+        log_database_outage(exc, "instantané précédent servi")
+        session.rollback()
+        snapshot = holder.current
     request.state.store_revision = snapshot.revision
     return snapshot
 

@@ -3,16 +3,25 @@
 Routes and services raise the exceptions below; `install_error_handlers` turns them into
 FastAPI's ``{"detail": ...}`` shape with a French message. An unexpected exception becomes a
 generic 500: its text never reaches the client, it goes to the log.
+
+A database that cannot be reached (connection refused or lost, pool exhausted: see
+`is_database_outage`) is not a server error: every route answers 503 with ``Retry-After`` and
+a French message, wherever the error is raised (a route, a dependency, or the pure ASGI
+middlewares of `service.guards`, which call `error_response` themselves because they sit
+outside FastAPI's exception handlers).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph.messages import french_errors
@@ -50,6 +59,87 @@ class PermissionDeniedError(MaillageError):
     status_code = 403
 
 
+class PayloadTooLargeError(MaillageError):
+    status_code = 413
+
+
+class RateLimitedError(MaillageError):
+    """Too many requests from one key or one address; ``retry_after_s`` in whole seconds."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+# Errors that say the database cannot be reached now, not that a statement is wrong: a refused
+# or lost connection (psycopg's OperationalError, AdminShutdown when the postmaster dies, wrapped
+# by SQLAlchemy as OperationalError), a connection used after it broke (InterfaceError), a pool
+# with no free connection within its timeout (sqlalchemy.exc.TimeoutError).
+DATABASE_OUTAGES: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` means « the database is unreachable now » (503), not a defect (500)."""
+    if isinstance(exc, DATABASE_OUTAGES):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+
+
+def outage_message(retry_after_s: int) -> str:
+    return f"Base de données momentanément indisponible, réessayez dans {retry_after_s} s."
+
+
+_OUTAGE_LOG_EVERY_S = 10.0
+_outage_logged_at = -_OUTAGE_LOG_EVERY_S
+
+
+def log_database_outage(exc: BaseException, where: str) -> None:
+    """One warning line every `_OUTAGE_LOG_EVERY_S` at most while the database is unreachable:
+    the error's class only (its text may quote a statement's parameters)."""
+    global _outage_logged_at  # noqa: PLW0603 - one clock for the process, like the outage
+    now = time.monotonic()
+    if now - _outage_logged_at >= _OUTAGE_LOG_EVERY_S:
+        _outage_logged_at = now
+        logger.warning(
+            "base de données injoignable (%s, %s) : réponses 503 jusqu'à son retour",
+            type(exc).__name__,
+            where,
+        )
+
+
+def error_response(exc: Exception, *, retry_after_s: int = 5) -> JSONResponse:
+    """The answer to a domain error or a database outage (``retry_after_s``: the 503's
+    ``Retry-After``); anything else is not this function's to answer."""
+    if isinstance(exc, MaillageError):
+        headers: dict[str, str] | None = None
+        if exc.status_code == 401:
+            headers = {"WWW-Authenticate": "Bearer"}
+        elif isinstance(exc, RateLimitedError):
+            headers = {"Retry-After": str(exc.retry_after_s)}
+        return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+    if is_database_outage(exc):
+        return JSONResponse(
+            {"detail": outage_message(retry_after_s)},
+            status_code=503,
+            headers={"Retry-After": str(retry_after_s)},
+        )
+    raise TypeError(f"{type(exc).__name__} n'a pas de réponse prévue") from exc
+
+
+def retry_after_of(app: object) -> int:
+    """``Retry-After`` of a 503 for this app's settings (5 s without settings)."""
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    return int(getattr(settings, "db_retry_after_seconds", 5))
+
+
 _STATUS_MESSAGES = {
     400: "Requête invalide.",
     401: "Authentification requise.",
@@ -71,8 +161,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(MaillageError)
     async def _domain(_: Request, exc: MaillageError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+        return error_response(exc)
+
+    async def _database_outage(request: Request, exc: Exception) -> JSONResponse:
+        log_database_outage(exc, f"{request.method} {request.url.path}")
+        return error_response(exc, retry_after_s=retry_after_of(request.app))
+
+    for outage in DATABASE_OUTAGES:
+        app.add_exception_handler(outage, _database_outage)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -62,6 +62,71 @@ class Settings(BaseSettings):
         description="intervalle minimal entre deux lectures de la révision de la base (s)",
     )
 
+    db_connect_timeout_seconds: int = Field(
+        3,
+        ge=1,
+        le=60,
+        description="délai de connexion à PostgreSQL (s) : une base injoignable ne fait pas "
+        "attendre une requête plus longtemps",
+    )
+    db_pool_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=120,
+        description="attente maximale d'une connexion libre du pool (s), puis 503",
+    )
+    db_retry_after_seconds: int = Field(
+        5,
+        ge=1,
+        le=3600,
+        description="valeur de l'en-tête Retry-After (s) d'une réponse 503 quand la base est "
+        "injoignable",
+    )
+    db_startup_wait_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="au démarrage, attente de la base (s) avant d'abandonner ; 0 : abandon "
+        "immédiat",
+    )
+    max_body_bytes: int = Field(
+        1_000_000,
+        ge=1_000,
+        le=1_000_000_000,
+        description="taille maximale d'un corps de requête (octets) ; au-delà : 413",
+    )
+    max_batch_body_bytes: int = Field(
+        2_000_000,
+        ge=1_000,
+        le=1_000_000_000,
+        description="taille maximale du corps de POST /v1/matches/batch (octets) : 200 "
+        "personnes au plus",
+    )
+    rate_limit_enabled: bool | None = Field(
+        None,
+        description="limitation du débit des routes coûteuses, par clé et par adresse ; "
+        "vide : active sauf en environnement test",
+    )
+    rate_limit_matches_per_minute: int = Field(
+        60, ge=1, le=100_000, description="POST /v1/matches, par clé et par adresse"
+    )
+    rate_limit_batch_per_minute: int = Field(
+        6, ge=1, le=100_000, description="POST /v1/matches/batch, par clé et par adresse"
+    )
+    rate_limit_coverage_per_minute: int = Field(
+        60,  # the map page asks for /v1/coverage and /v1/gaps together at each change
+        ge=1,
+        le=100_000,
+        description="GET /v1/coverage, GET /v1/gaps, POST /v1/siting, par clé et par adresse",
+    )
+
+    @property
+    def rate_limited(self) -> bool:
+        """Whether the expensive routes are rate limited (by default, except in tests)."""
+        if self.rate_limit_enabled is None:
+            return self.env != "test"
+        return self.rate_limit_enabled
+
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:
         if self.env == "production":

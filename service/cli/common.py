@@ -4,7 +4,7 @@ the API server."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import typer
@@ -51,11 +51,11 @@ def database(
         if cluster is not None:
             err.print(f"→ base embarquée dans {embedded.data_dir}")
         url = embedded.start()
-    engine = make_engine(url)
+    engine = make_engine(url, connect_timeout_s=settings.db_connect_timeout_seconds)
     supervisor = cluster.supervise() if cluster is not None and supervise else None
     try:
         if migrate:
-            upgrade(engine)
+            _when_reachable(lambda: upgrade(engine), settings)
         yield engine, url
     finally:
         engine.dispose()
@@ -63,6 +63,38 @@ def database(
             supervisor.stop()  # before the cluster, or it would start it again
         if cluster is not None:
             cluster.stop()
+
+
+def _when_reachable(step: Callable[[], object], settings: Settings) -> None:
+    """Run ``step`` (the migrations), waiting up to ``settings.db_startup_wait_seconds`` for a
+    database that does not answer yet; past that, a French message and exit status 1."""
+    import time
+
+    from service.errors import is_database_outage
+
+    deadline = time.monotonic() + settings.db_startup_wait_seconds
+    told = False
+    while True:
+        try:
+            step()
+            return
+        except Exception as exc:
+            if not is_database_outage(exc):
+                raise
+            if time.monotonic() >= deadline:
+                err.print(
+                    f"[red]Base de données injoignable[/red] ({type(exc).__name__}) depuis "
+                    f"{settings.db_startup_wait_seconds:.0f} s : arrêt. Vérifiez DATABASE_URL "
+                    "et que PostgreSQL tourne (MAILLAGE_DB_STARTUP_WAIT_SECONDS règle l'attente)."
+                )
+                raise typer.Exit(1) from None
+            if not told:
+                told = True
+                err.print(
+                    f"Base de données injoignable ({type(exc).__name__}) : nouvel essai chaque "
+                    f"seconde pendant {settings.db_startup_wait_seconds:.0f} s au plus…"
+                )
+        time.sleep(1.0)
 
 
 def serve_api(settings: Settings, host: str | None, port: int | None) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from service.db import database_answers
 from service.deps import SessionDep
+from service.errors import retry_after_of
 from service.version import VERSION
 
 router = APIRouter(tags=["santé"])
@@ -20,9 +21,12 @@ class Health(BaseModel):
 
 
 @router.get("/health", summary="État du service", response_model=Health)
-def health(session: SessionDep) -> JSONResponse:
-    database = "ok" if database_answers(session) else "indisponible"
-    body = Health(
-        status="ok" if database == "ok" else "dégradé", database=database, version=VERSION
-    )
-    return JSONResponse(body.model_dump(), status_code=200 if database == "ok" else 503)
+def health(request: Request, session: SessionDep) -> JSONResponse:
+    # 200 when the database answers; else 503 with Retry-After (seconds). No docstring: it
+    # would become the operation's description in the OpenAPI document.
+    if database_answers(session):
+        body = Health(status="ok", database="ok", version=VERSION)
+        return JSONResponse(body.model_dump())
+    body = Health(status="dégradé", database="indisponible", version=VERSION)
+    headers = {"Retry-After": str(retry_after_of(request.app))}
+    return JSONResponse(body.model_dump(), status_code=503, headers=headers)

@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 from geodata.lru import LRUCache
 from graph.matching import Offer, OfferTable, PartnerSite, RelationIndex, SupportTable
 from graph.models import Eligibility
+from service.errors import is_database_outage
 from service.store import queries
 
 logger = logging.getLogger(__name__)
@@ -400,6 +401,7 @@ class SnapshotHolder:
         self._wanted = threading.Event()
         self._stop = threading.Event()
         self._stopping = False
+        self._database_lost = False
 
     def attach(self, sessions: Callable[[], Session]) -> None:
         """Give the holder its own sessions (the lifespan's sessionmaker): builds go background."""
@@ -485,15 +487,30 @@ class SnapshotHolder:
             sessions = self._sessions
             if sessions is None:
                 return
+            current = self._snapshot
             try:
                 with sessions() as session, _yielding_often():
-                    current = self._snapshot
-                    if current is not None and current_revision(session) == current.revision:
+                    revision = current_revision(session)
+                    if self._database_lost:
+                        self._database_lost = False
+                        logger.warning("instantané de la base : base de nouveau joignable")
+                    if current is not None and revision == current.revision:
                         continue  # already up to date: a request raced the last build
                     self.build_starts = [*self.build_starts[-99:], time.monotonic()]
                     snapshot = build_snapshot(session, current)
-            except Exception:  # the previous snapshot keeps answering; the next check retries
-                logger.exception("instantané de la base non reconstruit")
+            except Exception as exc:  # the previous snapshot keeps answering; retried in 1 s
+                if not is_database_outage(exc):
+                    logger.exception("instantané de la base non reconstruit")
+                elif not self._database_lost:  # once per outage, without a traceback
+                    self._database_lost = True
+                    logger.warning(
+                        "instantané de la base non reconstruit : base injoignable (%s) ; "
+                        "le précédent (révision %s) continue de répondre",
+                        type(exc).__name__,
+                        current.revision if current is not None else "aucune",
+                    )
+                if is_database_outage(exc):
+                    self._wanted.set()  # try again until the database is back
                 self._stop.wait(1.0)
                 continue
             self._install(snapshot)
