@@ -67,7 +67,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -478,12 +478,24 @@ _CONTRACTION_NS_PER_NODE = 50_000.0
 """Building the hierarchy, ~50 µs per node (5 s for 100,000 nodes)."""
 
 
+MatrixMethod = Literal["auto", "dijkstra", "reverse", "hierarchy"]
+"""How `StreetNetwork.travel_times` computes a matrix: ``auto`` (the cheapest, see
+`_matrix_seconds`), or forced — one Dijkstra search per origin (``dijkstra``), per destination
+over the reversed graph (``reverse``), or the contraction hierarchy (``hierarchy``). Every
+method gives the same times (sums of the same arc weights, in another order: equal within
+1e-9 s)."""
+
+_METHODS: tuple[MatrixMethod, ...] = ("auto", "dijkstra", "reverse", "hierarchy")
+
+
 def _matrix_seconds(
     network: StreetNetwork,
     sources: NDArray[np.int64],
     budgets: NDArray[np.float64],
     targets: NDArray[np.int64],
     is_target: NDArray[np.bool_],
+    *,
+    method: MatrixMethod = "auto",
 ) -> NDArray[np.float64]:
     """Seconds from each distinct source node to each distinct target node, (k, m), by the
     cheapest of three exact methods, judged on the measured costs above:
@@ -496,8 +508,41 @@ def _matrix_seconds(
       twice what building it does (it is then built, once, and kept).
     """
     k, m = sources.shape[0], targets.shape[0]
+    if method == "auto":
+        method = _cheapest(network, sources, budgets, targets)
+    bound = float(budgets.max(initial=-math.inf))
+    if method == "hierarchy":
+        from geodata.hierarchy import many_to_many
+
+        return many_to_many(
+            network.hierarchy,
+            _writable(sources, np.int64),
+            _writable(budgets, np.float64),
+            _writable(targets, np.int64),
+            mapper=_pool().map,
+            parts=4 * _cpu_count(),
+        )
+    if method == "reverse" and k > 0:
+        marks = np.zeros(network.n_nodes, dtype=np.bool_)
+        marks[sources] = True
+        seconds = _shortest_seconds(
+            network, targets, np.full(m, bound), sources, marks, reverse=True
+        ).T
+        seconds[seconds > budgets[:, None]] = np.inf
+        return seconds
+    return _shortest_seconds(network, sources, budgets, targets, is_target)
+
+
+def _cheapest(
+    network: StreetNetwork,
+    sources: NDArray[np.int64],
+    budgets: NDArray[np.float64],
+    targets: NDArray[np.int64],
+) -> MatrixMethod:
+    """The method of least estimated cost (see `_matrix_seconds`)."""
+    k, m = sources.shape[0], targets.shape[0]
     if k <= 1 or m == 0:
-        return _shortest_seconds(network, sources, budgets, targets, is_target)
+        return "dijkstra"
     bound = float(budgets.max())
     if math.isinf(bound):
         reach = network.n_nodes
@@ -511,25 +556,8 @@ def _matrix_seconds(
         network.has_hierarchy
         or searches_ns > 2 * network.n_nodes * _CONTRACTION_NS_PER_NODE + hierarchy_ns
     ):
-        from geodata.hierarchy import many_to_many
-
-        return many_to_many(
-            network.hierarchy,
-            _writable(sources, np.int64),
-            _writable(budgets, np.float64),
-            _writable(targets, np.int64),
-            mapper=_pool().map,
-            parts=4 * _cpu_count(),
-        )
-    if m < k:
-        marks = np.zeros(network.n_nodes, dtype=np.bool_)
-        marks[sources] = True
-        seconds = _shortest_seconds(
-            network, targets, np.full(m, bound), sources, marks, reverse=True
-        ).T
-        seconds[seconds > budgets[:, None]] = np.inf
-        return seconds
-    return _shortest_seconds(network, sources, budgets, targets, is_target)
+        return "hierarchy"
+    return "reverse" if m < k else "dijkstra"
 
 
 def warm_up() -> None:
@@ -912,6 +940,7 @@ class StreetNetwork:
         destinations: ArrayLike | Snap,
         *,
         max_minutes: float | None = None,
+        method: MatrixMethod = "auto",
     ) -> NDArray[np.float64]:
         """Travel-time matrix from origins to destinations, minutes.
 
@@ -923,14 +952,19 @@ class StreetNetwork:
             content-keyed cache, so repeating the same destinations costs no second snap.
         max_minutes
             Time budget in minutes: longer trips are ``inf``, and searches stop there.
+        method
+            ``auto`` (the cheapest), or one of `MatrixMethod` forced; the times are the same.
 
         Returns
         -------
         numpy.ndarray
             float64, shape (k, m): walked access leg + shortest path + walked egress leg,
             minutes; ``inf`` where a point is more than 1 km from the network, or beyond the
-            budget. Origins snapped to the same node share one search.
+            budget. Points snapped to the same node share one search.
         """
+        if method not in _METHODS:
+            msg = f"Méthode inconnue : attendu {', '.join(_METHODS)}."
+            raise ValueError(msg)
         origin_snap = self._as_snap(origins)
         destination_snap = self._as_snap(destinations)
         budget = _budget_seconds(max_minutes)
@@ -941,7 +975,12 @@ class StreetNetwork:
         budgets = np.full(origin.nodes.shape[0], -np.inf)
         np.maximum.at(budgets, origin.node_of, budget - origin.leg_seconds)
         seconds = _matrix_seconds(
-            self, origin.nodes, budgets, destination.nodes, destination.marks(self.n_nodes)
+            self,
+            origin.nodes,
+            budgets,
+            destination.nodes,
+            destination.marks(self.n_nodes),
+            method=method,
         )
         if origin.nodes.shape[0] == 1:
             total = seconds[:, destination.node_of]  # one search shared by every origin
