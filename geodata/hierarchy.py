@@ -55,7 +55,7 @@ _jit = numba.njit(cache=True, nogil=True)
 
 
 @_jit
-def _sift_up(heap: Any, key: Any, pos: Any, i: int) -> None:
+def _sift_up(heap: Any, key: Any, pos: Any, i: Any) -> None:
     v = heap[i]
     k = key[i]
     while i > 0:
@@ -72,7 +72,7 @@ def _sift_up(heap: Any, key: Any, pos: Any, i: int) -> None:
 
 
 @_jit
-def _sift_down(heap: Any, key: Any, pos: Any, i: int, size: int) -> None:
+def _sift_down(heap: Any, key: Any, pos: Any, i: Any, size: Any) -> None:
     v = heap[i]
     k = key[i]
     while True:
@@ -93,7 +93,7 @@ def _sift_down(heap: Any, key: Any, pos: Any, i: int, size: int) -> None:
 
 
 @_jit
-def _push(heap: Any, key: Any, pos: Any, size: int, v: int, k: float) -> int:
+def _push(heap: Any, key: Any, pos: Any, size: Any, v: Any, k: Any) -> Any:
     heap[size] = v
     key[size] = k
     pos[v] = size
@@ -102,7 +102,7 @@ def _push(heap: Any, key: Any, pos: Any, size: int, v: int, k: float) -> int:
 
 
 @_jit
-def _pop(heap: Any, key: Any, pos: Any, size: int) -> int:
+def _pop(heap: Any, key: Any, pos: Any, size: Any) -> Any:
     """Remove the root (read ``heap[0]``/``key[0]`` first); returns the new size."""
     pos[heap[0]] = -2
     size -= 1
@@ -120,9 +120,9 @@ def _pop(heap: Any, key: Any, pos: Any, size: int) -> int:
 
 @_jit
 def _append(
-    start: Any, length: Any, cap: Any, nb: Any, wt: Any, hp: Any, end: int, u: int,
-    x: int, w: float, h: int,
-) -> int:  # fmt: skip
+    start: Any, length: Any, cap: Any, nb: Any, wt: Any, hp: Any, end: Any, u: Any,
+    x: Any, w: Any, h: Any,
+) -> Any:  # fmt: skip
     """Append arc (x, w, h) to u's list, moving the list to ``end`` when full; the caller made
     room (see `_reserve`). Returns the new end of the buffer."""
     if length[u] == cap[u]:
@@ -144,7 +144,7 @@ def _append(
 
 
 @_jit
-def _find(start: Any, length: Any, nb: Any, u: int, x: int) -> int:
+def _find(start: Any, length: Any, nb: Any, u: Any, x: Any) -> Any:
     for slot in range(start[u], start[u] + length[u]):
         if nb[slot] == x:
             return slot
@@ -152,7 +152,7 @@ def _find(start: Any, length: Any, nb: Any, u: int, x: int) -> int:
 
 
 @_jit
-def _remove(start: Any, length: Any, nb: Any, wt: Any, hp: Any, u: int, x: int) -> None:
+def _remove(start: Any, length: Any, nb: Any, wt: Any, hp: Any, u: Any, x: Any) -> None:
     slot = _find(start, length, nb, u, x)
     if slot < 0:
         return
@@ -164,7 +164,7 @@ def _remove(start: Any, length: Any, nb: Any, wt: Any, hp: Any, u: int, x: int) 
 
 
 @_jit
-def _grown(nb: Any, wt: Any, hp: Any, needed: int) -> tuple[Any, Any, Any]:
+def _grown(nb: Any, wt: Any, hp: Any, needed: Any) -> tuple[Any, Any, Any]:
     size = max(needed, 2 * nb.shape[0])
     new_nb = np.empty(size, dtype=np.int64)
     new_wt = np.empty(size, dtype=np.float64)
@@ -181,9 +181,9 @@ def _grown(nb: Any, wt: Any, hp: Any, needed: int) -> tuple[Any, Any, Any]:
 
 @_jit
 def _witness(
-    o_start: Any, o_len: Any, o_nb: Any, o_wt: Any, v: int, u: int, w_uv: float, limit: int,
+    o_start: Any, o_len: Any, o_nb: Any, o_wt: Any, v: Any, u: Any, w_uv: Any, limit: Any,
     via: Any, dist: Any, heap: Any, key: Any, pos: Any, touched: Any,
-) -> int:  # fmt: skip
+) -> Any:  # fmt: skip
     """Witness search for the in-neighbour ``u`` of ``v``: Dijkstra from ``u`` avoiding ``v``,
     until every out-neighbour ``x`` of ``v`` is settled or farther than ``w(u, v) + w(v, x)``
     (the path through ``v``, ``via[x]``), or ``limit`` nodes are settled. Leaves tentative
@@ -248,11 +248,11 @@ def _witness(
 
 @_jit
 def _priority(
-    v: int, limit: int, level: Any,
+    v: Any, limit: Any, level: Any,
     o_start: Any, o_len: Any, o_nb: Any, o_wt: Any, o_hp: Any,
     i_start: Any, i_len: Any, i_nb: Any, i_wt: Any, i_hp: Any,
     via: Any, dist: Any, heap: Any, key: Any, pos: Any, touched: Any,
-) -> float:  # fmt: skip
+) -> Any:  # fmt: skip
     """RoutingKit's priority of contracting ``v`` now: level + added/removed arcs + hops."""
     added = 0
     added_hops = 0
@@ -284,10 +284,10 @@ def _priority(
 
 @_jit
 def _add_or_improve(
-    o_start: Any, o_len: Any, o_cap: Any, o_nb: Any, o_wt: Any, o_hp: Any, o_end: int,
-    i_start: Any, i_len: Any, i_cap: Any, i_nb: Any, i_wt: Any, i_hp: Any, i_end: int,
-    u: int, x: int, w: float, h: int,
-) -> tuple[int, int]:  # fmt: skip
+    o_start: Any, o_len: Any, o_cap: Any, o_nb: Any, o_wt: Any, o_hp: Any, o_end: Any,
+    i_start: Any, i_len: Any, i_cap: Any, i_nb: Any, i_wt: Any, i_hp: Any, i_end: Any,
+    u: Any, x: Any, w: Any, h: Any,
+) -> tuple[Any, Any]:  # fmt: skip
     """Arc ``u → x`` of weight ``w`` (``h`` original arcs), or a lighter weight for the arc
     already there; both lists kept in step. Returns the ends of both buffers."""
     slot = _find(o_start, o_len, o_nb, u, x)
@@ -306,8 +306,8 @@ def _add_or_improve(
 
 @_jit
 def _contract_all(
-    indptr: Any, indices: Any, weights: Any, limit: int, simulation_limit: int
-) -> tuple[Any, Any, Any, Any, Any, Any, Any, int]:
+    indptr: Any, indices: Any, weights: Any, limit: Any, simulation_limit: Any
+) -> tuple[Any, ...]:
     """Contract every node; returns ``rank`` (contraction order of each node), the upward arcs
     ``(tail, head, weight)`` (``rank[tail] < rank[head]``), the downward arcs as
     ``(low, high, weight)`` for an arc ``high → low`` (``rank[low] < rank[high]``), and their
@@ -369,7 +369,7 @@ def _contract_all(
         )  # fmt: skip
         q_size = _push(q_heap, q_key, q_pos, q_size, v, p)
 
-    out_size = max(16, 2 * (o_end + i_end))
+    out_size = 2 * (o_end + i_end) + 16
     up = np.empty((out_size, 2), dtype=np.int64)
     up_w = np.empty(out_size, dtype=np.float64)
     down = np.empty((out_size, 2), dtype=np.int64)
@@ -474,8 +474,8 @@ def _contract_all(
 @_jit
 def _backward_buckets(
     up_ptr: Any, up_head: Any, up_w: Any, down_ptr: Any, down_tail: Any, down_w: Any,
-    targets: Any, bound: float,
-) -> tuple[Any, Any, Any, int]:  # fmt: skip
+    targets: Any, bound: Any,
+) -> tuple[Any, ...]:  # fmt: skip
     """One backward upward search per target (stalled on demand, cut at ``bound`` seconds);
     returns the bucket entries ``(node, target index, seconds node → target)`` and their
     count."""
@@ -545,7 +545,7 @@ def _backward_buckets(
 
 
 @_jit
-def _bucket_index(n: int, e_node: Any, e_target: Any, e_dist: Any) -> tuple[Any, Any, Any]:
+def _bucket_index(n: Any, e_node: Any, e_target: Any, e_dist: Any) -> tuple[Any, Any, Any]:
     """Bucket entries sorted by node (a counting sort): ``ptr`` (n + 1), targets, seconds."""
     ptr = np.zeros(n + 1, dtype=np.int64)
     for i in range(e_node.shape[0]):
@@ -566,7 +566,7 @@ def _bucket_index(n: int, e_node: Any, e_target: Any, e_dist: Any) -> tuple[Any,
 @_jit
 def _forward_scan(
     up_ptr: Any, up_head: Any, up_w: Any, down_ptr: Any, down_tail: Any, down_w: Any,
-    sources: Any, budgets: Any, b_ptr: Any, b_target: Any, b_dist: Any, n_targets: int,
+    sources: Any, budgets: Any, b_ptr: Any, b_target: Any, b_dist: Any, n_targets: Any,
 ) -> Any:  # fmt: skip
     """One forward upward search per source (stalled on demand, cut at its budget), scanning
     the buckets of the nodes it settles: (len(sources), n_targets) seconds, ``inf`` beyond the
