@@ -33,10 +33,39 @@ Shortest paths
 --------------
 A Dijkstra search with an indexed 4-ary heap over the CSR arrays, compiled by numba on first
 use (``cache=True``: later processes load the machine code from ``__pycache__``; `warm_up`
-does it ahead of time). Matrices run one search per distinct origin node, in batches on a
-thread pool over every core (the kernel releases the GIL); a search stops once every
-destination node is settled, or once it passes the time budget (``max_minutes``). Origins
-snapped to the same node share one search.
+does it ahead of time); a search stops once every destination node is settled, or once it
+passes the time budget (``max_minutes``). Points snapped to the same node share one search.
+
+A matrix (`StreetNetwork.travel_times`) takes the cheapest of three exact methods
+(`_matrix_seconds`; ``method=`` forces one):
+
+- one Dijkstra search per distinct origin node, in batches on a thread pool over every core
+  (the kernel releases the GIL);
+- one search per distinct destination node over the reversed graph, when there are fewer
+  destinations — coverage's zones × sites: one bounded search per site, not per zone;
+- the contraction hierarchy of `geodata.hierarchy` with bucket-based many-to-many (Knopp et
+  al. 2007): one small upward search per origin and per destination, whatever the budget.
+
+Why the hierarchy, with figures. The 1,000 × 1,000 matrix on the 100,489-node grid of
+``scripts/bench traveltime`` (car, 355,184 arcs, no budget, random nodes; 2 shared cores,
+load average 5–6 unless said) — one search per origin settles nearly the whole grid every
+time, 14.8 ms a search on one core: 14.8 s of CPU, 5.2 s quiet and 32.7–42.5 s loaded on 2
+cores. The two candidates measured over the same hierarchy, one thread each: **buckets
+0.09–0.18 s** (0.09 s at load 2.6; 93 bucket entries per destination), RPHAST (Delling et al.
+2011: upward search, then a sweep of the 15,389 nodes that lead down to a destination, 8
+origins at a time) 0.23 s. Buckets won and are kept (RPHAST stays in
+``scripts/benchmarks/phast_candidate.py`` to be measured again); through `travel_times` —
+snapping, legs and minutes included — the matrix takes 0.16–0.33 s on 2 loaded cores, 100–130×
+the per-origin searches, ≈400× pandana, ≈270× scipy and ≈5,000× networkx. Answers equal the
+per-origin Dijkstra and networkx within 2.3e-11 s (sums of the same arc weights in another
+order; bitwise when the weights add up exactly, as the tests check).
+
+The hierarchy costs ~3 s of CPU to build on that grid (3.2 s at load 2.6, 15 s wall under load
+6; roughly linear in the nodes), 332,755 shortcuts (687,939 arcs up and down), 10.3 MB in
+memory, and takes the ``.npz`` from 7.5 to 17.7 MB: `StreetNetwork.save` builds and writes it
+(``maillage network build``), so a loaded network has it at once; a network without it builds
+it only for a matrix whose searches would cost more than twice the building. Compiling its
+kernels the first time on a machine takes ~8 s (numba caches them).
 
 Use
 ---
@@ -481,9 +510,9 @@ _CONTRACTION_NS_PER_NODE = 50_000.0
 MatrixMethod = Literal["auto", "dijkstra", "reverse", "hierarchy"]
 """How `StreetNetwork.travel_times` computes a matrix: ``auto`` (the cheapest, see
 `_matrix_seconds`), or forced — one Dijkstra search per origin (``dijkstra``), per destination
-over the reversed graph (``reverse``), or the contraction hierarchy (``hierarchy``). Every
-method gives the same times (sums of the same arc weights, in another order: equal within
-1e-9 s)."""
+over the reversed graph (``reverse``), or the contraction hierarchy (``hierarchy``; per origin
+when the network has none, see `StreetNetwork.hierarchy`). Every method gives the same times
+(sums of the same arc weights, in another order: equal within 1e-9 s)."""
 
 _METHODS: tuple[MatrixMethod, ...] = ("auto", "dijkstra", "reverse", "hierarchy")
 
@@ -511,11 +540,12 @@ def _matrix_seconds(
     if method == "auto":
         method = _cheapest(network, sources, budgets, targets)
     bound = float(budgets.max(initial=-math.inf))
-    if method == "hierarchy":
+    hierarchy = network.hierarchy if method == "hierarchy" else None
+    if hierarchy is not None:
         from geodata.hierarchy import many_to_many
 
         return many_to_many(
-            network.hierarchy,
+            hierarchy,
             _writable(sources, np.int64),
             _writable(budgets, np.float64),
             _writable(targets, np.int64),
@@ -552,9 +582,13 @@ def _cheapest(
         reach = int(np.count_nonzero(np.isfinite(probe)))
     searches_ns = min(k, m) * reach * _DIJKSTRA_NS_PER_NODE
     hierarchy_ns = (k + m) * _HIERARCHY_NS_PER_SEARCH + k * m * _HIERARCHY_NS_PER_PAIR
-    if hierarchy_ns < searches_ns and (
-        network.has_hierarchy
-        or searches_ns > 2 * network.n_nodes * _CONTRACTION_NS_PER_NODE + hierarchy_ns
+    if (
+        hierarchy_ns < searches_ns
+        and not network.hierarchy_declined
+        and (
+            network.has_hierarchy
+            or searches_ns > 2 * network.n_nodes * _CONTRACTION_NS_PER_NODE + hierarchy_ns
+        )
     ):
         return "hierarchy"
     return "reverse" if m < k else "dijkstra"
@@ -653,6 +687,7 @@ class StreetNetwork:
         node_lat: ArrayLike,
         node_id: ArrayLike | None = None,
         hierarchy: Hierarchy | None = None,
+        declined: bool = False,
     ) -> None:
         self.mode: StreetMode = parse_mode(mode)
         self.indptr = _frozen(indptr, np.int64)
@@ -670,6 +705,7 @@ class StreetNetwork:
             msg = "Hiérarchie de contraction incohérente avec le réseau."
             raise ValueError(msg)
         self._hierarchy = hierarchy
+        self._hierarchy_tried = hierarchy is not None or declined
         self._hierarchy_lock = threading.Lock()
 
     def _check(self) -> None:
@@ -716,16 +752,23 @@ class StreetNetwork:
         return self._hierarchy is not None
 
     @property
-    def hierarchy(self) -> Hierarchy:
+    def hierarchy(self) -> Hierarchy | None:
         """The contraction hierarchy of `geodata.hierarchy`, built on first use unless it was
-        saved with the network (`save` writes it): ~50 µs per node, once."""
-        if self._hierarchy is None:
+        saved with the network (`save` writes it): ~50 µs per node, once. ``None`` when the
+        network contracts badly (`geodata.hierarchy.contract` gave up): Dijkstra serves."""
+        if not self._hierarchy_tried:
             with self._hierarchy_lock:
-                if self._hierarchy is None:
+                if not self._hierarchy_tried:
                     from geodata.hierarchy import contract
 
                     self._hierarchy = contract(self.indptr, self.indices, self.weights)
+                    self._hierarchy_tried = True
         return self._hierarchy
+
+    @property
+    def hierarchy_declined(self) -> bool:
+        """Whether building the hierarchy was tried and given up (then saved as such)."""
+        return self._hierarchy_tried and self._hierarchy is None
 
     @cached_property
     def _reversed(self) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float64]]:
@@ -768,8 +811,10 @@ class StreetNetwork:
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
         extra: dict[str, Any] = {}
-        if hierarchy:
-            h = self.hierarchy
+        h = self.hierarchy if hierarchy else None
+        if hierarchy and h is None:  # given up: saved as such, not tried again after loading
+            extra = {"ch_order": np.zeros(0, dtype=np.int32)}
+        elif h is not None:
             extra = {
                 "ch_order": h.order,
                 "ch_up_ptr": h.up_ptr,
@@ -1175,6 +1220,7 @@ def load_network(path: str | Path, mode: str) -> StreetNetwork:
         msg = f"Le fichier {source.name} est un réseau « {arrays['mode']} », pas « {mode} »."
         raise ValueError(msg)
     hierarchy = None
+    declined = "ch_order" in stored and stored["ch_order"].size == 0
     if len(stored) == len(_HIERARCHY_KEYS):
         from geodata.hierarchy import Hierarchy
 
@@ -1188,6 +1234,7 @@ def load_network(path: str | Path, mode: str) -> StreetNetwork:
         node_lat=arrays["node_lat"],
         node_id=arrays["node_id"],
         hierarchy=hierarchy,
+        declined=declined,
     )
 
 

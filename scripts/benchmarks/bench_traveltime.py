@@ -1,6 +1,7 @@
-"""Benchmark of street travel times: maillage vs networkx vs pandana, on the same graphs.
+"""Benchmark of street travel times: maillage vs networkx vs pandana vs scipy, on the same graphs.
 
     scripts/bench traveltime                # the full run (~5 minutes on 2 cores)
+    scripts/bench traveltime --grid-only    # the 1,000 × 1,000 matrix on the grid, alone
     scripts/bench traveltime --side 100     # a quick run on a 10,000-node grid
     scripts/bench traveltime --tiny         # a smoke run: 12 × 12 grid, no real network
 
@@ -8,7 +9,8 @@ Networks: a ~100,000-node street grid that this script writes as an OSM XML file
 nodes 100 m apart near Nîmes, primary/secondary/residential streets with maxspeed tags, one-way
 streets in both directions, a few footways) and loads through `geodata.network.build_network`
 like any OSM file — city extracts are small, the grid shows how cost grows —, Helsinki (walk)
-and Saint-Barthélemy (car) from ``../shared/data/osm``.
+and Saint-Barthélemy (car) from ``../shared/data/osm``. Each is saved and loaded again as the
+CLI does (with its contraction hierarchy; the time to build it and the file sizes are shown).
 
 Queries, each the median of a few repetitions:
 
@@ -17,13 +19,20 @@ Queries, each the median of a few repetitions:
   content-keyed snap cache; the first call is reported apart). networkx:
   ``single_source_dijkstra_path_length`` on the graph as OSMnx builds it (a ``MultiDiGraph``
   with ``travel_time`` on the edges: what ``osmnx.routing`` runs), and on a plain ``DiGraph``.
-  pandana: ``nodes_in_range`` from the origin (its contraction-hierarchy range query).
+  pandana: ``nodes_in_range`` from the origin (its contraction-hierarchy range query). scipy:
+  ``scipy.sparse.csgraph.dijkstra`` from the origin.
 - 1,000 × 1,000: origins and destinations drawn among the nodes; maillage gets fresh origins
   at each repetition, the same destinations. networkx runs one single-source search per
-  origin; pandana ``shortest_path_lengths`` on the pairs. Where a run would take too long, it
-  runs on a subset of origins and is extrapolated linearly — the table says so (≈).
+  origin; pandana ``shortest_path_lengths`` on the pairs; scipy ``dijkstra(indices=origins)``.
+  Where a run would take too long, it runs on a subset of origins and is extrapolated
+  linearly — the table says so (≈). On the grid, maillage's other methods are timed on the
+  same matrix too: one Dijkstra search per origin (the method before the hierarchy), and
+  RPHAST (`phast_candidate`, measured and not kept), with their largest difference to the
+  default answer.
 
-Every query checks that the three agree within 1 second on the pairs both computed.
+Every query checks that all agree within 1 second on the pairs both computed. The machine's
+load average is printed with the figures: on a shared machine, "quiet" means a 1-minute load
+below half the cores.
 """
 
 from __future__ import annotations
@@ -48,11 +57,12 @@ import numpy as np
 
 from geodata.network import build_network
 from geodata.sphere import EARTH_RADIUS_M
-from geodata.traveltime import StreetNetwork, load_network, warm_up
+from geodata.traveltime import MatrixMethod, StreetNetwork, load_network, warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
 OSM = ROOT.parent / "shared" / "data" / "osm"
 TOLERANCE_S = 1.0
+GOAL_S = 2.0  # issue 13: the 1,000 × 1,000 matrix on the ~100k-node grid, 2 cores
 
 
 # -- the grid ---------------------------------------------------------------------------------
@@ -156,8 +166,10 @@ class Row:
     nx_multi: Timing = field(default_factory=lambda: Timing(None))
     nx_plain: Timing = field(default_factory=lambda: Timing(None))
     pandana: Timing = field(default_factory=lambda: Timing(None))
+    scipy: Timing = field(default_factory=lambda: Timing(None))
     nx_diff_s: float | None = None
     pandana_diff_s: float | None = None
+    scipy_diff_s: float | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -177,10 +189,12 @@ class Subject:
     multi: nx.MultiDiGraph
     plain: nx.DiGraph
     pandana: Any
+    scipy: Any
 
 
-def prepare(name: str, osm: Path, mode: str) -> tuple[Subject, list[str]]:
+def prepare(name: str, osm: Path, mode: str, *, hierarchy: bool) -> tuple[Subject, list[str]]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from scipy.sparse import csr_matrix
 
     facts = []
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
@@ -194,7 +208,21 @@ def prepare(name: str, osm: Path, mode: str) -> tuple[Subject, list[str]]:
         built = build_network(osm, mode, progress=progress)
         facts.append(f"build from {osm.name} {time.perf_counter() - start:.1f} s")
     with tempfile.TemporaryDirectory() as tmp:
-        saved = built.save(Path(tmp))
+        bare = built.save(Path(tmp) / "bare.npz", hierarchy=False)
+        size = f".npz {bare.stat().st_size / 1e6:.1f} MB"
+        if hierarchy:
+            start = time.perf_counter()
+            h = built.hierarchy
+            facts.append(
+                f"contraction hierarchy given up after {time.perf_counter() - start:.1f} s"
+                if h is None
+                else f"contraction hierarchy {time.perf_counter() - start:.1f} s "
+                f"({h.n_arcs:,} arcs with shortcuts, {h.nbytes / 1e6:.1f} MB in memory)"
+            )
+        saved = built.save(Path(tmp), hierarchy=hierarchy)
+        if hierarchy:
+            size += f", {saved.stat().st_size / 1e6:.1f} MB with the hierarchy"
+        facts.append(size)
         start = time.perf_counter()
         net = load_network(saved, mode)
         facts.append(f".npz load {1000 * (time.perf_counter() - start):.1f} ms")
@@ -206,7 +234,8 @@ def prepare(name: str, osm: Path, mode: str) -> tuple[Subject, list[str]]:
     pandana_net = make_pandana(net)
     facts.append(f"pandana CH {time.perf_counter() - start:.1f} s")
     facts.insert(0, f"{mode}, {net.n_nodes:,} nodes, {net.n_arcs:,} arcs")
-    return Subject(name, net, multi, plain, pandana_net), facts
+    graph = csr_matrix((net.weights, net.indices, net.indptr), shape=(net.n_nodes,) * 2)
+    return Subject(name, net, multi, plain, pandana_net, graph), facts
 
 
 def make_pandana(net: StreetNetwork) -> Any:
@@ -269,9 +298,15 @@ def one_to_all(subject: Subject, repeat: int, rng: np.random.Generator) -> list[
         out[table["destination"].to_numpy()] = table["travel_time"].to_numpy()
         return out
 
+    def scipy_run(r: int) -> np.ndarray:
+        from scipy.sparse.csgraph import dijkstra
+
+        return np.asarray(dijkstra(subject.scipy, indices=int(at.nodes[sources[r]])))
+
     multi_t, multi = median_time(nx_run(subject.multi), slow_repeat)
     plain_t, _ = median_time(nx_run(subject.plain), slow_repeat)
     pandana_t, by_pandana = median_time(pandana_run, slow_repeat)
+    scipy_t, by_scipy = median_time(scipy_run, slow_repeat)
 
     def at_points(r: int, node_seconds: np.ndarray) -> np.ndarray:
         return np.asarray(node_seconds[at.nodes] + legs[sources[r]] + legs, dtype=np.float64)
@@ -286,15 +321,34 @@ def one_to_all(subject: Subject, repeat: int, rng: np.random.Generator) -> list[
             Timing(multi_t),
             Timing(plain_t),
             Timing(pandana_t),
+            Timing(scipy_t),
             max(_disagreement(ours[r], at_points(r, multi[r])) for r in range(slow_repeat)),
             max(_disagreement(ours[r], at_points(r, by_pandana[r])) for r in range(slow_repeat)),
+            max(_disagreement(ours[r], at_points(r, by_scipy[r])) for r in range(slow_repeat)),
         ),
     ]
 
 
+@dataclass
+class Method:
+    """One of maillage's matrix methods on the grid's 1,000 × 1,000 (the default, or another
+    timed for comparison)."""
+
+    name: str
+    seconds: float
+    diff_s: float
+    note: str = ""
+
+
 def matrix(
-    subject: Subject, size: int, repeat: int, rng: np.random.Generator, budget_s: float
-) -> Row:
+    subject: Subject,
+    size: int,
+    repeat: int,
+    rng: np.random.Generator,
+    budget_s: float,
+    *,
+    compare_methods: bool,
+) -> tuple[Row, list[Method]]:
     net = subject.net
     points = np.column_stack([net.node_lon, net.node_lat])
     targets = rng.choice(net.n_nodes, size, replace=net.n_nodes < size)
@@ -341,22 +395,111 @@ def matrix(
     pd_elapsed, pd_out = pandana_rows(pd_rows)
     pd_timing = Timing(pd_elapsed * size / pd_rows, f"≈{pd_rows}" if pd_rows < size else "")
     pd_diff = _disagreement(reference[:pd_rows], pd_out + legs[:pd_rows])
+
+    # scipy: dijkstra(indices=…) on a 10-origin probe, then as many as the budget allows
+    def scipy_rows(rows: int) -> tuple[float, np.ndarray]:
+        from scipy.sparse.csgraph import dijkstra
+
+        start = time.perf_counter()
+        out = np.asarray(dijkstra(subject.scipy, indices=origins[:rows]))[:, target_nodes]
+        return time.perf_counter() - start, out
+
+    probe_s, _ = scipy_rows(min(10, size))
+    sp_rows = int(min(size, max(10, budget_s / max(probe_s / 10, 1e-9))))
+    sp_elapsed, sp_out = scipy_rows(sp_rows)
+    sp_timing = Timing(sp_elapsed * size / sp_rows, f"≈{sp_rows}" if sp_rows < size else "")
+    sp_diff = _disagreement(reference[:sp_rows], sp_out + legs[:sp_rows])
     notes = []
-    if nx_timing.note:
-        notes.append(f"networkx on {nx_rows} origins, extrapolated")
-    if pd_timing.note:
-        notes.append(f"pandana on {pd_rows} origins, extrapolated")
-    return Row(
+    for label, timing, rows in (
+        ("networkx", nx_timing, nx_rows),
+        ("pandana", pd_timing, pd_rows),
+        ("scipy", sp_timing, sp_rows),
+    ):
+        if timing.note:
+            notes.append(f"{label} on {rows} origins, extrapolated")
+    row = Row(
         subject.name,
         f"{size:,} × {size:,}",
         Timing(ours_t),
         nx_timing,
         Timing(None),
         pd_timing,
+        sp_timing,
         nx_diff,
         pd_diff,
+        sp_diff,
         notes,
     )
+    if not compare_methods:
+        return row, []
+    return row, compared_methods(
+        subject,
+        points=points,
+        origins=origin_sets[0],
+        targets=targets,
+        reference=reference,
+        default_s=ours_t,
+    )
+
+
+def compared_methods(
+    subject: Subject,
+    *,
+    points: np.ndarray,
+    origins: np.ndarray,
+    targets: np.ndarray,
+    reference: np.ndarray,
+    default_s: float,
+) -> list[Method]:
+    """maillage's other methods on the same matrix: one run each (the default: the median)."""
+    from phast_candidate import rphast
+
+    from geodata.traveltime import _cheapest  # which method "auto" takes, to say it
+
+    net = subject.net
+    o, d = net.snap(points[origins]), net.snap(points[targets])
+    chosen = _cheapest(
+        net, np.unique(o.nodes), np.full(np.unique(o.nodes).size, np.inf), np.unique(d.nodes)
+    )
+    methods = [Method(f"auto, the default (here: {chosen})", default_s, 0.0)]
+    forced: list[tuple[str, MatrixMethod]] = [
+        ("one Dijkstra search per origin (before)", "dijkstra"),
+        ("one search per destination, reversed graph", "reverse"),
+    ]
+    for label, method in forced:
+        start = time.perf_counter()
+        got = net.travel_times(points[origins], points[targets], method=method) * 60
+        methods.append(Method(label, time.perf_counter() - start, _disagreement(got, reference)))
+    if net.hierarchy is not None:
+        from geodata.hierarchy import many_to_many
+
+        legs = o.leg_seconds[:, None] + d.leg_seconds[None, :]
+        distinct = np.unique(d.nodes)
+        column = np.searchsorted(distinct, d.nodes)
+        start = time.perf_counter()
+        seconds = many_to_many(net.hierarchy, o.nodes, np.full(o.nodes.size, np.inf), distinct)
+        elapsed = time.perf_counter() - start
+        methods.append(
+            Method(
+                "contraction hierarchy, buckets, one thread",
+                elapsed,
+                _disagreement(seconds[:, column] + legs, reference),
+            )
+        )
+        rphast(net.hierarchy, o.nodes[:8], d.nodes[:8])  # compiled outside the timing
+        start = time.perf_counter()
+        seconds, restricted = rphast(net.hierarchy, o.nodes, d.nodes)
+        elapsed = time.perf_counter() - start
+        got = seconds + legs
+        methods.append(
+            Method(
+                "RPHAST (candidate, not kept)",
+                elapsed,
+                _disagreement(got, reference),
+                f"one thread, sweep over {restricted:,} of {net.n_nodes:,} nodes",
+            )
+        )
+    return methods
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -377,8 +520,11 @@ def print_table(rows: list[Row]) -> None:
         "×",
         "pandana",
         "×",
+        "scipy",
+        "×",
         "|Δ| nx",
         "|Δ| pandana",
+        "|Δ| scipy",
     )
     body = [
         (
@@ -391,8 +537,11 @@ def print_table(rows: list[Row]) -> None:
             ratio(row.nx_plain, row.ours),
             row.pandana.cell(),
             ratio(row.pandana, row.ours),
+            row.scipy.cell(),
+            ratio(row.scipy, row.ours),
             _seconds(row.nx_diff_s),
             _seconds(row.pandana_diff_s),
+            _seconds(row.scipy_diff_s),
         )
         for row in rows
     ]
@@ -419,13 +568,37 @@ def print_table(rows: list[Row]) -> None:
             print(f"  {row.network}, {row.query}: {note}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def print_methods(name: str, size: int, methods: list[Method]) -> None:
+    print(f"\n{name}, {size:,} × {size:,}: maillage's methods on the same matrix")
+    width = max(len(m.name) for m in methods)
+    default = methods[0].seconds
+    for m in methods:
+        print(
+            f"  {m.name.ljust(width)}  {m.seconds:8.3f} s  {m.seconds / default:7.1f}×  "
+            f"|Δ| {m.diff_s:.1e} s{'  (' + m.note + ')' if m.note else ''}"
+        )
+
+
+def load_note() -> str:
+    """The 1-minute load average, and whether that is a quiet machine."""
+    load = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    state = "quiet" if load < cores / 2 else "LOADED (other processes share the cores)"
+    return f"load average {load:.2f} on {cores} cores: {state}"
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - a script's steps, in order
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--side", type=int, default=317, help="grid side, nodes (317² ≈ 100,000)")
     parser.add_argument("--size", type=int, default=1000, help="origins and destinations")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions (median)")
     parser.add_argument("--budget", type=float, default=20.0, help="s per slow baseline run")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--grid-only",
+        action="store_true",
+        help="le seul cas 1 000 × 1 000 sur la grille (avec networkx, pandana, scipy)",
+    )
     parser.add_argument(
         "--tiny",
         action="store_true",
@@ -437,21 +610,28 @@ def main(argv: list[str] | None = None) -> int:
 
     import numba
     import pandana
+    import scipy
 
     print(
         f"maillage travel-time benchmark — {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
-        f"networkx {nx.__version__}, pandana {pandana.__version__}"
+        f"networkx {nx.__version__}, pandana {pandana.__version__}, scipy {scipy.__version__}"
     )
     start = time.perf_counter()
     warm_up()
     print(f"JIT warm-up (outside every timing): {time.perf_counter() - start:.1f} s")
+    print(f"before: {load_note()}")
     rng = np.random.default_rng(args.seed)
     rows: list[Row] = []
+    grid_matrix: Row | None = None
+    methods: list[Method] = []
     with tempfile.TemporaryDirectory() as tmp:
         grid = write_grid(Path(tmp) / "grid.osm", args.side)
-        cases = [(f"grid {args.side}×{args.side}", grid, "car")]
-        if OSM.is_dir() and not args.tiny:
+        grid_name = f"grid {args.side}×{args.side}"
+        cases = [(grid_name, grid, "car")]
+        if args.grid_only:
+            pass
+        elif OSM.is_dir() and not args.tiny:
             cases += [
                 ("Helsinki", OSM / "helsinki.osm.pbf", "walk"),
                 ("Saint-Barthélemy", OSM / "saint_barthelemy.osm.pbf", "car"),
@@ -459,19 +639,43 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"(no {OSM}: the real networks are skipped)")
         for name, path, mode in cases:
-            subject, facts = prepare(name, path, mode)
+            # --tiny runs in a fresh copy where numba compiles everything: no hierarchy there
+            subject, facts = prepare(name, path, mode, hierarchy=not args.tiny)
             print(f"{name}: " + "; ".join(facts))
-            rows += one_to_all(subject, args.repeat, rng)
-            rows.append(matrix(subject, args.size, min(args.repeat, 3), rng, args.budget))
+            if not args.grid_only:
+                rows += one_to_all(subject, args.repeat, rng)
+            row, compared = matrix(
+                subject,
+                args.size,
+                min(args.repeat, 3),
+                rng,
+                args.budget,
+                compare_methods=name == grid_name,
+            )
+            rows.append(row)
+            if name == grid_name:
+                grid_matrix, methods = row, compared
+    print(f"after: {load_note()}")
     print()
     print_table(rows)
-    diffs = [d for r in rows for d in (r.nx_diff_s, r.pandana_diff_s) if d is not None]
+    if methods:
+        print_methods(grid_name, args.size, methods)
+    diffs = [
+        d for r in rows for d in (r.nx_diff_s, r.pandana_diff_s, r.scipy_diff_s) if d is not None
+    ]
+    diffs += [m.diff_s for m in methods]
     worst = max(diffs, default=0.0)
     print(
         f"\nall results agree within {TOLERANCE_S:g} s"
         if worst <= TOLERANCE_S
         else f"\nDISAGREEMENT: {worst} s"
     )
+    if grid_matrix is not None and grid_matrix.ours.seconds is not None:
+        seconds = grid_matrix.ours.seconds
+        print(
+            f"{grid_name}, {args.size:,} × {args.size:,}: {seconds:.2f} s "
+            f"(goal ≤ {GOAL_S:g} s on 2 cores: {'met' if seconds <= GOAL_S else 'NOT met'})"
+        )
     return 0 if worst <= TOLERANCE_S else 1
 
 

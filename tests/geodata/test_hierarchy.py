@@ -176,6 +176,7 @@ def test_an_unknown_method_is_refused_in_french() -> None:
 def test_an_inconsistent_hierarchy_is_refused_in_french() -> None:
     net = network_of(3, [(0, 1, 1.0), (1, 2, 1.0), (2, 0, 1.0)])
     h = contract(net.indptr, net.indices, net.weights)
+    assert h is not None
     arrays: list[np.ndarray] = [h.order, h.up_ptr, h.up_head, h.up_w, h.down_ptr]
     arrays += [h.down_tail, h.down_w]
     broken = [a.copy() for a in arrays]
@@ -205,6 +206,8 @@ def test_the_hierarchy_is_saved_with_the_network_and_old_files_still_load(
     expected = net.travel_times(every, every, method="dijkstra")
     loaded = load_network(net.save(tmp_path / "walk.npz"), "walk")
     assert loaded.has_hierarchy
+    assert loaded.hierarchy is not None
+    assert net.hierarchy is not None
     np.testing.assert_array_equal(loaded.hierarchy.up_w, net.hierarchy.up_w)
     np.testing.assert_allclose(
         loaded.travel_times(every, every, method="hierarchy"), expected, rtol=1e-12
@@ -222,6 +225,42 @@ def test_the_hierarchy_is_saved_with_the_network_and_old_files_still_load(
     assert legacy.has_hierarchy
     bare = load_network(net.save(tmp_path / "bare.npz", hierarchy=False), "walk")
     assert not bare.has_hierarchy
+
+
+def uniform_grid(side: int) -> StreetNetwork:
+    """A side × side grid of two-way streets, every block 60 s: no hierarchy of speeds."""
+    arcs = []
+    for i in range(side):
+        for j in range(side):
+            here = i * side + j
+            if j + 1 < side:
+                arcs += [(here, here + 1, 60.0), (here + 1, here, 60.0)]
+            if i + 1 < side:
+                arcs += [(here, here + side, 60.0), (here + side, here, 60.0)]
+    return network_of(side * side, arcs)
+
+
+def test_a_network_that_contracts_badly_gets_no_hierarchy_and_keeps_its_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geodata.hierarchy
+
+    net = uniform_grid(12)
+    every = at_nodes(range(net.n_nodes))
+    expected = net.travel_times(every, every, method="dijkstra")
+    monkeypatch.setattr(geodata.hierarchy, "WORK_PER_NODE", 2)  # as a uniform city would
+    assert net.hierarchy is None
+    assert net.hierarchy_declined
+    assert not net.has_hierarchy
+    methods: tuple[MatrixMethod, ...] = ("auto", "hierarchy")
+    for method in methods:
+        np.testing.assert_array_equal(net.travel_times(every, every, method=method), expected)
+    monkeypatch.undo()
+    loaded = load_network(net.save(tmp_path / "walk.npz"), "walk")
+    assert loaded.hierarchy_declined  # saved as given up: not tried again
+    assert loaded.hierarchy is None
+    np.testing.assert_array_equal(loaded.travel_times(every, every), expected)
+    assert uniform_grid(12).hierarchy is not None  # with the real budget, 144 nodes contract
 
 
 # -- real networks ----------------------------------------------------------------------------
@@ -301,7 +340,7 @@ def test_concurrent_queries_build_one_hierarchy_and_agree(tmp_path: Path) -> Non
     points = np.column_stack([net.node_lon, net.node_lat])[rng.choice(net.n_nodes, 300)]
     expected = net.travel_times(points, points, method="dijkstra")
     results: list[np.ndarray] = []
-    built: list[Hierarchy] = []
+    built: list[Hierarchy | None] = []
 
     def query() -> None:
         results.append(net.travel_times(points, points, method="hierarchy"))
@@ -313,6 +352,7 @@ def test_concurrent_queries_build_one_hierarchy_and_agree(tmp_path: Path) -> Non
     for thread in threads:
         thread.join()
     assert len(results) == 4
+    assert built[0] is not None
     assert all(h is built[0] for h in built)  # built once, shared
     for result in results:
         np.testing.assert_array_equal(result, results[0])
