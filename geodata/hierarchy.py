@@ -24,11 +24,11 @@ forward upward search per source scans the bucket of every node it settles:
 ``d(s, t) = min over x of d(s → x) + d(x → t)``. Both searches *stall on demand* (a node reached
 more cheaply through a more important neighbour is not expanded) and stop at the time budget.
 
-PHAST (Delling, Goldberg, Nowatzyk & Werneck 2011, *PHAST: hardware-accelerated shortest path
-trees*) is the alternative measured for the benchmark's 1,000 × 1,000 matrix: an upward search
-from a source, then one sweep over every node in decreasing rank that relaxes the downward arcs;
-the sweep is restricted to the nodes that lead down to a target (RPHAST) and runs 8 sources at a
-time. Figures in `geodata.traveltime`.
+RPHAST (Delling, Goldberg, Nowatzyk & Werneck 2011, *PHAST: hardware-accelerated shortest path
+trees*; an upward search from a source, then one sweep, in decreasing rank, over the nodes that
+lead down to a target) was measured against the buckets on the benchmark's 1,000 × 1,000 matrix
+and not kept: it stays in ``scripts/benchmarks/phast_candidate.py``, which
+``scripts/bench traveltime`` times beside them. Figures in `geodata.traveltime`.
 
 Arrays: node ids are the network's (0 … n − 1) unless said; weights are seconds, float64.
 """
