@@ -27,7 +27,8 @@ more cheaply through a more important neighbour is not expanded) and stop at the
 RPHAST (Delling, Goldberg, Nowatzyk & Werneck 2011, *PHAST: hardware-accelerated shortest path
 trees*; an upward search from a source, then one sweep, in decreasing rank, over the nodes that
 lead down to a target) was measured against the buckets on the benchmark's 1,000 × 1,000 matrix
-and not kept: it stays in ``scripts/benchmarks/phast_candidate.py``, which
+— a tie there — and not kept, its sweep ignoring the time budget that stops the buckets' searches:
+it stays in ``scripts/benchmarks/phast_candidate.py``, which
 ``scripts/bench traveltime`` times beside them. Figures in `geodata.traveltime`.
 
 Arrays: node ids are the network's (0 … n − 1) unless said; weights are seconds, float64.

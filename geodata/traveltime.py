@@ -47,25 +47,29 @@ A matrix (`StreetNetwork.travel_times`) takes the cheapest of three exact method
   al. 2007): one small upward search per origin and per destination, whatever the budget.
 
 Why the hierarchy, with figures. The 1,000 × 1,000 matrix on the 100,489-node grid of
-``scripts/bench traveltime`` (car, 355,184 arcs, no budget, random nodes; 2 shared cores,
-load average 5–6 unless said) — one search per origin settles nearly the whole grid every
-time, 14.8 ms a search on one core: 14.8 s of CPU, 5.2 s quiet and 32.7–42.5 s loaded on 2
-cores. The two candidates measured over the same hierarchy, one thread each: **buckets
-0.09–0.18 s** (0.09 s at load 2.6; 93 bucket entries per destination), RPHAST (Delling et al.
-2011: upward search, then a sweep of the 15,389 nodes that lead down to a destination, 8
-origins at a time) 0.23 s. Buckets won and are kept (RPHAST stays in
-``scripts/benchmarks/phast_candidate.py`` to be measured again); through `travel_times` —
-snapping, legs and minutes included — the matrix takes 0.16–0.33 s on 2 loaded cores, 100–130×
-the per-origin searches, ≈400× pandana, ≈270× scipy and ≈5,000× networkx. Answers equal the
+``scripts/bench traveltime --grid-only`` (car, 355,184 arcs, no budget, random nodes; 2 cores
+shared with other jobs, load average 4–6, never quiet while measured): one search per origin
+settles nearly the whole grid every time, 14.8 ms a search on one core, so 5.2 s quiet and
+17–42 s loaded on 2 cores (per origin or per destination alike). Over the same hierarchy, one
+thread each, the two candidates: **buckets 0.12–0.18 s** (0.09 s at load 2.6; ~93 bucket
+entries per destination), RPHAST (Delling et al. 2011: upward search, then a sweep of the
+~16,000 nodes that lead down to a destination, 8 origins at a time) 0.11–0.23 s — a tie on
+this matrix. Buckets are kept: their searches stop at the time budget (coverage asks 60 min;
+a sweep visits its nodes whatever the budget), they need no sweep array per batch of origins,
+and they split over threads at both ends. RPHAST stays in
+``scripts/benchmarks/phast_candidate.py``, timed by the same run. Through `travel_times` —
+snapping, legs and minutes included, 2 threads — the matrix takes 0.14–0.33 s: 120–200× the
+per-origin searches, 230–400× pandana, 270–300× scipy, ≈4,700× networkx. Answers equal the
 per-origin Dijkstra and networkx within 2.3e-11 s (sums of the same arc weights in another
 order; bitwise when the weights add up exactly, as the tests check).
 
-The hierarchy costs ~3 s of CPU to build on that grid (3.2 s at load 2.6, 15 s wall under load
-6; roughly linear in the nodes), 332,755 shortcuts (687,939 arcs up and down), 10.3 MB in
-memory, and takes the ``.npz`` from 7.5 to 17.7 MB: `StreetNetwork.save` builds and writes it
+The hierarchy takes 3.1 s to build on that grid (load 4; 5 s of CPU at load 6; roughly linear
+in the nodes on road networks), 313,504 shortcuts (668,688 arcs up and down), 10.0 MB in
+memory, and takes the ``.npz`` from 7.5 to 17.5 MB: `StreetNetwork.save` builds and writes it
 (``maillage network build``), so a loaded network has it at once; a network without it builds
-it only for a matrix whose searches would cost more than twice the building. Compiling its
-kernels the first time on a machine takes ~8 s (numba caches them).
+it only for a matrix whose searches would cost more than twice the building, and one that
+contracts badly (a grid walked at one speed everywhere) is given none and keeps Dijkstra.
+Compiling its kernels the first time on a machine takes ~8 s (numba caches them).
 
 Use
 ---
