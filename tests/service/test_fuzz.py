@@ -116,8 +116,8 @@ class Figures:
                     continue
                 self.failed[check.name] += 1
                 failure = info.failure
-                first_line = failure.message.strip().splitlines()[0] if failure.message else ""
-                key = (check.name, failure.operation or recorder.label, failure.title, first_line)
+                gist = _gist(check.name, failure.message)
+                key = (check.name, failure.operation or recorder.label, failure.title, gist)
                 self.distinct.setdefault(
                     key, Found(*key[:3], failure.message.strip(), info.code_sample)
                 )
@@ -147,6 +147,15 @@ class Figures:
             ]
         lines += [f"  erreur : {error}" for error in self.errors]
         return "\n".join(lines)
+
+
+def _gist(check: str, message: str) -> str:
+    """What tells two failures of one check on one operation apart: the schema a response broke
+    (not the value it held), else the message's first line (``Received: 404``)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if check == "response_schema_conformance":
+        return " ".join(line for line in lines if line.startswith(("Validated", "Schema at")))
+    return lines[0] if lines else ""
 
 
 def _order(found: Found) -> tuple[str, str, str]:
