@@ -15,7 +15,7 @@ from service.coverage import routes as coverage
 from service.coverage.compute import CoverageCache
 from service.db import make_engine, make_sessionmaker
 from service.deps import RevisionHeader, get_principal
-from service.errors import install_error_handlers, is_database_outage
+from service.errors import UnexpectedErrors, install_error_handlers, is_database_outage
 from service.guards import BodyGuard, RateLimit
 from service.health import routes as health
 from service.isochrones import routes as isochrones
@@ -105,7 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_batch_body_bytes=settings.max_batch_body_bytes,
     )
-    if settings.rate_limited:  # outermost: a refused caller costs no database round trip
+    if settings.rate_limited:  # before the routes: a refused caller costs no database round trip
         app.add_middleware(
             RateLimit,
             limits={
@@ -114,6 +114,8 @@ def create_app(settings: Settings) -> FastAPI:
                 "coverage": settings.rate_limit_coverage_per_minute,
             },
         )
+    # outermost: whatever a route or a middleware raises becomes one logged, value-free 500
+    app.add_middleware(UnexpectedErrors, tracebacks=settings.env != "production")
     for router in (
         health.router,
         reference.router,
