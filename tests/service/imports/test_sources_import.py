@@ -862,3 +862,40 @@ def test_text_with_backslashes_tabs_and_newlines_goes_through_copy_unchanged(db:
     assert partner.name == name
     again = import_source(db, ReadResult(records=[odd]), source="finess")
     assert again.unchanged == 1
+
+
+def test_a_nul_character_in_a_record_rejects_that_record_only(db: Session) -> None:
+    first, second, third, *_ = finess().records
+    nul_id = replace(third, source_id=third.source_id + "\x00")
+    nul_extra = replace(second, extra={**second.extra, "note": "a\x00b"})
+    report = import_source(
+        db, ReadResult(records=[first, nul_extra, nul_id]), source="finess", partial=True
+    )
+    assert report.applied
+    assert report.created == 1
+    assert sorted((r.index, r.field, r.reason, r.source_id) for r in report.rejections) == [
+        (second.index, "enregistrement", "caractère nul interdit", second.source_id),
+        (third.index, "enregistrement", "caractère nul interdit", None),
+    ]
+
+
+def test_a_nul_character_in_a_finess_line_rejects_that_line(db: Session, tmp_path: Path) -> None:
+    lines = FINESS.read_bytes().splitlines(keepends=True)
+    first, second = [i for i, line in enumerate(lines) if line.startswith(b"structureet")][:2]
+    for index, cell in ((first, 4), (second, 19)):  # rslongue (the name); libcategetab (extra)
+        cells = lines[index].split(b";")
+        cells[cell] = cells[cell][:4] + b"\x00" + cells[cell][4:]
+        lines[index] = b";".join(cells)
+    path = tmp_path / "finess-nul.csv"
+    path.write_bytes(b"".join(lines))
+    clean, result = finess(), finess(path)
+    report = import_source(db, result, source="finess", partial=True)
+    assert report.applied
+    assert report.created > 0
+    stored = set(db.scalars(select(Provenance.source_id).where(Provenance.source == "finess")))
+    assert stored.isdisjoint({"300000011", "300000029"})
+    known = {(r.field, r.reason, r.source_id) for r in clean.rejections}
+    assert {(r.field, r.reason, r.source_id) for r in report.rejections} - known == {
+        ("name", "caractère nul interdit", "300000011"),
+        ("enregistrement", "caractère nul interdit", "300000029"),
+    }
