@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.contract import install_contract
 from service.coverage import routes as coverage
 from service.coverage.compute import CoverageCache
 from service.db import make_engine, make_sessionmaker
@@ -129,6 +130,7 @@ def create_app(settings: Settings) -> FastAPI:
     ):
         app.include_router(router)
     pages.install(app)
+    install_contract(app)  # every answer documented, OPTIONS answered
     return app
 
 

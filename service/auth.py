@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from geodata.sources import provenances
 from service.errors import AuthenticationError, InvalidInputError, PermissionDeniedError
 from service.store import queries
 from service.tables import ROLES, ApiKey, Partner
@@ -141,11 +142,42 @@ def revoke_api_key(session: Session, key_id: uuid.UUID) -> dt.datetime | None:
 
 
 def check_can_write_partner(session: Session, principal: Principal, partner: Partner) -> None:
-    """An editor writes only its organisation's partners; admins write everything."""
+    """An editor writes only its organisation's partners (their opportunities, the relations
+    they start); admins write everything."""
     if principal.role == "admin":
         return
     org = principal.organisation_id
     if org is None or org not in (partner.id, partner.organisation_id):
         raise PermissionDeniedError(
             "Accès refusé : cette fiche n'appartient pas à votre organisation."
+        )
+
+
+def check_can_change_fiche(session: Session, principal: Principal, partner: Partner) -> None:
+    """`check_can_write_partner`, and an editor never modifies nor deletes an official fiche:
+    one that an imported source describes (`geodata.sources.provenances.official`: FINESS,
+    Les emplois, data·inclusion's producers...), whose next import would rewrite it anyway.
+    Its opportunities and relations stay the organisation's to write."""
+    check_can_write_partner(session, principal, partner)
+    if principal.role == "admin":
+        return
+    sources = {partner.source, *(p.source for p in partner.provenances)}
+    if provenances.official(sources):
+        raise PermissionDeniedError(
+            "Accès refusé : cette fiche vient d'une source officielle importée (FINESS, "
+            "Les emplois de l'inclusion, data·inclusion…) ; seul un administrateur la modifie "
+            "ou la supprime."
+        )
+
+
+def check_source_claim(principal: Principal, source: str, *, current: str | None = None) -> None:
+    """Only imports and administrators write a provenance fed by an importer
+    (`geodata.sources.provenances.RESERVED`); keeping a fiche's ``current`` one is no claim."""
+    if principal.role == "admin" or source == current:
+        return
+    if provenances.is_reserved(source):
+        raise PermissionDeniedError(
+            "Accès refusé : la provenance demandée (champ « source ») est réservée aux imports "
+            "et aux administrateurs ; une fiche écrite par l'API garde la provenance "
+            "« maillage » ou une provenance propre à votre organisation."
         )
