@@ -238,8 +238,9 @@ class StopService:
     names : (s,) str
     headway_minutes : (s,) float64
         Minutes between departures of the stop's busiest direction on a weekday between
-        07:00 and 19:00 (departures of every platform of one station count together); NaN
-        where the stop has no departure then.
+        07:00 and 19:00: 720 / their number (departures of every platform of one station
+        count together; a direction is a quarter of the compass toward the next stop, see
+        `_busiest_direction`); NaN where the stop has no departure then.
     vehicle : (s,) int8
         Index into `geodata.journeys.VEHICLES` of the vehicle of most trips calling at the
         stop (its station) then, arriving or departing; -1 when not known.
@@ -315,9 +316,11 @@ class StopService:
         group = np.where(stops.parent >= 0, stops.parent, np.arange(n_stops)).astype(np.int64)
         dep_group = group[c.dep_stop[in_window]]
         arr_group = group[c.arr_stop[in_window]]
-        branches, counts = np.unique(dep_group * n_stops + arr_group, return_counts=True)
-        busiest = np.zeros(n_stops, dtype=np.int64)
-        np.maximum.at(busiest, branches // n_stops, counts)
+        busiest = _busiest_direction(
+            n_stops,
+            dep_group,
+            _bearing(stops, c.dep_stop[in_window], c.arr_stop[in_window]),
+        )
         with np.errstate(divide="ignore"):
             headway = np.where(busiest > 0, _WINDOW_MINUTES / busiest, np.nan)
         vehicle = np.full(n_stops, -1, dtype=np.int8)
@@ -356,6 +359,38 @@ def _busiest_weekday(network: TransitNetwork) -> date | None:
         if count > best_count:
             best, best_count = day, count
     return best
+
+
+def _bearing(
+    stops: gtfs.Stops, origin: NDArray[np.int32], target: NDArray[np.int32]
+) -> NDArray[np.float64]:
+    """Initial great-circle bearing from each ``origin`` stop to its ``target``, degrees in
+    [0, 360) clockwise from north."""
+    lon1, lat1 = np.radians(stops.lon[origin]), np.radians(stops.lat[origin])
+    lon2, lat2 = np.radians(stops.lon[target]), np.radians(stops.lat[target])
+    y = np.sin(lon2 - lon1) * np.cos(lat2)
+    x = np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(lon2 - lon1)
+    bearing: NDArray[np.float64] = np.degrees(np.arctan2(y, x)) % 360.0
+    return bearing
+
+
+def _busiest_direction(
+    n_groups: int, group: NDArray[np.int64], bearing: NDArray[np.float64]
+) -> NDArray[np.int64]:
+    """Per stop group, the departures of its busiest direction.
+
+    A direction is a quarter of the compass (90°) holding the bearing to the next stop, on
+    either of two grids offset by 45°: departures whose bearings lie within 45° of each
+    other always share a quarter of one grid, so stopping and non-stop trains of one line
+    count together, and the two directions of a line apart.
+    """
+    quarters = np.concatenate(
+        [(bearing // 90).astype(np.int64), 4 + ((bearing + 45.0) % 360.0 // 90).astype(np.int64)]
+    )
+    keys, counts = np.unique(np.concatenate([group, group]) * 8 + quarters, return_counts=True)
+    busiest = np.zeros(n_groups, dtype=np.int64)
+    np.maximum.at(busiest, keys // 8, counts)
+    return busiest
 
 
 def _stop_vehicles(

@@ -237,6 +237,7 @@ def test_assumptions_are_stated_and_overridable() -> None:
 
 CENTRE = ALES  # « Alès Centre », a bus stop
 CHRISTOL = moved(ALES, 6000, 90)  # « Saint-Christol », 6 km east
+MIDWAY = moved(ALES, 3000, 95)  # « Mi-chemin », a stop between them
 GARE = moved(ALES, 1500, 0)  # « Alès Gare », a station with two platforms
 LOIN = moved(GARE, 30_000, 200)  # « Gare lointaine », 30 km south-west
 
@@ -247,13 +248,15 @@ def _hms(seconds: int) -> str:
 
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A hand-made weekday feed: bus 1 Centre → Saint-Christol every 15 min and back every
-    30 min (07:00–18:59), trains from both platforms of Alès Gare to a far station every
-    hour, the second platform half an hour after the first."""
+    """A hand-made weekday feed, 07:00–18:59: bus 1 Centre → Saint-Christol every 15 min
+    non-stop and every 30 min stopping at Mi-chemin, back every 30 min non-stop; trains from
+    both platforms of Alès Gare to a far station every hour, the second platform half an
+    hour after the first."""
     folder = tmp_path_factory.mktemp("feed")
     stops = [
         ("CENTRE", "Alès Centre", CENTRE, "", ""),
         ("CHRISTOL", "Saint-Christol", CHRISTOL, "", ""),
+        ("MIDWAY", "Mi-chemin", MIDWAY, "", ""),
         ("GARE", "Alès Gare", GARE, "1", ""),
         ("QUAI1", "Alès Gare", moved(GARE, 40, 90), "0", "GARE"),
         ("QUAI2", "Alès Gare", moved(GARE, 40, 270), "0", "GARE"),
@@ -283,6 +286,7 @@ def feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         trip("B1", f"aller{k}", start, [("CENTRE", 0), ("CHRISTOL", 1200)])
     for k, start in enumerate(range(7 * 3600, 19 * 3600, 1800)):
         trip("B1", f"retour{k}", start, [("CHRISTOL", 0), ("CENTRE", 1200)])
+        trip("B1", f"omnibus{k}", start + 300, [("CENTRE", 0), ("MIDWAY", 700), ("CHRISTOL", 1500)])
     for k, start in enumerate(range(7 * 3600, 19 * 3600, 3600)):
         trip("TER", f"ter1-{k}", start, [("QUAI1", 0), ("LOIN", 1500)])
         trip("TER", f"ter2-{k}", start + 1800, [("QUAI2", 0), ("LOIN", 1500)])
@@ -325,11 +329,13 @@ def test_stops_know_their_weekday_headway_and_vehicle(
     network: TransitNetwork, stops: StopService
 ) -> None:
     assert sorted(stops.names.tolist()) == sorted(
-        ["Alès Centre", "Saint-Christol", "Alès Gare", "Alès Gare", "Gare lointaine"]
+        ["Alès Centre", "Saint-Christol", "Mi-chemin", "Alès Gare", "Alès Gare", "Gare lointaine"]
     )
     known = by_name(stops)
-    assert known["Alès Centre"] == (15.0, 2)  # 48 departures in 12 h; VEHICLES[2] == "bus"
-    assert known["Saint-Christol"] == (30.0, 2)
+    # eastward, non-stop and stopping buses together: 72 departures in 12 h; VEHICLES[2] == "bus"
+    assert known["Alès Centre"] == (10.0, 2)
+    assert known["Mi-chemin"] == (30.0, 2)
+    assert known["Saint-Christol"] == (30.0, 2)  # westward only
     assert known["Alès Gare"] == (30.0, 0)  # both platforms together; VEHICLES[0] == "train"
     assert math.isnan(known["Gare lointaine"][0])  # no departure: unknown
     assert known["Gare lointaine"][1] == 0  # trains arrive there
@@ -358,7 +364,7 @@ def test_a_trip_between_two_served_stops_walks_to_them_and_waits_half_their_head
     assert access.minutes == pytest.approx(
         120 / WALK_M_PER_MIN, rel=1e-4
     )  # stops.txt keeps 7 decimals: ~1 cm
-    assert wait.minutes == 7.5
+    assert wait.minutes == 5.0
     assert ride.vehicle == "bus"
     assert ride.minutes == pytest.approx(ride_minutes(haversine(CENTRE, CHRISTOL), "bus"))
     assert egress.minutes == pytest.approx(
@@ -366,7 +372,7 @@ def test_a_trip_between_two_served_stops_walks_to_them_and_waits_half_their_head
     )  # stops.txt keeps 7 decimals: ~1 cm
     assert journey.notice is not None
     assert "arrêt le plus proche à 120 m" in journey.notice
-    assert "un départ toutes les 15 min en semaine à cet arrêt" in journey.notice
+    assert "un départ toutes les 10 min en semaine à cet arrêt" in journey.notice
     assert journey.minutes == estimate.travel_times([origin], [there])[0, 0]
 
 
@@ -440,5 +446,5 @@ def test_with_stops_the_estimate_is_still_the_quicker_of_walk_and_ride(
 def test_a_transit_network_is_read_for_its_stops(network: TransitNetwork) -> None:
     estimate = TransitEstimate(network)
     assert estimate.stops is not None
-    assert len(estimate.stops) == 5
-    assert "5 arrêts" in repr(estimate)
+    assert len(estimate.stops) == 6
+    assert "6 arrêts" in repr(estimate)
