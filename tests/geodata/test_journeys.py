@@ -1,9 +1,10 @@
-"""Journeys with legs: `geodata.journeys`, the model and the seam."""
+"""Journeys with legs: `geodata.journeys` (the model and the seam) and `EstimatedTravel`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
@@ -11,11 +12,18 @@ from geodata.journeys import (
     VEHICLE_LABELS,
     VEHICLES,
     Journey,
+    JourneyModel,
     Leg,
+    TravelTimeModel,
     estimated_share,
     street_journey,
     vehicle_of_route_type,
 )
+from geodata.transit_estimate import EstimatedTravel
+
+ALES = (4.0810, 44.1250)
+NIMES = (4.3601, 43.8367)
+ALES_STATION = (4.0787, 44.1275)
 
 
 def ride(minutes: float, **fields: object) -> Leg:
@@ -156,3 +164,25 @@ def test_route_types_name_their_vehicle(route_type: int, vehicle: str | None) ->
 
 def test_every_vehicle_has_a_french_label() -> None:
     assert set(VEHICLE_LABELS) == set(VEHICLES)
+
+
+def test_estimated_travel_is_a_journey_model_whose_legs_agree_with_its_times() -> None:
+    travel = EstimatedTravel()
+    as_seam: TravelTimeModel = travel  # mypy checks the protocol
+    assert isinstance(as_seam, JourneyModel)
+    points = np.array([NIMES, ALES_STATION, (4.0815, 44.1252)])
+    for mode in ("walk", "bike", "car", "transit"):
+        times = travel.times(mode, *ALES, points, max_minutes=None)
+        journeys = travel.journeys(mode, *ALES, points, max_minutes=None)
+        assert times.estimated.all()
+        for minutes, journey in zip(times.minutes, journeys, strict=True):
+            assert journey is not None
+            assert journey.minutes == minutes
+            assert journey.estimated is True
+            assert journey.mode == mode
+    walk = travel.journeys("walk", *ALES, points[:1], max_minutes=None)[0]
+    assert walk is not None
+    assert walk.legs[0].metres == pytest.approx(walk.minutes * 75.0)
+    beyond = travel.journeys("car", *ALES, points, max_minutes=10)
+    assert beyond[0] is None
+    assert beyond[1] is not None
