@@ -32,8 +32,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
+from graph.inputs import InputModel
 from graph.models import Eligibility, FrenchLevel
 from graph.validation import french_level_rank
 from graph.vocabulary import SIAE_KINDS
@@ -87,7 +88,7 @@ def _lower(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-class Situation(BaseModel):
+class Situation(InputModel):
     """What is known of a person's administrative and personal situation.
 
     Every field is optional and ``None`` means **not known**, never "no": a condition that
@@ -132,7 +133,7 @@ class Situation(BaseModel):
         Leaves the child welfare service (aide sociale à l'enfance).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     age: int | None = Field(None, ge=0, le=120, description="âge, en années")
     work_authorization: bool | None = None

@@ -21,6 +21,7 @@ _PYDANTIC_MESSAGES: dict[str, str] = {
     "string_too_short": "texte trop court (au moins {min_length} caractère(s))",
     "string_too_long": "texte trop long (au plus {max_length} caractères)",
     "string_pattern_mismatch": "format invalide",
+    "string_nul_character": "caractère nul interdit",
     "greater_than": "doit être strictement supérieur à {gt}",
     "greater_than_equal": "doit être supérieur ou égal à {ge}",
     "less_than": "doit être strictement inférieur à {lt}",
@@ -41,6 +42,8 @@ _PYDANTIC_MESSAGES: dict[str, str] = {
     "too_long": "liste trop longue (au plus {max_length} éléments)",
     "json_invalid": "JSON invalide",
     "frozen_instance": "champ non modifiable",
+    "location_type": "objet attendu : lat et lon, partner_id ou code_insee",
+    "candidates_type": "town_halls, centroids ou une liste de points (lat, lon, label)",
 }
 
 

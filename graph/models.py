@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from graph import validation, vocabulary
+from graph.inputs import InputModel
 
 FrenchLevel = Literal["A0", "A1", "A2", "B1", "B2", "C1", "C2"]
 
@@ -125,8 +126,8 @@ Publics = Annotated[list[str], AfterValidator(vocabulary.check_publics)]
 Thematiques = Annotated[list[str], AfterValidator(vocabulary.check_thematiques)]
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+class _Record(InputModel):
+    model_config = ConfigDict(frozen=True)
 
 
 class Eligibility(_Record):

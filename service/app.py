@@ -8,13 +8,14 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.contract import install_contract
 from service.coverage import routes as coverage
 from service.coverage.compute import CoverageCache
 from service.db import make_engine, make_sessionmaker
-from service.deps import RevisionHeader
+from service.deps import RevisionHeader, get_principal
 from service.errors import UnexpectedErrors, install_error_handlers, is_database_outage
 from service.guards import BodyGuard, RateLimit
 from service.health import routes as health
@@ -75,6 +76,9 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served by service.pages from vendored files: no CDN
         redoc_url=None,
+        # a key that is given is checked on every route, public ones included: a bad key is
+        # answered 401, never ignored (not /openapi.json nor /static, which are not routes)
+        dependencies=[Depends(get_principal)],
         openapi_tags=[
             {"name": "partenaires", "description": "Les acteurs du territoire et leurs fiches."},
             {"name": "offres", "description": "Emplois, immersions, formations, programmes."},
@@ -126,6 +130,7 @@ def create_app(settings: Settings) -> FastAPI:
     ):
         app.include_router(router)
     pages.install(app)
+    install_contract(app)  # every answer documented, OPTIONS answered
     return app
 
 

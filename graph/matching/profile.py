@@ -9,16 +9,17 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from geodata import modes
 from graph.eligibility import Situation
+from graph.inputs import InputModel
 from graph.matching.arrays import FloatArray
 from graph.models import HoursPerWeek, Latitude, Longitude, OpeningHours, OpportunityKind, RomeCode
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+class _Record(InputModel):
+    model_config = ConfigDict(frozen=True)
 
 
 # The record keeps the name `TravelMode` (the HTTP contract's schema name); the mode itself is

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Final, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, TypeAdapter, model_validator
 
 from geodata.modes import TravelMode
 from graph.coverage import (
@@ -20,6 +20,7 @@ from graph.coverage import (
     GapKind,
     People,
 )
+from graph.inputs import InputModel, one_of
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -63,10 +64,8 @@ def _check_bbox(bbox: list[float] | None) -> tuple[float, float, float, float] |
     return west, south, east, north
 
 
-class CoverageParams(BaseModel):
+class CoverageParams(InputModel):
     """Quelle offre, pour quelle demande, par quel mode et en combien de minutes."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     category: str = Field(
         min_length=1,
@@ -135,18 +134,34 @@ class GapsQuery(CoverageParams):
     limit: int = Field(1000, ge=1, le=20_000, description="nombre de manques rendus, au plus")
 
 
-class CandidatePoint(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class CandidatePoint(InputModel):
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
     label: str | None = Field(None, max_length=200, description="nom du lieu proposé")
 
 
-class SitingRequest(BaseModel):
-    """Où ouvrir ``k`` sites d'une catégorie pour couvrir le plus de demande non couverte."""
+CandidateSet = Literal["town_halls", "centroids"]
+CANDIDATES_EXPECTED = "town_halls, centroids ou une liste de points (lat, lon, label)"
+_CANDIDATE_SET = TypeAdapter(CandidateSet)
+_CANDIDATE_POINTS = TypeAdapter(list[CandidatePoint])
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+def _candidates_kind(value: Any) -> TypeAdapter[Any] | None:
+    if isinstance(value, str):
+        return _CANDIDATE_SET
+    if isinstance(value, list):
+        return _CANDIDATE_POINTS
+    return None
+
+
+Candidates = Annotated[
+    CandidateSet | list[CandidatePoint],
+    one_of(_candidates_kind, "candidates_type", CANDIDATES_EXPECTED),
+]
+
+
+class SitingRequest(InputModel):
+    """Où ouvrir ``k`` sites d'une catégorie pour couvrir le plus de demande non couverte."""
 
     category: str = Field(min_length=1, max_length=120, description="comme pour /v1/coverage")
     mode: TravelMode = Field(description="walk, bike, car ou transit")
@@ -157,7 +172,7 @@ class SitingRequest(BaseModel):
         description="budget de temps : un site couvre les zones à moins de ces minutes",
     )
     k: int = Field(ge=1, le=MAX_SITES, description="nombre de sites à proposer (1 à 20)")
-    candidates: Literal["town_halls", "centroids"] | list[CandidatePoint] = Field(
+    candidates: Candidates = Field(
         "town_halls",
         description="town_halls : mairies des communes ; centroids : centres des communes ; "
         "ou une liste de points {lat, lon, label} (2 000 au plus)",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from geodata.sources.geojson import Rejection
+from graph.inputs import NUL_MESSAGE, document_has_nul
 from service.imports.staging import copy_text
 
 if TYPE_CHECKING:
@@ -86,7 +87,26 @@ class Preparation:
                 )
                 continue
             records.append(record)
-        return Part(records, copy_text(records), rejections, part.skipped, part.total)
+        text = copy_text(records)
+        if "\x00" in text or "\\u0000" in text:  # rare: the part's text at C speed, then by row
+            records, text = _without_nul(records, rejections)
+        return Part(records, text, rejections, part.skipped, part.total)
+
+
+def _without_nul(
+    records: list[SourceRecord], rejections: list[Rejection]
+) -> tuple[list[SourceRecord], str]:
+    """The records that hold no NUL character (PostgreSQL stores it neither in text nor in
+    ``jsonb``, where JSON writes it ``\\u0000``) and their text; each other record is rejected
+    whole."""
+    kept: list[SourceRecord] = []
+    for record in records:
+        if "\x00" in copy_text([record]) or document_has_nul(record.extra):
+            source_id = None if "\x00" in record.source_id else record.source_id
+            rejections.append(Rejection(record.index, "enregistrement", NUL_MESSAGE, source_id))
+        else:
+            kept.append(record)
+    return kept, copy_text(kept)
 
 
 class ReadAhead:

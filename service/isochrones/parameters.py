@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
 
 from geodata.modes import TravelMode
+from graph.inputs import InputModel
 from service.travel import MAX_MINUTES
 
 
@@ -19,10 +20,8 @@ def _minutes_list(value: Any) -> Any:
     return value
 
 
-class IsochroneQuery(BaseModel):
+class IsochroneQuery(InputModel):
     """Areas reachable from a point within given times, by one mode."""
-
-    model_config = ConfigDict(extra="forbid")
 
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")

@@ -8,8 +8,9 @@ import uuid
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 from geoalchemy2.shape import to_shape
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, Field, create_model
 
+from graph.inputs import InputModel
 from graph.models import (
     Contact,
     Eligibility,
@@ -30,11 +31,7 @@ def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
         field: (cast(Any, info.annotation) | None, Field(None, description=info.description))
         for field, info in model.model_fields.items()
     }
-    return create_model(
-        name,
-        __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
-        **fields,
-    )
+    return create_model(name, __base__=InputModel, **fields)
 
 
 class Page(BaseModel, Generic[T]):

@@ -695,6 +695,7 @@ def test_the_manifest_of_the_gard_names_the_official_publications() -> None:
     text_ = repr(entries)
     for expected in (
         "download.geofabrik.de/europe/france/languedoc-roussillon-latest.osm.pbf",
+        "download.geofabrik.de/europe/france/languedoc-roussillon-latest.osm.pbf.md5",
         "finess-extraction-du-fichier-des-etablissements",
         "etalab-cs1100507-stock",
         "referentiel-de-loffre-dinsertion",
@@ -713,6 +714,11 @@ def test_territory_fetch_retries_checks_and_renames_atomically(
 ) -> None:
     base, files = server
     osm = files.add("/europe/france/languedoc-roussillon-latest.osm.pbf", b"PBF" * 1000, failures=2)
+    md5 = hashlib.md5(osm).hexdigest()  # noqa: S324 (Geofabrik publishes md5)
+    files.add(
+        "/europe/france/languedoc-roussillon-latest.osm.pbf.md5",
+        f"{md5}  languedoc-roussillon-latest.osm.pbf\n".encode(),
+    )
     finess_csv = FINESS.read_bytes()
     finess_path = (
         "/resources/finess-extraction-du-fichier-des-etablissements/20260512-091152/"
@@ -791,6 +797,8 @@ def test_territory_fetch_retries_checks_and_renames_atomically(
     assert result.exit_code == 1, result.output  # the services file was refused
     assert "somme de contrôle sha256 incorrecte" in result.output
     assert files.hits["/europe/france/languedoc-roussillon-latest.osm.pbf"] == 3
+    # not a real extract: downloaded and verified, but osmium cannot cut it
+    assert "découpage impossible de languedoc-roussillon-latest.osm.pbf" in result.output
     written = {
         "languedoc-roussillon-latest.osm.pbf": osm,
         "finess-etablissements.csv": finess_csv,
@@ -811,6 +819,7 @@ def test_territory_fetch_retries_checks_and_renames_atomically(
     )
     assert again.exit_code == 1
     assert files.hits[finess_path] == 1  # verified by its published checksum: not fetched again
+    assert files.hits["/europe/france/languedoc-roussillon-latest.osm.pbf"] == 3  # md5 matches
 
 
 def test_territory_fetch_gives_up_in_french(server: tuple[str, _Files], tmp_path: Path) -> None:
@@ -862,3 +871,40 @@ def test_text_with_backslashes_tabs_and_newlines_goes_through_copy_unchanged(db:
     assert partner.name == name
     again = import_source(db, ReadResult(records=[odd]), source="finess")
     assert again.unchanged == 1
+
+
+def test_a_nul_character_in_a_record_rejects_that_record_only(db: Session) -> None:
+    first, second, third, *_ = finess().records
+    nul_id = replace(third, source_id=third.source_id + "\x00")
+    nul_extra = replace(second, extra={**second.extra, "note": "a\x00b"})
+    report = import_source(
+        db, ReadResult(records=[first, nul_extra, nul_id]), source="finess", partial=True
+    )
+    assert report.applied
+    assert report.created == 1
+    assert sorted((r.index, r.field, r.reason, r.source_id) for r in report.rejections) == [
+        (second.index, "enregistrement", "caractère nul interdit", second.source_id),
+        (third.index, "enregistrement", "caractère nul interdit", None),
+    ]
+
+
+def test_a_nul_character_in_a_finess_line_rejects_that_line(db: Session, tmp_path: Path) -> None:
+    lines = FINESS.read_bytes().splitlines(keepends=True)
+    first, second = [i for i, line in enumerate(lines) if line.startswith(b"structureet")][:2]
+    for index, cell in ((first, 4), (second, 19)):  # rslongue (the name); libcategetab (extra)
+        cells = lines[index].split(b";")
+        cells[cell] = cells[cell][:4] + b"\x00" + cells[cell][4:]
+        lines[index] = b";".join(cells)
+    path = tmp_path / "finess-nul.csv"
+    path.write_bytes(b"".join(lines))
+    clean, result = finess(), finess(path)
+    report = import_source(db, result, source="finess", partial=True)
+    assert report.applied
+    assert report.created > 0
+    stored = set(db.scalars(select(Provenance.source_id).where(Provenance.source == "finess")))
+    assert stored.isdisjoint({"300000011", "300000029"})
+    known = {(r.field, r.reason, r.source_id) for r in clean.rejections}
+    assert {(r.field, r.reason, r.source_id) for r in report.rejections} - known == {
+        ("name", "caractère nul interdit", "300000011"),
+        ("enregistrement", "caractère nul interdit", "300000029"),
+    }
