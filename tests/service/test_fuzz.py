@@ -12,11 +12,13 @@ with a reproducer each) are printed, and written in full to ``test-artifacts/sch
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,19 +184,39 @@ def run_schemathesis(app: FastAPI, role: str, key: str, max_time_s: int) -> Figu
     return figures
 
 
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += record.getMessage().startswith("erreur inattendue")
+
+
+@contextmanager
+def counted_500s() -> Iterator[_Counter]:
+    """The service's log records counted, not shown: each 500 is logged once
+    (`service.errors.UnexpectedErrors`), and the report already has a reproducer for each
+    distinct one; thousands of cases would otherwise bury it."""
+    logger = logging.getLogger("maillage")
+    counter = _Counter()
+    logger.addHandler(counter)
+    logger.propagate = False
+    try:
+        yield counter
+    finally:
+        logger.propagate = True
+        logger.removeHandler(counter)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_schemathesis_finds_no_failure(
-    fuzz_app: tuple[FastAPI, dict[str, str]],
-    role: str,
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
+    fuzz_app: tuple[FastAPI, dict[str, str]], role: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app, keys = fuzz_app
-    figures = run_schemathesis(app, role, keys[role], max(1, DEADLINE_S // len(ROLES)))
-    # each 500 is logged once (service.errors.UnexpectedErrors): counted, then dropped, as the
-    # report already gives a reproducer for each distinct one
-    figures.logged_500 = sum(r.getMessage().startswith("erreur inattendue") for r in caplog.records)
-    caplog.clear()
+    with counted_500s() as logged_500:
+        figures = run_schemathesis(app, role, keys[role], max(1, DEADLINE_S // len(ROLES)))
+    figures.logged_500 = logged_500.count
 
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"schemathesis-{role}.txt").write_text(figures.report(whole=True) + "\n")
