@@ -541,7 +541,9 @@ class TransitNetwork:
         to ``day``**, among the *typical* ones: days running at least 80 % of the median
         number of trips of that weekday in the period — so a public holiday (Easter Monday:
         4,809 TER trips instead of ~10,700) or a thin last day does not stand for a usual one.
-        A network without any service answers ``(day, None)``.
+        A period without that weekday (a feed of a few days) answers ``day`` itself with a
+        notice saying it is outside the period; a network without any service answers
+        ``(day, None)``.
 
         Returns
         -------
@@ -555,16 +557,16 @@ class TransitNetwork:
         if period is None or period[0] <= day <= period[1]:
             return day, None
         first, last = period
+        valid = f"Horaires du réseau valables du {first:%d/%m/%Y} au {last:%d/%m/%Y} : "
+        weekday = _WEEKDAYS[day.weekday()]
         candidates = self._typical_days(first, last, day.weekday())
         if candidates.size == 0:
-            return day, None
+            return day, f"{valid}le {weekday} {day:%d/%m/%Y} est hors de cette période."
         used = date.fromordinal(int(candidates[np.argmin(np.abs(candidates - day.toordinal()))]))
-        weekday = _WEEKDAYS[day.weekday()]
-        notice = (
-            f"Horaires du réseau valables du {first:%d/%m/%Y} au {last:%d/%m/%Y} : "
-            f"le {weekday} {used:%d/%m/%Y} a servi pour le {weekday} {day:%d/%m/%Y}."
+        return (
+            used,
+            f"{valid}le {weekday} {used:%d/%m/%Y} a servi pour le {weekday} {day:%d/%m/%Y}.",
         )
-        return used, notice
 
     def _common_period(self) -> tuple[date, date] | None:
         periods = (
