@@ -6,11 +6,17 @@ profile, the bodies and query models of ``service``). It refuses unknown fields
 in any text, lists of texts included: PostgreSQL cannot store it, and no French text holds it
 (error type ``string_nul_character``, « caractère nul interdit »). Nested records are
 `InputModel` too, so the error names the innermost field.
+
+Records read back from the store are validated with the `STORED` context: the rules a write
+must meet but a stored value may predate (the territorial bound of
+`graph.models.PartnerFields`) are then skipped, so that a record stored before a rule was
+tightened still loads. Only trusted code passes that context.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
 from pydantic import (
@@ -24,13 +30,31 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-__all__ = ["NUL_ERROR", "NUL_MESSAGE", "InputModel", "document_has_nul", "has_nul", "one_of"]
+__all__ = [
+    "NUL_ERROR",
+    "NUL_MESSAGE",
+    "STORED",
+    "InputModel",
+    "document_has_nul",
+    "has_nul",
+    "is_stored",
+    "one_of",
+]
+
+STORED: Final[Mapping[str, str]] = MappingProxyType({"origin": "stored"})
+"""Validation context of a record read back from the store (``context=STORED``)."""
 
 NUL_ERROR: Final = "string_nul_character"
 """Error type of a text holding the NUL character."""
 NUL_MESSAGE: Final = "caractère nul interdit"
 
 _NUL: Final = "\x00"
+
+
+def is_stored(info: ValidationInfo) -> bool:
+    """Whether this validation reads a stored record (context `STORED`)."""
+    context = info.context
+    return isinstance(context, Mapping) and context.get("origin") == STORED["origin"]
 
 
 def has_nul(value: Any) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -17,13 +18,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     computed_field,
     field_validator,
     model_validator,
 )
 
+from geodata.france import in_france
 from graph import validation, vocabulary
-from graph.inputs import InputModel
+from graph.inputs import InputModel, is_stored
 
 FrenchLevel = Literal["A0", "A1", "A2", "B1", "B2", "C1", "C2"]
 
@@ -91,6 +94,10 @@ RELATION_KINDS: dict[str, str] = {
     "referent-employeur": "Référent de la relation avec l'employeur",
     "finance": "Finance",
 }
+
+OUTSIDE_FRANCE = (
+    "lon, lat : point hors de France (métropole, Corse, outre-mer) ; (0, 0) n'est pas un lieu"
+)
 
 _SOURCE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _PHONE_PATTERN = re.compile(r"^\+?[0-9 .()-]{6,25}$")
@@ -212,9 +219,15 @@ class PartnerFields(_Record):
     description: str | None = Field(None, max_length=5000)
     source: SourceCode = "maillage"
     source_id: str | None = Field(None, min_length=1, max_length=200)
-    organisation_id: str | None = Field(
+    organisation_id: uuid.UUID | None = Field(
         None, description="identifiant du partenaire gestionnaire (organisation), s'il y en a un"
     )
+
+    @model_validator(mode="after")
+    def _in_france(self, info: ValidationInfo) -> Self:
+        if not is_stored(info) and not in_france(self.lon, self.lat):
+            raise ValueError(OUTSIDE_FRANCE)
+        return self
 
     @model_validator(mode="after")
     def _places_within_capacity(self) -> Self:

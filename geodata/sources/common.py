@@ -23,7 +23,7 @@ Coordinates
     projects Lambert-93 (EPSG:2154) and the overseas UTM systems with pyproj
     (``always_xy=True``; transformers built on first use and cached); :func:`to_wgs84_arrays`
     and :func:`in_france_mask` do the same for whole arrays at once. :func:`locate` checks
-    the point lies in metropolitan France or an overseas département, swaps latitude and
+    the point lies in metropolitan France or overseas (`geodata.france`), swaps latitude and
     longitude when only the swapped point does, and falls back to the commune centroid for
     missing or (0, 0) coordinates, saying which it did (``geocoding``).
 """
@@ -43,11 +43,11 @@ import unicodedata
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import ValidationError
 
+from geodata.france import FRANCE_BOUNDS, in_france, in_france_mask
 from geodata.sources.geojson import Rejection
 from graph import validation
 from graph.messages import french_message
@@ -114,20 +114,6 @@ LAMBERT_93: Final = 2154
 """EPSG code of RGF93 / Lambert-93, the legal projection of metropolitan France (metres)."""
 
 _WGS84: Final = 4326
-
-FRANCE_BOUNDS: Final[Mapping[str, tuple[float, float, float, float]]] = MappingProxyType(
-    {
-        # (lon_min, lat_min, lon_max, lat_max), EPSG:4326 degrees, a little generous.
-        "metropole": (-5.8, 41.2, 9.8, 51.3),  # mainland and Corsica
-        "antilles-nord": (-63.2, 15.8, -60.8, 18.2),  # Guadeloupe, Saint-Barthélemy, Saint-Martin
-        "martinique": (-61.3, 14.35, -60.75, 14.95),
-        "guyane": (-54.7, 2.1, -51.5, 5.9),
-        "reunion": (55.15, -21.45, 55.9, -20.8),
-        "mayotte": (44.95, -13.05, 45.35, -12.6),
-        "saint-pierre-et-miquelon": (-56.45, 46.7, -56.1, 47.15),
-    }
-)
-"""Bounding boxes of the territories a French partner can be in (metropole and overseas)."""
 
 
 class SourceFormatError(ValueError):
@@ -632,44 +618,6 @@ def departement_of(code_insee: str) -> str:
 
 
 # --- coordinates -----------------------------------------------------------------------------
-
-
-_FRANCE_BOXES: Final = tuple(FRANCE_BOUNDS.values())
-
-
-def in_france(lon: float, lat: float) -> bool:
-    """Whether an EPSG:4326 point (degrees) lies in one of the :data:`FRANCE_BOUNDS` boxes.
-
-    Box edges are inside; a NaN coordinate is outside.
-    """
-    for lon_min, lat_min, lon_max, lat_max in _FRANCE_BOXES:
-        if lon_min <= lon <= lon_max and lat_min <= lat <= lat_max:
-            return True
-    return False
-
-
-def in_france_mask(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
-    """:func:`in_france` of many points at once.
-
-    Parameters
-    ----------
-    lon, lat : array_like of float
-        EPSG:4326 longitudes and latitudes in degrees, of the same (or broadcastable) shape.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-        ``True`` where the point lies in one of the :data:`FRANCE_BOUNDS` boxes (edges
-        included; NaN is outside), exactly as :func:`in_france` point by point.
-    """
-    import numpy as np
-
-    lons = np.asarray(lon, dtype=np.float64)
-    lats = np.asarray(lat, dtype=np.float64)
-    inside = np.zeros(np.broadcast_shapes(lons.shape, lats.shape), dtype=np.bool_)
-    for lon_min, lat_min, lon_max, lat_max in _FRANCE_BOXES:
-        inside |= (lon_min <= lons) & (lons <= lon_max) & (lat_min <= lats) & (lats <= lat_max)
-    return inside
 
 
 @functools.cache

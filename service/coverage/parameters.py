@@ -12,7 +12,7 @@ from typing import Annotated, Any, Final, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BeforeValidator, Field, TypeAdapter, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, model_validator
 
 from geodata.modes import TravelMode
 from graph.coverage import (
@@ -42,26 +42,38 @@ DEMAND_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 
 def _split_floats(value: Any) -> Any:
-    """``bbox=4.0,43.9,4.2,44.2`` (one text) or repeated values."""
-    if value is None:
-        return None
-    items = [value] if isinstance(value, str) else list(value)
-    parts = [p.strip() for item in items for p in str(item).split(",") if p.strip()]
+    """``bbox=4.0,43.9,4.2,44.2`` (one text) or repeated values; anything else is left for
+    pydantic to refuse (« liste attendue », « nombre attendu »)."""
+    if isinstance(value, str):
+        value = [value]
+    elif not isinstance(value, list | tuple):
+        return value
+    parts: list[Any] = []
+    for item in value:
+        if isinstance(item, str):
+            parts.extend(p.strip() for p in item.split(",") if p.strip())
+        else:
+            parts.append(item)
     return parts or None
-
-
-BBox = Annotated[list[float] | None, BeforeValidator(_split_floats)]
 
 
 def _check_bbox(bbox: list[float] | None) -> tuple[float, float, float, float] | None:
     if bbox is None:
         return None
     if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
-        raise ValueError("bbox : quatre nombres attendus, lon_min,lat_min,lon_max,lat_max")
+        raise ValueError("quatre nombres attendus, lon_min,lat_min,lon_max,lat_max")
     west, south, east, north = bbox
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise ValueError("bbox : lon_min < lon_max (entre -180 et 180), lat_min < lat_max (±90)")
+        raise ValueError("lon_min < lon_max (entre -180 et 180), lat_min < lat_max (±90)")
     return west, south, east, north
+
+
+def _checked_bbox(bbox: list[float] | None) -> list[float] | None:
+    _check_bbox(bbox)
+    return bbox
+
+
+BBox = Annotated[list[float] | None, BeforeValidator(_split_floats), AfterValidator(_checked_bbox)]
 
 
 class CoverageParams(InputModel):
@@ -107,11 +119,6 @@ class CoverageParams(InputModel):
         description="seulement les zones qui touchent ce rectangle : lon_min,lat_min,lon_max,"
         "lat_max (EPSG:4326) ; la médiane est alors celle de ces zones",
     )
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        _check_bbox(self.bbox)
-        return self
 
     def spec(self) -> Spec:
         return Spec.of(self, median_fraction=float(self.median_fraction))
@@ -183,7 +190,6 @@ class SitingRequest(InputModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        _check_bbox(self.bbox)
         if isinstance(self.candidates, list) and not 1 <= len(self.candidates) <= MAX_CANDIDATES:
             raise ValueError(f"candidates : de 1 à {MAX_CANDIDATES} points")
         return self

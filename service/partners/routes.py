@@ -120,9 +120,7 @@ def update_partner(
     merged: dict[str, Any] = dump(records.partner_record(partner))
     merged.update(body.model_dump(exclude_unset=True))
     record = PartnerFields.model_validate(merged)
-    if writer.role == "editor" and record.organisation_id != (
-        str(partner.organisation_id) if partner.organisation_id else None
-    ):
+    if writer.role == "editor" and record.organisation_id != partner.organisation_id:
         raise PermissionDeniedError("Accès refusé : seul un administrateur change l'organisation.")
     records.apply_partner(partner, record)
     records.ensure_provenance(session, partner)
@@ -204,7 +202,7 @@ def _own(writer: Principal, body: PartnerFields) -> PartnerFields:
     check_source_claim(writer, body.source)
     if writer.role != "editor":
         return body
-    org = str(writer.organisation_id)
+    org = writer.organisation_id
     if body.organisation_id not in (None, org):
         raise PermissionDeniedError(
             "Accès refusé : un éditeur ne crée des fiches que pour son organisation."

@@ -43,6 +43,7 @@ import shapely
 from sqlalchemy.orm import Session
 
 from geodata.lru import LRUCache
+from graph.inputs import STORED
 from graph.matching import Offer, OfferTable, PartnerSite, RelationIndex, SupportTable
 from graph.models import Eligibility
 from service.errors import is_database_outage
@@ -185,7 +186,9 @@ class _Eligibilities:
     def __call__(self, document: str | None) -> Eligibility:
         found = self._found.get(document)
         if found is None:
-            found = Eligibility.model_validate(json.loads(document) if document else {})
+            found = Eligibility.model_validate(
+                json.loads(document) if document else {}, context=STORED
+            )
             self._found[document] = found
         return found
 

@@ -181,3 +181,91 @@ def test_every_body_and_query_model_is_an_input_model(app: FastAPI) -> None:
             "BatchRequest", "Situation", "SitingRequest", "CoverageQuery", "GapsQuery",
             "IsochroneQuery", "RelationPatch", "CommuneLocation"} <= names  # fmt: skip
     assert [m.__name__ for m in found if not issubclass(m, InputModel)] == []
+
+
+# --- the territorial bound, bbox and identifiers ----------------------------------------------
+
+OUTSIDE_FRANCE = "lon, lat : point hors de France"
+
+
+@pytest.mark.parametrize(
+    "point",
+    [(0.0, 0.0), (5e-324, 5e-324), (13.40, 52.52), (4.36, -43.83), (-74.0, 40.7)],
+)
+def test_a_partner_outside_france_is_refused_on_every_write(
+    client: TestClient, db: Session, keys: dict[str, str], organisation: Partner,
+    point: tuple[float, float],
+) -> None:  # fmt: skip
+    admin = bearer(keys["admin"])
+    lon, lat = point
+    created = client.post("/v1/partners", json={**PARTNER, "lon": lon, "lat": lat}, headers=admin)
+    assert [msg for _, msg in messages(created)] == [created.json()["detail"][0]["msg"]]
+    assert created.json()["detail"][0]["msg"].startswith(OUTSIDE_FRANCE)
+    moved = client.patch(
+        f"/v1/partners/{organisation.id}", json={"lon": lon, "lat": lat}, headers=admin
+    )
+    assert moved.json()["detail"][0]["msg"].startswith(OUTSIDE_FRANCE)
+    db.refresh(organisation)
+    assert client.get(f"/v1/partners/{organisation.id}").json()["lon"] == 4.0810
+
+
+@pytest.mark.parametrize(
+    "point", [(166.45, -22.27), (-149.57, -17.54), (55.45, -20.88), (9.45, 42.70)]
+)
+def test_a_partner_overseas_or_in_corsica_is_accepted(
+    client: TestClient, keys: dict[str, str], point: tuple[float, float]
+) -> None:
+    lon, lat = point
+    created = client.post(
+        "/v1/partners", json={**PARTNER, "lon": lon, "lat": lat}, headers=bearer(keys["admin"])
+    )
+    assert created.status_code == 201, created.text
+    assert (created.json()["lon"], created.json()["lat"]) == point
+
+
+@pytest.mark.parametrize("organisation_id", ["pas-un-uuid", 12, True, "", ["x"]])
+def test_an_organisation_id_that_is_not_a_uuid_is_a_422(
+    client: TestClient, keys: dict[str, str], organisation: Partner, organisation_id: Any
+) -> None:
+    admin = bearer(keys["admin"])
+    body = {**PARTNER, "organisation_id": organisation_id}
+    for response in (
+        client.post("/v1/partners", json=body, headers=admin),
+        client.patch(
+            f"/v1/partners/{organisation.id}",
+            json={"organisation_id": organisation_id},
+            headers=admin,
+        ),
+    ):
+        assert messages(response) == [
+            ("organisation_id", "organisation_id : identifiant (UUID) invalide")
+        ]
+
+
+def test_an_organisation_id_as_uuid_text_still_attaches_the_partner(
+    client: TestClient, keys: dict[str, str], organisation: Partner
+) -> None:
+    body = {**PARTNER, "organisation_id": str(organisation.id)}
+    created = client.post("/v1/partners", json=body, headers=bearer(keys["admin"]))
+    assert created.status_code == 201, created.text
+    assert created.json()["organisation_id"] == str(organisation.id)
+    editor = bearer(keys["editor"])
+    patched = client.patch(
+        f"/v1/partners/{created.json()['id']}", json={"name": "Garage (fictif)"}, headers=editor
+    )
+    assert patched.status_code == 200, patched.text
+
+
+SITING = {"category": "creches", "mode": "walk", "max_minutes": 15, "k": 1}
+
+
+@pytest.mark.parametrize("bbox", [True, False, 4, 4.5, {"west": 4}, [1, 2, 3], "4,43,x,44"])
+def test_a_siting_bbox_that_is_not_four_numbers_is_a_422(
+    client: TestClient, keys: dict[str, str], bbox: Any
+) -> None:
+    response = client.post(
+        "/v1/siting", json={**SITING, "bbox": bbox}, headers=bearer(keys["admin"])
+    )
+    found = messages(response)
+    assert found
+    assert all(where.startswith("bbox") for where, _ in found), found

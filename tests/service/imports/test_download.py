@@ -66,8 +66,8 @@ def served() -> Iterator[tuple[str, Served]]:
             if self.path in state.cut:
                 chunk = chunk[: state.cut.pop(self.path)]
                 self.close_connection = True
+            state.sent += len(chunk)  # counted before the write: the client may be done first
             self.wfile.write(chunk)
-            state.sent += len(chunk)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

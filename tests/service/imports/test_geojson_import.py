@@ -217,3 +217,16 @@ def test_a_nul_character_anywhere_in_properties_rejects_that_feature_only(db: Se
         (first + i, "properties", "caractère nul interdit") for i in range(5)
     }
     assert counts(db) == (3, 2, 2)
+
+
+def test_a_feature_outside_france_is_rejected_alone(db: Session) -> None:
+    data = collection(
+        *GOOD["features"], feature("zero", at=(0.0, 0.0)), feature("berlin", at=(13.4, 52.52))
+    )
+    report = run(db, data, partial=True)
+    assert report.created == len(GOOD["features"])
+    assert [(r.source_id, r.field) for r in report.rejections] == [
+        ("zero", "properties"),
+        ("berlin", "properties"),
+    ]
+    assert all(r.reason.startswith("lon, lat : point hors de France") for r in report.rejections)
