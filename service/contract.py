@@ -8,6 +8,7 @@ rule per status read from the routes themselves (never a list kept by hand besid
 ======  ==========================================================  ===========================
 status  when                                                        operations
 ======  ==========================================================  ===========================
+400     a body that cannot be read as JSON text (not UTF-8)         those with a body
 401     a key that is malformed, unknown, revoked or expired; no    all (a key is checked
         key where a role is required                                wherever it is given)
 403     the key's role is not enough; for writes, also another      those requiring a role
@@ -120,6 +121,8 @@ def _answers(
 ) -> Iterator[tuple[str, str]]:
     """(status, description) of every answer the rules above give this operation."""
     roles = _roles_of(route.dependant)
+    if operation.get("requestBody"):
+        yield "400", "Corps illisible : du JSON encodé en UTF-8 est attendu."
     if roles is None:
         yield "401", "Clé mal formée, inconnue, révoquée ou expirée (sans clé, l'opération répond)."
     else:

@@ -187,18 +187,25 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail
-        if not isinstance(detail, str) or not _is_french(detail):
+        if isinstance(detail, str) and detail in _FRAMEWORK_DETAILS:
+            detail = _FRAMEWORK_DETAILS[detail]  # a body that is not UTF-8 text: 400
+        elif not isinstance(detail, str) or not _is_french(detail):
             detail = _STATUS_MESSAGES.get(exc.status_code, "Erreur.")
         return JSONResponse(
             {"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
         )
 
 
+# FastAPI's own English details, and what they say in French.
+UNREADABLE_BODY = "Corps de requête illisible : du JSON encodé en UTF-8 est attendu."
+_FRAMEWORK_DETAILS = {"There was an error parsing the body": UNREADABLE_BODY}
+
+
 def _is_french(detail: str) -> bool:
     # Starlette's own details are its English reason phrases ("Not Found", ...).
     from http import HTTPStatus
 
-    english = {s.phrase for s in HTTPStatus}
+    english = {s.phrase for s in HTTPStatus} | set(_FRAMEWORK_DETAILS)
     return detail not in english
 
 

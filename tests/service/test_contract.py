@@ -21,6 +21,7 @@ from service.app import create_app
 from service.contract import SECURITY_SCHEME, ErrorOut, ValidationErrorOut, _error_schemas
 from service.db import make_engine
 from service.deps import get_session
+from service.errors import UNREADABLE_BODY
 from service.guards import ROUTE_GROUPS
 from service.health.routes import Health
 from service.settings import Settings
@@ -43,6 +44,7 @@ PERSON = {
     "location": {"lat": ALES[1], "lon": ALES[0]},
 }
 TOO_BIG = b'{"pad": "' + b" " * 1_100_000 + b'"}'
+NOT_UTF8 = b'{"title": "\xff\xfe"}'  # schemathesis's find: not text, so not JSON either
 
 
 def test_every_operation_documents_the_answers_its_rules_give() -> None:
@@ -59,6 +61,7 @@ def test_every_operation_documents_the_answers_its_rules_give() -> None:
         assert ("429" in answers) == (name in limited), name
         if "{" in path:
             assert "404" in answers, name
+        assert ("400" in answers) == ("requestBody" in operation), name
         has_input = bool(operation.get("parameters") or operation.get("requestBody"))
         assert ("422" in answers) == has_input, name
         for status, answer in operation["responses"].items():
@@ -223,6 +226,8 @@ def test_a_sample_gives_every_documented_answer_and_only_those(
     call(client, "POST", create, json=offer, headers=viewer)
     call(client, "POST", create, json={**offer, "partner_id": str(uuid.uuid4())}, headers=admin)
     call(client, "POST", create, content=TOO_BIG, headers={**admin, **json_body})
+    unreadable = call(client, "POST", create, content=NOT_UTF8, headers={**admin, **json_body})
+    assert unreadable.json() == {"detail": UNREADABLE_BODY}
     call(client, "POST", create, json={**offer, "title": ""}, headers=admin)
     call(outage, "POST", create, json=offer, headers=admin)
 
@@ -233,6 +238,7 @@ def test_a_sample_gives_every_documented_answer_and_only_those(
     call(here, "POST", match, json=PERSON, headers=viewer)
     call(here, "POST", match, json={**PERSON, "modes": []}, headers=platform)
     call(here, "POST", match, content=TOO_BIG, headers={**platform, **json_body})
+    call(here, "POST", match, content=NOT_UTF8, headers={**platform, **json_body})
     busy = TestClient(limited, client=("192.0.2.7", 40000))
     statuses = {
         call(busy, "POST", match, json=PERSON, headers=admin).status_code for _ in range(11)
