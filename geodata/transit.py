@@ -4,8 +4,9 @@ Model
 -----
 A *connection* is one vehicle moving between two consecutive calls of a trip:
 ``(dep_stop, arr_stop, dep_time, arr_time, trip, service)``, with two flags: whether a rider
-may board at ``dep_stop`` (its ``pickup_type`` is not 1) and alight at ``arr_stop`` (its
-``drop_off_type`` is not 1); a trip still runs through calls where neither is allowed. All
+may board at ``dep_stop`` (its ``pickup_type`` is not 1, and some later call of the trip lets
+riders alight) and alight at ``arr_stop`` (its ``drop_off_type`` is not 1, and some earlier
+call lets riders board); a trip still runs through calls where neither is allowed. All
 connections are kept in one table sorted by departure time; a query keeps those whose service
 runs on the query date (`geodata.gtfs.active_services`), plus the after-midnight part of the
 previous service day (times ``>= 24:00:00``) moved 24 h earlier, so a 00:30 query on Tuesday
@@ -987,9 +988,8 @@ def _connections(stop_times: gtfs.StopTimes, trips: gtfs.Trips) -> Connections:
     same_trip = np.flatnonzero(stop_times.trip[:-1] == stop_times.trip[1:])
     dep_time = stop_times.departure[same_trip]
     arr_time = np.maximum(stop_times.arrival[same_trip + 1], dep_time)
-    flags = np.where(stop_times.pickup[same_trip] != 1, BOARD, 0) | np.where(
-        stop_times.drop_off[same_trip + 1] != 1, ALIGHT, 0
-    )
+    board, alight = _useful_calls(stop_times)
+    flags = np.where(board[same_trip], BOARD, 0) | np.where(alight[same_trip + 1], ALIGHT, 0)
     order = np.lexsort((arr_time, dep_time))  # stable: a trip's legs keep their order on ties
     trip = stop_times.trip[same_trip][order]
     return Connections(
@@ -1001,6 +1001,27 @@ def _connections(stop_times: gtfs.StopTimes, trips: gtfs.Trips) -> Connections:
         service=np.ascontiguousarray(trips.service[trip], dtype=np.int32),
         flags=np.ascontiguousarray(flags[order], dtype=np.int8),
     )
+
+
+def _useful_calls(
+    stop_times: gtfs.StopTimes,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Per call: riders may board there and alight at a later call of the trip; riders may
+    alight there having boarded at an earlier call. (Sorted by trip then sequence.)"""
+    board = stop_times.pickup != 1
+    alight = stop_times.drop_off != 1
+    n = board.size
+    if n == 0:
+        return board, alight
+    starts = np.r_[True, stop_times.trip[1:] != stop_times.trip[:-1]]
+    first = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    ends = np.r_[stop_times.trip[1:] != stop_times.trip[:-1], True]
+    last = np.minimum.accumulate(np.where(ends, np.arange(n), n)[::-1])[::-1]
+    alights = np.cumsum(alight)
+    boards = np.cumsum(board)
+    later_alight = alights[last] - alights > 0
+    earlier_board = (boards - board) - (boards[first] - board[first]) > 0
+    return board & later_alight, alight & earlier_board
 
 
 def _footpaths(

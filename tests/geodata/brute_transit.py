@@ -13,10 +13,11 @@ explores a time-expanded graph with a heap (Dijkstra on event times):
 - alighting (``drop_off_type`` not 1): the arrival → at the stop; → ready there after the
   stop's change time (unless forbidden); → at the end of each footpath after its walk, and
   ready there after its transfer time (unless forbidden);
-- the start: at and ready at the source; at and ready at the end of each footpath after its
-  walk. A walk is one footpath.
+- the start: at and ready at the source (an unserved station: at each of its served
+  platforms); at and ready at the end of each footpath after its walk. A walk is one footpath.
 
-Footpaths link *served* stops (where some connection lets riders board or alight) at most
+Footpaths link *served* stops (where a rider may board a trip and alight further on, or
+alight from a trip boarded before) at most
 500 m apart, or sharing a ``parent_station``, in ``ceil(metres / (4.5 km/h))`` seconds.
 ``transfers.txt`` rules between stops (types 0–3, no route or trip fields; a station stands
 for its served platforms and loses to a rule naming a platform) set the transfer time, or the
@@ -85,6 +86,7 @@ class Timetable:
     stops: dict[str, dict[str, str]] = field(default_factory=dict)
     trips: dict[str, tuple[str, list[Call]]] = field(default_factory=dict)  # service, calls
     running: Callable[[date], set[str]] = lambda day: set()
+    served: set[str] = field(default_factory=set)
     walks: dict[str, dict[str, int]] = field(default_factory=dict)
     transfers: dict[str, dict[str, int]] = field(default_factory=dict)  # -1: forbidden
     change: dict[str, int] = field(default_factory=dict)  # -1: forbidden
@@ -183,7 +185,7 @@ def load(
             for c in trip_calls:
                 if c.stop not in kept:
                     c.board = c.alight = False
-    served = _served(table)
+    served = table.served = _served(table)
     table.walks = _walks(table, served)
     table.transfers = {a: dict(ws) for a, ws in table.walks.items()}
     table.change = dict.fromkeys(served, min_transfer_s)
@@ -197,11 +199,14 @@ def _at(table: Timetable, stop: str) -> tuple[float, float]:
 
 
 def _served(table: Timetable) -> set[str]:
-    """Stops where a rider may board a connection (not at a last call) or alight from one."""
+    """Stops where a rider may board a trip and alight further on, or alight from a trip
+    boarded before."""
     served = set()
     for _, trip_calls in table.trips.values():
         for i, c in enumerate(trip_calls):
-            if (c.board and i < len(trip_calls) - 1) or (c.alight and i > 0):
+            on = c.board and any(later.alight for later in trip_calls[i + 1 :])
+            off = c.alight and any(earlier.board for earlier in trip_calls[:i])
+            if on or off:
                 served.add(c.stop)
     return served
 
@@ -306,11 +311,15 @@ def earliest(  # noqa: PLR0912 - one search loop, a branch per kind of event
             if table.transfers[stop][other] >= 0:
                 reach(("ready", other), time + table.transfers[stop][other])
 
-    reach(("at", source), start)
-    reach(("ready", source), start)
-    for other, seconds in table.walks.get(source, {}).items():
-        reach(("at", other), start + seconds)
-        reach(("ready", other), start + seconds)
+    starts = [source]
+    if table.stops[source].get("location_type") == "1" and source not in table.served:
+        starts = [s for s in table.served if table.stops[s]["parent_station"] == source]
+    for stop in starts:  # a station stands for its served platforms
+        reach(("at", stop), start)
+        reach(("ready", stop), start)
+        for other, seconds in table.walks.get(stop, {}).items():
+            reach(("at", other), start + seconds)
+            reach(("ready", other), start + seconds)
     while heap:
         time, node = heapq.heappop(heap)
         if best[node] != time:

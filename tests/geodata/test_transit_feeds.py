@@ -254,7 +254,7 @@ def test_ter_trains_between_ales_and_nimes(
     }
 
 
-def test_ter_clipped_to_the_gard_and_its_validity() -> None:
+def test_ter_clipped_to_the_gard_and_its_validity(tmp_path: Path) -> None:
     if not (TER.exists() and GARD.exists()):
         pytest.skip("données partagées ../shared absentes")
     gard = shape(json.loads(GARD.read_text(encoding="utf-8"))["geometry"])
@@ -286,6 +286,21 @@ def test_ter_clipped_to_the_gard_and_its_validity() -> None:
             for stop in near:
                 assert ours[here[stop]] == theirs[there[stop]]
 
+    # Against the brute force, the area given as "no boarding, no alighting outside".
+    folder = tmp_path / "ter"
+    with zipfile.ZipFile(TER) as archive:
+        archive.extractall(folder)
+    area = feeds.buffered_area(gard, 10_000)
+    timetable = brute.load(folder, inside=lambda x, y: area.intersects(Point(x, y)))
+    ids = [str(stop) for stop in network.stops.ids]
+    sources = ids[:: len(ids) // 8]
+    assert {network.stops.location_type[here[s]] for s in sources} == {0, 1}
+    for source in sources:
+        for clock in ("07:00:00", "16:10:00"):
+            expected = brute.earliest(timetable, TER_TUESDAY, source, hms(clock), 120 * 60)
+            got = network.earliest_arrival([source], [hms(clock)], TER_TUESDAY, max_minutes=120)
+            assert got.tolist() == [expected[stop] for stop in ids], (source, clock)
+
     used, notice = network.resolve_date(date(2026, 12, 8))
     assert used == date(2025, 4, 22)
     assert notice == (
@@ -315,7 +330,8 @@ def test_save_and_load_keep_rules_feeds_and_flags(
         encoding="utf-8",
     )
     network = TransitNetwork.from_gtfs(two_feeds, min_transfer_s=60)
-    assert network.connections.flags.tolist().count(2) == 1  # "early" takes nobody at bus:1
+    # "early" takes nobody at bus:1, its first call: nobody can ride it.
+    assert network.connections.flags.tolist() == [3, 0, 3, 3]
     loaded = TransitNetwork.load(network.save(tmp_path / "merged.npz"))
     assert loaded.feed_names == ("train", "bus")
     assert loaded.min_transfer_s == 60
