@@ -55,7 +55,7 @@ _jit = numba.njit(cache=True, nogil=True)
 
 
 @_jit
-def _sift_up(heap: Any, key: Any, pos: Any, i: int) -> None:
+def _sift_up(heap: Any, key: Any, pos: Any, i: Any) -> None:
     v = heap[i]
     k = key[i]
     while i > 0:
@@ -72,7 +72,7 @@ def _sift_up(heap: Any, key: Any, pos: Any, i: int) -> None:
 
 
 @_jit
-def _sift_down(heap: Any, key: Any, pos: Any, i: int, size: int) -> None:
+def _sift_down(heap: Any, key: Any, pos: Any, i: Any, size: Any) -> None:
     v = heap[i]
     k = key[i]
     while True:
@@ -93,7 +93,7 @@ def _sift_down(heap: Any, key: Any, pos: Any, i: int, size: int) -> None:
 
 
 @_jit
-def _push(heap: Any, key: Any, pos: Any, size: int, v: int, k: float) -> int:
+def _push(heap: Any, key: Any, pos: Any, size: Any, v: Any, k: Any) -> Any:
     heap[size] = v
     key[size] = k
     pos[v] = size
@@ -102,7 +102,7 @@ def _push(heap: Any, key: Any, pos: Any, size: int, v: int, k: float) -> int:
 
 
 @_jit
-def _pop(heap: Any, key: Any, pos: Any, size: int) -> int:
+def _pop(heap: Any, key: Any, pos: Any, size: Any) -> Any:
     """Remove the root (read ``heap[0]``/``key[0]`` first); returns the new size."""
     pos[heap[0]] = -2
     size -= 1
@@ -110,7 +110,8 @@ def _pop(heap: Any, key: Any, pos: Any, size: int) -> int:
         heap[0] = heap[size]
         key[0] = key[size]
         pos[heap[0]] = 0
-        _sift_down(heap, key, pos, 0, size)
+        root = np.int64(0)
+        _sift_down(heap, key, pos, root, size)
     return size
 
 
@@ -119,9 +120,9 @@ def _pop(heap: Any, key: Any, pos: Any, size: int) -> int:
 
 @_jit
 def _append(
-    start: Any, length: Any, cap: Any, nb: Any, wt: Any, hp: Any, end: int, u: int,
-    x: int, w: float, h: int,
-) -> int:  # fmt: skip
+    start: Any, length: Any, cap: Any, nb: Any, wt: Any, hp: Any, end: Any, u: Any,
+    x: Any, w: Any, h: Any,
+) -> Any:  # fmt: skip
     """Append arc (x, w, h) to u's list, moving the list to ``end`` when full; the caller made
     room (see `_reserve`). Returns the new end of the buffer."""
     if length[u] == cap[u]:
@@ -143,7 +144,7 @@ def _append(
 
 
 @_jit
-def _find(start: Any, length: Any, nb: Any, u: int, x: int) -> int:
+def _find(start: Any, length: Any, nb: Any, u: Any, x: Any) -> Any:
     for slot in range(start[u], start[u] + length[u]):
         if nb[slot] == x:
             return slot
@@ -151,7 +152,7 @@ def _find(start: Any, length: Any, nb: Any, u: int, x: int) -> int:
 
 
 @_jit
-def _remove(start: Any, length: Any, nb: Any, wt: Any, hp: Any, u: int, x: int) -> None:
+def _remove(start: Any, length: Any, nb: Any, wt: Any, hp: Any, u: Any, x: Any) -> None:
     slot = _find(start, length, nb, u, x)
     if slot < 0:
         return
@@ -163,14 +164,15 @@ def _remove(start: Any, length: Any, nb: Any, wt: Any, hp: Any, u: int, x: int) 
 
 
 @_jit
-def _grown(nb: Any, wt: Any, hp: Any, needed: int) -> tuple[Any, Any, Any]:
+def _grown(nb: Any, wt: Any, hp: Any, needed: Any) -> tuple[Any, Any, Any]:
     size = max(needed, 2 * nb.shape[0])
-    new_nb = np.empty(size, dtype=np.int32)
+    new_nb = np.empty(size, dtype=np.int64)
     new_wt = np.empty(size, dtype=np.float64)
-    new_hp = np.empty(size, dtype=np.int32)
-    new_nb[: nb.shape[0]] = nb
-    new_wt[: wt.shape[0]] = wt
-    new_hp[: hp.shape[0]] = hp
+    new_hp = np.empty(size, dtype=np.int64)
+    for i in range(nb.shape[0]):
+        new_nb[i] = nb[i]
+        new_wt[i] = wt[i]
+        new_hp[i] = hp[i]
     return new_nb, new_wt, new_hp
 
 
@@ -179,9 +181,9 @@ def _grown(nb: Any, wt: Any, hp: Any, needed: int) -> tuple[Any, Any, Any]:
 
 @_jit
 def _witness(
-    o_start: Any, o_len: Any, o_nb: Any, o_wt: Any, v: int, u: int, w_uv: float, limit: int,
+    o_start: Any, o_len: Any, o_nb: Any, o_wt: Any, v: Any, u: Any, w_uv: Any, limit: Any,
     via: Any, dist: Any, heap: Any, key: Any, pos: Any, touched: Any,
-) -> int:  # fmt: skip
+) -> Any:  # fmt: skip
     """Witness search for the in-neighbour ``u`` of ``v``: Dijkstra from ``u`` avoiding ``v``,
     until every out-neighbour ``x`` of ``v`` is settled or farther than ``w(u, v) + w(v, x)``
     (the path through ``v``, ``via[x]``), or ``limit`` nodes are settled. Leaves tentative
@@ -197,7 +199,8 @@ def _witness(
     if bound < 0:
         return 0
     dist[u] = 0.0
-    size = _push(heap, key, pos, 0, u, 0.0)
+    size = np.int64(0)
+    size = _push(heap, key, pos, size, u, 0.0)
     touched[0] = u
     n_touched = 1
     settled = 0
@@ -245,11 +248,11 @@ def _witness(
 
 @_jit
 def _priority(
-    v: int, limit: int, level: Any,
+    v: Any, limit: Any, level: Any,
     o_start: Any, o_len: Any, o_nb: Any, o_wt: Any, o_hp: Any,
     i_start: Any, i_len: Any, i_nb: Any, i_wt: Any, i_hp: Any,
     via: Any, dist: Any, heap: Any, key: Any, pos: Any, touched: Any,
-) -> float:  # fmt: skip
+) -> Any:  # fmt: skip
     """RoutingKit's priority of contracting ``v`` now: level + added/removed arcs + hops."""
     added = 0
     added_hops = 0
@@ -281,10 +284,10 @@ def _priority(
 
 @_jit
 def _add_or_improve(
-    o_start: Any, o_len: Any, o_cap: Any, o_nb: Any, o_wt: Any, o_hp: Any, o_end: int,
-    i_start: Any, i_len: Any, i_cap: Any, i_nb: Any, i_wt: Any, i_hp: Any, i_end: int,
-    u: int, x: int, w: float, h: int,
-) -> tuple[int, int]:  # fmt: skip
+    o_start: Any, o_len: Any, o_cap: Any, o_nb: Any, o_wt: Any, o_hp: Any, o_end: Any,
+    i_start: Any, i_len: Any, i_cap: Any, i_nb: Any, i_wt: Any, i_hp: Any, i_end: Any,
+    u: Any, x: Any, w: Any, h: Any,
+) -> tuple[Any, Any]:  # fmt: skip
     """Arc ``u → x`` of weight ``w`` (``h`` original arcs), or a lighter weight for the arc
     already there; both lists kept in step. Returns the ends of both buffers."""
     slot = _find(o_start, o_len, o_nb, u, x)
@@ -303,8 +306,8 @@ def _add_or_improve(
 
 @_jit
 def _contract_all(
-    indptr: Any, indices: Any, weights: Any, limit: int, simulation_limit: int
-) -> tuple[Any, Any, Any, Any, Any, Any, Any, int]:
+    indptr: Any, indices: Any, weights: Any, limit: Any, simulation_limit: Any
+) -> tuple[Any, ...]:
     """Contract every node; returns ``rank`` (contraction order of each node), the upward arcs
     ``(tail, head, weight)`` (``rank[tail] < rank[head]``), the downward arcs as
     ``(low, high, weight)`` for an arc ``high → low`` (``rank[low] < rank[high]``), and their
@@ -316,14 +319,14 @@ def _contract_all(
     i_cap = np.zeros(n, dtype=np.int64)
     for u in range(n):
         for e in range(indptr[u], indptr[u + 1]):
-            x = indices[e]
+            x = np.int64(indices[e])
             if x != u:
                 o_cap[u] += 1
                 i_cap[x] += 1
     o_start = np.empty(n, dtype=np.int64)
     i_start = np.empty(n, dtype=np.int64)
-    o_end = 0
-    i_end = 0
+    o_end = np.int64(0)
+    i_end = np.int64(0)
     for u in range(n):
         o_cap[u] += 2
         i_cap[u] += 2
@@ -331,20 +334,20 @@ def _contract_all(
         i_start[u] = i_end
         o_end += o_cap[u]
         i_end += i_cap[u]
-    o_nb = np.empty(2 * o_end, dtype=np.int32)
+    o_nb = np.empty(2 * o_end, dtype=np.int64)
     o_wt = np.empty(2 * o_end, dtype=np.float64)
-    o_hp = np.empty(2 * o_end, dtype=np.int32)
-    i_nb = np.empty(2 * i_end, dtype=np.int32)
+    o_hp = np.empty(2 * o_end, dtype=np.int64)
+    i_nb = np.empty(2 * i_end, dtype=np.int64)
     i_wt = np.empty(2 * i_end, dtype=np.float64)
-    i_hp = np.empty(2 * i_end, dtype=np.int32)
+    i_hp = np.empty(2 * i_end, dtype=np.int64)
     for u in range(n):
         for e in range(indptr[u], indptr[u + 1]):
-            x = indices[e]
+            x = np.int64(indices[e])
             if x != u:
                 o_end, i_end = _add_or_improve(
                     o_start, o_len, o_cap, o_nb, o_wt, o_hp, o_end,
                     i_start, i_len, i_cap, i_nb, i_wt, i_hp, i_end,
-                    u, x, weights[e], 1,
+                    u, x, weights[e], np.int64(1),
                 )  # fmt: skip
 
     dist = np.full(n, np.inf)
@@ -357,7 +360,7 @@ def _contract_all(
     q_heap = np.empty(n, dtype=np.int64)
     q_key = np.empty(n, dtype=np.float64)
     q_pos = np.full(n, -1, dtype=np.int64)
-    q_size = 0
+    q_size = np.int64(0)
     for v in range(n):
         p = _priority(
             v, simulation_limit, level,
@@ -366,10 +369,10 @@ def _contract_all(
         )  # fmt: skip
         q_size = _push(q_heap, q_key, q_pos, q_size, v, p)
 
-    out_size = max(16, 2 * (o_end + i_end))
-    up = np.empty((out_size, 2), dtype=np.int32)
+    out_size = 2 * (o_end + i_end) + 16
+    up = np.empty((out_size, 2), dtype=np.int64)
     up_w = np.empty(out_size, dtype=np.float64)
-    down = np.empty((out_size, 2), dtype=np.int32)
+    down = np.empty((out_size, 2), dtype=np.int64)
     down_w = np.empty(out_size, dtype=np.float64)
     n_up = 0
     n_down = 0
@@ -384,7 +387,8 @@ def _contract_all(
         )  # fmt: skip
         if p > q_key[0]:
             q_key[0] = p
-            _sift_down(q_heap, q_key, q_pos, 0, q_size)
+            root = np.int64(0)
+            _sift_down(q_heap, q_key, q_pos, root, q_size)
             if q_heap[0] != v:
                 continue
         q_size = _pop(q_heap, q_key, q_pos, q_size)
@@ -404,11 +408,11 @@ def _contract_all(
             i_nb, i_wt, i_hp = _grown(i_nb, i_wt, i_hp, i_end + need_i)
         if n_up + o_len[v] > up.shape[0] or n_down + i_len[v] > down.shape[0]:
             size = 2 * up.shape[0] + o_len[v] + i_len[v]
-            grown_up = np.empty((size, 2), dtype=np.int32)
+            grown_up = np.empty((size, 2), dtype=np.int64)
             grown_up[:n_up] = up[:n_up]
             grown_up_w = np.empty(size, dtype=np.float64)
             grown_up_w[:n_up] = up_w[:n_up]
-            grown_down = np.empty((size, 2), dtype=np.int32)
+            grown_down = np.empty((size, 2), dtype=np.int64)
             grown_down[:n_down] = down[:n_down]
             grown_down_w = np.empty(size, dtype=np.float64)
             grown_down_w[:n_down] = down_w[:n_down]
@@ -470,8 +474,8 @@ def _contract_all(
 @_jit
 def _backward_buckets(
     up_ptr: Any, up_head: Any, up_w: Any, down_ptr: Any, down_tail: Any, down_w: Any,
-    targets: Any, bound: float,
-) -> tuple[Any, Any, Any, int]:  # fmt: skip
+    targets: Any, bound: Any,
+) -> tuple[Any, ...]:  # fmt: skip
     """One backward upward search per target (stalled on demand, cut at ``bound`` seconds);
     returns the bucket entries ``(node, target index, seconds node → target)`` and their
     count."""
@@ -489,7 +493,8 @@ def _backward_buckets(
     for j in range(targets.shape[0]):
         t = targets[j]
         dist[t] = 0.0
-        size = _push(heap, key, pos, 0, t, 0.0)
+        size = np.int64(0)
+        size = _push(heap, key, pos, size, t, 0.0)
         touched[0] = t
         n_touched = 1
         while size > 0:
@@ -517,7 +522,7 @@ def _backward_buckets(
             e_dist[count] = dx
             count += 1
             for a in range(down_ptr[x], down_ptr[x + 1]):  # u → x, u above
-                u = down_tail[a]
+                u = np.int64(down_tail[a])
                 nd = dx + down_w[a]
                 if nd > bound:
                     continue
@@ -540,7 +545,7 @@ def _backward_buckets(
 
 
 @_jit
-def _bucket_index(n: int, e_node: Any, e_target: Any, e_dist: Any) -> tuple[Any, Any, Any]:
+def _bucket_index(n: Any, e_node: Any, e_target: Any, e_dist: Any) -> tuple[Any, Any, Any]:
     """Bucket entries sorted by node (a counting sort): ``ptr`` (n + 1), targets, seconds."""
     ptr = np.zeros(n + 1, dtype=np.int64)
     for i in range(e_node.shape[0]):
@@ -561,7 +566,7 @@ def _bucket_index(n: int, e_node: Any, e_target: Any, e_dist: Any) -> tuple[Any,
 @_jit
 def _forward_scan(
     up_ptr: Any, up_head: Any, up_w: Any, down_ptr: Any, down_tail: Any, down_w: Any,
-    sources: Any, budgets: Any, b_ptr: Any, b_target: Any, b_dist: Any, n_targets: int,
+    sources: Any, budgets: Any, b_ptr: Any, b_target: Any, b_dist: Any, n_targets: Any,
 ) -> Any:  # fmt: skip
     """One forward upward search per source (stalled on demand, cut at its budget), scanning
     the buckets of the nodes it settles: (len(sources), n_targets) seconds, ``inf`` beyond the
@@ -580,7 +585,8 @@ def _forward_scan(
         if budget < 0:
             continue
         dist[s] = 0.0
-        size = _push(heap, key, pos, 0, s, 0.0)
+        size = np.int64(0)
+        size = _push(heap, key, pos, size, s, 0.0)
         touched[0] = s
         n_touched = 1
         while size > 0:
@@ -599,7 +605,7 @@ def _forward_scan(
                 j = b_target[b]
                 row[j] = min(row[j], total)
             for a in range(up_ptr[x], up_ptr[x + 1]):
-                y = up_head[a]
+                y = np.int64(up_head[a])
                 nd = dx + up_w[a]
                 if nd > budget:
                     continue

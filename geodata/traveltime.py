@@ -561,8 +561,12 @@ def _cheapest(
 
 
 def warm_up() -> None:
-    """Compile (or load from numba's cache) the shortest-path kernel now rather than on the
-    first query: a few seconds the first time on a machine, ~0.5 s afterwards."""
+    """Compile (or load from numba's cache) the shortest-path kernels now rather than on the
+    first query — Dijkstra and the hierarchy's many-to-many queries (not its construction,
+    which only `StreetNetwork.save` and very large matrices need): a few seconds the first
+    time on a machine, ~0.5 s afterwards."""
+    from geodata.hierarchy import Hierarchy, many_to_many
+
     indptr = np.array([0, 1, 2], dtype=np.int64)
     indices = np.array([1, 0], dtype=np.int32)
     network = StreetNetwork(
@@ -574,6 +578,12 @@ def warm_up() -> None:
         node_lat=np.array([0.0, 0.001]),
     )
     _shortest_seconds(network, np.array([0]), np.array([np.inf]), np.array([0, 1]))
+    # the hierarchy of 0 ⇄ 1 with node 1 on top: 0 → 1 goes up, 1 → 0 comes down
+    ptr = np.array([0, 0, 1])  # both arcs stored at query id 1 (node 0)
+    two = Hierarchy.from_arrays(
+        np.array([1, 0]), ptr, np.array([0]), np.ones(1), ptr, np.array([0]), np.ones(1)
+    )
+    many_to_many(two, np.array([0, 1]), np.full(2, np.inf), np.array([0, 1]))
 
 
 # -- the models -------------------------------------------------------------------------------
