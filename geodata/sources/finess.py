@@ -45,6 +45,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
+from geodata.sources import provenances
 from geodata.sources.common import (
     LAMBERT_93,
     Location,
@@ -72,7 +73,7 @@ from graph import vocabulary
 
 __all__ = ["CATEGORY_KINDS", "PROVENANCE", "iter_finess", "read_finess"]
 
-PROVENANCE: Final = "finess"
+PROVENANCE: Final = provenances.FINESS
 
 CATEGORY_KINDS: Final[Mapping[str, str]] = MappingProxyType(
     {

@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from geodata.sources import provenances
 from geodata.sources.common import (
     LocationError,
     ReadResult,
@@ -66,7 +67,7 @@ __all__ = [
     "split_labels",
 ]
 
-PROVENANCE: Final = "hinaura"
+PROVENANCE: Final = provenances.MEDIATION_NUMERIQUE
 DEFAULT_KIND: Final = "conseillers-numeriques"
 
 _CONNECTION: Final = "numerique--acceder-a-une-connexion-internet"

@@ -42,6 +42,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
+from geodata.sources import provenances
 from geodata.sources.common import (
     LocationError,
     ReadResult,
@@ -67,7 +68,7 @@ from graph.models import OpportunityFields
 
 __all__ = ["CONTRACTS", "KINDS", "PROVENANCE", "read_siae"]
 
-PROVENANCE: Final = "emplois-siae"
+PROVENANCE: Final = provenances.SIAE
 
 KINDS: Final[Mapping[str, str]] = {
     "ACI": "aci",

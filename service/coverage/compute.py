@@ -17,8 +17,10 @@ demand. `compute_coverage` runs these steps, each a short function:
    (`service.coverage.layers`);
 4. **sites** — the open partners of the category (`graph.coverage.select_sites`: capacity as
    supply, 1 when unknown);
-5. **travel** — minutes from each zone's point to every site through `TravelService.times`
-   (the registered networks, straight-line estimates elsewhere), kept up to the **search
+5. **travel** — minutes from each zone's point to every site through `TravelService.matrix`
+   (the registered networks — on a street network one bounded search per site over the
+   reversed graph, or the contraction hierarchy, for all the zones at once —, straight-line
+   estimates elsewhere), kept up to the **search
    horizon** ``max(2 d, 30)`` minutes: ``d`` for the reach, 30 for the E2SFCA's last band,
    ``2 d`` to name the nearest site of a zone that has none within ``d``. Beyond the horizon a
    site counts as unreachable. The pairs go into a `graph.coverage.ReachTable`; whether any is
@@ -321,6 +323,11 @@ class Reach:
         return self.estimated_pairs / len(self.table) if len(self.table) else 0.0
 
 
+_MATRIX_CELLS = 4_000_000
+"""Origins × destinations asked of `TravelService.matrix` at once (32 MB of minutes): a 200 m
+grid of a département is answered in slices of origins, not as one dense matrix."""
+
+
 def travel_reach(
     travel: TravelService,
     mode: str,
@@ -329,7 +336,12 @@ def travel_reach(
     *,
     horizon: float,
 ) -> Reach:
-    """Minutes from every origin to every destination (lon/lat), pairs ``<= horizon`` kept."""
+    """Minutes from every origin to every destination (lon/lat), pairs ``<= horizon`` kept.
+
+    `TravelService.matrix` answers many origins at once: on a street network, one bounded
+    search per destination over the reversed graph (or the contraction hierarchy), not one
+    per origin; the same minutes as `TravelService.times` origin by origin.
+    """
     n, m = len(origins), len(destinations)
     zones: list[Any] = []
     sites: list[Any] = []
@@ -337,17 +349,19 @@ def travel_reach(
     estimated = np.zeros(n, dtype=bool)
     pairs_estimated = 0
     networks: set[str] = set()
-    for i, (lon, lat) in enumerate(origins.tolist() if m else []):
-        result = travel.times(mode, lon, lat, destinations, max_minutes=horizon)
-        keep = np.flatnonzero(result.minutes <= horizon)
-        zones.append(np.full(keep.size, i, dtype=np.int64))
-        sites.append(keep)
-        minutes.append(result.minutes[keep])
-        flagged = int(np.count_nonzero(result.estimated[keep]))
-        pairs_estimated += flagged
-        estimated[i] = flagged > 0
-        if result.network is not None:
-            networks.add(result.network)
+    step = max(1, _MATRIX_CELLS // max(m, 1))
+    for first in range(0, n if m else 0, step):
+        found = travel.matrix(
+            mode, origins[first : first + step], destinations, max_minutes=horizon
+        )
+        rows, cols = np.nonzero(found.minutes <= horizon)
+        flagged = found.estimated[rows, cols]
+        zones.append(rows + first)
+        sites.append(cols)
+        minutes.append(found.minutes[rows, cols])
+        pairs_estimated += int(np.count_nonzero(flagged))
+        estimated[rows[flagged] + first] = True
+        networks.update(found.networks)
     table = ReachTable.from_pairs(
         np.concatenate(zones) if zones else np.zeros(0, dtype=np.int64),
         np.concatenate(sites) if sites else np.zeros(0, dtype=np.int64),

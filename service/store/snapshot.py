@@ -47,6 +47,7 @@ from graph.inputs import STORED
 from graph.matching import Offer, OfferTable, PartnerSite, RelationIndex, SupportTable
 from graph.models import Eligibility
 from service.errors import is_database_outage
+from service.logs import exception_classes, masked_traceback
 from service.store import queries
 
 logger = logging.getLogger(__name__)
@@ -503,7 +504,11 @@ class SnapshotHolder:
                     snapshot = build_snapshot(session, current)
             except Exception as exc:  # the previous snapshot keeps answering; retried in 1 s
                 if not is_database_outage(exc):
-                    logger.exception("instantané de la base non reconstruit")
+                    logger.error(  # the traceback without its values
+                        "instantané de la base non reconstruit (%s)\n%s",
+                        exception_classes(exc),
+                        masked_traceback(exc),
+                    )
                 elif not self._database_lost:  # once per outage, without a traceback
                     self._database_lost = True
                     logger.warning(

@@ -695,6 +695,7 @@ def test_the_manifest_of_the_gard_names_the_official_publications() -> None:
     text_ = repr(entries)
     for expected in (
         "download.geofabrik.de/europe/france/languedoc-roussillon-latest.osm.pbf",
+        "download.geofabrik.de/europe/france/languedoc-roussillon-latest.osm.pbf.md5",
         "finess-extraction-du-fichier-des-etablissements",
         "etalab-cs1100507-stock",
         "referentiel-de-loffre-dinsertion",
@@ -713,6 +714,11 @@ def test_territory_fetch_retries_checks_and_renames_atomically(
 ) -> None:
     base, files = server
     osm = files.add("/europe/france/languedoc-roussillon-latest.osm.pbf", b"PBF" * 1000, failures=2)
+    md5 = hashlib.md5(osm).hexdigest()  # noqa: S324 (Geofabrik publishes md5)
+    files.add(
+        "/europe/france/languedoc-roussillon-latest.osm.pbf.md5",
+        f"{md5}  languedoc-roussillon-latest.osm.pbf\n".encode(),
+    )
     finess_csv = FINESS.read_bytes()
     finess_path = (
         "/resources/finess-extraction-du-fichier-des-etablissements/20260512-091152/"
@@ -791,6 +797,8 @@ def test_territory_fetch_retries_checks_and_renames_atomically(
     assert result.exit_code == 1, result.output  # the services file was refused
     assert "somme de contrôle sha256 incorrecte" in result.output
     assert files.hits["/europe/france/languedoc-roussillon-latest.osm.pbf"] == 3
+    # not a real extract: downloaded and verified, but osmium cannot cut it
+    assert "découpage impossible de languedoc-roussillon-latest.osm.pbf" in result.output
     written = {
         "languedoc-roussillon-latest.osm.pbf": osm,
         "finess-etablissements.csv": finess_csv,
@@ -811,6 +819,7 @@ def test_territory_fetch_retries_checks_and_renames_atomically(
     )
     assert again.exit_code == 1
     assert files.hits[finess_path] == 1  # verified by its published checksum: not fetched again
+    assert files.hits["/europe/france/languedoc-roussillon-latest.osm.pbf"] == 3  # md5 matches
 
 
 def test_territory_fetch_gives_up_in_french(server: tuple[str, _Files], tmp_path: Path) -> None:
