@@ -48,10 +48,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from geodata.sources.common import (
     LocationError,
@@ -64,6 +64,7 @@ from geodata.sources.common import (
     clean_opening_hours,
     clean_siret,
     clean_text,
+    departement_of,
     join_address,
     locate,
     normalize_code_insee,
@@ -75,6 +76,9 @@ from geodata.sources.common import (
 )
 from graph import vocabulary
 from graph.models import OpportunityFields, PartnerFields
+
+if TYPE_CHECKING:
+    from geodata.sources.communes import CommuneReference
 
 __all__ = [
     "DataInclusionExportError",
@@ -148,6 +152,8 @@ def read_data_inclusion(
     *,
     commune_centroids: Mapping[str, tuple[float, float]] | None = None,
     default_kind: str | None = None,
+    communes: CommuneReference | None = None,
+    departements: Container[str] | None = None,
 ) -> ReadResult:
     """Read data·inclusion v1 structures (and services) from files.
 
@@ -162,6 +168,11 @@ def read_data_inclusion(
     default_kind : str, optional
         Kind given to structures whose ``reseaux_porteurs`` name no maillage kind; without it
         they are refused.
+    communes : CommuneReference, optional
+        The national commune list: centroids, and the check that a point lies in its commune.
+    departements : container of str, optional
+        Keep only the structures of these départements (``"30"``), and their services: the
+        others are skipped before being validated.
 
     Returns
     -------
@@ -174,15 +185,21 @@ def read_data_inclusion(
     if services is not None:
         items = items + load_items(services)
     return parse_data_inclusion(
-        items, commune_centroids=commune_centroids, default_kind=default_kind
+        items,
+        commune_centroids=commune_centroids,
+        default_kind=default_kind,
+        communes=communes,
+        departements=departements,
     )
 
 
 def parse_data_inclusion(
-    items: Sequence[Any],
+    items: Iterable[Any],
     *,
     commune_centroids: Mapping[str, tuple[float, float]] | None = None,
     default_kind: str | None = None,
+    communes: CommuneReference | None = None,
+    departements: Container[str] | None = None,
 ) -> ReadResult:
     """Map parsed data·inclusion items (structures and services mixed) to records.
 
@@ -192,9 +209,12 @@ def parse_data_inclusion(
     """
     if default_kind is not None:
         vocabulary.check_kind(default_kind)
+    if commune_centroids is None and communes is not None:
+        commune_centroids = communes.centroids
     result = ReadResult()
     structures: dict[str, _Structure] = {}
     refused: set[str] = set()
+    outside: set[str] = set()
     service_items: list[tuple[int, Mapping[str, Any]]] = []
     for index, item in enumerate(items):
         if isinstance(item, _BadLine):
@@ -203,29 +223,48 @@ def parse_data_inclusion(
             result.rejections.append(Rejection(index, "élément", "objet JSON attendu"))
         elif "structure_id" in item:
             service_items.append((index, item))
+        elif departements is not None and not _in_scope(item, departements, communes):
+            result.skipped += 1
+            if isinstance(item.get("id"), str):
+                outside.add(item["id"])
         else:
-            structure = _read_structure(index, item, commune_centroids, default_kind)
-            if isinstance(structure, list):
-                result.rejections.extend(structure)
-                if isinstance(item.get("id"), str):
-                    refused.add(item["id"])
-                continue
-            if structure.source_id in structures:
-                first = structures[structure.source_id].index
-                result.rejections.append(
-                    Rejection(
-                        index,
-                        "id",
-                        f"doublon : même identifiant que l'élément n°{first}",
-                        structure.source_id,
-                    )
-                )
-                continue
-            structures[structure.source_id] = structure
+            structure = _read_structure(index, item, commune_centroids, default_kind, communes)
+            _keep_structure(result, structure, item, structures, refused)
     for index, item in service_items:
+        if clean_text(item.get("structure_id")) in outside:
+            result.skipped += 1
+            continue
         result.rejections.extend(_attach_service(index, item, structures, refused))
     result.records.extend(structure.record() for structure in structures.values())
     return result
+
+
+def _keep_structure(
+    result: ReadResult,
+    structure: _Structure | list[Rejection],
+    item: Mapping[str, Any],
+    structures: dict[str, _Structure],
+    refused: set[str],
+) -> None:
+    """Keep a structure read from ``item``: refused (its id noted, for its services), a
+    duplicate of an earlier one (refused), or new."""
+    if isinstance(structure, list):
+        result.rejections.extend(structure)
+        if isinstance(item.get("id"), str):
+            refused.add(item["id"])
+        return
+    if structure.source_id in structures:
+        first = structures[structure.source_id].index
+        result.rejections.append(
+            Rejection(
+                structure.index,
+                "id",
+                f"doublon : même identifiant que l'élément n°{first}",
+                structure.source_id,
+            )
+        )
+        return
+    structures[structure.source_id] = structure
 
 
 class _Structure:
@@ -280,11 +319,41 @@ class _Structure:
         )
 
 
+def _in_scope(
+    item: Mapping[str, Any], departements: Container[str], communes: CommuneReference | None
+) -> bool:
+    """Whether a structure lies in the wanted départements, read before any validation: its
+    code INSEE, else its postcode and town (the national list), else its postcode's first
+    digits. A structure that names no place at all is out of scope: it cannot be shown to be
+    in the territory."""
+    code = clean_text(item.get("code_insee"))
+    if code:
+        try:
+            return departement_of(normalize_code_insee(code)) in departements
+        except ValueError:
+            return True  # validation will say why
+    postcode = clean_text(item.get("code_postal"))
+    town = clean_text(item.get("commune"))
+    if communes is not None and (postcode or town):
+        from geodata.sources.communes import NoCommuneError
+
+        try:
+            return departement_of(communes.resolve(postcode, town)) in departements
+        except NoCommuneError:
+            pass
+    if postcode:
+        from geodata.sources.communes import departements_of_postcode
+
+        return any(code in departements for code in departements_of_postcode(postcode))
+    return False
+
+
 def _read_structure(
     index: int,
     item: Mapping[str, Any],
     commune_centroids: Mapping[str, tuple[float, float]] | None,
     default_kind: str | None,
+    communes: CommuneReference | None = None,
 ) -> _Structure | list[Rejection]:
     source_id = clean_text(item.get("id"))
     problems = RowProblems(index, source_id)
@@ -302,6 +371,8 @@ def _read_structure(
             f"aucun réseau porteur ne correspond à un type d'acteur de maillage ({shown})",
         )
     code_insee = _code_insee(item.get("code_insee"), problems)
+    if code_insee is None and communes is not None and not problems:
+        code_insee = _resolve(item, communes, problems)
     siret = clean_siret(item.get("siret"), problems)
     location = None
     try:
@@ -310,6 +381,7 @@ def _read_structure(
             parse_float(item.get("latitude")),
             code_insee=code_insee,
             commune_centroids=commune_centroids,
+            communes=communes,
         )
     except LocationError as exc:
         problems.reject("latitude", str(exc))
@@ -458,6 +530,23 @@ def _known_codes(
     if unknown:
         problems.note(f"{label} : code(s) inconnu(s) ignoré(s) : {', '.join(unknown)}")
     return [code for code in codes if code in known]
+
+
+def _resolve(
+    item: Mapping[str, Any], communes: CommuneReference, problems: RowProblems
+) -> str | None:
+    """Code INSEE from ``code_postal`` and ``commune`` (a note when they name none)."""
+    from geodata.sources.communes import NoCommuneError
+
+    postcode = clean_text(item.get("code_postal"))
+    town = clean_text(item.get("commune"))
+    if not (postcode or town):
+        return None
+    try:
+        return communes.resolve(postcode, town)
+    except NoCommuneError as exc:
+        problems.note(f"commune introuvable : {exc}")
+        return None
 
 
 def _code_insee(value: Any, problems: RowProblems) -> str | None:
