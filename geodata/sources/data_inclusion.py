@@ -46,9 +46,11 @@ The writer :func:`to_data_inclusion` goes the other way (partners → v1 structu
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import itertools
 import json
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -70,7 +72,6 @@ from geodata.sources.common import (
     normalize_code_insee,
     parse_date,
     parse_float,
-    read_text,
     validate_opportunity,
     validate_partner,
 )
@@ -82,6 +83,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DataInclusionExportError",
+    "iter_items",
     "load_items",
     "parse_data_inclusion",
     "read_data_inclusion",
@@ -107,43 +109,83 @@ class _BadLine:
 
 
 def load_items(path: Path) -> list[Any]:
-    """Items of a data·inclusion file: JSON array, API page (``items``) or JSON Lines.
+    """Items of a data·inclusion file, all at once: ``list(iter_items(path))``."""
+    return list(iter_items(path))
 
-    Encoding is detected (UTF-8 with or without BOM, else Windows-1252). In JSON Lines, a line
-    that is not valid JSON becomes a placeholder that the readers report as a rejection at
-    that position; blank lines are ignored.
+
+_SNIFF_BYTES: Final = 1 << 16
+
+
+def iter_items(path: Path) -> Iterator[Any]:
+    """Items of a data·inclusion file, one at a time: JSON array, API page (``items``) or
+    JSON Lines.
+
+    The file is streamed, never read whole: a JSON array or an API page through ijson (its C
+    backend, yajl2), JSON Lines line by line; memory stays that of one item however large
+    the file (the national services file is about 235 MB). The format is told from the first
+    bytes: ``[`` is an array; ``{`` is JSON Lines when the first line is a whole object (an
+    API page on one line has an ``items`` list), else an API page. A byte order mark is
+    skipped. In JSON Lines, a line that is not valid JSON becomes a placeholder that the
+    readers report as a rejection at that position (a line not in UTF-8 is read as
+    Windows-1252); blank lines are ignored.
 
     Raises
     ------
     SourceFormatError
-        When the file is neither a JSON array, an API page nor JSON Lines.
+        When the file is neither a JSON array, an API page nor JSON Lines, or a JSON array
+        or page breaks off (raised when the reading reaches the break).
     """
-    text = read_text(path).text.strip()
+    with path.open("rb") as file:
+        head = file.read(_SNIFF_BYTES)
+    start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    text = head[start:].lstrip()
     if not text:
-        return []
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        data = None  # JSON Lines, or broken JSON: read line by line
-    else:
-        if isinstance(data, list):
-            return data
-        if isinstance(data, Mapping) and isinstance(data.get("items"), list):
-            return list(data["items"])
-        if isinstance(data, Mapping):
-            return [data]
-        raise SourceFormatError(f"{path.name} : tableau JSON, page d'API ou JSON Lines attendu")
-    if text.startswith("["):
-        raise SourceFormatError(f"{path.name} : tableau JSON invalide")
-    items: list[Any] = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
+        return iter(())
+    if text.startswith(b"["):
+        return _streamed(path, start, "item")
+    first_line = text.split(b"\n", 1)[0]
+    if text.startswith(b"{"):
         try:
-            items.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            items.append(_BadLine(f"ligne JSON invalide (colonne {exc.colno}) : {exc.msg}"))
-    return items
+            first = json.loads(first_line)
+        except ValueError:
+            return _streamed(path, start, "items.item")
+        if isinstance(first, Mapping) and isinstance(first.get("items"), list):
+            return _streamed(path, start, "items.item")
+    return _lines(path)
+
+
+def _streamed(path: Path, start: int, prefix: str) -> Iterator[Any]:
+    import ijson
+
+    with path.open("rb") as file:
+        file.seek(start)
+        try:
+            yield from ijson.items(file, prefix, use_float=True)
+        except (ijson.JSONError, UnicodeDecodeError) as exc:
+            shape = "tableau JSON" if prefix == "item" else "page d'API"
+            raise SourceFormatError(f"{path.name} : {shape} invalide ({exc})") from exc
+
+
+def _lines(path: Path) -> Iterator[Any]:
+    with path.open("rb") as file:
+        for number, raw in enumerate(file):
+            line = (
+                raw[len(codecs.BOM_UTF8) :]
+                if number == 0 and raw.startswith(codecs.BOM_UTF8)
+                else raw
+            )
+            if not line.strip():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                text = line.decode("cp1252", errors="replace")
+            try:
+                yield json.loads(text)
+            except json.JSONDecodeError as exc:
+                if number == 0 and text.lstrip().startswith("["):
+                    raise SourceFormatError(f"{path.name} : tableau JSON invalide") from exc
+                yield _BadLine(f"ligne JSON invalide (colonne {exc.colno}) : {exc.msg}")
 
 
 def read_data_inclusion(
@@ -181,9 +223,9 @@ def read_data_inclusion(
         opportunities. Rejection indexes count structures then services, as if both files
         were one.
     """
-    items = load_items(structures)
+    items: Iterable[Any] = iter_items(structures)
     if services is not None:
-        items = items + load_items(services)
+        items = itertools.chain(items, iter_items(services))
     return parse_data_inclusion(
         items,
         commune_centroids=commune_centroids,
@@ -215,14 +257,20 @@ def parse_data_inclusion(
     structures: dict[str, _Structure] = {}
     refused: set[str] = set()
     outside: set[str] = set()
-    service_items: list[tuple[int, Mapping[str, Any]]] = []
+    pending: list[tuple[int, Mapping[str, Any]]] = []  # services met before their structure
     for index, item in enumerate(items):
         if isinstance(item, _BadLine):
             result.rejections.append(Rejection(index, "ligne", item.reason))
         elif not isinstance(item, Mapping):
             result.rejections.append(Rejection(index, "élément", "objet JSON attendu"))
         elif "structure_id" in item:
-            service_items.append((index, item))
+            structure_id = clean_text(item.get("structure_id")) or ""
+            if structure_id in structures or structure_id in refused or structure_id in outside:
+                _service(
+                    result, index, item, structures=structures, refused=refused, outside=outside
+                )
+            else:
+                pending.append((index, item))
         elif departements is not None and not _in_scope(item, departements, communes):
             result.skipped += 1
             if isinstance(item.get("id"), str):
@@ -230,13 +278,27 @@ def parse_data_inclusion(
         else:
             structure = _read_structure(index, item, commune_centroids, default_kind, communes)
             _keep_structure(result, structure, item, structures, refused)
-    for index, item in service_items:
-        if clean_text(item.get("structure_id")) in outside:
-            result.skipped += 1
-            continue
-        result.rejections.extend(_attach_service(index, item, structures, refused))
+    for index, item in pending:
+        _service(result, index, item, structures=structures, refused=refused, outside=outside)
     result.records.extend(structure.record() for structure in structures.values())
+    result.rejections.sort(key=lambda rejection: rejection.index)
     return result
+
+
+def _service(
+    result: ReadResult,
+    index: int,
+    item: Mapping[str, Any],
+    *,
+    structures: Mapping[str, _Structure],
+    refused: set[str],
+    outside: set[str],
+) -> None:
+    """Attach one service to its structure, or count it out of scope with it."""
+    if clean_text(item.get("structure_id")) in outside:
+        result.skipped += 1
+        return
+    result.rejections.extend(_attach_service(index, item, structures, refused))
 
 
 def _keep_structure(
@@ -371,7 +433,7 @@ def _read_structure(
             f"aucun réseau porteur ne correspond à un type d'acteur de maillage ({shown})",
         )
     code_insee = _code_insee(item.get("code_insee"), problems)
-    if code_insee is None and communes is not None and not problems:
+    if code_insee is None and communes is not None and not item.get("code_insee"):
         code_insee = _resolve(item, communes, problems)
     siret = clean_siret(item.get("siret"), problems)
     location = None
