@@ -22,6 +22,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     MAILLAGE_ENV=production \
     MAILLAGE_HOME=/var/lib/maillage
+# osmium-tool : `maillage territory fetch` découpe l'extrait OSM régional au département.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends osmium-tool \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system maillage \
     && useradd --system --gid maillage --home-dir /var/lib/maillage --create-home \
        --shell /usr/sbin/nologin maillage

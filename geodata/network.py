@@ -612,14 +612,46 @@ def build_network(
     report = progress or (lambda _step, _fraction: None)
     report(_READING, 0.0)
     ways = read_osm(osm_path, progress=lambda step, done: report(step, 0.8 * done))
-    report("règles du mode et durées des tronçons", 0.8)
+    return network_from_ways(
+        ways,
+        street_mode,
+        source_name=Path(osm_path).name,
+        progress=lambda step, done: report(step, 0.8 + 0.2 * done),
+    )
+
+
+def network_from_ways(
+    ways: OsmWays, mode: str, *, source_name: str = "", progress: Progress | None = None
+) -> StreetNetwork:
+    """One mode's street network from ways already read (`read_osm`): read a file once, build
+    every mode from it.
+
+    Parameters
+    ----------
+    ways
+        From `read_osm`.
+    mode
+        ``"walk"``, ``"bike"`` or ``"car"``.
+    source_name
+        Name of the file read, for the error message.
+    progress
+        ``progress(step, fraction)``, fraction of this build (0 → 1).
+
+    Raises
+    ------
+    ValueError
+        In French, when no way is usable by the mode.
+    """
+    street_mode = parse_mode(mode)
+    report = progress or (lambda _step, _fraction: None)
+    report("règles du mode et durées des tronçons", 0.0)
     arcs = mode_arcs(ways, street_mode)
     if arcs.tail.size == 0:
-        msg = f"Aucune voie praticable en mode « {street_mode} » dans {Path(osm_path).name}."
+        msg = f"Aucune voie praticable en mode « {street_mode} » dans {source_name}."
         raise ValueError(msg)
-    report("plus grande composante fortement connexe", 0.9)
+    report("plus grande composante fortement connexe", 0.5)
     keep = largest_strongly_connected(ways.node_id.size, arcs)
-    report("tableaux compacts", 0.95)
+    report("tableaux compacts", 0.75)
     network = _to_network(ways, arcs, keep, street_mode)
     report("terminé", 1.0)
     return network

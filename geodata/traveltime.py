@@ -116,6 +116,7 @@ if TYPE_CHECKING:
     from shapely import Polygon
 
     from geodata.hierarchy import Hierarchy
+    from geodata.transit_estimate import TransitEstimate
 
 WALK_SPEED_KMH = 4.5
 """Walking speed, km/h: the issue's figure, a little under the ~5 km/h of fit adults on
@@ -135,29 +136,28 @@ DETOUR_FACTOR: Mapping[str, float] = {
     "walk": 1.3,
     "bike": 1.3,
     "car": 1.4,
-    "transit": 1.3,
 }
-"""Route length / straight-line length, per mode, for `StraightLineEstimator`.
+"""Route length / straight-line length, per street mode, for `StraightLineEstimator`.
 
 Car: 1.4, from Boscoe, Henry & Zdeb (2012), *A nationwide comparison of driving distance versus
 straight-line distance to hospitals*, The Professional Geographer 64(2): 1.417 on average.
 Walk and bike: 1.3, the middle of the 1.2–1.4 circuity of urban street networks measured by
 Giacomin & Levinson (2015), *Road network circuity in metropolitan areas*, Environment and
-Planning B 42(6). Transit: 1.3, an assumption (lines follow streets).
+Planning B 42(6). Transit has no single figure: see `geodata.transit_estimate`.
 """
 
 ESTIMATE_SPEED_KMH: Mapping[str, float] = {
     "walk": WALK_SPEED_KMH,
     "bike": BIKE_SPEED_KMH,
     "car": 40.0,
-    "transit": 15.0,
 }
 """Door-to-door speed, km/h, along the detoured route, for `StraightLineEstimator`.
 
 Walk and bike: the network speeds. Car: 40 km/h, an assumption mixing town driving
 (20–30 km/h with junctions) and roads between towns (70–80 km/h); a car network, where there is
-one, replaces it. Transit: 15 km/h, an assumption for a bus trip including the walk to the
-stop and the wait. Every answer built on these is flagged ``estimated``.
+one, replaces it. Every answer built on these is flagged ``estimated``. Public transport is
+not a speed: it is a walk to a stop, a wait, a ride and a walk, or the walk when quicker
+(`geodata.transit_estimate.TransitEstimate`).
 """
 
 _ACCESS_M_PER_S = ACCESS_SPEED_KMH / 3.6
@@ -1245,16 +1245,20 @@ def load_network(path: str | Path, mode: str) -> StreetNetwork:
 class StraightLineEstimator:
     """Travel times where there is no network: straight line × detour factor at a mode speed.
 
-    ``t = great_circle_m(A, B) × DETOUR_FACTOR[mode] / ESTIMATE_SPEED_KMH[mode]`` (converted to
-    minutes), with no access leg: the speed is meant door to door. Every answer is an
-    estimate (``estimated = True``).
+    Walk, bike and car: ``t = great_circle_m(A, B) × DETOUR_FACTOR[mode] /
+    ESTIMATE_SPEED_KMH[mode]`` (converted to minutes), with no access leg: the speed is meant
+    door to door. Transit: `geodata.transit_estimate.TransitEstimate` without a timetable — a
+    walk to a stop, a wait, a ride and a walk, or the walk when quicker (give it a timetable's
+    stops by building a ``TransitEstimate`` directly). Every answer is an estimate
+    (``estimated = True``).
 
     Parameters
     ----------
     mode
         ``"walk"``, ``"bike"``, ``"car"`` or ``"transit"``.
     detour_factor, speed_kmh
-        Overrides of `DETOUR_FACTOR` (≥ 1) and `ESTIMATE_SPEED_KMH` (km/h, > 0).
+        Street modes only: overrides of `DETOUR_FACTOR` (≥ 1) and `ESTIMATE_SPEED_KMH`
+        (km/h, > 0).
     """
 
     estimated: ClassVar[bool] = True
@@ -1262,10 +1266,26 @@ class StraightLineEstimator:
     def __init__(
         self, mode: str, *, detour_factor: float | None = None, speed_kmh: float | None = None
     ) -> None:
+        self._transit: TransitEstimate | None = None
+        if mode == "transit":
+            if detour_factor is not None or speed_kmh is not None:
+                msg = (
+                    "Transports en commun : les hypothèses de l'estimation se donnent à "
+                    "TransitEstimate (TransitAssumptions), pas une vitesse unique."
+                )
+                raise ValueError(msg)
+            from geodata.transit_estimate import TransitEstimate
+
+            self._transit = TransitEstimate()
+            self.mode: TravelMode = "transit"
+            walk = self._transit.assumptions
+            self.detour_factor, self.speed_kmh = walk.walk_detour, walk.walk_speed_kmh
+            return
         if mode not in ESTIMATE_SPEED_KMH:
-            msg = f"Mode inconnu « {mode} » : attendu {', '.join(ESTIMATE_SPEED_KMH)}."
+            known = ", ".join([*ESTIMATE_SPEED_KMH, "transit"])
+            msg = f"Mode inconnu « {mode} » : attendu {known}."
             raise ValueError(msg)
-        self.mode: TravelMode = cast("TravelMode", mode)
+        self.mode = cast("TravelMode", mode)
         self.detour_factor = float(DETOUR_FACTOR[mode] if detour_factor is None else detour_factor)
         self.speed_kmh = float(ESTIMATE_SPEED_KMH[mode] if speed_kmh is None else speed_kmh)
         if not (self.detour_factor >= 1 and 0 < self.speed_kmh < math.inf):
@@ -1274,10 +1294,13 @@ class StraightLineEstimator:
 
     @property
     def metres_per_minute(self) -> float:
-        """Straight-line metres covered per minute: speed / detour factor."""
+        """Straight-line metres covered per minute: speed / detour factor (for transit, the
+        walk's: the least it covers)."""
         return self.speed_kmh * 1000.0 / 60.0 / self.detour_factor
 
     def __repr__(self) -> str:
+        if self._transit is not None:
+            return "StraightLineEstimator(mode='transit')"
         return (
             f"StraightLineEstimator(mode={self.mode!r}, detour_factor={self.detour_factor}, "
             f"speed_kmh={self.speed_kmh})"
@@ -1300,6 +1323,8 @@ class StraightLineEstimator:
         numpy.ndarray
             float64, shape (k, m), minutes.
         """
+        if self._transit is not None:
+            return self._transit.travel_times(origins, destinations, max_minutes=max_minutes)
         budget = _budget_seconds(max_minutes) / 60.0
         o_lon, o_lat = _lonlat(origins)
         d_lon, d_lat = _lonlat(destinations)
@@ -1317,6 +1342,8 @@ class StraightLineEstimator:
         import shapely
         from shapely import Point
 
+        if self._transit is not None:
+            return self._transit.isochrone(lon, lat, minutes)
         radius = _positive_minutes(minutes) * self.metres_per_minute
         _, to_lonlat = _local_projection(lon, lat)
         disc = Point(0.0, 0.0).buffer(radius, quad_segs=16)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prépare la machine pour maillage ; sourcé par scripts/test et scripts/demo (exécutable seul aussi).
-#   1. paquets système (Debian/Ubuntu) : PostgreSQL 15 + PostGIS 3, plus $MAILLAGE_APT_EXTRA
+#   1. paquets système (Debian/Ubuntu) : PostgreSQL 15 + PostGIS 3, osmium-tool (découpe l'extrait
+#      OSM régional au département : `maillage territory fetch`), plus $MAILLAGE_APT_EXTRA
 #      (scripts/test y ajoute chromium) ; apt-get n'est lancé que s'il manque quelque chose ;
 #   2. Python ≥ 3.11 : un venv dans .venv, `pip install -e '.[dev]'` seulement quand pyproject.toml
 #      a changé depuis la dernière installation réussie (empreinte dans .venv/.maillage-stamp).
@@ -13,7 +14,7 @@ set -euo pipefail
 MAILLAGE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$MAILLAGE_ROOT"
 
-maillage_apt_packages=(postgresql-15 postgresql-15-postgis-3 postgresql-contrib)
+maillage_apt_packages=(postgresql-15 postgresql-15-postgis-3 postgresql-contrib osmium-tool)
 read -r -a _maillage_apt_extra <<<"${MAILLAGE_APT_EXTRA:-}"
 maillage_apt_packages+=("${_maillage_apt_extra[@]}")
 

@@ -8,14 +8,15 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.contract import install_contract
 from service.coverage import routes as coverage
 from service.coverage.compute import CoverageCache
 from service.db import make_engine, make_sessionmaker
-from service.deps import RevisionHeader
-from service.errors import install_error_handlers, is_database_outage
+from service.deps import RevisionHeader, get_principal
+from service.errors import UnexpectedErrors, install_error_handlers, is_database_outage
 from service.guards import BodyGuard, RateLimit
 from service.health import routes as health
 from service.isochrones import routes as isochrones
@@ -75,6 +76,9 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served by service.pages from vendored files: no CDN
         redoc_url=None,
+        # a key that is given is checked on every route, public ones included: a bad key is
+        # answered 401, never ignored (not /openapi.json nor /static, which are not routes)
+        dependencies=[Depends(get_principal)],
         openapi_tags=[
             {"name": "partenaires", "description": "Les acteurs du territoire et leurs fiches."},
             {"name": "offres", "description": "Emplois, immersions, formations, programmes."},
@@ -102,7 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_batch_body_bytes=settings.max_batch_body_bytes,
     )
-    if settings.rate_limited:  # outermost: a refused caller costs no database round trip
+    if settings.rate_limited:  # before the routes: a refused caller costs no database round trip
         app.add_middleware(
             RateLimit,
             limits={
@@ -111,6 +115,8 @@ def create_app(settings: Settings) -> FastAPI:
                 "coverage": settings.rate_limit_coverage_per_minute,
             },
         )
+    # outermost: whatever a route or a middleware raises becomes one logged, value-free 500
+    app.add_middleware(UnexpectedErrors, tracebacks=settings.env != "production")
     for router in (
         health.router,
         reference.router,
@@ -124,6 +130,7 @@ def create_app(settings: Settings) -> FastAPI:
     ):
         app.include_router(router)
     pages.install(app)
+    install_contract(app)  # every answer documented, OPTIONS answered
     return app
 
 

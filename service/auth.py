@@ -10,7 +10,10 @@ lets the key be looked up by an index. Roles, from most to least powerful:
 - ``platform``: reads, and queries matches (job-mediation platforms);
 - ``viewer``: reads, including coverage.
 
-Public partner data may be read without a key; every write needs one.
+Public partner data may be read without a key; every write needs one. A key that is given
+is always checked, on every route: a malformed header, an unknown, revoked or expired key is
+answered 401, never silently ignored (as PostgREST does for a bad token). A key may expire
+(``expires_at``); its last use is recorded (``last_used_at``) at most once a minute.
 """
 
 from __future__ import annotations
@@ -23,11 +26,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from geodata.sources import provenances
 from service.errors import AuthenticationError, InvalidInputError, PermissionDeniedError
 from service.store import queries
 from service.tables import ROLES, ApiKey, Partner
 
 KEY_PREFIX = "mlg_"
+
+LAST_USE_EVERY = dt.timedelta(minutes=1)
+"""A key's ``last_used_at`` is written at most this often (one small UPDATE, committed)."""
 
 ROLE_LABELS = {
     "admin": "administration",
@@ -66,8 +73,12 @@ def create_api_key(
     role: str,
     organisation_id: uuid.UUID | None = None,
     name: str | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> tuple[str, ApiKey]:
-    """Create a key and return it in clear (shown once) with its stored row."""
+    """Create a key and return it in clear (shown once) with its stored row; ``expires_at``
+    (timezone-aware) ends its validity, ``None`` never."""
+    if expires_at is not None and expires_at <= dt.datetime.now(dt.UTC):
+        raise InvalidInputError("Date d'expiration déjà passée : choisissez une date future.")
     if role not in ROLES:
         raise InvalidInputError(f"Rôle inconnu « {role} » : {', '.join(ROLES)}.")
     if role == "editor" and organisation_id is None:
@@ -81,6 +92,7 @@ def create_api_key(
         name=name,
         prefix=key[: len(KEY_PREFIX) + 6],
         key_hash=hash_key(key),
+        expires_at=expires_at,
     )
     session.add(row)
     session.flush()
@@ -90,7 +102,10 @@ def create_api_key(
 def authenticate(session: Session, authorization: str | None) -> Principal | None:
     """The principal behind an ``Authorization: Bearer`` header; ``None`` when absent.
 
-    Raises `AuthenticationError` for a malformed header or an unknown or revoked key.
+    Records the key's use (``last_used_at``, committed) when the last record is older than
+    `LAST_USE_EVERY`: call it before the request writes anything of its own.
+
+    Raises `AuthenticationError` for a malformed header or an unknown, revoked or expired key.
     """
     if not authorization:
         return None
@@ -103,22 +118,66 @@ def authenticate(session: Session, authorization: str | None) -> Principal | Non
     row = session.scalar(queries.api_key_by_hash(hash_key(token)))
     if row is None or row.revoked_at is not None:
         raise AuthenticationError("Clé d'API inconnue ou révoquée.")
-    return Principal(key_id=row.id, role=row.role, organisation_id=row.organisation_id)
+    now = dt.datetime.now(dt.UTC)
+    if row.expires_at is not None and row.expires_at <= now:
+        raise AuthenticationError(
+            "Clé d'API expirée : demandez une nouvelle clé à l'administrateur du service."
+        )
+    principal = Principal(key_id=row.id, role=row.role, organisation_id=row.organisation_id)
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_EVERY:
+        session.execute(queries.touch_api_key(row.id, now, every=LAST_USE_EVERY))
+        session.commit()
+    return principal
 
 
-def revoke_api_key(session: Session, key_id: uuid.UUID) -> None:
+def revoke_api_key(session: Session, key_id: uuid.UUID) -> dt.datetime | None:
+    """Revoke a key; returns when it had been revoked already (``None``: revoked now)."""
     row = session.get(ApiKey, key_id)
     if row is None:
-        raise InvalidInputError(f"Clé inconnue : {key_id}.")
+        raise InvalidInputError("Clé inconnue : aucune clé de cet identifiant.")
+    if row.revoked_at is not None:
+        return row.revoked_at
     row.revoked_at = dt.datetime.now(dt.UTC)
+    return None
 
 
 def check_can_write_partner(session: Session, principal: Principal, partner: Partner) -> None:
-    """An editor writes only its organisation's partners; admins write everything."""
+    """An editor writes only its organisation's partners (their opportunities, the relations
+    they start); admins write everything."""
     if principal.role == "admin":
         return
     org = principal.organisation_id
     if org is None or org not in (partner.id, partner.organisation_id):
         raise PermissionDeniedError(
             "Accès refusé : cette fiche n'appartient pas à votre organisation."
+        )
+
+
+def check_can_change_fiche(session: Session, principal: Principal, partner: Partner) -> None:
+    """`check_can_write_partner`, and an editor never modifies nor deletes an official fiche:
+    one that an imported source describes (`geodata.sources.provenances.official`: FINESS,
+    Les emplois, data·inclusion's producers...), whose next import would rewrite it anyway.
+    Its opportunities and relations stay the organisation's to write."""
+    check_can_write_partner(session, principal, partner)
+    if principal.role == "admin":
+        return
+    sources = {partner.source, *(p.source for p in partner.provenances)}
+    if provenances.official(sources):
+        raise PermissionDeniedError(
+            "Accès refusé : cette fiche vient d'une source officielle importée (FINESS, "
+            "Les emplois de l'inclusion, data·inclusion…) ; seul un administrateur la modifie "
+            "ou la supprime."
+        )
+
+
+def check_source_claim(principal: Principal, source: str, *, current: str | None = None) -> None:
+    """Only imports and administrators write a provenance fed by an importer
+    (`geodata.sources.provenances.RESERVED`); keeping a fiche's ``current`` one is no claim."""
+    if principal.role == "admin" or source == current:
+        return
+    if provenances.is_reserved(source):
+        raise PermissionDeniedError(
+            "Accès refusé : la provenance demandée (champ « source ») est réservée aux imports "
+            "et aux administrateurs ; une fiche écrite par l'API garde la provenance "
+            "« maillage » ou une provenance propre à votre organisation."
         )

@@ -34,7 +34,8 @@ def make_engine(
     ``connect_timeout_s`` bounds a connection attempt (libpq ``connect_timeout``, seconds;
     ``None``: libpq's default, no limit) and ``pool_timeout_s`` the wait for a free pooled
     connection: the API sets both short, so that a request to an unreachable database fails
-    fast (503) instead of hanging.
+    fast (503) instead of hanging. ``hide_parameters``: a statement's bound values (a
+    person's coordinates, a name) never appear in an exception's text, hence in no log.
     """
     connect_args = {} if connect_timeout_s is None else {"connect_timeout": connect_timeout_s}
     return create_engine(
@@ -43,6 +44,7 @@ def make_engine(
         pool_pre_ping=True,
         pool_timeout=pool_timeout_s,
         connect_args=connect_args,
+        hide_parameters=True,
         future=True,
     )
 

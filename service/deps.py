@@ -8,7 +8,7 @@ answer is 401; with a key whose role is not enough, 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -61,16 +61,23 @@ def get_principal(
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
 
 
-def require_role(*roles: str) -> Callable[[Principal | None], Principal]:
-    """A dependency that lets through a caller whose key has one of ``roles``."""
+class RoleCheck:
+    """The dependency `require_role` gives; its ``roles`` are read by `service.contract` to
+    document the operation (403, required security)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    def __init__(self, roles: tuple[str, ...]) -> None:
+        self.roles = roles
+
+    def __call__(self, principal: PrincipalDep) -> Principal:
         if principal is None:
             raise AuthenticationError("Authentification requise : fournissez une clé d'API.")
-        principal.require(*roles)
+        principal.require(*self.roles)
         return principal
 
-    return check
+
+def require_role(*roles: str) -> RoleCheck:
+    """A dependency that lets through a caller whose key has one of ``roles``."""
+    return RoleCheck(roles)
 
 
 VIEWER_ROLES = ("viewer", "platform", "editor", "admin")

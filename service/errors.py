@@ -2,7 +2,9 @@
 
 Routes and services raise the exceptions below; `install_error_handlers` turns them into
 FastAPI's ``{"detail": ...}`` shape with a French message. An unexpected exception becomes a
-generic 500: its text never reaches the client, it goes to the log.
+generic 500 through the outermost middleware `UnexpectedErrors`: its text never reaches the
+client nor the log, which gets one record per 500 (method, route template, exception classes, a
+reference also returned in ``X-Request-Id``; in development, a traceback without values).
 
 A database that cannot be reached (connection refused or lost, pool exhausted: see
 `is_database_outage`) is not a server error: every route answers 503 with ``Retry-After`` and
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -23,8 +26,10 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.messages import french_errors
+from service.logs import exception_classes, masked_traceback
 
 logger = logging.getLogger("maillage")
 
@@ -164,7 +169,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc)
 
     async def _database_outage(request: Request, exc: Exception) -> JSONResponse:
-        log_database_outage(exc, f"{request.method} {request.url.path}")
+        log_database_outage(exc, f"{request.method} {route_template(request.scope)}")
         return error_response(exc, retry_after_s=retry_after_of(request.app))
 
     for outage in DATABASE_OUTAGES:
@@ -176,27 +181,100 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationError)
     async def _record(_: Request, exc: ValidationError) -> JSONResponse:
-        # a record re-validated inside a route (a PATCH merged onto the stored fiche)
-        return JSONResponse({"detail": french_errors(exc.errors())}, status_code=422)
+        # a record re-validated inside a route (a PATCH merged onto the stored fiche): located
+        # in the body, as the request's own errors are
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_input=False)]
+        return JSONResponse({"detail": french_errors(errors)}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail
-        if not isinstance(detail, str) or not _is_french(detail):
+        if isinstance(detail, str) and detail in _FRAMEWORK_DETAILS:
+            detail = _FRAMEWORK_DETAILS[detail]  # a body that is not UTF-8 text: 400
+        elif not isinstance(detail, str) or not _is_french(detail):
             detail = _STATUS_MESSAGES.get(exc.status_code, "Erreur.")
         return JSONResponse(
             {"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("erreur inattendue sur %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": _STATUS_MESSAGES[500]}, status_code=500)
+
+# FastAPI's own English details, and what they say in French.
+UNREADABLE_BODY = "Corps de requête illisible : du JSON encodé en UTF-8 est attendu."
+_FRAMEWORK_DETAILS = {"There was an error parsing the body": UNREADABLE_BODY}
 
 
 def _is_french(detail: str) -> bool:
     # Starlette's own details are its English reason phrases ("Not Found", ...).
     from http import HTTPStatus
 
-    english = {s.phrase for s in HTTPStatus}
+    english = {s.phrase for s in HTTPStatus} | set(_FRAMEWORK_DETAILS)
     return detail not in english
+
+
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (``/v1/partners/{partner_id}``), never the raw path
+    (it may carry an identifier or a value typed by a person)."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    return template if isinstance(template, str) else "(aucune route)"
+
+
+class UnexpectedErrors:
+    """Outermost ASGI middleware: an exception no handler answered becomes a 500.
+
+    The answer says « Erreur interne du serveur. Référence : <id>. » with the id in
+    ``X-Request-Id``; the log gets exactly one record: method, route template, the chain of
+    exception classes and the id — never the exception's text nor the raw path. Outside
+    production, the record carries a traceback without values (`masked_traceback`). A database
+    outage met here (a middleware's own query) is answered 503 like everywhere else. The
+    exception is not re-raised: uvicorn and Starlette's ServerErrorMiddleware never see it, so
+    they log nothing of it.
+    """
+
+    def __init__(self, app: ASGIApp, *, tracebacks: bool) -> None:
+        self.app = app
+        self.tracebacks = tracebacks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            where = f"{scope['method']} {route_template(scope)}"
+            if is_database_outage(exc):
+                log_database_outage(exc, where)
+                response = error_response(exc, retry_after_s=retry_after_of(scope.get("app")))
+            else:
+                reference = uuid.uuid4().hex[:12]
+                self._log(exc, where, reference, started=started)
+                response = JSONResponse(
+                    {"detail": f"{_STATUS_MESSAGES[500]} Référence : {reference}."},
+                    status_code=500,
+                    headers={REQUEST_ID_HEADER: reference},
+                )
+            if not started:  # otherwise the answer is cut short: the connection is closed
+                await response(scope, receive, send)
+
+    def _log(self, exc: Exception, where: str, reference: str, *, started: bool) -> None:
+        cut = " ; réponse déjà commencée, interrompue" if started else ""
+        trace = f"\n{masked_traceback(exc)}" if self.tracebacks else ""
+        logger.error(
+            "erreur inattendue sur %s (%s), référence %s%s%s",
+            where,
+            exception_classes(exc),
+            reference,
+            cut,
+            trace,
+        )

@@ -119,6 +119,13 @@ class Settings(BaseSettings):
         le=100_000,
         description="GET /v1/coverage, GET /v1/gaps, POST /v1/siting, par clé et par adresse",
     )
+    territory_buffer_km: float = Field(
+        10.0,
+        ge=0,
+        le=200,
+        description="largeur (km) de la zone tampon autour d'un département : maillage "
+        "territory fetch y découpe l'extrait OpenStreetMap régional",
+    )
 
     @property
     def rate_limited(self) -> bool:

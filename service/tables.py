@@ -259,6 +259,8 @@ class ApiKey(Base):
         DateTime(timezone=True), server_default=func.now(), default=_now
     )
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'editor', 'platform', 'viewer')", name="role_known"),

@@ -212,19 +212,34 @@ def demo_features() -> list[dict[str, Any]]:
     return features
 
 
-@pytest.fixture(scope="session")
-def demo_url(postgis_url: str) -> Iterator[str]:
-    """A database holding the Gard demo territory, loaded once; tests must only read it."""
+@contextmanager
+def loaded_demo(postgis_url: str, prefix: str) -> Iterator[str]:
+    """A new database on the test cluster holding the Gard demo territory (its URL; about 2 s
+    to load), dropped on exit."""
     from service.demo import load_demo
     from service.migrate import upgrade
 
-    with throwaway_database(postgis_url, "demo") as demo:
+    with throwaway_database(postgis_url, prefix) as demo:
         engine = make_engine(demo)
         upgrade(engine)
         with Session(engine) as session:
             load_demo(session)
             session.commit()
         engine.dispose()
+        yield demo
+
+
+@pytest.fixture(scope="session")
+def demo_url(postgis_url: str) -> Iterator[str]:
+    """A database holding the Gard demo territory, loaded once; tests must only read it."""
+    with loaded_demo(postgis_url, "demo") as demo:
+        yield demo
+
+
+@pytest.fixture(scope="module")
+def writable_demo_url(postgis_url: str) -> Iterator[str]:
+    """A demo territory of the test module's own, which its tests may write to."""
+    with loaded_demo(postgis_url, "demo_rw") as demo:
         yield demo
 
 

@@ -26,6 +26,7 @@ from collections.abc import Container, Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from geodata.sources import provenances
 from geodata.sources.common import (
     Location,
     LocationError,
@@ -47,7 +48,7 @@ from geodata.sources.common import (
 
 __all__ = ["KINDS", "PROVENANCE", "parse_ewkt_point", "read_prescriber_organizations"]
 
-PROVENANCE: Final = "emplois-prescripteurs"
+PROVENANCE: Final = provenances.AGENCIES
 
 KINDS: Final[Mapping[str, str]] = {
     # Les emplois PrescriberOrganizationKind → maillage kind

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from graph.inputs import NUL_MESSAGE, document_has_nul
 from graph.messages import french_message
 from graph.models import OpportunityFields, PartnerFields, RelationFields
 
@@ -153,6 +154,8 @@ def _feature_errors(index: int, feature: Any) -> Iterator[Rejection]:
             yield Rejection(index, "geometry", "coordonnées [longitude, latitude] attendues")
     if not isinstance(feature.get("properties"), Mapping):
         yield Rejection(index, "properties", "un objet « properties » est attendu")
+    elif document_has_nul(feature["properties"]):  # PostgreSQL cannot store it: the row goes
+        yield Rejection(index, "properties", NUL_MESSAGE)
 
 
 def _read_feature(

@@ -31,6 +31,10 @@ How a request is answered (`match`)
    ties broken by score, then minutes, then opportunity id.
 7. **Explanations** — reasons, obstacles with the nearest reachable supports, pathways the
    situation opens (PHC, TAPAJ, Convergence, AAVA, French, MDPH), and a summary of supports.
+8. **Journeys** — the legs of the trips shown (walk to the stop, wait, ride, walk, the crèche
+   drop-off), asked of a `geodata.journeys.JourneyModel` for the shown items only; a trip is
+   ``estimated`` as soon as one leg is, and the result says the ``estimated_share`` of its
+   items.
 
 Everything is vectorised over column arrays: prepare the offer set once with
 `OfferTable.from_offers` and the support sites with `SupportTable.from_sites`, keep them in
@@ -43,8 +47,9 @@ Modules, in the order a request goes through them
 ``profile`` (the request), ``offers`` and ``supports`` (the territory, prepared once),
 ``relations``, ``legal`` (step 2), ``travel`` (step 3), ``childcare`` (step 4), ``scoring``
 (step 5), ``evaluation`` (steps 1 to 5 for one request), ``selection`` (step 6),
-``explanations``, ``obstacles``, ``pathways`` and ``support_needs`` (step 7), ``results`` (what
-is returned) and ``api`` (`match`, `match_batch`); ``schedules`` and ``text`` are helpers.
+``explanations``, ``obstacles``, ``pathways`` and ``support_needs`` (step 7), ``journeys``
+(step 8), ``results`` (what is returned) and ``api`` (`match`, `match_batch`); ``schedules``
+and ``text`` are helpers.
 """
 
 from graph.matching.api import match, match_batch

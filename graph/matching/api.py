@@ -10,11 +10,12 @@ from geodata.journeys import TravelTimeModel
 from graph.assignment import assign
 from graph.matching.evaluation import evaluate
 from graph.matching.explanations import explained_item
+from graph.matching.journeys import shown_journeys
 from graph.matching.offers import Offer, OfferTable, PartnerSite
 from graph.matching.pathways import open_pathways
 from graph.matching.profile import Profile
 from graph.matching.relations import RelationIndex, Relations
-from graph.matching.results import BatchPerson, BatchResult, MatchResult
+from graph.matching.results import BatchPerson, BatchResult, MatchResult, estimated_share
 from graph.matching.selection import diversify, order_candidates
 from graph.matching.support_needs import support_needs
 from graph.matching.supports import SupportTable
@@ -56,6 +57,10 @@ def match(
         has children under 3, and once by car when the person travels without a car and is
         not known to have both a licence and a vehicle: at most 21 calls with 4 modes. Each
         call passes its budget (``max_minutes``): the mode's, or by car the person's largest.
+        When it is a `geodata.journeys.JourneyModel`, the legs of the items shown are asked
+        afterwards (`graph.matching.journeys`): one ``journeys`` call per mode of the direct
+        trips shown, and through a crèche one per mode to the crèches used plus one per
+        crèche used.
     relations : RelationIndex or collection of (str, str), optional
         Partner relations; those of ``profile.referent_id`` make warm introductions.
     per_employer : int, optional
@@ -64,8 +69,9 @@ def match(
     Returns
     -------
     MatchResult
-        ``items`` (at most ``profile.limit``, best first), ``pathways``, ``supports``,
-        ``exclusions`` (legal, counted), ``considered`` and ``reachable`` counts.
+        ``items`` (at most ``profile.limit``, best first, each trip with its journey when
+        known), ``pathways``, ``supports``, ``exclusions`` (legal, counted), ``considered``
+        and ``reachable`` counts, and the ``estimated_share`` of the items' trips.
 
     Notes
     -----
@@ -93,7 +99,8 @@ def match(
     table, sites, index = _as_tables(offers, supports, relations)
     evaluation = evaluate(profile, table, sites, travel, index)
     chosen = diversify(evaluation, profile.limit, per_employer)
-    items = [explained_item(evaluation, position) for position in chosen]
+    journeys = shown_journeys(evaluation, chosen, travel)
+    items = [explained_item(evaluation, position, journeys[position]) for position in chosen]
     return MatchResult(
         items=items,
         pathways=open_pathways(evaluation),
@@ -101,6 +108,7 @@ def match(
         exclusions=evaluation.exclusions,
         considered=evaluation.considered,
         reachable=len(evaluation.candidates),
+        estimated_share=estimated_share(items),
     )
 
 
@@ -158,13 +166,17 @@ def match_batch(
         zip(evaluations, result.top_alternatives(alternatives), strict=True)
     ):
         column = int(result.offer_of[row])
-        assigned = explained_item(ev, position_of[row][column]) if column >= 0 else None
+        shown = [position_of[row][int(c)] for c in alternative_columns]
+        assigned_at = position_of[row][column] if column >= 0 else None
+        journeys = shown_journeys(
+            ev, [*shown, *([] if assigned_at is None else [assigned_at])], travel
+        )
         persons.append(
             BatchPerson(
-                assigned=assigned,
-                alternatives=[
-                    explained_item(ev, position_of[row][int(c)]) for c in alternative_columns
-                ],
+                assigned=None
+                if assigned_at is None
+                else explained_item(ev, assigned_at, journeys[assigned_at]),
+                alternatives=[explained_item(ev, p, journeys[p]) for p in shown],
             )
         )
     return BatchResult(persons=persons, total_score=round(result.total_score, 4))

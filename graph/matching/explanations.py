@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from geodata.journeys import Journey
 from geodata.modes import MODE_LABELS
 from graph.eligibility import Verdict
 from graph.matching.evaluation import Evaluation
@@ -23,8 +24,11 @@ from graph.matching.text import fold, hours_text, pluralize, search_tokens
 from graph.models import HoursPerWeek
 
 
-def explained_item(evaluation: Evaluation, position: int) -> MatchItem:
-    """The explained item of one candidate."""
+def explained_item(
+    evaluation: Evaluation, position: int, journey: Journey | None = None
+) -> MatchItem:
+    """The explained item of one candidate, with the legs of its trip when known
+    (`graph.matching.journeys.shown_journeys`)."""
     table, reach = evaluation.table, evaluation.reach
     index = int(evaluation.candidates[position])
     offer = table.offers[index]
@@ -44,8 +48,9 @@ def explained_item(evaluation: Evaluation, position: int) -> MatchItem:
     trip = Trip(
         mode=mode.mode,
         minutes=round(float(reach.minutes[position]), 1),
-        estimated=bool(reach.estimated[position]),
+        estimated=bool(reach.estimated[position]) or (journey is not None and journey.estimated),
         creche=creche,
+        journey=journey,
     )
     places = table.places[index]
     return MatchItem(

@@ -9,16 +9,17 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from geodata import modes
 from graph.eligibility import Situation
+from graph.inputs import InputModel, Integer, Number
 from graph.matching.arrays import FloatArray
 from graph.models import HoursPerWeek, Latitude, Longitude, OpeningHours, OpportunityKind, RomeCode
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+class _Record(InputModel):
+    model_config = ConfigDict(frozen=True)
 
 
 # The record keeps the name `TravelMode` (the HTTP contract's schema name); the mode itself is
@@ -27,7 +28,7 @@ class TravelMode(_Record):
     """A way the person travels, with the longest trip they accept, in minutes."""
 
     mode: modes.TravelMode
-    max_minutes: float = Field(gt=0, le=240, allow_inf_nan=False, description="minutes")
+    max_minutes: Number = Field(gt=0, le=240, allow_inf_nan=False, description="minutes")
 
 
 def _unique_modes(modes: list[TravelMode]) -> list[TravelMode]:
@@ -80,7 +81,7 @@ class Needs(_Record):
     hours_per_week: HoursPerWeek | None = None
     available: OpeningHours | None = None
     situation: Situation = Field(default_factory=Situation)
-    limit: int = Field(20, ge=1, le=100)
+    limit: Integer = Field(20, ge=1, le=100)
 
 
 class Profile(Needs):

@@ -7,10 +7,12 @@ are the response bodies of ``/v1/matches``: renaming a field changes the HTTP co
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from geodata.journeys import Journey
 from geodata.modes import TravelMode
 from graph.matching.offers import PartnerSite
 
@@ -49,14 +51,19 @@ class SiteRef(_Out):
 class Trip(_Out):
     """How the person gets to the opportunity.
 
-    ``minutes`` is the whole trip; with children under 3 and a crèche found, it goes home →
-    ``creche`` (whose ``minutes`` is the first leg) → work, including `DROP_OFF_MINUTES`.
+    ``minutes`` is the whole trip, the figure the score uses; with children under 3 and a
+    crèche found, it goes home → ``creche`` (whose ``minutes`` is the first leg) → work,
+    including `DROP_OFF_MINUTES`. ``journey`` tells its legs — walk to the stop, wait, ride,
+    walk, the crèche drop-off — when the travel model knows them (``None`` otherwise: a
+    timetable answer whose legs were not asked); ``estimated`` is true as soon as the time or
+    one of the legs is an estimate.
     """
 
     mode: TravelMode
     minutes: float = Field(description="minutes")
     estimated: bool
     creche: SiteRef | None = None
+    journey: Journey | None = None
 
 
 class Components(_Out):
@@ -165,6 +172,8 @@ class MatchResult(_Out):
         Offers of the wished kinds in the table.
     reachable : int
         Of those, reachable within the person's budgets and not legally excluded.
+    estimated_share : float
+        Share of the items whose trip is an estimate, in [0, 1] (0 without items).
     """
 
     items: list[MatchItem]
@@ -173,6 +182,7 @@ class MatchResult(_Out):
     exclusions: list[Exclusion]
     considered: int
     reachable: int
+    estimated_share: float = Field(ge=0, le=1, description="part des trajets estimés")
 
 
 class BatchPerson(_Out):
@@ -187,6 +197,13 @@ class BatchResult(_Out):
 
     persons: list[BatchPerson]
     total_score: float
+
+
+def estimated_share(items: Sequence[MatchItem]) -> float:
+    """Share of ``items`` whose trip is estimated, rounded to 1e-4 (0 for none)."""
+    if not items:
+        return 0.0
+    return round(sum(item.travel.estimated for item in items) / len(items), 4)
 
 
 def site_ref(

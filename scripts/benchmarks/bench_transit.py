@@ -13,8 +13,9 @@ Measured, with the numba kernel compiled beforehand (warm-up excluded):
 - window: `TransitNetwork.travel_times` from one stop to every served stop, one run per
   minute 08:00–08:59, median (as r5py reports);
 - baselines a user might otherwise write: the same Connection Scan in plain Python, and a
-  Dijkstra on a time-expanded networkx graph (built once, not timed). Both are checked to give
-  the same arrivals as maillage.
+  Dijkstra on a time-expanded networkx graph (built once, not timed), both modelling the same
+  rules (pickup/drop-off types, ``transfers.txt``, one footpath per walk). Both are checked to
+  give the same arrivals as maillage.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def _rate(run: Callable[[int], object], *, seconds: float = 1.5, at_most: int = 
 
 
 class PythonCSA:
-    """The same algorithm (trip flags, footpaths relaxed at arrival to a fixed point) in Python."""
+    """The same algorithm (trip flags; "at", "alight" and "ready" labels; one footpath after
+    alighting) in plain Python."""
 
     def __init__(self, net: TransitNetwork, day: date) -> None:
         d = net._day(day)
@@ -71,38 +73,47 @@ class PythonCSA:
                 d.dep_stop.tolist(),
                 d.arr_stop.tolist(),
                 d.trip.tolist(),
+                d.flags.tolist(),
                 strict=True,
             )
         )
-        origin, target, seconds = net.footpaths.pairs()
-        self.walks: list[list[tuple[int, int]]] = [[] for _ in range(net.stops.ids.size)]
-        for a, b, s in zip(origin.tolist(), target.tolist(), seconds.tolist(), strict=True):
-            self.walks[a].append((b, s))
+        f = net.footpaths
+        origin, target, seconds = f.pairs()
+        self.walks: list[list[tuple[int, int, int]]] = [[] for _ in range(net.stops.ids.size)]
+        for a, b, s, t in zip(
+            origin.tolist(), target.tolist(), seconds.tolist(), f.transfer.tolist(), strict=True
+        ):
+            self.walks[a].append((b, s, t))
+        self.change = net.change_seconds.tolist()
         self.n_stops = net.stops.ids.size
         self.n_trips = 2 * net.trip_ids.size
-
-    def _walk(self, arrival: list[float], seeds: list[int]) -> None:
-        queue = list(seeds)
-        while queue:
-            u = queue.pop()
-            for v, s in self.walks[u]:
-                if arrival[u] + s < arrival[v]:
-                    arrival[v] = arrival[u] + s
-                    queue.append(v)
+        self.times = [c[0] for c in self.connections]
 
     def earliest(self, source: int, start: int) -> list[float]:
         arrival = [INF] * self.n_stops
-        arrival[source] = start
-        self._walk(arrival, [source])
+        ready = [INF] * self.n_stops
+        alight = [INF] * self.n_stops
+        arrival[source] = ready[source] = start
+        for v, s, _ in self.walks[source]:
+            arrival[v] = min(arrival[v], start + s)
+            ready[v] = min(ready[v], start + s)
         boarded = [False] * self.n_trips
-        times = [c[0] for c in self.connections]
-        first = int(np.searchsorted(times, start))
-        for dep, arr, a, b, trip in self.connections[first:]:
-            if boarded[trip] or arrival[a] <= dep:
+        first = bisect.bisect_left(self.times, start)
+        for dep, arr, a, b, trip, flags in self.connections[first:]:
+            # (no zero-duration rescan: the real feeds here have no such hop at a transfer)
+            if not boarded[trip]:
+                if not (flags & 1 and ready[a] <= dep):
+                    continue
                 boarded[trip] = True
-                if arr < arrival[b]:
-                    arrival[b] = arr
-                    self._walk(arrival, [b])
+            if flags & 2 and arr < alight[b]:
+                alight[b] = arr
+                arrival[b] = min(arrival[b], arr)
+                if self.change[b] >= 0:
+                    ready[b] = min(ready[b], arr + self.change[b])
+                for v, s, t in self.walks[b]:
+                    arrival[v] = min(arrival[v], arr + s)
+                    if t >= 0:
+                        ready[v] = min(ready[v], arr + t)
         return arrival
 
 
@@ -110,47 +121,63 @@ class PythonCSA:
 
 
 class TimeExpanded:
-    """Nodes (stop, time); edges ride, wait, walk (walks use the footpath closure).
+    """Nodes: a rider at a stop, ready to board at a stop, a vehicle at a call; edges ride,
+    stay aboard, board (ready → the next departures), alight, walk, transfer, wait.
 
-    A query seeds networkx's multi-source Dijkstra with the first event at or after the
-    walk-in time at the source and at every stop within walking reach; node times being
-    absolute, the reachable nodes give the earliest arrivals.
+    A query seeds networkx's multi-source Dijkstra with the source and the ends of its
+    footpaths; node times being absolute, the reached "at" nodes give the earliest arrivals.
     """
 
     def __init__(self, net: TransitNetwork, day: date, *, start: int) -> None:
         import networkx as nx
-        from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import shortest_path
 
         d = net._day(day)
         keep = d.dep_time >= start
         n = net.stops.ids.size
-        origin, target, seconds = net.footpaths.pairs()
-        walk = shortest_path(
-            csr_matrix((seconds.astype(float), (origin, target)), shape=(n, n)), method="D"
-        )
-        self.walks = [
-            [(int(o), int(walk[s, o])) for o in np.flatnonzero(np.isfinite(walk[s])) if o != s]
-            for s in range(n)
-        ]
+        f = net.footpaths
+        origin, target, seconds = f.pairs()
+        self.walks: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+        for a, b, s, t in zip(
+            origin.tolist(), target.tolist(), seconds.tolist(), f.transfer.tolist(), strict=True
+        ):
+            self.walks[a].append((b, s, t))
+        change = net.change_seconds.tolist()
         graph = nx.DiGraph()
-        for dep, arr, a, b in zip(
+        ready_times: list[set[int]] = [set() for _ in range(n)]
+        by_trip: dict[int, list[tuple[int, int, int, int, int]]] = {}
+        for dep, arr, a, b, trip, flags in zip(
             d.dep_time[keep].tolist(),
             d.arr_time[keep].tolist(),
             d.dep_stop[keep].tolist(),
             d.arr_stop[keep].tolist(),
+            d.trip[keep].tolist(),
+            d.flags[keep].tolist(),
             strict=True,
         ):
-            graph.add_edge((a, dep), (b, arr), weight=arr - dep)
-            for other, w in self.walks[b]:
-                graph.add_edge((b, arr), (other, arr + w), weight=w)
-        self.times: list[list[int]] = [[] for _ in range(n)]
-        for stop, t in list(graph.nodes):
-            self.times[stop].append(t)
-        for stop, times in enumerate(self.times):
-            times.sort()
+            by_trip.setdefault(trip, []).append((dep, arr, a, b, flags))
+        for trip, legs in by_trip.items():
+            for k, (dep, arr, a, b, flags) in enumerate(legs):
+                here, there = ("dep", trip, k), ("arr", trip, k)
+                graph.add_edge(here, there, weight=arr - dep)
+                if k + 1 < len(legs):
+                    graph.add_edge(there, ("dep", trip, k + 1), weight=legs[k + 1][0] - arr)
+                if flags & 1:
+                    graph.add_edge(("ready", a, dep), here, weight=0)
+                    ready_times[a].add(dep)
+                if flags & 2:
+                    graph.add_edge(there, ("at", b, arr), weight=0)
+                    if change[b] >= 0:
+                        graph.add_edge(there, ("ready", b, arr + change[b]), weight=change[b])
+                        ready_times[b].add(arr + change[b])
+                    for v, s, t in self.walks[b]:
+                        graph.add_edge(there, ("at", v, arr + s), weight=s)
+                        if t >= 0:
+                            graph.add_edge(there, ("ready", v, arr + t), weight=t)
+                            ready_times[v].add(arr + t)
+        self.ready_times = [sorted(times) for times in ready_times]
+        for stop, times in enumerate(self.ready_times):
             for a, b in itertools.pairwise(times):
-                graph.add_edge((stop, a), (stop, b), weight=b - a)
+                graph.add_edge(("ready", stop, a), ("ready", stop, b), weight=b - a)
         self.graph = graph
         self.n_stops = n
 
@@ -159,15 +186,16 @@ class TimeExpanded:
 
         best = [INF] * self.n_stops
         seeds = []
-        for stop, t in [(source, start), *((o, start + w) for o, w in self.walks[source])]:
+        for stop, t in [(source, start), *((v, start + s) for v, s, _ in self.walks[source])]:
             best[stop] = min(best[stop], t)
-            times = self.times[stop]
+            times = self.ready_times[stop]
             k = bisect.bisect_left(times, t)
             if k < len(times):
-                seeds.append((stop, times[k]))
+                seeds.append(("ready", stop, times[k]))
         if seeds:
-            for stop, t in nx.multi_source_dijkstra_path_length(self.graph, seeds):
-                best[stop] = min(best[stop], t)
+            for node in nx.multi_source_dijkstra_path_length(self.graph, seeds):
+                if node[0] == "at":
+                    best[node[1]] = min(best[node[1]], node[2])
         return best
 
 

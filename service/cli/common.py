@@ -98,11 +98,13 @@ def _when_reachable(step: Callable[[], object], settings: Settings) -> None:
 
 
 def serve_api(settings: Settings, host: str | None, port: int | None) -> None:
-    """Serve the API of ``settings`` with uvicorn (query strings dropped from access logs)."""
+    """Serve the API of ``settings`` with uvicorn: query strings dropped from access logs, and
+    uvicorn's own tracebacks (« Exception in ASGI application », a failed startup) masked — the
+    app's `UnexpectedErrors` answers and logs every 500 itself, so uvicorn sees none of them."""
     import uvicorn
 
     from service.app import create_app
-    from service.logs import DropQueryString
+    from service.logs import DropQueryString, MaskTracebacks
 
     config = uvicorn.Config(
         create_app(settings),
@@ -112,6 +114,7 @@ def serve_api(settings: Settings, host: str | None, port: int | None) -> None:
     )
     server = uvicorn.Server(config)  # the log configuration is applied by Config above
     logging.getLogger("uvicorn.access").addFilter(DropQueryString())
+    logging.getLogger("uvicorn.error").addFilter(MaskTracebacks())
     server.run()
 
 

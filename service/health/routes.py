@@ -20,7 +20,12 @@ class Health(BaseModel):
     version: str
 
 
-@router.get("/health", summary="État du service", response_model=Health)
+@router.get(
+    "/health",
+    summary="État du service",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "Base de données injoignable."}},
+)
 def health(request: Request, session: SessionDep) -> JSONResponse:
     # 200 when the database answers; else 503 with Retry-After (seconds). No docstring: it
     # would become the operation's description in the OpenAPI document.

@@ -233,7 +233,7 @@ def _apply_merged(partner: Partner, records: Sequence[SourceRecord]) -> None:
     ):
         return
     if partner.organisation_id is not None:
-        merged = merged.model_copy(update={"organisation_id": str(partner.organisation_id)})
+        merged = merged.model_copy(update={"organisation_id": partner.organisation_id})
     record_rows.apply_partner(partner, merged)
 
 

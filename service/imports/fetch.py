@@ -3,10 +3,11 @@
 :func:`manifest` lists, per département, where the official files are published (see
 :data:`GEOFABRIK_REGIONS`, :data:`TERRITORIES` and the entries below); :func:`fetch` downloads
 them with retries and exponential backoff, into ``.part`` files renamed atomically once
-complete, checks the checksum the publisher gives (data.gouv.fr resources carry one) and
-writes ``SHA256SUMS``. Entries resolved through an API (data.gouv.fr, transport.data.gouv.fr)
-always take the latest resource. ``base_url`` replaces the scheme and host of every URL
-(tests serve small files from ``127.0.0.1``).
+complete, checks the checksum the publisher gives (data.gouv.fr resources carry one,
+Geofabrik publishes an ``.md5`` beside each extract) and writes ``SHA256SUMS``; a transfer
+cut short is resumed where it stopped (`service.imports.download`). Entries resolved through
+an API (data.gouv.fr, transport.data.gouv.fr) always take the latest resource. ``base_url``
+replaces the scheme and host of every URL (tests serve small files from ``127.0.0.1``).
 
 The addresses follow the publishers' documented patterns but could not be checked online
 from the offline build: the data.gouv.fr dataset slugs, the Les emplois API query and the
@@ -20,18 +21,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import re
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from geodata.sources.common import fold
+from service.imports.download import Client, FetchError, digest
 
 GEOFABRIK: Final = "https://download.geofabrik.de/europe/france"
 DATA_GOUV_API: Final = "https://www.data.gouv.fr/api/1/datasets"
@@ -79,7 +77,7 @@ class Territory:
     Attributes
     ----------
     prefecture : str
-        Code INSEE of the préfecture: the SIAE of Les emplois are asked for within 100 km of it.
+        Code INSEE of the préfecture.
     gtfs_terms : tuple of str
         Words (folded: lower case, no accents) of the titles or slugs of the département's
         transport.data.gouv.fr datasets; every GTFS resource of a matching dataset is fetched.
@@ -99,12 +97,18 @@ TERRITORIES: Final[Mapping[str, Territory]] = {
 
 @dataclass(frozen=True, slots=True)
 class Download:
-    """One file at a fixed URL; ``checksum`` is ``(algorithm, hex digest)`` when published."""
+    """One file at a fixed URL; ``checksum`` is ``(algorithm, hex digest)`` when published.
+
+    ``checksum_url`` is a file published beside it whose first word is the digest (``md5sum``
+    format: Geofabrik's ``*.osm.pbf.md5``); the algorithm is its extension. It is read at each
+    fetch, so an extract already on disk is kept when the publisher's digest still matches.
+    """
 
     name: str
     url: str
     what: str
     checksum: tuple[str, str] | None = None
+    checksum_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +137,24 @@ class TransportGtfs:
     what: str = "horaires GTFS des réseaux du département (transport.data.gouv.fr)"
 
 
-Entry = Download | DataGouvResource | TransportGtfs
+@dataclass(frozen=True, slots=True)
+class EmploisSiaes:
+    """Every SIAE of a département from the Les emplois API, page after page.
+
+    ``{EMPLOIS_API}?departement={departement}`` answers ``{"count", "next", "previous",
+    "results"}`` 20 SIAE at a time; ``next`` is followed to the last page and the SIAE are
+    written together in one file of the same shape (``next`` null). A page that fails (after
+    the retries) writes nothing: the file of an earlier run stays as it was, so an import never
+    sees a partial list and never closes the SIAE of the pages it missed.
+    """
+
+    departement: str
+    name: str = "siae.json"
+    what: str = "SIAE du département (Les emplois de l'inclusion, API, toutes les pages)"
+    max_pages: int = 1_000
 
 
-class FetchError(RuntimeError):
-    """A download failed for good (French message)."""
+Entry = Download | DataGouvResource | TransportGtfs | EmploisSiaes
 
 
 def manifest(departement: str) -> list[Entry]:
@@ -148,7 +165,7 @@ def manifest(departement: str) -> list[Entry]:
     GTFS                     transport.data.gouv.fr, datasets of :data:`TERRITORIES`
     FINESS                   data.gouv.fr ``finess-extraction-du-fichier-des-etablissements``,
                              ``etalab-cs1100507-stock-*.csv`` (geolocated establishments)
-    SIAE                     Les emplois de l'inclusion API, 100 km around the préfecture
+    SIAE                     Les emplois de l'inclusion API, by département, every page
     data·inclusion           data.gouv.fr ``referentiel-de-loffre-dinsertion-liste-des-
                              structures-et-services-dinsertion``: structures and services JSON
     communes                 ``@etalab/decoupage-administratif`` 6.0.0 (``communes.json``)
@@ -168,6 +185,7 @@ def manifest(departement: str) -> list[Entry]:
             f"{region}-latest.osm.pbf",
             f"{GEOFABRIK}/{region}-latest.osm.pbf",
             f"rues OpenStreetMap ({region}, Geofabrik)",
+            checksum_url=f"{GEOFABRIK}/{region}-latest.osm.pbf.md5",
         ),
         DataGouvResource(
             "finess-etablissements.csv",
@@ -193,16 +211,10 @@ def manifest(departement: str) -> list[Entry]:
             "communes, codes postaux et population (@etalab/decoupage-administratif)",
         ),
     ]
+    entries.append(EmploisSiaes(code))
     territory = TERRITORIES.get(code)
-    if territory is not None:
-        query = urllib.parse.urlencode({"code_insee": territory.prefecture, "distance_max_km": 100})
-        entries.append(
-            Download(
-                "siae.json", f"{EMPLOIS_API}?{query}", "SIAE (Les emplois de l'inclusion, API)"
-            )
-        )
-        if territory.gtfs_terms:
-            entries.append(TransportGtfs(territory.gtfs_terms))
+    if territory is not None and territory.gtfs_terms:
+        entries.append(TransportGtfs(territory.gtfs_terms))
     return entries
 
 
@@ -249,7 +261,8 @@ def fetch(
     base_url : str, optional
         ``http://127.0.0.1:8765``: replaces scheme and host of every URL, path kept.
     retries : int
-        Further attempts after a failed one (network error, HTTP 429 or 5xx); waits
+        Further attempts after a failed one (network error, transfer cut short — resumed —,
+        HTTP 416, 429 or 5xx); waits
         ``backoff_s * 2**n`` seconds (n = 0, 1, ...) with ±20 % jitter in between.
     backoff_s, timeout_s : float
         First wait and per-request timeout, seconds.
@@ -263,9 +276,24 @@ def fetch(
         checksum matches is kept as is.
     """
     out.mkdir(parents=True, exist_ok=True)
-    client = _Client(base_url, retries, backoff_s, timeout_s)
+    client = Client(base_url, retries, backoff_s, timeout_s)
     report = FetchReport()
     for entry in entries:
+        if isinstance(entry, EmploisSiaes):
+            try:
+                fetched = fetch_pages(entry, client, out)
+            except FetchError as exc:
+                report.failures.append(str(exc))
+                if log:
+                    log(f"✗ {entry.name} : {exc}")
+                continue
+            report.files.append(fetched)
+            if log:
+                log(
+                    f"✓ {entry.name} — {entry.what}, {fetched.size} octets, "
+                    f"sha256 {fetched.sha256[:12]}…"
+                )
+            continue
         try:
             targets = _resolve(entry, client)
         except FetchError as exc:
@@ -273,23 +301,77 @@ def fetch(
             continue
         for target in targets:
             try:
-                fetched = client.download(target, out / target.name)
+                done = client.download(
+                    target.url, out / target.name, name=target.name, checksum=target.checksum
+                )
             except FetchError as exc:
                 report.failures.append(str(exc))
                 if log:
                     log(f"✗ {target.name} : {exc}")
                 continue
+            fetched = Fetched(out / target.name, done.size, done.sha256, target.what, done.attempts)
             report.files.append(fetched)
             if log:
                 log(
                     f"✓ {target.name} — {target.what}, {fetched.size} octets, "
                     f"sha256 {fetched.sha256[:12]}…"
                 )
-    _write_sums(out, report.files)
+    write_sums(out, report.files)
     return report
 
 
-def _write_sums(out: Path, files: Iterable[Fetched]) -> None:
+def fetch_pages(entry: EmploisSiaes, client: Client, out: Path) -> Fetched:
+    """Follow the API's ``next`` pages and write every SIAE in one file (see `EmploisSiaes`).
+
+    Raises
+    ------
+    FetchError
+        In French: a page failed, was not a page of the API, the pages loop, or they do not
+        add up to the ``count`` the first page announced. Nothing is written then.
+    """
+    query = urllib.parse.urlencode({"departement": entry.departement})
+    url: str | None = f"{EMPLOIS_API}?{query}"
+    results: list[object] = []
+    count: int | None = None
+    seen: set[str] = set()
+    pages = 0
+    while url:
+        if url in seen or pages >= entry.max_pages:
+            raise FetchError(f"{entry.name} : pagination sans fin ({url}) : rien n'est écrit")
+        seen.add(url)
+        pages += 1
+        try:
+            page = client.json(url)
+        except FetchError as exc:
+            raise FetchError(
+                f"{entry.name} : page {pages} en échec, rien n'est écrit ({exc})"
+            ) from exc
+        if not isinstance(page, Mapping) or not isinstance(page.get("results"), list):
+            raise FetchError(
+                f"{entry.name} : la page {pages} n'est pas une page de l'API (« results »)"
+            )
+        if count is None and isinstance(page.get("count"), int):
+            count = page["count"]
+        results.extend(page["results"])
+        following = page.get("next")
+        url = str(following) if following else None
+    if count is not None and count != len(results):
+        raise FetchError(
+            f"{entry.name} : {len(results)} SIAE reçues sur {count} annoncées "
+            f"({pages} page(s)) : liste changée pendant la lecture, rien n'est écrit"
+        )
+    body = json.dumps(
+        {"count": len(results), "next": None, "previous": None, "results": results},
+        ensure_ascii=False,
+    ).encode("utf-8")
+    path = out / entry.name
+    part = path.with_name(path.name + ".part")
+    part.write_bytes(body)
+    os.replace(part, path)
+    return Fetched(path, len(body), hashlib.sha256(body).hexdigest(), entry.what, pages)
+
+
+def write_sums(out: Path, files: Iterable[Fetched]) -> None:
     """``SHA256SUMS`` in the format of ``sha256sum -c``, merged with an existing one."""
     path = out / "SHA256SUMS"
     sums: dict[str, str] = {}
@@ -304,10 +386,12 @@ def _write_sums(out: Path, files: Iterable[Fetched]) -> None:
     os.replace(part, path)
 
 
-def _resolve(entry: Entry, client: _Client) -> list[Download]:
+def _resolve(entry: Download | DataGouvResource | TransportGtfs, client: Client) -> list[Download]:
     """The files an entry stands for (APIs are asked for the latest resources)."""
     if isinstance(entry, Download):
-        return [entry]
+        if entry.checksum_url is None:
+            return [entry]
+        return [replace(entry, checksum=_published_checksum(entry, client))]
     if isinstance(entry, DataGouvResource):
         page = client.json(f"{DATA_GOUV_API}/{entry.dataset}/")
         pattern = re.compile(entry.pattern, re.IGNORECASE)
@@ -348,107 +432,31 @@ def _resolve(entry: Entry, client: _Client) -> list[Download]:
     return found
 
 
+def _published_checksum(entry: Download, client: Client) -> tuple[str, str]:
+    """``(algorithm, digest)`` read from ``entry.checksum_url`` (``<hex>  <name>``)."""
+    assert entry.checksum_url is not None
+    body = client.content(entry.checksum_url)
+    algorithm = _algorithm(entry.checksum_url.rsplit(".", 1)[-1])
+    words = body.decode("ascii", errors="replace").split()
+    size = (
+        hashlib.new(algorithm).digest_size * 2 if algorithm in hashlib.algorithms_available else 0
+    )
+    if not words or not size or not re.fullmatch(f"[0-9a-fA-F]{{{size}}}", words[0]):
+        raise FetchError(
+            f"{entry.name} : somme de contrôle publiée illisible ({entry.checksum_url})"
+        )
+    return algorithm, words[0].lower()
+
+
 def _algorithm(name: str) -> str:
     """data.gouv.fr checksum types (``sha1``, ``sha2``, ``sha256``, ``md5``) → hashlib names."""
     lowered = name.lower()
     return "sha256" if lowered in ("sha2", "sha256") else lowered
 
 
-class _Client:
-    """urllib with retries, exponential backoff and the ``base_url`` rewrite."""
-
-    def __init__(
-        self, base_url: str | None, retries: int, backoff_s: float, timeout_s: float
-    ) -> None:
-        self.base = urllib.parse.urlsplit(base_url) if base_url else None
-        self.retries = retries
-        self.backoff_s = backoff_s
-        self.timeout_s = timeout_s
-
-    def url(self, url: str) -> str:
-        if self.base is None:
-            return url
-        parts = urllib.parse.urlsplit(url)
-        return urllib.parse.urlunsplit(
-            (self.base.scheme, self.base.netloc, parts.path, parts.query, "")
-        )
-
-    def json(self, url: str) -> Any:
-        chunks: list[bytes] = []
-        self._with_retries(url, lambda response: chunks.append(response.read()))
-        try:
-            return json.loads(b"".join(chunks))
-        except ValueError as exc:
-            raise FetchError(f"réponse JSON invalide de {url}") from exc
-
-    def download(self, target: Download, path: Path) -> Fetched:
-        if (
-            target.checksum
-            and path.exists()
-            and _digest(path, target.checksum[0]) == (target.checksum[1])
-        ):
-            return Fetched(path, path.stat().st_size, _digest(path, "sha256"), target.what, 0)
-        part = path.with_name(path.name + ".part")
-        hashes: dict[str, Any] = {}
-
-        def save(response: Any) -> None:
-            hashes.clear()
-            hashes["sha256"] = hashlib.sha256()
-            if target.checksum:
-                hashes.setdefault(target.checksum[0], hashlib.new(target.checksum[0]))
-            with part.open("wb") as file:
-                while chunk := response.read(1 << 20):
-                    file.write(chunk)
-                    for digest in hashes.values():
-                        digest.update(chunk)
-
-        try:
-            attempts = self._with_retries(target.url, save)
-        except FetchError:
-            part.unlink(missing_ok=True)  # never leave half a file behind
-            raise
-        if target.checksum:
-            algorithm, expected = target.checksum
-            actual = hashes[algorithm].hexdigest()
-            if actual != expected:
-                part.unlink(missing_ok=True)
-                raise FetchError(
-                    f"{target.name} : somme de contrôle {algorithm} incorrecte (attendue "
-                    f"{expected}, obtenue {actual}) : fichier corrompu ou modifié, non conservé"
-                )
-        os.replace(part, path)  # atomic: a reader never sees half a file
-        return Fetched(
-            path, path.stat().st_size, hashes["sha256"].hexdigest(), target.what, attempts
-        )
-
-    def _with_retries(self, url: str, consume: Callable[[Any], None]) -> int:
-        """Call ``consume(response)``; returns the number of attempts it took."""
-        actual = self.url(url)
-        request = urllib.request.Request(actual, headers={"User-Agent": "maillage"})  # noqa: S310
-        for attempt in range(self.retries + 1):
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310
-                    consume(response)
-                return attempt + 1
-            except urllib.error.HTTPError as exc:
-                if exc.code != 429 and exc.code < 500:
-                    raise FetchError(f"{actual} : refusé par le serveur (HTTP {exc.code})") from exc
-                problem = f"HTTP {exc.code}"
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-                problem = str(getattr(exc, "reason", exc))
-            if attempt == self.retries:
-                raise FetchError(f"{actual} : échec après {attempt + 1} tentative(s) ({problem})")
-            jitter = 1 + random.uniform(-0.2, 0.2)  # noqa: S311 (not cryptographic)
-            time.sleep(self.backoff_s * 2**attempt * jitter)
-        raise AssertionError("unreachable")
-
-
-def _digest(path: Path, algorithm: str) -> str:
-    digest = hashlib.new(algorithm)
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+def describe(path: Path, what: str) -> Fetched:
+    """A file written otherwise than by a download (an extract cut here), for `write_sums`."""
+    return Fetched(path, path.stat().st_size, digest(path, "sha256"), what, 0)
 
 
 def read_manifest(path: Path) -> list[Entry]:

@@ -153,7 +153,7 @@ def _upsert_partner(
     if comparable(record_rows.partner_record(row)) == comparable(record):
         return row, "unchanged"
     if record.organisation_id is None and row.organisation_id is not None:
-        record = record.model_copy(update={"organisation_id": str(row.organisation_id)})
+        record = record.model_copy(update={"organisation_id": row.organisation_id})
     record_rows.apply_partner(row, record)
     return row, "updated"
 

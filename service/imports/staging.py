@@ -13,6 +13,7 @@ import pydantic_core
 from sqlalchemy.orm import Session
 
 from graph import vocabulary
+from graph.inputs import STORED
 from graph.models import OpportunityFields, PartnerFields, dump
 from service.imports import queries
 
@@ -54,11 +55,12 @@ def record_of(row: Provenance) -> SourceRecord:
 
     payload = row.record or {}
     return SourceRecord(
-        partner=PartnerFields.model_validate(payload["partner"]),
+        partner=PartnerFields.model_validate(payload["partner"], context=STORED),
         provenance=row.source,
         source_id=row.source_id,
         opportunities=tuple(
-            OpportunityFields.model_validate(o) for o in payload.get("opportunities", ())
+            OpportunityFields.model_validate(o, context=STORED)
+            for o in payload.get("opportunities", ())
         ),
         geocoding=payload.get("geocoding", "source"),
         extra=payload.get("extra", {}),

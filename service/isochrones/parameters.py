@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
 
 from geodata.modes import TravelMode
+from graph.inputs import DateTime, InputModel
 from service.travel import MAX_MINUTES
 
 
@@ -19,10 +19,8 @@ def _minutes_list(value: Any) -> Any:
     return value
 
 
-class IsochroneQuery(BaseModel):
+class IsochroneQuery(InputModel):
     """Areas reachable from a point within given times, by one mode."""
-
-    model_config = ConfigDict(extra="forbid")
 
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
@@ -32,5 +30,5 @@ class IsochroneQuery(BaseModel):
         BeforeValidator(_minutes_list),
         Field(min_length=1, max_length=6),
     ] = Field(description="budgets de temps en minutes, ex. 15,30,45 (6 au plus, 180 au plus)")
-    departure: dt.datetime | None = Field(None, description="transports en commun : départ")
+    departure: DateTime | None = Field(None, description="transports en commun : départ")
     window_minutes: int = Field(60, ge=1, le=180, description="transports en commun : fenêtre")

@@ -8,35 +8,56 @@ read for one request: it is never stored and never logged — not here, not in t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, TypeAdapter
 from sqlalchemy.orm import Session
 
+from graph.inputs import InputModel, Integer, Number, one_of
 from graph.matching import Needs, Profile
 from graph.models import CodeInsee
 from service.errors import InvalidInputError
 from service.matching import queries
 
 MAX_BATCH = 200
+LOCATION_EXPECTED = "objet attendu : lat et lon, partner_id ou code_insee"
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class PointLocation(InputModel):
+    lat: Number = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
+    lon: Number = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
 
 
-class PointLocation(_Body):
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
-
-
-class PartnerLocation(_Body):
+class PartnerLocation(InputModel):
     partner_id: uuid.UUID = Field(description="la structure référente de la personne")
 
 
-class CommuneLocation(_Body):
+class CommuneLocation(InputModel):
     code_insee: CodeInsee = Field(description="commune : départ de sa mairie")
+
+
+_POINT = TypeAdapter(PointLocation)
+_PARTNER = TypeAdapter(PartnerLocation)
+_COMMUNE = TypeAdapter(CommuneLocation)
+
+
+def _location_kind(value: Any) -> TypeAdapter[Any] | None:
+    """A location is a referent partner, a commune or a point, told by its keys."""
+    if not isinstance(value, Mapping):
+        return None
+    if "partner_id" in value:
+        return _PARTNER
+    if "code_insee" in value:
+        return _COMMUNE
+    return _POINT
+
+
+Location = Annotated[
+    PointLocation | PartnerLocation | CommuneLocation,
+    one_of(_location_kind, "location_type", LOCATION_EXPECTED),
+]
 
 
 # The fields of a person's needs are declared once, in `graph.matching.Needs`; the body adds
@@ -44,14 +65,14 @@ class CommuneLocation(_Body):
 class MatchRequest(Needs):
     """One person's request. Unknown situation fields mean « non renseigné », never « non »."""
 
-    location: PointLocation | PartnerLocation | CommuneLocation
+    location: Location
 
 
-class BatchRequest(_Body):
+class BatchRequest(InputModel):
     """A cohort (a platform's monthly session): at most 200 persons."""
 
     persons: Annotated[list[MatchRequest], Field(min_length=1, max_length=MAX_BATCH)]
-    alternatives: int = Field(3, ge=0, le=10, description="autres propositions par personne")
+    alternatives: Integer = Field(3, ge=0, le=10, description="autres propositions par personne")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +89,11 @@ def resolve_location(session: Session, location: Any) -> Origin:
     if isinstance(location, PartnerLocation):
         found = session.execute(queries.partner_point(location.partner_id)).first()
         if found is None:
-            raise InvalidInputError(
-                f"location.partner_id : aucun partenaire {location.partner_id}."
-            )
+            raise InvalidInputError("location.partner_id : aucun partenaire avec cet identifiant.")
         return Origin(float(found[0]), float(found[1]), str(location.partner_id))
     row = session.execute(queries.town_hall(location.code_insee)).first()
     if row is None:
-        raise InvalidInputError(
-            f"location.code_insee : commune {location.code_insee} absente du territoire chargé."
-        )
+        raise InvalidInputError("location.code_insee : commune absente du territoire chargé.")
     return Origin(float(row[0]), float(row[1]), None)
 
 

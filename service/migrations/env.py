@@ -16,7 +16,8 @@ def run_migrations() -> None:
     config = context.config
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+        url = config.get_main_option("sqlalchemy.url") or ""
+        engine = create_engine(url, hide_parameters=True)  # no bound value in an error's text
         with engine.begin() as conn:
             _run(conn)
         engine.dispose()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal, Self
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from geodata.modes import TravelMode
 from graph import vocabulary
+from graph.inputs import DateTime, InputModel
 from graph.models import OPPORTUNITY_KINDS
 from service.travel import MAX_MINUTES
 
@@ -31,7 +31,7 @@ def _split_commas(value: Any) -> Any:
 CodeList = Annotated[list[str], BeforeValidator(_split_commas)]
 
 
-class Pagination(BaseModel):
+class Pagination(InputModel):
     page: int = Field(1, ge=1, le=10_000, description="numéro de page, à partir de 1")
     size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description="résultats par page (100 au plus)")
 
@@ -42,8 +42,6 @@ class Pagination(BaseModel):
 
 class PartnerQuery(Pagination):
     """Search partners around a point (straight-line distance) and by categories."""
-
-    model_config = ConfigDict(extra="forbid")
 
     lat: float | None = Field(
         None, ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, en degrés"
@@ -96,7 +94,7 @@ class PartnerQuery(Pagination):
         allow_inf_nan=False,
         description="temps de trajet maximal, en minutes (180 au plus) ; demande un mode",
     )
-    departure: dt.datetime | None = Field(
+    departure: DateTime | None = Field(
         None,
         description="transports en commun : heure de départ (heure locale, début de la "
         "fenêtre) ; défaut : mardi prochain 08:00",
@@ -129,8 +127,6 @@ class PartnerQuery(Pagination):
 
 
 class OpportunityQuery(Pagination):
-    model_config = ConfigDict(extra="forbid")
-
     partner_id: uuid.UUID | None = None
     kinds: CodeList = Field(default_factory=list, description="emploi, immersion, formation…")
     rome_codes: CodeList = Field(default_factory=list, description="codes ROME")
@@ -138,11 +134,11 @@ class OpportunityQuery(Pagination):
 
     @model_validator(mode="after")
     def _known_kinds(self) -> Self:
-        unknown = [k for k in self.kinds if k not in OPPORTUNITY_KINDS]
+        unknown = [str(i) for i, k in enumerate(self.kinds) if k not in OPPORTUNITY_KINDS]
         if unknown:
             raise ValueError(
-                f"type d'offre inconnu : {', '.join(unknown)} "
-                f"(valeurs possibles : {', '.join(OPPORTUNITY_KINDS)})"
+                f"kinds : type d'offre inconnu en position {', '.join(unknown)} "
+                f"(valeurs admises : {', '.join(OPPORTUNITY_KINDS)})"
             )
         return self
 

@@ -10,7 +10,12 @@ import numpy as np
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from graph.models import OpportunityFields, PartnerFields, RelationFields, dump
-from service.auth import Principal, check_can_write_partner
+from service.auth import (
+    Principal,
+    check_can_change_fiche,
+    check_can_write_partner,
+    check_source_claim,
+)
 from service.deps import SessionDep, TravelDep, WriterDep
 from service.errors import PermissionDeniedError
 from service.partners import queries, schemas
@@ -109,13 +114,13 @@ def create_partner(session: SessionDep, writer: WriterDep, body: PartnerCreate) 
 def update_partner(
     session: SessionDep, writer: WriterDep, partner: PartnerDep, body: PartnerPatch
 ) -> PartnerDetail:
-    check_can_write_partner(session, writer, partner)
+    check_can_change_fiche(session, writer, partner)
+    if "source" in body.model_fields_set:
+        check_source_claim(writer, str(getattr(body, "source", "")), current=partner.source)
     merged: dict[str, Any] = dump(records.partner_record(partner))
     merged.update(body.model_dump(exclude_unset=True))
     record = PartnerFields.model_validate(merged)
-    if writer.role == "editor" and record.organisation_id != (
-        str(partner.organisation_id) if partner.organisation_id else None
-    ):
+    if writer.role == "editor" and record.organisation_id != partner.organisation_id:
         raise PermissionDeniedError("Accès refusé : seul un administrateur change l'organisation.")
     records.apply_partner(partner, record)
     records.ensure_provenance(session, partner)
@@ -125,7 +130,7 @@ def update_partner(
 
 @partners.delete("/{partner_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Supprimer")
 def delete_partner(session: SessionDep, writer: WriterDep, partner: PartnerDep) -> Response:
-    check_can_write_partner(session, writer, partner)
+    check_can_change_fiche(session, writer, partner)
     if writer.role == "editor" and partner.id == writer.organisation_id:
         raise PermissionDeniedError(
             "Accès refusé : seul un administrateur supprime la fiche de l'organisation."
@@ -193,10 +198,11 @@ def _by_travel_time(
 
 
 def _own(writer: Principal, body: PartnerFields) -> PartnerFields:
-    """An editor's new partner belongs to its organisation."""
+    """An editor's new partner belongs to its organisation, under a provenance of its own."""
+    check_source_claim(writer, body.source)
     if writer.role != "editor":
         return body
-    org = str(writer.organisation_id)
+    org = writer.organisation_id
     if body.organisation_id not in (None, org):
         raise PermissionDeniedError(
             "Accès refusé : un éditeur ne crée des fiches que pour son organisation."

@@ -7,6 +7,7 @@ EPSG:4326 longitude and latitude in degrees.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Delete,
     Text,
     TextClause,
+    Update,
     cast,
     delete,
     exists,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import Insert, insert
 
@@ -214,3 +217,25 @@ def platform_organisation() -> AnySelect:
 def api_key_by_hash(key_hash: str) -> AnySelect:
     """The API key row whose SHA-256 digest (hex) is ``key_hash``, revoked or not."""
     return select(ApiKey).where(ApiKey.key_hash == key_hash)
+
+
+def api_keys() -> AnySelect:
+    """Every API key, oldest first, with the name of its organisation (``None`` without one)."""
+    return (
+        select(ApiKey, Partner.name.label("organisation_name"))
+        .outerjoin(Partner, Partner.id == ApiKey.organisation_id)
+        .order_by(ApiKey.created_at, ApiKey.id)
+    )
+
+
+def touch_api_key(key_id: uuid.UUID, now: dt.datetime, *, every: dt.timedelta) -> Update:
+    """Record the use of a key at ``now`` unless it was recorded less than ``every`` ago (two
+    requests racing on one key write it once)."""
+    return (
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at <= now - every),
+        )
+        .values(last_used_at=now)
+    )

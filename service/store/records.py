@@ -7,7 +7,6 @@ that writes records (the partner routes, the importers, the demo loader).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from geoalchemy2 import Geography
@@ -16,6 +15,7 @@ from shapely import Point
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from graph.inputs import STORED
 from graph.models import OpportunityFields, PartnerFields, RelationFields, dump
 from service.errors import ConflictError
 from service.store.queries import provenance_of
@@ -79,8 +79,9 @@ def partner_record(row: Partner) -> PartnerFields:
             "description": row.description,
             "source": row.source,
             "source_id": row.source_id,
-            "organisation_id": str(row.organisation_id) if row.organisation_id else None,
-        }
+            "organisation_id": row.organisation_id,
+        },
+        context=STORED,
     )
 
 
@@ -106,7 +107,7 @@ def partner_values(record: PartnerFields) -> dict[str, Any]:
         "description": record.description,
         "source": record.source,
         "source_id": record.source_id,
-        "organisation_id": uuid.UUID(record.organisation_id) if record.organisation_id else None,
+        "organisation_id": record.organisation_id,
     }
 
 
@@ -133,9 +134,7 @@ def ensure_provenance(session: Session, row: Partner) -> None:
     if found is None:
         session.add(Provenance(partner=row, source=row.source, source_id=source_id))
     elif found.partner_id != row.id:
-        raise ConflictError(
-            f"Un partenaire de même provenance ({row.source}, {source_id}) existe déjà."
-        )
+        raise ConflictError("Un partenaire de même provenance (source, source_id) existe déjà.")
 
 
 # -- opportunities --------------------------------------------------------------------------
@@ -159,7 +158,8 @@ def opportunity_record(row: Opportunity) -> OpportunityFields:
             "starts_on": row.starts_on,
             "ends_on": row.ends_on,
             "source_id": row.source_id,
-        }
+        },
+        context=STORED,
     )
 
 
@@ -186,7 +186,8 @@ def apply_opportunity(row: Opportunity, record: OpportunityFields) -> None:
 
 def relation_record(row: Relation) -> RelationFields:
     return RelationFields.model_validate(
-        {"kind": row.kind, "since": row.since, "until": row.until, "note": row.note}
+        {"kind": row.kind, "since": row.since, "until": row.until, "note": row.note},
+        context=STORED,
     )
 
 

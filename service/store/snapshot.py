@@ -43,9 +43,11 @@ import shapely
 from sqlalchemy.orm import Session
 
 from geodata.lru import LRUCache
+from graph.inputs import STORED
 from graph.matching import Offer, OfferTable, PartnerSite, RelationIndex, SupportTable
 from graph.models import Eligibility
 from service.errors import is_database_outage
+from service.logs import exception_classes, masked_traceback
 from service.store import queries
 
 logger = logging.getLogger(__name__)
@@ -184,7 +186,9 @@ class _Eligibilities:
     def __call__(self, document: str | None) -> Eligibility:
         found = self._found.get(document)
         if found is None:
-            found = Eligibility.model_validate(json.loads(document) if document else {})
+            found = Eligibility.model_validate(
+                json.loads(document) if document else {}, context=STORED
+            )
             self._found[document] = found
         return found
 
@@ -500,7 +504,11 @@ class SnapshotHolder:
                     snapshot = build_snapshot(session, current)
             except Exception as exc:  # the previous snapshot keeps answering; retried in 1 s
                 if not is_database_outage(exc):
-                    logger.exception("instantané de la base non reconstruit")
+                    logger.error(  # the traceback without its values
+                        "instantané de la base non reconstruit (%s)\n%s",
+                        exception_classes(exc),
+                        masked_traceback(exc),
+                    )
                 elif not self._database_lost:  # once per outage, without a traceback
                     self._database_lost = True
                     logger.warning(

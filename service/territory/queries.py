@@ -6,12 +6,11 @@ isolated AHI structures. Points and polygons EPSG:4326; distances in metres on t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     Insert,
     TextClause,
-    and_,
     cast,
     exists,
     func,
@@ -127,25 +126,54 @@ def count_hosting() -> AnySelect:
     return select(func.count()).select_from(Partner).where(Partner.family == AHI_FAMILY)
 
 
+NEAREST_SIAE_RADII_M: Final = (3_000.0, 30_000.0, 300_000.0)
+"""Radii of the indexed searches for the SIAE nearest to a hosting structure, in metres: the
+next one is searched only when the previous found none, then every SIAE is."""
+
+
+def _nearest_siae(hosting: Any, *, within_m: float | None) -> Any:
+    """The SIAE nearest to ``hosting`` (subquery: id, name, kind, distance_m in metres).
+
+    With ``within_m``, only SIAE within that many metres (``ST_DWithin`` on the geography,
+    served by the GiST index); without, every SIAE. Either way the candidates are sorted by
+    their ``ST_Distance``, never by the index's nearest-neighbour operator ``<->``: on the
+    geography its index distance is a rounded lower bound, which a point at (0, 0) or at
+    subnormal coordinates made exceed the true distance, and PostgreSQL then stopped the
+    query (« index returned tuples in wrong order »).
+    """
+    siae = aliased(Partner)
+    here, there = cast(hosting.geom, GEOGRAPHY), cast(siae.geom, GEOGRAPHY)
+    distance = func.ST_Distance(there, here)
+    query = select(siae.id, siae.name, siae.kind, distance.label("distance_m")).where(
+        siae.kind.in_(sorted(vocabulary.SIAE_KINDS))
+    )
+    if within_m is not None:
+        query = query.where(func.ST_DWithin(there, here, within_m))
+    return query.order_by(distance, siae.id).limit(1)
+
+
+def _linked(source: Any, target: Any) -> Any:
+    """Whether a relation goes from ``source`` to an employer (``target`` column of the
+    relation names the other end): one relation index probe per partner."""
+    other = aliased(Partner)
+    return exists().where(
+        source == Partner.id,
+        other.id == target,
+        other.family.in_(sorted(EMPLOYER_FAMILIES)),
+    )
+
+
 def isolated_hosting() -> AnySelect:
-    """AHI structures with no relation to an employer, each with its nearest SIAE (lateral KNN).
+    """AHI structures with no relation to an employer, each with its nearest SIAE.
 
     Columns: the partner, ``lon``, ``lat``, ``relations`` (its relation count), ``siae_id``,
-    ``siae_name``, ``siae_kind``, ``distance_m`` (metres, geography); by name.
+    ``siae_name``, ``siae_kind``, ``distance_m`` (metres, geography); by name. The nearest SIAE
+    is looked for within each of `NEAREST_SIAE_RADII_M` in turn through the index, and among
+    all SIAE only for a structure with none that close.
     """
-    other = aliased(Partner)
-    linked_to_employer = exists().where(
-        and_(
-            or_(
-                and_(
-                    Relation.source_partner_id == Partner.id, other.id == Relation.target_partner_id
-                ),
-                and_(
-                    Relation.target_partner_id == Partner.id, other.id == Relation.source_partner_id
-                ),
-            ),
-            other.family.in_(sorted(EMPLOYER_FAMILIES)),
-        )
+    linked_to_employer = or_(
+        _linked(Relation.source_partner_id, Relation.target_partner_id),
+        _linked(Relation.target_partner_id, Relation.source_partner_id),
     )
     relation_count = (
         select(func.count())
@@ -155,32 +183,30 @@ def isolated_hosting() -> AnySelect:
         )
         .scalar_subquery()
     )
-    siae = aliased(Partner)
-    nearest = (
-        select(siae.id, siae.name, siae.kind, siae.geom)
-        .where(siae.kind.in_(sorted(vocabulary.SIAE_KINDS)))
-        # on the geography (metres), served by the GiST index on geom::geography
-        .order_by(cast(siae.geom, GEOGRAPHY).op("<->")(cast(Partner.geom, GEOGRAPHY)))
-        .limit(1)
-        .lateral("nearest")
+    tiers: list[Any] = []
+    for i, radius in enumerate((*NEAREST_SIAE_RADII_M, None)):
+        tier = _nearest_siae(Partner, within_m=radius)
+        # a one-time filter per row: searched only when no closer tier found one
+        tier = tier.where(*(closer.c.id.is_(None) for closer in tiers))
+        tiers.append(tier.lateral(f"nearest_{i}"))
+
+    def first(column: str) -> Any:
+        return func.coalesce(*(tier.c[column] for tier in tiers))
+
+    query = select(
+        Partner,
+        func.ST_X(Partner.geom).label("lon"),
+        func.ST_Y(Partner.geom).label("lat"),
+        relation_count.label("relations"),
+        first("id").label("siae_id"),
+        first("name").label("siae_name"),
+        first("kind").label("siae_kind"),
+        first("distance_m").label("distance_m"),
     )
-    distance = func.ST_Distance(
-        cast(nearest.c.geom, GEOGRAPHY), cast(Partner.geom, GEOGRAPHY)
-    ).label("distance_m")
-    return (
-        select(
-            Partner,
-            func.ST_X(Partner.geom).label("lon"),
-            func.ST_Y(Partner.geom).label("lat"),
-            relation_count.label("relations"),
-            nearest.c.id.label("siae_id"),
-            nearest.c.name.label("siae_name"),
-            nearest.c.kind.label("siae_kind"),
-            distance,
-        )
-        .outerjoin(nearest, true())
-        .where(Partner.family == AHI_FAMILY, ~linked_to_employer)
-        .order_by(Partner.name, Partner.id)
+    for tier in tiers:
+        query = query.outerjoin(tier, true())
+    return query.where(Partner.family == AHI_FAMILY, ~linked_to_employer).order_by(
+        Partner.name, Partner.id
     )
 
 

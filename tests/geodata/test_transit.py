@@ -1,19 +1,16 @@
 """The GTFS reader and the Connection Scan router, against a brute-force search on real data.
 
-The brute force reads the Nantes feed with the csv module on its own (no code of
-``geodata.gtfs``), builds the time-expanded graph of one day (nodes: (stop, time) events;
-edges: rides, waiting at a stop, walks) and explores it with a plain heap.
+The brute force (``brute_transit``) reads the feeds with the csv module on its own (no code of
+``geodata``), builds the time-expanded graph of one day (events: at a stop, ready to board,
+vehicle departures and arrivals; edges: rides, staying aboard, boarding, alighting, walks and
+transfers) and explores it with a plain heap.
 """
 
 from __future__ import annotations
 
-import csv
-import heapq
 import math
 import zipfile
-from collections import defaultdict
 from datetime import date, datetime, timedelta
-from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,6 +19,10 @@ import pytest
 
 from geodata import gtfs
 from geodata.transit import TransitNetwork
+from tests.geodata import brute_transit as brute
+from tests.geodata.brute_transit import WALK_MPS
+from tests.geodata.brute_transit import haversine as _haversine
+from tests.geodata.brute_transit import hms as _hms
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 NANTES = SHARED_DATA / "gtfs" / "nantes-naolib-subset"
@@ -33,10 +34,6 @@ TUESDAY = date(2025, 5, 13)  # inside the Nantes feed (2025-05-13 → 2025-05-22
 SATURDAY = date(2025, 5, 17)
 OUTSIDE = date(2025, 6, 10)  # a Tuesday after the Nantes feed ends
 NYC_WEEKDAY = date(2025, 1, 8)  # a Wednesday inside the NYC calendar (2024-12-15 → 2025-01-17)
-
-WALK_MPS = 4.5 / 3.6
-MAX_TRANSFER_M = 500.0
-EARTH_RADIUS_M = 6_371_008.8
 
 
 def _shared(path: Path) -> Path:
@@ -55,226 +52,64 @@ def nyc() -> TransitNetwork:
     return TransitNetwork.from_gtfs(_shared(NYC))
 
 
-def _hms(text: str) -> int:
-    hours, minutes, seconds = (int(part) for part in text.split(":"))
-    return hours * 3600 + minutes * 60 + seconds
-
-
-# --- the brute force, independent of geodata.gtfs -----------------------------------------
-
-Ride = tuple[str, str, int, int, str]  # dep stop, arr stop, dep time, arr time, trip
-
-
-def _rows(folder: Path, name: str) -> list[dict[str, str]]:
-    path = folder / name
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8-sig", newline="") as stream:
-        return list(csv.DictReader(stream))
-
-
-def _running_services(folder: Path, day: date) -> set[str]:
-    ymd = day.strftime("%Y%m%d")
-    weekday = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    running = {
-        row["service_id"]
-        for row in _rows(folder, "calendar.txt")
-        if row[weekday[day.weekday()]] == "1" and row["start_date"] <= ymd <= row["end_date"]
-    }
-    for row in _rows(folder, "calendar_dates.txt"):
-        if row["date"] == ymd:
-            if row["exception_type"] == "1":
-                running.add(row["service_id"])
-            else:
-                running.discard(row["service_id"])
-    return running
-
-
-def _rides(folder: Path, day: date) -> list[Ride]:
-    services = _running_services(folder, day)
-    running = {
-        row["trip_id"] for row in _rows(folder, "trips.txt") if row["service_id"] in services
-    }
-    calls: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for row in _rows(folder, "stop_times.txt"):
-        if row["trip_id"] in running:
-            calls[row["trip_id"]].append(row)
-    rides = []
-    for trip, rows in calls.items():
-        rows.sort(key=lambda row: int(row["stop_sequence"]))
-        for here, there in pairwise(rows):
-            dep, arr = _hms(here["departure_time"]), _hms(there["arrival_time"])
-            rides.append((here["stop_id"], there["stop_id"], dep, arr, trip))
-    return rides
-
-
-def _haversine(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
-
-
-def _direct_walks(folder: Path) -> dict[tuple[str, str], int]:
-    """Footpaths by the documented rule: ≤ 500 m straight line, or the same parent station."""
-    stops = _rows(folder, "stops.txt")
-    walks = {}
-    for a in stops:
-        for b in stops:
-            if a is b:
-                continue
-            metres = _haversine(
-                float(a["stop_lon"]),
-                float(a["stop_lat"]),
-                float(b["stop_lon"]),
-                float(b["stop_lat"]),
-            )
-            same_parent = a.get("parent_station", "") != "" and a.get("parent_station") == b.get(
-                "parent_station"
-            )
-            if metres <= MAX_TRANSFER_M or same_parent:
-                walks[a["stop_id"], b["stop_id"]] = math.ceil(metres / WALK_MPS)
-    return walks
-
-
-def _walk_closure(folder: Path) -> dict[str, dict[str, int]]:
-    """Shortest walk between stops over any number of footpaths (Floyd–Warshall)."""
-    ids = [row["stop_id"] for row in _rows(folder, "stops.txt")]
-    best = {a: {b: (0 if a == b else math.inf) for b in ids} for a in ids}
-    for (a, b), seconds in _direct_walks(folder).items():
-        best[a][b] = seconds
-    for k in ids:
-        for a in ids:
-            for b in ids:
-                best[a][b] = min(best[a][b], best[a][k] + best[k][b])
-    return {
-        a: {b: int(t) for b, t in row.items() if b != a and t < math.inf} for a, row in best.items()
-    }
-
-
-def _time_expanded_earliest(
-    rides: list[Ride],
-    walks: dict[str, dict[str, int]],
-    source: str,
-    start: int,
-    horizon: int | None,
-) -> dict[str, float]:
-    """Earliest arrival per stop by Dijkstra on the time-expanded graph of the rides."""
-    last = math.inf if horizon is None else start + horizon
-    usable = [ride for ride in rides if start <= ride[2] <= last]
-    index: dict[tuple[str, int], int] = {}
-    events: list[tuple[str, int]] = []
-
-    def node(stop: str, time: int) -> int:
-        if (stop, time) not in index:
-            index[stop, time] = len(events)
-            events.append((stop, time))
-        return index[stop, time]
-
-    edges: dict[int, list[int]] = defaultdict(list)
-    walk_from = [(source, start)]
-    for dep_stop, arr_stop, dep, arr, _trip in usable:
-        edges[node(dep_stop, dep)].append(node(arr_stop, arr))
-        walk_from.append((arr_stop, arr))
-    for stop, time in walk_from:
-        here = node(stop, time)
-        for other, seconds in walks.get(stop, {}).items():
-            edges[here].append(node(other, time + seconds))
-    by_stop: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for n, (stop, time) in enumerate(events):
-        by_stop[stop].append((time, n))
-    for calls in by_stop.values():
-        calls.sort()
-        for (_, before), (_, after) in pairwise(calls):
-            edges[before].append(after)  # waiting at the stop
-
-    origin = index[source, start]
-    seen = {origin}
-    heap = [(start, origin)]
-    best: dict[str, float] = defaultdict(lambda: math.inf)
-    while heap:
-        time, n = heapq.heappop(heap)
-        stop = events[n][0]
-        best[stop] = min(best[stop], time)
-        for m in edges[n]:
-            if m not in seen:
-                seen.add(m)
-                heapq.heappush(heap, (events[m][1], m))
-    return {stop: (t if t <= last else math.inf) for stop, t in best.items()}
-
-
-def _one_vehicle_earliest(
-    rides: list[Ride], walks: dict[str, dict[str, int]], source: str, start: int
-) -> dict[str, float]:
-    """Earliest arrival walking, riding at most one vehicle, walking: no transfer."""
-    on_foot: dict[str, float] = defaultdict(lambda: math.inf)
-    on_foot[source] = start
-    for other, seconds in walks.get(source, {}).items():
-        on_foot[other] = start + seconds
-    best = defaultdict(lambda: math.inf, on_foot)
-    by_trip: dict[str, list[Ride]] = defaultdict(list)
-    for ride in rides:
-        by_trip[ride[4]].append(ride)
-    for legs in by_trip.values():
-        aboard = False
-        for dep_stop, arr_stop, dep, arr, _trip in sorted(legs, key=lambda ride: ride[2:4]):
-            aboard = aboard or on_foot[dep_stop] <= dep
-            if aboard:
-                best[arr_stop] = min(best[arr_stop], arr)
-                for other, seconds in walks.get(arr_stop, {}).items():
-                    best[other] = min(best[other], arr + seconds)
-    return best
+@pytest.fixture(scope="module")
+def nantes_brute() -> brute.Timetable:
+    return brute.load(_shared(NANTES))
 
 
 # --- Nantes against the brute force ---------------------------------------------------------
 
 
-def test_footpaths_follow_the_documented_rule(nantes: TransitNetwork) -> None:
+def test_footpaths_follow_the_documented_rule(
+    nantes: TransitNetwork, nantes_brute: brute.Timetable
+) -> None:
     origin, target, seconds = nantes.footpaths.pairs()
     ids = nantes.stops.ids
     built = {
         (str(ids[a]), str(ids[b])): int(s) for a, b, s in zip(origin, target, seconds, strict=True)
     }
-    assert built == _direct_walks(NANTES)
+    expected = {(a, b): s for a, walks in nantes_brute.walks.items() for b, s in walks.items()}
+    assert built == expected
+    assert len(built) > 25
+    np.testing.assert_array_equal(nantes.footpaths.transfer, nantes.footpaths.seconds)
 
 
-def test_earliest_arrivals_equal_a_time_expanded_brute_force(nantes: TransitNetwork) -> None:
-    walks = _walk_closure(NANTES)
+def test_earliest_arrivals_equal_a_time_expanded_brute_force(
+    nantes: TransitNetwork, nantes_brute: brute.Timetable
+) -> None:
     ids = [str(stop) for stop in nantes.stops.ids]
     compared = need_a_transfer = 0
     for day in (TUESDAY, SATURDAY):
-        rides = _rides(NANTES, day)
         for source in ("FFAU3", "CSMP1", "SBSA2", "BPTY1", "RREN3", "LGOF2"):
             for clock in ("06:40:00", "08:17:00", "12:30:30", "17:45:00", "21:10:00"):
                 start = _hms(clock)
-                expected = _time_expanded_earliest(rides, walks, source, start, horizon=90 * 60)
+                expected = brute.earliest(nantes_brute, day, source, start, horizon=90 * 60)
                 got = nantes.earliest_arrival([source], [start], day, max_minutes=90)
                 assert got.tolist() == [expected[stop] for stop in ids], (day, source, clock)
-                one_vehicle = _one_vehicle_earliest(rides, walks, source, start)
+                one_vehicle = brute.one_vehicle(nantes_brute, day, source, start)
                 need_a_transfer += sum(expected[stop] < one_vehicle[stop] for stop in ids)
                 compared += 1
     assert compared == 60
     assert need_a_transfer > 0  # some earliest arrivals take two vehicles
 
 
-def test_full_day_scan_equals_the_brute_force(nantes: TransitNetwork) -> None:
+def test_full_day_scan_equals_the_brute_force(
+    nantes: TransitNetwork, nantes_brute: brute.Timetable
+) -> None:
     day = date(2025, 5, 16)  # a Friday: its own services
-    rides = _rides(NANTES, day)
-    walks = _walk_closure(NANTES)
     ids = [str(stop) for stop in nantes.stops.ids]
     for source, clock in (("FFAU1", "05:30:00"), ("RVAN4", "19:02:00"), ("BRUN2", "23:20:00")):
-        expected = _time_expanded_earliest(rides, walks, source, _hms(clock), horizon=None)
+        expected = brute.earliest(nantes_brute, day, source, _hms(clock))
         got = nantes.earliest_arrival(source, _hms(clock), day)
         assert got.tolist() == [expected[stop] for stop in ids], (source, clock)
 
 
-def test_outside_the_calendar_only_walking_is_left(nantes: TransitNetwork) -> None:
-    walks = _walk_closure(NANTES)
+def test_outside_the_calendar_only_walking_is_left(
+    nantes: TransitNetwork, nantes_brute: brute.Timetable
+) -> None:
     start = _hms("08:00:00")
     got = nantes.earliest_arrival(["FFAU3"], [start], OUTSIDE)
-    expected = {stop: start + seconds for stop, seconds in walks["FFAU3"].items()}
+    expected = {stop: start + seconds for stop, seconds in nantes_brute.walks["FFAU3"].items()}
     expected["FFAU3"] = start
     assert got.tolist() == [expected.get(str(stop), math.inf) for stop in nantes.stops.ids]
 
@@ -427,7 +262,8 @@ def test_calendar_dates_remove_and_add_services(tmp_path: Path) -> None:
     assert network.earliest_arrival(["A"], [start], date(2025, 5, 13))[b] == _hms("08:10:00")
     assert network.earliest_arrival(["A"], [start], date(2025, 5, 14))[b] == _hms("08:40:00")
     assert network.earliest_arrival(["A"], [start], date(2025, 5, 17))[b] == math.inf  # Saturday
-    assert _rides(folder, date(2025, 5, 14)) == [("A", "B", 30000, 31200, "special")]
+    timetable = brute.load(folder)
+    assert brute.earliest(timetable, date(2025, 5, 14), "A", start)["B"] == _hms("08:40:00")
 
     calendar = gtfs.read_calendar(folder)
     assert calendar.service_ids.tolist() == ["WEEK", "SPECIAL"]
@@ -489,9 +325,10 @@ def test_times_past_midnight_belong_to_the_service_day(tmp_path: Path) -> None:
     assert np.isinf(on_wednesday[[0, 2, 3]]).all()
 
 
-def test_walks_chain_several_footpaths(tmp_path: Path) -> None:
-    # X is far; A, B, C sit 400 m apart in a row, so A–C (800 m) is no single footpath.
-    # A trip on another day serves B and C: only served stops are walked to.
+def test_a_walk_is_one_footpath(tmp_path: Path) -> None:
+    # X is far; A, B, C sit 400 m apart in a row, so A–C (800 m) is no single footpath and
+    # two footpaths in a row are no walk. A trip on another day serves B and C: only served
+    # stops are walked to.
     folder = _feed(
         tmp_path / "walks",
         {
@@ -520,7 +357,7 @@ def test_walks_chain_several_footpaths(tmp_path: Path) -> None:
     ]
     got = network.earliest_arrival(["X"], [_hms("07:59:00")], date(2025, 5, 14))
     step = math.ceil(_haversine(4.0, 45.0, 4.0, 45.0036) / WALK_MPS)
-    assert got.tolist() == [_hms("07:59:00"), _hms("08:10:00"), 29400 + step, 29400 + 2 * step]
+    assert got.tolist() == [_hms("07:59:00"), _hms("08:10:00"), 29400 + step, math.inf]
 
     # A hook (a walking StreetNetwork's travel_times, here a stub) replaces the straight line:
     # 3 minutes between any two served stops, within the 500 m budget of 400 s.
@@ -619,3 +456,21 @@ def test_nyc_window_travel_times_and_isochrone(nyc: TransitNetwork) -> None:
     fourteenth_street = (-74.000201, 40.737826)  # 2.2 km away: 16 minutes' walk beyond 20 min
     assert area.contains(_point(*fourteenth_street))
     assert not area.contains(_point(-73.898583, 40.889248))  # Van Cortlandt Park-242 St
+
+
+def test_nyc_equals_the_brute_force_with_its_transfer_rules(
+    nyc: TransitNetwork, tmp_path: Path
+) -> None:
+    # transfers.txt gives each station a change time (type 2, station to itself): 180 s at
+    # 78 stations, 300 s at 2, 0 s at 7; 4 stations have no rule: min_transfer_s, 0.
+    changes = nyc.change_seconds[nyc.served].tolist()
+    assert (changes.count(180), changes.count(300), changes.count(0)) == (156, 4, 14 + 8)
+    with zipfile.ZipFile(NYC) as archive:
+        archive.extractall(tmp_path)
+    timetable = brute.load(tmp_path)
+    ids = [str(stop) for stop in nyc.stops.ids]
+    for source in ("127", "142S", "101S", "201N"):  # Times Sq (a station), platforms
+        for clock in ("08:00:00", "17:02:03"):
+            expected = brute.earliest(timetable, NYC_WEEKDAY, source, _hms(clock), 90 * 60)
+            got = nyc.earliest_arrival([source], [_hms(clock)], NYC_WEEKDAY, max_minutes=90)
+            assert got.tolist() == [expected[stop] for stop in ids], (source, clock)

@@ -55,6 +55,21 @@ def _requests(spec: dict[str, object]) -> list[tuple[str, str, dict[str, object]
     return out
 
 
+def _walk(client: TestClient, spec: dict[str, object], headers: dict[str, str]) -> dict[str, int]:
+    """The status of every operation of ``spec`` (never a 500; each 503 in French, with
+    ``Retry-After``)."""
+    statuses: dict[str, int] = {}
+    for method, path, body in _requests(spec):
+        answer = client.request(method, path, json=body, headers=headers)
+        statuses[f"{method} {path}"] = answer.status_code
+        assert answer.status_code != 500, (method, path, answer.text)
+        if answer.status_code == 503:
+            assert answer.headers["Retry-After"] == "5"
+            if path != "/health" or headers:  # its own body: see below
+                assert OUTAGE.match(answer.json()["detail"]), answer.json()
+    return statuses
+
+
 def test_every_route_answers_503_while_the_database_is_down_then_recovers(
     killable: Killable,
 ) -> None:
@@ -66,23 +81,27 @@ def test_every_route_answers_503_while_the_database_is_down_then_recovers(
         revision = client.get("/v1/communes").headers[REVISION_HEADER]
         killable.kill()
         try:
-            statuses: dict[str, int] = {}
-            for method, path, body in _requests(app.openapi()):
-                answer = client.request(method, path, json=body, headers=headers)
-                statuses[f"{method} {path}"] = answer.status_code
-                assert answer.status_code != 500, (method, path, answer.text)
-                if answer.status_code == 503:
-                    assert answer.headers["Retry-After"] == "5"
-                    if path != "/health":  # its own body: see below
-                        assert OUTAGE.match(answer.json()["detail"]), answer.json()
-            answered = {route for route, status in statuses.items() if status != 503}
-            # vocabularies of the package, parameters refused before any reading, and the
-            # communes served from the last snapshot: every other route needs the database
+            keyed = _walk(client, app.openapi(), headers)
+            # the key itself cannot be checked: every route answers 503, public ones too
+            assert set(keyed.values()) == {503}, keyed
+            statuses = _walk(client, app.openapi(), {})
+            answered = {route for route, status in statuses.items() if status not in (401, 503)}
+            # without a key: vocabularies of the package, parameters refused before any
+            # reading, and the communes served from the last snapshot; the routes that need a
+            # role say so (401); every other route needs the database
             assert answered == {
                 *(f"GET /v1/reference/{name}" for name in REFERENCES),
                 "GET /v1/isochrones",
                 "GET /v1/communes",
             }
+            protected = {
+                f"{method.upper()} {re.sub(r'[{][^}]+[}]', '*', path)}"
+                for path, operations in app.openapi()["paths"].items()
+                for method, operation in operations.items()
+                if "403" in operation["responses"]
+            }
+            refused = {route for route, status in statuses.items() if status == 401}
+            assert {re.sub(r"[0-9a-f-]{36}", "*", route) for route in refused} <= protected
             assert len(statuses) >= 30  # the whole document was walked
             anonymous = client.get("/v1/partners", params={"lat": ALES[1], "lon": ALES[0]})
             assert anonymous.status_code == 503

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from geodata.sources.common import (
-    FRANCE_BOUNDS,
     LocationError,
     RowProblems,
     clean_contact,
@@ -19,8 +18,6 @@ from geodata.sources.common import (
     decode_text,
     french_hours_to_osm,
     gc_paused,
-    in_france,
-    in_france_mask,
     lambert93_to_wgs84,
     locate,
     normalize_code_insee,
@@ -212,43 +209,6 @@ def test_array_projection_equals_the_point_projection(
 
 
 # --- coordinates -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("lon", "lat", "inside"),
-    [
-        (4.3597, 43.8347, True),  # Nîmes
-        (8.7369, 41.9192, True),  # Ajaccio
-        (-61.73, 15.99, True),  # Basse-Terre, Guadeloupe
-        (55.45, -20.88, True),  # Saint-Denis, La Réunion
-        (45.23, -12.78, True),  # Mamoudzou, Mayotte
-        (13.40, 52.52, False),  # Berlin
-        (43.8347, 4.3597, False),  # Nîmes swapped: in the Gulf of Guinea
-    ],
-)
-def test_in_france(lon: float, lat: float, inside: bool) -> None:
-    assert in_france(lon, lat) is inside
-
-
-def test_in_france_mask_agrees_with_in_france() -> None:
-    rng = random.Random(1)
-    points = [(rng.uniform(-70, 60), rng.uniform(-30, 60)) for _ in range(20_000)]
-    for lon_min, lat_min, lon_max, lat_max in FRANCE_BOUNDS.values():
-        # the boxes' edges and corners (inside) and points just beyond them (outside)
-        for lon in (lon_min, lon_max, (lon_min + lon_max) / 2):
-            for lat in (lat_min, lat_max, (lat_min + lat_max) / 2):
-                points.append((lon, lat))
-        points += [(math.nextafter(lon_min, -math.inf), lat_min), (lon_max, lat_max + 1e-12)]
-        points += [
-            (rng.uniform(lon_min, lon_max), rng.uniform(lat_min, lat_max)) for _ in range(50)
-        ]
-    points += [(math.nan, 43.8), (4.36, math.nan), (math.inf, 43.8), (0.0, 0.0)]
-    lon, lat = np.array(points).T
-    mask = in_france_mask(lon, lat)
-    assert mask.dtype == np.bool_
-    assert mask.tolist() == [in_france(x, y) for x, y in points]
-    assert 0 < mask.sum() < len(points)
-    assert in_france_mask([], []).shape == (0,)
 
 
 def test_locate_keeps_a_good_point() -> None:

@@ -43,7 +43,9 @@ def test_demo_restarts_its_killed_database_and_the_api_answers_again(tmp_path: P
             seen.add(status)
             assert time.monotonic() < deadline, f"pas de reprise : {seen}\n{''.join(lines)}"
             time.sleep(0.2)
-        assert seen == {503}  # while it was down: never a 500 nor a reset
+        # While it was down: never a 500 nor a reset. A 200 may still come just after the kill:
+        # a backend whose postmaster died finishes the queries it is given until it notices.
+        assert seen <= {200, 503}, seen
         assert _status(f"http://127.0.0.1:{port}/health") == 200
     output = "".join(lines)
     assert output.count("s'est arrêtée brutalement") == 1, output

@@ -120,7 +120,7 @@ def test_a_change_updates_only_that_partner_and_syncs_its_opportunities(db: Sess
 
 BAD_FEATURES = [
     (feature("b1", siret="73282932000075"), "siret", "SIRET invalide"),
-    (feature("b2", kind="licorne"), "kind", "licorne"),
+    (feature("b2", kind="licorne"), "kind", "type d’acteur inconnu"),
     ({"type": "Feature", "geometry": None, "properties": {}}, "geometry", "Point"),
     (feature("b4", at=(4.08, 95.0)), "lat", "inférieur ou égal à 90"),
     (feature("chrs-1", name="Doublon (fictif)"), "source_id", "doublon"),
@@ -197,3 +197,36 @@ def test_whole_file_errors_are_french(tmp_path: Path) -> None:
     bom = tmp_path / "bom.geojson"
     bom.write_text(json.dumps(GOOD), encoding="utf-8-sig")
     assert len(read_partner_collection(load_json(bom)).features) == 3
+
+
+def test_a_nul_character_anywhere_in_properties_rejects_that_feature_only(db: Session) -> None:
+    nul = "\x00"
+    data = collection(
+        *GOOD["features"],
+        feature("n1", name=f"Foyer{nul} (fictif)"),
+        feature("n2", description=f"a{nul}b"),
+        feature("n3", relations=[{"target_source_id": f"chrs-1{nul}", "kind": "convention"}]),
+        feature("n4", opportunities=[{"title": "Vente", "kind": "emploi", "source_id": nul}]),
+        feature("n5", **{f"clé{nul}": 1}),
+    )
+    report = run(db, data, partial=True)
+    assert report.applied
+    assert report.created == len(GOOD["features"])
+    first = len(GOOD["features"])
+    assert {(r.index, r.field, r.reason) for r in report.rejections} == {
+        (first + i, "properties", "caractère nul interdit") for i in range(5)
+    }
+    assert counts(db) == (3, 2, 2)
+
+
+def test_a_feature_outside_france_is_rejected_alone(db: Session) -> None:
+    data = collection(
+        *GOOD["features"], feature("zero", at=(0.0, 0.0)), feature("berlin", at=(13.4, 52.52))
+    )
+    report = run(db, data, partial=True)
+    assert report.created == len(GOOD["features"])
+    assert [(r.source_id, r.field) for r in report.rejections] == [
+        ("zero", "properties"),
+        ("berlin", "properties"),
+    ]
+    assert all(r.reason.startswith("lon, lat : point hors de France") for r in report.rejections)

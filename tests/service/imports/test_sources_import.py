@@ -50,6 +50,8 @@ from tests.geodata.sources import CENTROIDS, FIXTURES, shared
 runner = CliRunner()
 
 FINESS = FIXTURES / "finess_gard.csv"
+SIAE_PAGE_1 = FIXTURES / "emplois_siaes_30_page1.json"
+SIAE_PAGE_2 = FIXTURES / "emplois_siaes_30_page2.json"
 DATA_INCLUSION = FIXTURES / "data_inclusion_gard.jsonl"
 ESAT_SIRET = "29141777263178"  # ESAT Les Ateliers du Gardon: FINESS 300000029, DORA
 CAARUD = "300000078"
@@ -503,14 +505,15 @@ def test_real_agencies_of_the_gard_and_a_data_inclusion_duplicate(env: str) -> N
     assert "créés 0, mis à jour 0, inchangés 13, rejetés 1" in again.output
     di = runner.invoke(cli, ["import", "data-inclusion", str(DATA_INCLUSION), "--partial"])
     assert di.exit_code == 0, di.output
-    # France Travail Alès Avène of DORA is the agency of the referential: attached to it
-    assert "créés 4, mis à jour 0, inchangés 0, rejetés 5, rattachés 1" in di.output
+    # France Travail Alès Avène of DORA is the agency of the referential: attached to it; the
+    # crèche without coordinates sits on its commune's centroid though no commune is loaded
+    assert "créés 5, mis à jour 0, inchangés 0, rejetés 4, rattachés 1" in di.output
     engine = create_engine(env)
     try:
         with Session(engine) as session:
             ales = partner_of(session, "dora", "dora--ft-ales-avene")
             assert sorted(p.source for p in ales.provenances) == ["dora", "emplois-prescripteurs"]
-            assert session.scalar(select(func.count(Partner.id))) == 13 + 4
+            assert session.scalar(select(func.count(Partner.id))) == 13 + 5
     finally:
         engine.dispose()
 
@@ -695,15 +698,17 @@ def test_the_manifest_of_the_gard_names_the_official_publications() -> None:
     text_ = repr(entries)
     for expected in (
         "download.geofabrik.de/europe/france/languedoc-roussillon-latest.osm.pbf",
+        "download.geofabrik.de/europe/france/languedoc-roussillon-latest.osm.pbf.md5",
         "finess-extraction-du-fichier-des-etablissements",
         "etalab-cs1100507-stock",
         "referentiel-de-loffre-dinsertion",
         "@etalab/decoupage-administratif@6.0.0/data/communes.json",
-        "emplois.inclusion.beta.gouv.fr/api/v1/siaes/",
+        "EmploisSiaes(departement='30'",
         "TransportGtfs",
     ):
         assert expected in text_
     assert "corse" in repr(manifest("2a"))
+    assert "EmploisSiaes(departement='2A'" in repr(manifest("2a"))  # every département
     with pytest.raises(ValueError, match="département inconnu"):
         manifest("99")
 
@@ -713,6 +718,11 @@ def test_territory_fetch_retries_checks_and_renames_atomically(
 ) -> None:
     base, files = server
     osm = files.add("/europe/france/languedoc-roussillon-latest.osm.pbf", b"PBF" * 1000, failures=2)
+    md5 = hashlib.md5(osm).hexdigest()  # noqa: S324 (Geofabrik publishes md5)
+    files.add(
+        "/europe/france/languedoc-roussillon-latest.osm.pbf.md5",
+        f"{md5}  languedoc-roussillon-latest.osm.pbf\n".encode(),
+    )
     finess_csv = FINESS.read_bytes()
     finess_path = (
         "/resources/finess-extraction-du-fichier-des-etablissements/20260512-091152/"
@@ -764,7 +774,7 @@ def test_territory_fetch_retries_checks_and_renames_atomically(
         },
     )
     communes = files.add("/@etalab/decoupage-administratif@6.0.0/data/communes.json", [])
-    siae = files.add("/api/v1/siaes/?code_insee=30189&distance_max_km=100", {"results": []})
+    siae = _serve_siae_pages(files)
     gtfs = files.add("/resources/81234/download", b"PK\x05\x06" + b"\0" * 18)
     files.add(
         "/api/datasets",
@@ -791,6 +801,8 @@ def test_territory_fetch_retries_checks_and_renames_atomically(
     assert result.exit_code == 1, result.output  # the services file was refused
     assert "somme de contrôle sha256 incorrecte" in result.output
     assert files.hits["/europe/france/languedoc-roussillon-latest.osm.pbf"] == 3
+    # not a real extract: downloaded and verified, but osmium cannot cut it
+    assert "découpage impossible de languedoc-roussillon-latest.osm.pbf" in result.output
     written = {
         "languedoc-roussillon-latest.osm.pbf": osm,
         "finess-etablissements.csv": finess_csv,
@@ -811,6 +823,83 @@ def test_territory_fetch_retries_checks_and_renames_atomically(
     )
     assert again.exit_code == 1
     assert files.hits[finess_path] == 1  # verified by its published checksum: not fetched again
+    assert files.hits["/europe/france/languedoc-roussillon-latest.osm.pbf"] == 3  # md5 matches
+
+
+def _serve_siae_pages(files: _Files, *, failures: int = 0) -> bytes:
+    """The two Les emplois API pages of the fixtures; returns what `territory fetch` writes."""
+    first = json.loads(SIAE_PAGE_1.read_text(encoding="utf-8"))
+    second = json.loads(SIAE_PAGE_2.read_text(encoding="utf-8"))
+    files.add("/api/v1/siaes/?departement=30", first)
+    files.add("/api/v1/siaes/?departement=30&page=2", second, failures=failures)
+    whole = {
+        "count": 36,
+        "next": None,
+        "previous": None,
+        "results": first["results"] + second["results"],
+    }
+    return json.dumps(whole, ensure_ascii=False).encode("utf-8")
+
+
+def test_territory_fetch_follows_every_siae_page_and_a_failed_page_writes_nothing(
+    server: tuple[str, _Files], tmp_path: Path
+) -> None:
+    base, files = server
+    expected = _serve_siae_pages(files, failures=2)
+    manifest_file = tmp_path / "manifeste.json"
+    manifest_file.write_text("[]", encoding="utf-8")
+    out = tmp_path / "gard"
+    out.mkdir()
+    (out / "siae.json").write_bytes(b"{}")  # an earlier run's file
+    from service.imports.download import Client, FetchError
+    from service.imports.fetch import EmploisSiaes, fetch_pages
+
+    client = Client(base, 1, 0.01, 5.0)
+    with pytest.raises(FetchError, match="page 2 en échec, rien n'est écrit"):
+        fetch_pages(EmploisSiaes("30"), client, out)
+    assert (out / "siae.json").read_bytes() == b"{}"  # kept as it was
+    assert not list(out.glob("*.part"))
+    fetched = fetch_pages(EmploisSiaes("30"), client, out)  # the page is back
+    assert (out / "siae.json").read_bytes() == expected
+    assert fetched.sha256 == hashlib.sha256(expected).hexdigest()
+    assert files.hits["/api/v1/siaes/?departement=30"] == 2
+
+
+def test_an_incomplete_siae_page_closes_nothing(env: str, tmp_path: Path) -> None:
+    whole = tmp_path / "siae.json"
+    first = json.loads(SIAE_PAGE_1.read_text(encoding="utf-8"))
+    second = json.loads(SIAE_PAGE_2.read_text(encoding="utf-8"))
+    results = first["results"] + second["results"]
+    whole.write_text(
+        json.dumps({"count": 36, "next": None, "previous": None, "results": results}),
+        encoding="utf-8",
+    )
+    report = tmp_path / "rapport.json"
+    done = runner.invoke(
+        cli,
+        ["import", "siae", str(whole), "--departement", "30", "--partial", "--report", str(report)],
+    )
+    assert done.exit_code == 0, done.output
+    counts = json.loads(report.read_text(encoding="utf-8"))["counts"]
+    assert counts["fiches"] == 34
+    assert counts["rejetes"] == 2
+    assert "34 fiche(s)" in done.output
+    page = runner.invoke(cli, ["import", "siae", str(SIAE_PAGE_1), "--departement", "30"])
+    assert page.exit_code == 0, page.output
+    assert "aucune fiche n'est considérée comme fermée" in page.output
+    assert "fermés" not in page.output
+    engine = create_engine(env)
+    with Session(engine) as session:
+        closed = session.scalar(
+            select(func.count()).select_from(Partner).where(Partner.status == "closed")
+        )
+        geocoded = session.scalars(
+            select(Provenance.record["geocoding"].astext).where(Provenance.source == "emplois-siae")
+        ).all()
+    engine.dispose()
+    assert closed == 0
+    assert set(geocoded) == {"commune"}
+    assert len(geocoded) == 34
 
 
 def test_territory_fetch_gives_up_in_french(server: tuple[str, _Files], tmp_path: Path) -> None:
@@ -862,3 +951,40 @@ def test_text_with_backslashes_tabs_and_newlines_goes_through_copy_unchanged(db:
     assert partner.name == name
     again = import_source(db, ReadResult(records=[odd]), source="finess")
     assert again.unchanged == 1
+
+
+def test_a_nul_character_in_a_record_rejects_that_record_only(db: Session) -> None:
+    first, second, third, *_ = finess().records
+    nul_id = replace(third, source_id=third.source_id + "\x00")
+    nul_extra = replace(second, extra={**second.extra, "note": "a\x00b"})
+    report = import_source(
+        db, ReadResult(records=[first, nul_extra, nul_id]), source="finess", partial=True
+    )
+    assert report.applied
+    assert report.created == 1
+    assert sorted((r.index, r.field, r.reason, r.source_id) for r in report.rejections) == [
+        (second.index, "enregistrement", "caractère nul interdit", second.source_id),
+        (third.index, "enregistrement", "caractère nul interdit", None),
+    ]
+
+
+def test_a_nul_character_in_a_finess_line_rejects_that_line(db: Session, tmp_path: Path) -> None:
+    lines = FINESS.read_bytes().splitlines(keepends=True)
+    first, second = [i for i, line in enumerate(lines) if line.startswith(b"structureet")][:2]
+    for index, cell in ((first, 4), (second, 19)):  # rslongue (the name); libcategetab (extra)
+        cells = lines[index].split(b";")
+        cells[cell] = cells[cell][:4] + b"\x00" + cells[cell][4:]
+        lines[index] = b";".join(cells)
+    path = tmp_path / "finess-nul.csv"
+    path.write_bytes(b"".join(lines))
+    clean, result = finess(), finess(path)
+    report = import_source(db, result, source="finess", partial=True)
+    assert report.applied
+    assert report.created > 0
+    stored = set(db.scalars(select(Provenance.source_id).where(Provenance.source == "finess")))
+    assert stored.isdisjoint({"300000011", "300000029"})
+    known = {(r.field, r.reason, r.source_id) for r in clean.rejections}
+    assert {(r.field, r.reason, r.source_id) for r in report.rejections} - known == {
+        ("name", "caractère nul interdit", "300000011"),
+        ("enregistrement", "caractère nul interdit", "300000029"),
+    }

@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,11 +83,6 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo_server(demo_url: str) -> Iterator[Demo]:
     """The app on the demo database, served by uvicorn in a thread until the module ends."""
-    import uvicorn
-
-    from service.app import create_app
-    from service.settings import Settings
-
     engine = make_engine(demo_url)
     with Session(engine) as session:
         key, _ = create_api_key(session, role="platform", name=f"navigateur-{uuid.uuid4().hex}")
@@ -102,7 +98,19 @@ def demo_server(demo_url: str) -> Iterator[Demo]:
     assert chrs is not None
     assert platform is not None
 
-    app = create_app(Settings(env="test", database_url=demo_url))
+    with serving(demo_url) as base:
+        yield Demo(base, key, viewer, str(chrs), str(platform))
+
+
+@contextmanager
+def serving(database_url: str) -> Iterator[str]:
+    """The app on ``database_url`` served by uvicorn in a thread (its base URL) until exit."""
+    import uvicorn
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    app = create_app(Settings(env="test", database_url=database_url))
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, log_config=None, ws="none", lifespan="on"
     )
@@ -118,7 +126,7 @@ def demo_server(demo_url: str) -> Iterator[Demo]:
             pytest.fail("le serveur de test n'a pas démarré")
         time.sleep(0.05)
     try:
-        yield Demo(f"http://127.0.0.1:{port}", key, viewer, str(chrs), str(platform))
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=30)
@@ -181,7 +189,7 @@ class Visit:
         assert not self.foreign, "requêtes vers une autre origine : " + ", ".join(self.foreign)
 
 
-def open_tab(browser: Browser, demo: Demo, viewport: tuple[int, int]) -> Visit:
+def open_tab(browser: Browser, base: str, viewport: tuple[int, int]) -> Visit:
     context = browser.new_context(
         viewport={"width": viewport[0], "height": viewport[1]},
         locale="fr-FR",
@@ -189,8 +197,8 @@ def open_tab(browser: Browser, demo: Demo, viewport: tuple[int, int]) -> Visit:
         accept_downloads=True,
     )
     context.set_default_timeout(TIMEOUT_MS)
-    visit = Visit(context.new_page(), demo.url)
-    origin = urlsplit(demo.url).netloc
+    visit = Visit(context.new_page(), base)
+    origin = urlsplit(base).netloc
 
     def route(r: Route) -> None:
         if urlsplit(r.request.url).netloc != origin:
@@ -216,7 +224,7 @@ def open_tab(browser: Browser, demo: Demo, viewport: tuple[int, int]) -> Visit:
 
 @pytest.fixture
 def tab(browser: Browser, demo_server: Demo) -> Iterator[Visit]:
-    visit = open_tab(browser, demo_server, VIEWPORTS["bureau"])
+    visit = open_tab(browser, demo_server.url, VIEWPORTS["bureau"])
     try:
         yield visit
     finally:
@@ -238,7 +246,7 @@ UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, texta
 def test_each_page_loads_cleanly_and_is_screenshotted(
     browser: Browser, demo_server: Demo, path: str, viewport: str
 ) -> None:
-    visit = open_tab(browser, demo_server, VIEWPORTS[viewport])
+    visit = open_tab(browser, demo_server.url, VIEWPORTS[viewport])
     try:
         visit.open(path)
         page = visit.page
@@ -748,3 +756,99 @@ def test_network_page_shows_a_structure_network_and_isolated_ahi(
     assert "Relations" in page.inner_text("#carte .map-legend")
     assert f"partenaire={demo_server.platform}" in page.url
     tab.shot("reseau-plateforme")
+
+
+# -- markup in the data -------------------------------------------------------------------------
+
+MARKUP = "<img src=x onerror=window.__pwned=1>"
+NIMES_CODE = "30189"
+
+
+@dataclass(frozen=True)
+class Planted:
+    url: str
+    partner: str  # a CHRS at Alès town hall named MARKUP, member of the demo's platform
+
+
+@pytest.fixture(scope="module")
+def planted_server(writable_demo_url: str) -> Iterator[Planted]:
+    """A demo territory of its own where a partner and the commune of Nîmes are named MARKUP."""
+    from service.store import records
+    from service.tables import Commune, Relation
+    from tests.conftest import partner_fields
+
+    engine = make_engine(writable_demo_url)
+    with Session(engine) as session:
+        row = Partner(id=uuid.uuid4())
+        records.apply_partner(row, partner_fields(name=MARKUP, at=ALES))
+        session.add(row)
+        records.ensure_provenance(session, row)
+        platform = session.scalar(select(Partner.id).where(Partner.kind == "plateforme-emploi"))
+        session.add(Relation(source_partner_id=row.id, target_partner_id=platform, kind="membre"))
+        nimes = session.get(Commune, NIMES_CODE)
+        assert nimes is not None
+        nimes.name = MARKUP
+        session.commit()
+        planted = str(row.id)
+    engine.dispose()
+    with serving(writable_demo_url) as base:
+        yield Planted(base, planted)
+
+
+OPEN_MARKUP_TOOLTIPS = """async (mapId) => {
+  const map = maillage.maps[mapId];
+  let opened = 0;
+  map.eachLayer((layer) => {
+    const tip = layer.getTooltip && layer.getTooltip();
+    if (tip && String(tip.getContent()).includes('__pwned')) {
+      layer.openTooltip();
+      opened += 1;
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));  // an image would have failed by now
+  return {
+    opened: opened,
+    texts: Array.from(document.querySelectorAll('.leaflet-tooltip')).map((t) => t.textContent),
+    images: document.querySelectorAll('.leaflet-tooltip img, .leaflet-popup img').length,
+    pwned: typeof window.__pwned,
+  };
+}"""
+
+
+def assert_markup_shown_as_text(visit: Visit, *, at_least: int) -> None:
+    seen = visit.page.evaluate(OPEN_MARKUP_TOOLTIPS, "carte")
+    assert seen["opened"] >= at_least
+    assert sum(MARKUP in text for text in seen["texts"]) >= seen["opened"]
+    assert seen["images"] == 0
+    assert seen["pwned"] == "undefined"
+
+
+def test_names_with_markup_are_shown_as_text_on_every_map(
+    browser: Browser, planted_server: Planted
+) -> None:
+    """Leaflet inserts a tooltip's string as HTML: a partner or a commune named like an image
+    with a handler must read as text in every tooltip (no element, no request, no script)."""
+    visit = open_tab(browser, planted_server.url, VIEWPORTS["bureau"])
+    try:
+        page = visit.page
+        # /carte: the zones (Nîmes) and the CHRS drawn as the offer
+        visit.open("/carte?categorie=chrs")
+        assert_markup_shown_as_text(visit, at_least=2)
+        # /partenaires: the results around Alès town hall
+        visit.open("/partenaires")
+        page.fill("#commune", "Alès (30007)")
+        page.select_option("#mode", "walk")
+        page.fill("#minutes", "10")
+        page.press("#minutes", "Enter")
+        page.wait_for_selector("#resultats .result")
+        assert MARKUP in page.inner_text("#resultats")
+        assert_markup_shown_as_text(visit, at_least=1)
+        # /reseau: the structure itself (a permanent tooltip), its relation to the platform
+        visit.open(f"/reseau?partenaire={planted_server.partner}")
+        page.wait_for_selector("#reseau h3")
+        assert MARKUP in page.inner_text("#reseau")
+        assert_markup_shown_as_text(visit, at_least=2)
+        visit.shot("balisage-comme-texte", full_page=False)
+    finally:
+        visit.page.context.close()
+    visit.check_clean()

@@ -171,7 +171,7 @@
       onEachFeature: (feature, layer) => {
         state.layersById[zoneId(feature.properties)] = layer;
         layer.on("click", () => selectZone(feature, layer));
-        layer.bindTooltip(zoneName(feature.properties), { sticky: true });
+        layer.bindTooltip(M.escapeHtml(zoneName(feature.properties)), { sticky: true });
       },
     }).addTo(state.map);
     if (values.length) {
@@ -365,7 +365,7 @@
     const label = state.labels.kinds[kind] ? state.labels.kinds[kind].label : kind;
     items.forEach((p) => {
       M.partnerMarker(p, { pane: "partenaires" })
-        .bindTooltip(p.name + (p.available_places !== null ? " — " + M.fmt.plural(p.available_places, "place libre", "places libres") : ""))
+        .bindTooltip(M.escapeHtml(p.name + (p.available_places !== null ? " — " + M.fmt.plural(p.available_places, "place libre", "places libres") : "")))
         .addTo(state.partners);
     });
     const family = state.labels.kinds[kind] ? state.labels.kinds[kind].family : null;

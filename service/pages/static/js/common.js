@@ -2,7 +2,8 @@
  *
  * Les pages n'ont pas de logique propre : elles appellent l'API JSON (/v1/...) comme
  * n'importe quel client et mettent en forme ses réponses. Aucun texte venant des données
- * n'est inséré comme HTML : tout passe par textContent (fonction el()).
+ * n'est inséré comme HTML : tout passe par textContent (fonction el()), et là où Leaflet
+ * prend une chaîne comme HTML (bindTooltip, bindPopup), elle passe par escapeHtml().
  */
 "use strict";
 
@@ -133,6 +134,15 @@
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     });
     return node;
+  };
+
+  const HTML_ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+  /** Un texte à afficher tel quel là où une bibliothèque attend du HTML : Leaflet insère une
+   * chaîne de bindTooltip ou bindPopup comme innerHTML ; « <img …> » doit s'y lire, pas s'y
+   * exécuter. */
+  M.escapeHtml = function (text) {
+    return String(text).replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]);
   };
 
   M.clear = function (node) {

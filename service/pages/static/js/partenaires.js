@@ -208,7 +208,7 @@
         el("strong", {}, p.name), el("br"), kind ? kind.label : p.kind,
         p.travel ? el("div", {}, M.fmt.minutes(p.travel.minutes) + " " + M.MODES[p.travel.mode] + (p.travel.estimated ? " (estimé)" : "")) : null,
         el("button", { type: "button", class: "button-link", onclick: () => focusItem(p.id) }, "Voir dans la liste"));
-      const marker = M.partnerMarker(p).bindPopup(popup).bindTooltip(p.name);
+      const marker = M.partnerMarker(p).bindPopup(popup).bindTooltip(M.escapeHtml(p.name));
       marker.on("click", () => focusItem(p.id));
       marker.addTo(state.markers);
       markersById[p.id] = marker;

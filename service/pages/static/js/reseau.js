@@ -163,13 +163,13 @@
         weight: 2.5,
         opacity: 0.85,
         dashArray: r.source_partner_id === partner.id ? null : "6 4",
-      }).bindTooltip((M.RELATION_KINDS[r.kind] || r.kind) + " : " + r.source_name + " → " + r.target_name).addTo(state.layer);
+      }).bindTooltip(M.escapeHtml((M.RELATION_KINDS[r.kind] || r.kind) + " : " + r.source_name + " → " + r.target_name)).addTo(state.layer);
     });
     Object.values(neighbours).forEach((p) => {
-      M.partnerMarker(p).bindTooltip(p.name + " — " + kindLabel(p.kind)).addTo(state.layer);
+      M.partnerMarker(p).bindTooltip(M.escapeHtml(p.name + " — " + kindLabel(p.kind))).addTo(state.layer);
     });
     M.partnerMarker(partner, { radius: 11, weight: 3, color: "#111827" })
-      .bindTooltip(partner.name, { permanent: true, direction: "top", offset: [0, -10] }).addTo(state.layer);
+      .bindTooltip(M.escapeHtml(partner.name), { permanent: true, direction: "top", offset: [0, -10] }).addTo(state.layer);
     relationLegend(Array.from(kinds));
     const bounds = state.layer.getBounds();
     if (bounds.isValid()) state.map.fitBounds(bounds, { paddingTopLeft: [40, 40], paddingBottomRight: [200, 60], maxZoom: 13 });
@@ -181,7 +181,7 @@
     if (state.legend) state.legend.remove();
     state.isolated.forEach((s) => {
       M.partnerMarker({ lat: s.lat, lon: s.lon, family: "hebergement" }, { radius: 8, color: "#b91c1c", weight: 3 })
-        .bindTooltip(s.name + " — sans lien avec un employeur").addTo(state.layer);
+        .bindTooltip(M.escapeHtml(s.name + " — sans lien avec un employeur")).addTo(state.layer);
     });
     status.textContent = state.isolated.length ?
       "Cercles rouges : structures d'hébergement sans lien avec un employeur." : "";

@@ -1,0 +1,227 @@
+"""Schemathesis over every operation of the API, in process, on a real PostGIS holding the demo
+territory: with an admin key (writes included) and a viewer key, every check schemathesis 4
+offers (server errors, status codes, content types, response schemas and headers, positive and
+negative data, authentication, ``Allow``, resources, response time).
+
+Bounded in time: ``MAILLAGE_FUZZ_DEADLINE`` seconds for the whole run (default 180, shared
+between the two keys; schemathesis keeps fuzzing until its share is spent),
+``MAILLAGE_FUZZ_EXAMPLES`` examples per operation and phase within a cycle (default 25),
+``MAILLAGE_FUZZ_SEED`` the seed (default 12). The figures (cases, checks, distinct failures
+with a reproducer each) are printed, and written in full to ``test-artifacts/schemathesis-*.txt``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from schemathesis.engine import events, from_schema
+from schemathesis.python.asgi import shutdown_lifespans
+from sqlalchemy.orm import Session
+
+from service.app import create_app
+from service.auth import create_api_key
+from service.db import make_engine
+from service.settings import Settings
+
+pytestmark = [pytest.mark.db, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+ROLES = ("admin", "viewer")
+
+DEADLINE_S = int(os.environ.get("MAILLAGE_FUZZ_DEADLINE", "180"))
+EXAMPLES = int(os.environ.get("MAILLAGE_FUZZ_EXAMPLES", "25"))
+SEED = int(os.environ.get("MAILLAGE_FUZZ_SEED", "12"))
+MAX_RESPONSE_S = 15.0  # no answer may take longer, even on a loaded CI machine
+SHOWN_CHARACTERS = 700  # of a reproducer in the terminal; the artifact keeps it whole
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(writable_demo_url: str) -> Iterator[tuple[FastAPI, dict[str, str]]]:
+    """The app on a demo territory of its own (the admin's cases write to it) and a key per
+    role; the lifespan is run by schemathesis's ASGI client, and shut down at the end."""
+    engine = make_engine(writable_demo_url)
+    with Session(engine) as session:
+        keys = {
+            role: create_api_key(session, role=role, name=f"fuzz-{uuid.uuid4().hex}")[0]
+            for role in ROLES
+        }
+        session.commit()
+    engine.dispose()
+    try:
+        yield create_app(Settings(env="test", database_url=writable_demo_url)), keys
+    finally:
+        shutdown_lifespans()
+
+
+def fuzz_config(key: str, max_time_s: int) -> schemathesis.Config:
+    return schemathesis.Config.from_dict(
+        {
+            "headers": {"Authorization": f"Bearer {key}"},
+            "max-time": max_time_s,
+            "seed": SEED,
+            "workers": 1,
+            "cache": {"enabled": False},  # no state kept between runs, none written in the tree
+            # keep exploring an operation after its first failure: one undocumented status must
+            # not hide a server error behind it
+            "continue-on-failure": True,
+            "generation": {"max-examples": EXAMPLES, "database": ":memory:"},
+            "checks": {"enabled": True, "max_response_time": MAX_RESPONSE_S},
+            "phases": {"enabled": True},
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Found:
+    check: str
+    operation: str
+    title: str
+    message: str
+    reproducer: str
+
+
+@dataclass
+class Figures:
+    """What a run did: cases, operations, checks passed and failed, distinct failures."""
+
+    role: str
+    cases: int = 0
+    elapsed_s: float = 0.0
+    stop_reason: str = ""
+    operations: set[str] = field(default_factory=set)
+    passed: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    distinct: dict[tuple[str, str, str, str], Found] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    logged_500: int = 0
+
+    def record(self, event: events.ScenarioFinished) -> None:
+        recorder = event.recorder
+        self.cases += len(recorder.cases)
+        self.operations.add(recorder.label)
+        for checks in recorder.checks.values():
+            for check in checks:
+                info = check.failure_info
+                if info is None:
+                    self.passed[check.name] += 1
+                    continue
+                self.failed[check.name] += 1
+                failure = info.failure
+                gist = _gist(check.name, failure.message)
+                key = (check.name, failure.operation or recorder.label, failure.title, gist)
+                self.distinct.setdefault(
+                    key, Found(*key[:3], failure.message.strip(), info.code_sample)
+                )
+
+    def report(self, *, whole: bool) -> str:
+        lines = [
+            f"schemathesis ({self.role}) : {self.cases} cas sur {len(self.operations)} "
+            f"opérations en {self.elapsed_s:.0f} s (arrêt : {self.stop_reason}, graine {SEED}, "
+            f"{EXAMPLES} exemples par opération et phase)",
+            f"  {'contrôle':<30} {'réussis':>8} {'échecs':>7}",
+        ]
+        for name in sorted(set(self.passed) | set(self.failed)):
+            lines.append(f"  {name:<30} {self.passed[name]:>8} {self.failed[name]:>7}")
+        lines.append(
+            f"  échecs distincts : {len(self.distinct)} ; erreurs de schemathesis : "
+            f"{len(self.errors)} ; réponses 500 journalisées : {self.logged_500}"
+        )
+        for index, found in enumerate(sorted(self.distinct.values(), key=_order), start=1):
+            reproducer = found.reproducer
+            if not whole and len(reproducer) > SHOWN_CHARACTERS:
+                reproducer = reproducer[:SHOWN_CHARACTERS] + " […]"
+            message = " | ".join(found.message.splitlines()[: None if whole else 2])
+            lines += [
+                f"  {index}. [{found.check}] {found.operation} — {found.title}",
+                f"     {message}",
+                "     " + reproducer.replace("\n", "\n     "),  # a stateful one: several requests
+            ]
+        lines += [f"  erreur : {error}" for error in self.errors]
+        return "\n".join(lines)
+
+
+def _gist(check: str, message: str) -> str:
+    """What tells two failures of one check on one operation apart: the schema a response broke
+    (not the value it held), else the message's first line (``Received: 404``)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if check == "response_schema_conformance":
+        return " ".join(line for line in lines if line.startswith(("Validated", "Schema at")))
+    return lines[0] if lines else ""
+
+
+def _order(found: Found) -> tuple[str, str, str]:
+    return (found.check, found.operation, found.message)
+
+
+def run_schemathesis(app: FastAPI, role: str, key: str, max_time_s: int) -> Figures:
+    schema = schemathesis.openapi.from_asgi(
+        "/openapi.json", app, config=fuzz_config(key, max_time_s)
+    )
+    figures = Figures(role)
+    started = time.monotonic()
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            figures.record(event)
+        elif isinstance(event, events.NonFatalError):
+            figures.errors.append(f"{event.label} : {event.info.title} — {event.info.message}")
+        elif isinstance(event, events.FatalError):
+            figures.errors.append(f"erreur fatale : {type(event.exception).__name__}")
+        elif isinstance(event, events.EngineFinished):
+            figures.stop_reason = str(event.stop_reason)
+    figures.elapsed_s = time.monotonic() - started
+    return figures
+
+
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += record.getMessage().startswith("erreur inattendue")
+
+
+@contextmanager
+def counted_500s() -> Iterator[_Counter]:
+    """The service's log records counted, not shown: each 500 is logged once
+    (`service.errors.UnexpectedErrors`), and the report already has a reproducer for each
+    distinct one; thousands of cases would otherwise bury it."""
+    logger = logging.getLogger("maillage")
+    counter = _Counter()
+    logger.addHandler(counter)
+    logger.propagate = False
+    try:
+        yield counter
+    finally:
+        logger.propagate = True
+        logger.removeHandler(counter)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_schemathesis_finds_no_failure(
+    fuzz_app: tuple[FastAPI, dict[str, str]], role: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, keys = fuzz_app
+    with counted_500s() as logged_500:
+        figures = run_schemathesis(app, role, keys[role], max(1, DEADLINE_S // len(ROLES)))
+    figures.logged_500 = logged_500.count
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"schemathesis-{role}.txt").write_text(figures.report(whole=True) + "\n")
+    with capsys.disabled():
+        print("\n" + figures.report(whole=False))
+    assert figures.cases >= 100, figures.report(whole=False)
+    assert not figures.errors, figures.report(whole=False)
+    assert not figures.distinct, f"{len(figures.distinct)} échec(s) distinct(s), voir ci-dessus"
