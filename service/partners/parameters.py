@@ -18,6 +18,7 @@ MAX_RADIUS_KM = 200.0
 MAX_PAGE_SIZE = 100
 
 PartnerStatus = Literal["open", "closed", "all"]
+Geocoding = Literal["source", "swapped", "commune"]
 
 
 def _split_commas(value: Any) -> Any:
@@ -79,8 +80,18 @@ class PartnerQuery(Pagination):
     )
     stale: bool = Field(
         False,
-        description="seulement les fiches anciennes : ni mises à jour dans maillage ni datées "
-        "par leur source depuis MAILLAGE_STALE_AFTER_DAYS jours (365 par défaut)",
+        description="seulement les fiches anciennes depuis MAILLAGE_STALE_AFTER_DAYS jours (365 "
+        "par défaut), selon la règle de chaque source : un registre (FINESS, Les emplois) "
+        "absent des extraits importés depuis ; un annuaire de services (data·inclusion, "
+        "médiation numérique) ni daté par son producteur ni listé par un import depuis ; une "
+        "fiche saisie dans maillage non modifiée depuis",
+    )
+    geocoding: Geocoding | None = Field(
+        None,
+        description="comment le point a été obtenu : source (coordonnées de la source ou "
+        "saisies), swapped (latitude et longitude inversées par la source, corrigées), commune "
+        "(placé au centre de sa commune : adresse non géocodée ou point de la source hors de sa "
+        "commune)",
     )
     mode: TravelMode | None = Field(
         None,

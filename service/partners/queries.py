@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import DateTime, Select, cast, exists, func, literal, or_, select
+from sqlalchemy import DateTime, Select, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from service.db import AnySelect
@@ -46,14 +46,53 @@ def _lonlat() -> tuple[Any, Any]:
 
 
 def freshness() -> Any:
-    """When a partner's data was last known true: the newest ``source_updated_on`` of its
-    provenances when a source dates its record, else the partner's ``updated_at``."""
+    """When a partner's data was last known true, by the rule of each of its sources.
+
+    Two signals are kept apart on each provenance: ``seen_at``, the last import that listed
+    the record, and ``source_updated_on``, the source's own date of last change. A record of
+    a register (`geodata.sources.provenances.REGISTERS`: FINESS, Les emplois) is confirmed
+    when an extract lists it: ``seen_at``. A record of a service directory (data·inclusion
+    producers, médiation numérique) is confirmed when its producer dated it *and* an import
+    still listed it: the earlier of ``source_updated_on`` and ``seen_at`` (``seen_at`` when
+    undated). A partner's freshness is its best-confirmed live record's (records gone from
+    their source do not count), else, for a partner written in maillage, its ``updated_at``.
+    """
+    from geodata.sources.provenances import REGISTERS
+
+    confirmed = case(
+        (Provenance.source.in_(sorted(REGISTERS)), Provenance.seen_at),
+        (Provenance.source_updated_on.is_(None), Provenance.seen_at),
+        else_=func.least(
+            Provenance.seen_at, cast(Provenance.source_updated_on, DateTime(timezone=True))
+        ),
+    )
     newest = (
-        select(func.max(Provenance.source_updated_on))
-        .where(Provenance.partner_id == Partner.id)
+        select(func.max(confirmed))
+        .where(
+            Provenance.partner_id == Partner.id,
+            Provenance.gone_at.is_(None),
+            Provenance.record.is_not(None),
+        )
         .scalar_subquery()
     )
-    return func.coalesce(cast(newest, DateTime(timezone=True)), Partner.updated_at)
+    return func.coalesce(newest, Partner.updated_at)
+
+
+def geocoding() -> Any:
+    """How a partner's point was obtained: the ``geocoding`` of its canonical provenance's
+    record (``source``, ``swapped``, ``commune``); ``source`` for a point written in maillage
+    (API, GeoJSON), which has no source record."""
+    recorded = (
+        select(Provenance.record["geocoding"].astext)
+        .where(
+            Provenance.partner_id == Partner.id,
+            Provenance.source == Partner.source,
+            Provenance.source_id == Partner.source_id,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(recorded, "source")
 
 
 def partners_query(params: PartnerQuery, *, stale_after_days: int = 365) -> AnySelect:
@@ -78,14 +117,7 @@ def partners_query(params: PartnerQuery, *, stale_after_days: int = 365) -> AnyS
         stmt = stmt.add_columns(distance).order_by(distance, Partner.name, Partner.id)
     else:
         stmt = stmt.add_columns(distance).order_by(Partner.name, Partner.id)
-    if params.kinds:
-        stmt = stmt.where(Partner.kind.in_(params.kinds))
-    if params.families:
-        stmt = stmt.where(Partner.family.in_(params.families))
-    if params.thematiques:
-        stmt = stmt.where(Partner.thematiques.overlap(params.thematiques))
-    if params.publics:
-        stmt = stmt.where(Partner.publics.overlap(params.publics))
+    stmt = _categories(stmt, params)
     if params.source:
         stmt = stmt.where(
             or_(
@@ -97,6 +129,8 @@ def partners_query(params: PartnerQuery, *, stale_after_days: int = 365) -> AnyS
         )
     if params.status != "all":
         stmt = stmt.where(Partner.status == params.status)
+    if params.geocoding is not None:
+        stmt = stmt.where(geocoding() == params.geocoding)
     if params.stale:
         limit = func.now() - dt.timedelta(days=stale_after_days)
         stmt = stmt.where(freshness() < limit)
@@ -107,6 +141,19 @@ def partners_query(params: PartnerQuery, *, stale_after_days: int = 365) -> AnyS
                 func.concat_ws(" ", Partner.name, Partner.address, Partner.code_insee)
             )
             stmt = stmt.where(haystack.ilike(func.unaccent(pattern)))
+    return stmt
+
+
+def _categories(stmt: AnySelect, params: PartnerQuery) -> AnySelect:
+    """Kinds, families, thematiques and publics (any of each list)."""
+    if params.kinds:
+        stmt = stmt.where(Partner.kind.in_(params.kinds))
+    if params.families:
+        stmt = stmt.where(Partner.family.in_(params.families))
+    if params.thematiques:
+        stmt = stmt.where(Partner.thematiques.overlap(params.thematiques))
+    if params.publics:
+        stmt = stmt.where(Partner.publics.overlap(params.publics))
     return stmt
 
 

@@ -26,7 +26,7 @@ from graph import vocabulary
 from graph.coverage import AHI_FAMILY, EMPLOYER_FAMILIES
 from service.db import AnySelect
 from service.store.records import GEOGRAPHY
-from service.tables import Commune, Opportunity, Partner, Relation
+from service.tables import Commune, Opportunity, Partner, Provenance, Relation
 
 SIMPLIFY_DEGREES = 0.0005
 """Tolerance of ``ST_SimplifyPreserveTopology`` on commune polygons, in degrees (≈ 40–55 m)."""
@@ -92,6 +92,22 @@ def partner_freshness(fresh_months: int) -> AnySelect:
         func.min(Partner.updated_at),
         func.max(Partner.updated_at),
         func.count().filter(Partner.updated_at >= threshold),
+    )
+
+
+def count_commune_placed() -> AnySelect:
+    """Open partners only placed at their commune's centroid: their canonical provenance's
+    record says ``geocoding: "commune"``."""
+    return (
+        select(func.count())
+        .select_from(Partner)
+        .join(
+            Provenance,
+            (Provenance.partner_id == Partner.id)
+            & (Provenance.source == Partner.source)
+            & (Provenance.source_id == Partner.source_id),
+        )
+        .where(Partner.status == "open", Provenance.record["geocoding"].astext == "commune")
     )
 
 

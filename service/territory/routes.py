@@ -109,6 +109,7 @@ def stats(session: SessionDep) -> TerritoryStats:
         opportunities=int(session.scalar(queries.count_opportunities()) or 0),
         relations=int(session.scalar(queries.count_relations()) or 0),
         communes=int(session.scalar(queries.count_communes()) or 0),
+        commune_placed=int(session.scalar(queries.count_commune_placed()) or 0),
         departements=list(departements),
         demo=any(s == "demo" for s, _ in sources),
     )

@@ -41,6 +41,12 @@ class TerritoryStats(BaseModel):
     opportunities: int
     relations: int
     communes: int
+    commune_placed: int = Field(
+        0,
+        description="partenaires ouverts placés seulement au centre de leur commune (adresse "
+        "non géocodée par la source, ou point de la source hors de sa commune) : "
+        "/v1/partners?geocoding=commune les liste",
+    )
     departements: list[str] = Field(description="départements dont les communes sont chargées")
     demo: bool = Field(description="vrai quand des partenaires de démonstration (fictifs) sont là")
 

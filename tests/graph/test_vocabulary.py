@@ -39,7 +39,7 @@ def _shared_values(filename: str) -> list[str]:
 # --- families and kinds ----------------------------------------------------------------------
 
 
-def test_families_are_the_twelve_of_the_domain_primer() -> None:
+def test_families_are_the_twelve_of_the_domain_primer_and_autres() -> None:
     assert list(families()) == [
         "hebergement",
         "insertion-professionnelle",
@@ -53,6 +53,7 @@ def test_families_are_the_twelve_of_the_domain_primer() -> None:
         "acces-aux-droits",
         "institutions",
         "reseaux",
+        "autres",  # imported structures whose source names no family (data·inclusion)
     ]
     assert families()["hebergement"].label == "Hébergement (AHI)"
 
@@ -77,8 +78,10 @@ def test_kinds_are_ordered_by_family() -> None:
 
 
 def test_kind_count() -> None:
-    # domain.md §4 table, each code once, plus the two networks FAS and COORACE.
-    assert len(kinds()) == 62
+    # domain.md §4 table, each code once, plus the two networks FAS and COORACE, plus the
+    # catch-all kinds of imported structures (six « autre-* » of a family, and « autre »).
+    assert len(kinds()) == 62 + 7
+    assert sum(code.startswith("autre") for code in kinds()) == 7
 
 
 def test_data_inclusion_kinds_exist_in_reseaux_porteurs() -> None:

@@ -13,6 +13,7 @@ import pytest
 from geodata.sources.common import ReadResult, SourceFormatError
 from geodata.sources.communes import CommuneReference
 from geodata.sources.data_inclusion import (
+    RESEAUX_KINDS,
     STRUCTURE_REQUIRED,
     DataInclusionExportError,
     iter_items,
@@ -44,6 +45,7 @@ def test_structures_keep_their_producer_as_provenance(result: ReadResult) -> Non
         "monenfant--petits-pas": "monenfant",
         "dora--mission-locale-ales": "dora",
         "dora--ccas-ajaccio": "dora",
+        "dora--association-sans-reseau": "dora",  # no network: kind « autre », not refused
     }
     assert all(record.partner.source == record.provenance for record in result.records)
 
@@ -100,11 +102,11 @@ def test_points_hours_and_codes_are_repaired(result: ReadResult) -> None:
 
 def test_rejections_of_the_fixture(result: ReadResult) -> None:
     reasons = {rejection.index: rejection.reason for rejection in result.rejections}
-    assert set(reasons) == {6, 7, 12, 13}
-    assert "aucun réseau porteur" in reasons[6]
+    assert set(reasons) == {7, 12}
     assert reasons[7].startswith("ligne JSON invalide")
     assert "structure_id inconnu" in reasons[12]
-    assert "structure refusée" in reasons[13]
+    assert (result.attached, result.offered) == (3, 2)  # services: 3 describe, 2 are offers
+    assert result.total == len(result.records) + 2 + 3 + 2 == 14
 
 
 def test_default_kind_accepts_structures_without_network() -> None:
@@ -123,7 +125,7 @@ def test_a_file_with_10_bad_rows_reports_all_10_in_french() -> None:
         2: "objet JSON attendu",
         3: "champ obligatoire (identifiant data·inclusion de la structure)",
         4: "champ obligatoire (producteur d'origine",
-        5: "aucun réseau porteur ne correspond à un type d'acteur de maillage",
+        5: "doublon : même identifiant que l'élément n°0",
         7: "SIRET invalide : la clé de contrôle (Luhn) ne correspond pas",
         8: "code INSEE invalide",
         9: "coordonnées absentes ou nulles (0, 0) et commune inconnue",
@@ -215,8 +217,8 @@ def test_writer_output_validates_against_the_v1_structure_schema(result: ReadRes
     assert esat["id"] == "maillage--dora--dora--esat-ateliers-gardon"
     assert esat["reseaux_porteurs"] == ["esat"]
     assert esat["date_maj"] == "2026-01-15"
-    pension = next(s for s in structures if s["reseaux_porteurs"] is None)
-    assert "PENSION" in pension["nom"]  # pension-de-famille is maillage's own kind
+    pension = next(s for s in structures if "PENSION" in s["nom"])
+    assert pension["reseaux_porteurs"] is None  # pension-de-famille is maillage's own kind
 
 
 def test_every_data_inclusion_kind_is_a_v1_reseau_porteur() -> None:
@@ -287,3 +289,46 @@ def test_other_departements_are_skipped_before_validation_with_their_services() 
         "30189",
     }
     assert all(rejection.index not in {0, 1, 7, 8, 13} for rejection in gard.rejections)
+
+
+# --- every structure lands somewhere ---------------------------------------------------------
+
+
+def test_every_v1_network_has_a_maillage_kind() -> None:
+    path = shared("schema/data-inclusion/v1/extra/reseaux-porteurs.json")
+    codes = [entry["value"] for entry in json.loads(path.read_text(encoding="utf-8"))]
+    assert len(codes) == 108
+    kinds = vocabulary.kinds()
+    for code in codes:
+        assert code in kinds or RESEAUX_KINDS[code] in kinds, code
+    assert set(RESEAUX_KINDS) <= set(codes)  # no code of our own invention
+    assert not set(RESEAUX_KINDS) & set(kinds)
+
+
+def test_structures_without_a_maillage_kind_are_imported_counted_and_noted() -> None:
+    communes = CommuneReference.national()
+    result = read_data_inclusion(FRANCE_STRUCTURES, FRANCE_SERVICES, communes=communes)
+    assert result.rejections == []
+    kinds = {record.source_id: record.partner.kind for record in result.records}
+    assert kinds["dora--restos-nimes"] == "autre-acces-aux-droits"
+    assert kinds["dora--croix-rouge-ales"] == "autre-acces-aux-droits"  # an actor before FAS
+    assert kinds["dora--mds-bagnols"] == "departements"  # the département's social services
+    assert kinds["soliguide--sans-reseau-beaucaire"] == "autre"  # reseaux_porteurs null
+    assert vocabulary.family_of("autre") == "autres"
+    assert result.defaulted == 4  # restos, croix-rouge, and the two without network
+    restos = next(r for r in result.records if r.source_id == "dora--restos-nimes")
+    assert restos.extra["reseaux_porteurs"] == ["restos-du-coeur"]  # the network is kept
+    assert "« restos-du-coeur » : aucun type maillage précis" in restos.extra["notes"][0]
+    # the report adds up: 8 structures + 6 services in
+    assert result.total == 14
+    assert (len(result.records), result.attached, result.offered, result.skipped) == (8, 5, 1, 0)
+    chosen = read_data_inclusion(
+        FRANCE_STRUCTURES, communes=communes, default_kind="france-service"
+    )
+    assert {r.partner.kind for r in chosen.records if "reseaux_porteurs" not in r.extra} == {
+        "france-service"
+    }
+    beaucaire = next(r for r in chosen.records if r.source_id == "soliguide--sans-reseau-beaucaire")
+    assert beaucaire.partner.kind == "france-service"  # --default-kind: networks naming none
+    restos_kind = next(r for r in chosen.records if r.source_id == "dora--restos-nimes")
+    assert restos_kind.partner.kind == "autre-acces-aux-droits"  # its network names its family

@@ -245,9 +245,9 @@ def test_finess_and_data_inclusion_give_one_partner_per_structure() -> None:
     assert link.distance_m < 150
     assert link.similarity >= 0.5
 
-    # One pin per structure: 12 FINESS + 6 data·inclusion + 8 SIAE records, 2 duplicates.
-    assert len(records) == 26
-    assert len(clusters) == 24
+    # One pin per structure: 12 FINESS + 7 data·inclusion + 8 SIAE records, 2 duplicates.
+    assert len(records) == 27
+    assert len(clusters) == 25
     # Shared SIRETs alone merge nothing: the SIAE of Bastia has the SIRET of the CHRS of Alès
     # (300 km away), the GEIQ of Nîmes the SIRET of the CSAPA (1.2 km away, another name).
     assert len(by_member["emplois-siae", "1007"].records) == 1
@@ -281,7 +281,7 @@ def _key(record: Any) -> tuple[str, str]:
 
 def test_duplicates_across_sources_make_one_cluster_with_both_provenances() -> None:
     clusters = deduplicate(_fixture_records())
-    assert len(clusters) == 24
+    assert len(clusters) == 25
     esat = next(c for c in clusters if c.canonical.partner.kind == "esat")
     assert _key(esat.canonical) == ("dora", "dora--esat-ateliers-gardon")  # the more complete
     assert [list(key) for key in esat.same_as] == [["finess", "300000029"]]

@@ -114,7 +114,7 @@ def test_demo_serves_the_gard_and_reuses_its_data(tmp_path: Path) -> None:
         assert distances[-1] <= 10_000
         assert {item["code_insee"] for item in items[:10]} == {"30007"}  # Alès itself first
         families = {k["family"] for k in get(f"http://127.0.0.1:{port}/v1/reference/kinds")}
-        assert len(families) == 12
+        assert len(families) == 13  # the twelve of the domain, and « autres » (imports)
         walk = get(
             f"http://127.0.0.1:{port}/v1/partners?lat={lat}&lon={lon}&mode=walk&max_minutes=20"
         )

@@ -196,7 +196,8 @@ def test_summary_counts_partners_per_family(
 
 
 def test_every_family_is_present(features: list[dict[str, Any]]) -> None:
-    assert {family(f) for f in features} == set(vocabulary.families())
+    # « autres » holds imported structures whose source names no type: none in the demo
+    assert {family(f) for f in features} == set(vocabulary.families()) - {"autres"}
 
 
 @pytest.mark.parametrize("required_kind", REQUIRED_KINDS)

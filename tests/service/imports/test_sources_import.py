@@ -372,23 +372,34 @@ def _app_with(db: Session, postgis_url: str, **settings: Any) -> FastAPI:
     return app
 
 
-def test_stale_lists_partners_neither_updated_nor_dated_since_the_limit(
+def test_stale_follows_the_rule_of_each_source(
     db: Session, postgis_url: str, make_partner: Callable[..., Partner]
 ) -> None:
+    from geodata.sources.communes import CommuneReference
+
     load(db, finess(), "finess")
+    communes = CommuneReference.national()
+    directory = read_data_inclusion(DI_FRANCE, DI_FRANCE_SERVICES, communes=communes)
+    load(db, directory, "data-inclusion")
     fresh = make_partner(name="Fiche mise à jour aujourd'hui (fictif)")
     old = make_partner(name="Fiche oubliée (fictif)")
     old.updated_at = dt.datetime(2022, 6, 1, tzinfo=dt.UTC)
     db.flush()
-    # the limit falls on 1 January 2024: only the CMP (maj 2023-12-01) and the forgotten one
-    days = (dt.datetime.now(dt.UTC).date() - dt.date(2024, 1, 1)).days
+    # the limit falls on 1 May 2025. FINESS is a register: listed by today's import, its
+    # establishments are current, whatever their « maj » (the CMP's is 2023-12-01). The
+    # directory's records are as old as their producer's date: two were last confirmed before
+    days = (dt.datetime.now(dt.UTC).date() - dt.date(2025, 5, 1)).days
     client = TestClient(_app_with(db, postgis_url, stale_after_days=days))
     stale = client.get("/v1/partners", params={"stale": "true", "size": 100}).json()
     names = {item["name"] for item in stale["items"]}
-    assert names == {"CENTRE MEDICO-PSYCHOLOGIQUE DE BAGNOLS-SUR-CÈZE", old.name}
+    assert names == {
+        "Croix-Rouge, unité locale d'Alès (fictif)",  # date_maj 2024-03-01
+        "Épicerie solidaire de Beaucaire (fictif)",  # date_maj 2025-02-01
+        old.name,
+    }
     assert fresh.name not in names
     everything = client.get("/v1/partners", params={"size": 100}).json()
-    assert everything["total"] == 12 + 2
+    assert everything["total"] == 12 + len(directory.records) + 2
 
 
 def test_stale_after_days_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -506,14 +517,15 @@ def test_real_agencies_of_the_gard_and_a_data_inclusion_duplicate(env: str) -> N
     di = runner.invoke(cli, ["import", "data-inclusion", str(DATA_INCLUSION), "--partial"])
     assert di.exit_code == 0, di.output
     # France Travail Alès Avène of DORA is the agency of the referential: attached to it; the
-    # crèche without coordinates sits on its commune's centroid though no commune is loaded
-    assert "créés 5, mis à jour 0, inchangés 0, rejetés 4, rattachés 1" in di.output
+    # crèche without coordinates sits on its commune's centroid though no commune is loaded,
+    # the association without network is imported as « autre »
+    assert "créés 6, mis à jour 0, inchangés 0, rejetés 2, rattachés 1" in di.output
     engine = create_engine(env)
     try:
         with Session(engine) as session:
             ales = partner_of(session, "dora", "dora--ft-ales-avene")
             assert sorted(p.source for p in ales.provenances) == ["dora", "emplois-prescripteurs"]
-            assert session.scalar(select(func.count(Partner.id))) == 13 + 5
+            assert session.scalar(select(func.count(Partner.id))) == 13 + 6
     finally:
         engine.dispose()
 
@@ -988,3 +1000,116 @@ def test_a_nul_character_in_a_finess_line_rejects_that_line(db: Session, tmp_pat
         ("name", "caractère nul interdit", "300000011"),
         ("enregistrement", "caractère nul interdit", "300000029"),
     }
+
+
+# --- national files, after `territory load --departement 30` only ------------------------------
+
+FINESS_FRANCE = FIXTURES / "finess_france.csv"
+DI_FRANCE = FIXTURES / "data_inclusion_france_structures.json"
+DI_FRANCE_SERVICES = FIXTURES / "data_inclusion_france_services.json"
+
+
+def _counts(report: Path) -> dict[str, int]:
+    counts: dict[str, int] = json.loads(report.read_text(encoding="utf-8"))["counts"]
+    return counts
+
+
+def _adds_up(counts: dict[str, int]) -> bool:
+    parts = ("fiches", "services_rattaches", "offres", "rejetes", "hors_perimetre")
+    return counts["elements"] == sum(counts[name] for name in parts)
+
+
+def test_national_files_load_for_the_gard_and_for_france(env: str, tmp_path: Path) -> None:
+    loaded = runner.invoke(cli, ["territory", "load", "--departement", "30"])
+    assert loaded.exit_code == 0, loaded.output
+    report = tmp_path / "rapport.json"
+    # the Gard: other départements out of scope, nothing rejected, no --partial needed
+    for args in (
+        ["finess", str(FINESS_FRANCE)],
+        ["data-inclusion", str(DI_FRANCE), "--services", str(DI_FRANCE_SERVICES)],
+    ):
+        gard = runner.invoke(cli, ["import", *args, "--departement", "30", "--report", str(report)])
+        assert gard.exit_code == 0, gard.output
+        counts = _counts(report)
+        assert counts["rejetes"] == 0
+        assert counts["hors_perimetre"] > 0
+        assert _adds_up(counts), counts
+        assert "élément(s) lu(s) =" in gard.output
+    di = _counts(report)
+    assert di == {
+        "elements": 14,
+        "fiches": 5,
+        "services_rattaches": 3,
+        "offres": 1,
+        "rejetes": 0,
+        "hors_perimetre": 5,
+        "types_par_defaut": 3,
+    }
+    # all of France: every commune placed, nothing rejected
+    for args in (
+        ["finess", str(FINESS_FRANCE)],
+        ["data-inclusion", str(DI_FRANCE), "--services", str(DI_FRANCE_SERVICES)],
+    ):
+        france = runner.invoke(cli, ["import", *args, "--report", str(report)])
+        assert france.exit_code == 0, france.output
+        counts = _counts(report)
+        assert counts["rejetes"] == 0
+        assert counts["hors_perimetre"] == (1 if args[0] == "finess" else 0)  # the EHPAD
+        assert _adds_up(counts), counts
+    engine = create_engine(env)
+    with Session(engine) as session:
+        marseille = partner_of(session, "finess", "130000011")
+        assert marseille.code_insee == "13201"
+        restos = partner_of(session, "dora", "dora--restos-nimes")
+        assert (restos.kind, restos.family) == ("autre-acces-aux-droits", "acces-aux-droits")
+        beaucaire = partner_of(session, "soliguide", "soliguide--sans-reseau-beaucaire")
+        assert (beaucaire.kind, beaucaire.family) == ("autre", "autres")
+    engine.dispose()
+
+
+def test_default_kind_on_the_command_line(env: str) -> None:
+    done = runner.invoke(
+        cli, ["import", "data-inclusion", str(DI_FRANCE), "--default-kind", "france-service"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "rangée(s) dans un type « autre »" in done.output
+    engine = create_engine(env)
+    with Session(engine) as session:
+        beaucaire = partner_of(session, "soliguide", "soliguide--sans-reseau-beaucaire")
+        assert beaucaire.kind == "france-service"
+    engine.dispose()
+    refused = runner.invoke(
+        cli, ["import", "data-inclusion", str(DI_FRANCE), "--default-kind", "bistrot"]
+    )
+    assert refused.exit_code == 2
+    assert "type d’acteur inconnu" in refused.output
+
+
+# --- geocoding you can trust -----------------------------------------------------------------
+
+
+def test_partners_placed_at_their_commune_are_filtered_and_counted(
+    db: Session, client: TestClient
+) -> None:
+    from geodata.sources.communes import CommuneReference
+
+    result = read_finess(FINESS_FRANCE, communes=CommuneReference.national())
+    load(db, result, "finess")
+    page = client.get("/v1/partners", params={"geocoding": "commune", "size": 100}).json()
+    names = {item["name"] for item in page["items"]}
+    assert names == {
+        "CHRS LA PAUSE MARSEILLE (FICTIF)",  # no geolocalisation
+        "CHU LA BOUSSOLE (FICTIF)",  # its point was at Brest: moved to Nîmes
+        "PENSION DE FAMILLE LES CEVENNES (FICTIF)",  # sourcecoordet ADMIN-EXPRESS
+    }
+    precise = client.get("/v1/partners", params={"geocoding": "source", "size": 100}).json()
+    assert precise["total"] == len(result.records) - 3
+    moved = partner_of(db, "finess", "300000129")
+    detail = client.get(f"/v1/partners/{moved.id}").json()
+    assert detail["code_insee"] == "30189"
+    record = next(p for p in moved.provenances if p.source == "finess").record
+    assert record is not None
+    assert "à 816.7 km de la commune 30189 (Nîmes)" in record["extra"]["notes"][0]
+    assert client.get("/v1/stats").json()["commune_placed"] == 3
+    bad = client.get("/v1/partners", params={"geocoding": "adresse"})
+    assert bad.status_code == 422

@@ -62,6 +62,10 @@
         el("dd", {}, M.fmt.dateTime(f.newest)),
         el("dt", {}, "Mise à jour la plus ancienne"),
         el("dd", {}, M.fmt.dateTime(f.oldest)),
+        el("dt", {}, "Placés au centre de leur commune"),
+        el("dd", {}, el("a", { href: "/v1/partners?geocoding=commune&size=100" },
+          M.fmt.number(stats.commune_placed || 0) + " sur " + M.fmt.number(stats.partners)),
+          " (adresse non géocodée par la source : position approchée)"),
         el("dt", {}, "Provenance des fiches"),
         el("dd", {}, stats.sources.map((s) => s.source + " : " + M.fmt.number(s.count)).join(" ; "))),
     ];
