@@ -114,8 +114,10 @@ Two methods give the same medians (``method`` of `travel_times`; tests and
   ``tau + walk(origin, u)`` and of the walks from ``u`` — the decomposition is exact because
   every journey starts at one access stop. A search within ``max_minutes`` scans each
   breakpoint's connections only up to that budget; beyond it every time is ``inf`` anyway.
-  On the NYC subway a window for 6,264 origins × 500 destinations costs about 2 s of CPU
-  instead of about 20 s by the minute (``scripts/bench transit``).
+  On the NYC subway a window for 6,264 origins × 500 destinations within 90 minutes costs
+  1.4 s of CPU instead of 11.5 s by the minute (``scripts/bench transit``; 4.0 s against
+  26 s of wall time on a loaded 2-core machine), the TER of the Gard for its 6,264 cells of
+  1 km 0.1 s against 1.1 s.
 
 Journeys
 --------

@@ -325,7 +325,7 @@ def stop_profiles(  # noqa: PLR0912, PLR0915, PLR0917 - one tight numba loop, pl
     return out
 
 
-def window_medians(  # noqa: PLR0912, PLR0917 - one tight numba loop
+def window_medians(  # noqa: PLR0912, PLR0915, PLR0917 - one tight numba loop
     departures: NDArray[np.int64],
     acc_indptr: NDArray[np.int64],
     acc_slot: NDArray[np.int64],
@@ -394,7 +394,26 @@ def window_medians(  # noqa: PLR0912, PLR0917 - one tight numba loop
                     row[r] = np.inf
                 if row[r] != walk:
                     shorter = True
-            chosen = np.partition(row, rank)[rank] if shorter else row[0]
+            chosen = row[0]
+            if shorter:  # Wirth's selection of the rank-th smallest, in place
+                lo, hi = 0, n_runs - 1
+                while lo < hi:
+                    pivot = row[rank]
+                    i, j = lo, hi
+                    while i <= j:
+                        while row[i] < pivot:
+                            i += 1
+                        while pivot < row[j]:
+                            j -= 1
+                        if i <= j:
+                            row[i], row[j] = row[j], row[i]
+                            i += 1
+                            j -= 1
+                    if j < rank:
+                        lo = i
+                    if rank < i:
+                        hi = j
+                chosen = row[rank]
             out[o, d] = chosen / 60.0
     return out
 
