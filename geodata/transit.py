@@ -159,6 +159,7 @@ DAY_S = 86_400
 _INF = kernels.INF  # "unreachable" in the integer kernels
 _ORIGIN_CHUNK = 1024  # origins whose direct walks are held at once
 _PROFILE_MIN_ORIGINS = 8  # below, "auto" does not even plan the profile search
+_PROFILE_MAX_BYTES = 1 << 28  # the profiles of one batch of destinations, at most
 _FORMAT = "maillage-transit-3"
 _FORMATS = ("maillage-transit-1", "maillage-transit-2", _FORMAT)  # load reads them all
 _DAY_CACHE_SIZE = 8
@@ -905,7 +906,7 @@ class TransitNetwork:
         egress = self._egress(destination_xy, max_access_m)
         access = self._near_stops(origin_xy, max_access_m)
         metres = great_circle_m(lon, lat, destination_xy[:, 0], destination_xy[:, 1])
-        direct = self._walk_seconds(metres)
+        direct = self._direct_seconds(origin_xy, destination_xy)[0]  # as travel_times does
         per_run = self._runs(day, departures, budget, access, egress, 0, direct)
         chosen = _lower_median(per_run)
         minutes = chosen / 60.0
@@ -1211,11 +1212,54 @@ class TransitNetwork:
         budget: int,
         result: NDArray[np.float64],
     ) -> None:
-        """Fill ``result`` (origins, destinations) by the profile search."""
+        """Fill ``result`` (origins, destinations) by the profile search, destinations in
+        batches small enough for the profiles (breakpoints × their egress stops) to stay
+        within `_PROFILE_MAX_BYTES`."""
+        access, egress = plan.access, plan.egress
+        with_stops = np.unique(access.point)
+        without = np.setdiff1d(np.arange(origin_xy.shape[0]), with_stops)
+        for first in range(0, without.size, _ORIGIN_CHUNK):
+            rows = without[first : first + _ORIGIN_CHUNK]
+            direct = self._direct_seconds(origin_xy[rows], destination_xy)
+            if budget >= 0:
+                direct[direct > budget] = np.inf
+            result[rows] = direct / 60.0
+        n_destinations = destination_xy.shape[0]
+        per_destination = np.zeros(n_destinations, dtype=np.int64)
+        per_destination[egress.destination] = np.diff(np.r_[egress.group_start, egress.stop.size])
+        pair_indptr = np.r_[0, np.cumsum(per_destination)].astype(np.int64)
+        profile_bytes = 16 * max(plan.scans, 1) * np.unique(egress.stop).size
+        batches = max(1, math.ceil(profile_bytes / _PROFILE_MAX_BYTES))
+        for batch in np.array_split(np.arange(n_destinations), batches):
+            if batch.size == 0:
+                continue
+            lo, hi = pair_indptr[batch[0]], pair_indptr[batch[-1] + 1]
+            window = self._profile_batch(
+                plan,
+                egress.stop[lo:hi].astype(np.int64),
+                egress.seconds[lo:hi].astype(np.float64),
+                pair_indptr[batch[0] : batch[-1] + 2] - lo,
+                origin_xy[with_stops],
+                destination_xy[batch],
+                budget,
+            )
+            result[np.ix_(with_stops, batch)] = window
+
+    def _profile_batch(  # noqa: PLR0917 - the pieces of one batch
+        self,
+        plan: _ProfilePlan,
+        egress_stop: NDArray[np.int64],
+        egress_seconds: NDArray[np.float64],
+        egress_indptr: NDArray[np.int64],
+        origin_xy: NDArray[np.float64],
+        destination_xy: NDArray[np.float64],
+        budget: int,
+    ) -> NDArray[np.float64]:
+        """The window medians from the origins that walk to some stop (all of ``plan``'s, in
+        order) to a batch of destinations, whose egress pairs are given in rows."""
         d = self._day(plan.day)
         f = self.footpaths
-        egress = plan.egress
-        columns = np.unique(egress.stop)
+        columns = np.unique(egress_stop)
         column_of = np.full(self.stops.ids.size, -1, dtype=np.int64)
         column_of[columns] = np.arange(columns.size)
         profiles: Callable[..., NDArray[np.int64]] = kernels.compiled("stop_profiles")
@@ -1241,6 +1285,7 @@ class TransitNetwork:
         )
         arrivals = profile.astype(np.float64)  # exact: whole seconds below 2**53
         arrivals[profile >= _INF] = np.inf
+        del profile
         walk_column, walk_seconds, walk_indptr = [], [], [0]
         for u in plan.stops.tolist():
             targets = np.r_[u, f.to[f.indptr[u] : f.indptr[u + 1]]].astype(np.int64)
@@ -1249,29 +1294,18 @@ class TransitNetwork:
             walk_column.append(column_of[targets[kept]])
             walk_seconds.append(seconds[kept])
             walk_indptr.append(walk_indptr[-1] + int(kept.sum()))
-        n_destinations = destination_xy.shape[0]
-        counts = np.zeros(n_destinations, dtype=np.int64)
-        counts[egress.destination] = np.diff(np.r_[egress.group_start, egress.stop.size])
-        egress_indptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
         window: Callable[..., NDArray[np.float64]] = kernels.compiled("window_medians")
         access = plan.access
-        with_stops = np.unique(access.point)
-        without = np.setdiff1d(np.arange(origin_xy.shape[0]), with_stops)
         rank = (plan.departures.size - 1) // 2
-        for first in range(0, without.size, _ORIGIN_CHUNK):
-            rows = without[first : first + _ORIGIN_CHUNK]
-            direct = self._direct_seconds(origin_xy[rows], destination_xy)
-            if budget >= 0:
-                direct[direct > budget] = np.inf
-            result[rows] = direct / 60.0
-        for first in range(0, with_stops.size, _ORIGIN_CHUNK):
-            rows = with_stops[first : first + _ORIGIN_CHUNK]
-            lo, hi = np.searchsorted(access.point, [rows[0], rows[-1] + 1])
-            point = access.point[lo:hi]
-            acc_indptr = np.searchsorted(point, np.r_[rows, rows[-1] + 1]).astype(np.int64)
-            result[rows] = window(
+        result = np.empty((origin_xy.shape[0], destination_xy.shape[0]))
+        point_rank = np.searchsorted(np.unique(access.point), access.point)  # 0.. in order
+        for first in range(0, origin_xy.shape[0], _ORIGIN_CHUNK):
+            last = min(first + _ORIGIN_CHUNK, origin_xy.shape[0])
+            lo, hi = np.searchsorted(point_rank, [first, last])
+            acc_indptr = np.searchsorted(point_rank[lo:hi], np.arange(first, last + 1))
+            result[first:last] = window(
                 plan.departures,
-                acc_indptr,
+                acc_indptr.astype(np.int64),
                 plan.slot[lo:hi],
                 access.seconds[lo:hi].astype(np.int64),
                 plan.bp_indptr,
@@ -1280,13 +1314,14 @@ class TransitNetwork:
                 np.asarray(walk_indptr, dtype=np.int64),
                 np.concatenate(walk_column).astype(np.int64),
                 np.concatenate(walk_seconds).astype(np.int64),
-                egress_indptr,
-                column_of[egress.stop].astype(np.int64),
-                egress.seconds.astype(np.float64),
-                self._direct_seconds(origin_xy[rows], destination_xy),
+                egress_indptr.astype(np.int64),
+                column_of[egress_stop].astype(np.int64),
+                egress_seconds,
+                self._direct_seconds(origin_xy[first:last], destination_xy),
                 np.int64(budget),
                 np.int64(rank),
             )
+        return result
 
     # --- journeys -----------------------------------------------------------------------
 

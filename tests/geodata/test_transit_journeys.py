@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from shapely.geometry import shape
 
+from geodata import transit
 from geodata.journeys import Journey
 from geodata.sphere import great_circle_m
 from geodata.transit import TransitNetwork, WindowMethod
@@ -430,3 +431,18 @@ def test_profile_search_equals_one_query_per_minute(
     walk = network.travel_times(origins, destinations, window_minutes=1, departure=NO_SERVICE)
     assert (per_minute < walk).sum() > 100  # rides matter
     np.testing.assert_array_equal(medians("auto"), per_minute)
+
+
+def test_profile_search_in_batches_of_destinations(
+    nantes: TransitNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    origins = _near_points(nantes, 80, seed=21)
+    destinations = _near_points(nantes, 50, seed=22)
+    whole = nantes.travel_times(origins, destinations, departure=WEDNESDAY, method="profile")
+    monkeypatch.setattr(transit, "_PROFILE_MAX_BYTES", 4096)  # one batch per few destinations
+    batched = nantes.travel_times(origins, destinations, departure=WEDNESDAY, method="profile")
+    np.testing.assert_array_equal(batched, whole)
+    per_minute = nantes.travel_times(
+        origins, destinations, departure=WEDNESDAY, method="per_minute"
+    )
+    np.testing.assert_array_equal(batched, per_minute)
