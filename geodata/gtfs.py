@@ -603,7 +603,8 @@ def active_services(calendar: Calendar, day: date) -> NDArray[np.bool_]:
 
 def read_routes(feed: FeedPath) -> Routes:
     """Read ``routes.txt`` (required ``route_id``; names and ``route_type`` when present); an
-    absent file gives no route."""
+    absent file gives no route. The names only tell riders which line they take, so a
+    ``route_id`` listed twice keeps its first row rather than refusing the feed."""
     name = "routes.txt"
     table = read_table(
         feed,
@@ -614,16 +615,16 @@ def read_routes(feed: FeedPath) -> Routes:
     )
     if table is None:
         return Routes.empty()
-    ids = table["route_id"]
-    _unique_ids(ids, name=name, column="route_id")
+    _, first = np.unique(table["route_id"], return_index=True)
+    first = np.sort(first)
     route_type = _parse_ints(table["route_type"], default=-1, name=name, column="route_type")
     if ((route_type < -1) | (route_type > 9999)).any():
         raise ValueError("Valeur invalide dans routes.txt (route_type) : attendu 0 à 9999")
     return Routes(
-        ids=ids,
-        short_names=table["route_short_name"],
-        long_names=table["route_long_name"],
-        route_type=route_type.astype(np.int16),
+        ids=table["route_id"][first],
+        short_names=table["route_short_name"][first],
+        long_names=table["route_long_name"][first],
+        route_type=route_type[first].astype(np.int16),
     )
 
 

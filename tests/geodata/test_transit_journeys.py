@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from shapely.geometry import shape
 
-from geodata import transit
+from geodata import gtfs, transit
 from geodata.journeys import Journey
 from geodata.sphere import great_circle_m
 from geodata.transit import TransitNetwork, WindowMethod
@@ -446,3 +446,26 @@ def test_profile_search_in_batches_of_destinations(
         origins, destinations, departure=WEDNESDAY, method="per_minute"
     )
     np.testing.assert_array_equal(batched, per_minute)
+
+
+def test_routes_are_read_leniently(tmp_path: Path) -> None:
+    folder = _hand_made(tmp_path / "feed")
+    (folder / "routes.txt").write_text(
+        "route_id,route_short_name,route_type\nTRAM,T1,0\nTRAM,T2,3\nEXPRESS,,\n",
+        encoding="utf-8",
+    )
+    routes = gtfs.read_routes(folder)  # a route listed twice keeps its first row
+    assert routes.ids.tolist() == ["TRAM", "EXPRESS"]
+    assert routes.short_names.tolist() == ["T1", ""]
+    assert routes.route_type.tolist() == [0, -1]
+    network = TransitNetwork.from_gtfs(folder)
+    [journey] = network.journeys(*ORIGIN, [_destination(200)], departure=WEDNESDAY)
+    assert journey is not None
+    rides = [leg for leg in journey.legs if leg.kind == "ride"]
+    assert [(r.line, r.vehicle) for r in rides] == [("T1", "tram"), (None, None)]
+    (folder / "routes.txt").unlink()  # no routes.txt: unnamed lines of unknown vehicle
+    network = TransitNetwork.from_gtfs(folder)
+    assert (network.trip_route_types == -1).all()
+    [journey] = network.journeys(*ORIGIN, [_destination(200)], departure=WEDNESDAY)
+    assert journey is not None
+    assert all(leg.line is None for leg in journey.legs)
