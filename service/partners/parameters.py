@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal, Self
 
@@ -11,7 +10,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from geodata.modes import TravelMode
 from graph import vocabulary
-from graph.inputs import InputModel
+from graph.inputs import DateTime, InputModel
 from graph.models import OPPORTUNITY_KINDS
 from service.travel import MAX_MINUTES
 
@@ -95,7 +94,7 @@ class PartnerQuery(Pagination):
         allow_inf_nan=False,
         description="temps de trajet maximal, en minutes (180 au plus) ; demande un mode",
     )
-    departure: dt.datetime | None = Field(
+    departure: DateTime | None = Field(
         None,
         description="transports en commun : heure de départ (heure locale, début de la "
         "fenêtre) ; défaut : mardi prochain 08:00",
@@ -135,11 +134,11 @@ class OpportunityQuery(Pagination):
 
     @model_validator(mode="after")
     def _known_kinds(self) -> Self:
-        unknown = [k for k in self.kinds if k not in OPPORTUNITY_KINDS]
+        unknown = [str(i) for i, k in enumerate(self.kinds) if k not in OPPORTUNITY_KINDS]
         if unknown:
             raise ValueError(
-                f"type d'offre inconnu : {', '.join(unknown)} "
-                f"(valeurs possibles : {', '.join(OPPORTUNITY_KINDS)})"
+                f"kinds : type d'offre inconnu en position {', '.join(unknown)} "
+                f"(valeurs admises : {', '.join(OPPORTUNITY_KINDS)})"
             )
         return self
 
