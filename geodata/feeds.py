@@ -14,8 +14,8 @@ that leaves the territory and comes back still links its last call before leavin
 first call after returning (the rider stays aboard through the outside part, which takes the
 time the timetable says), but nobody boards or alights outside. This is the same journey
 set as the whole feed with every outside call turned into ``pickup_type = drop_off_type = 1``
-and no walk to or from an outside stop. Trips left with fewer than two calls, services no
-kept trip uses and transfer rules naming a dropped stop are dropped.
+and no walk to or from an outside stop. Trips left with fewer than two calls, services and
+routes no kept trip uses and transfer rules naming a dropped stop are dropped.
 
 Merging (`merge_feeds`)
 -----------------------
@@ -61,6 +61,9 @@ class Feed:
         For each service of `calendar`, the index of its feed in ``names``.
     timezone : str or None
         The IANA ``agency_timezone`` shared by the feeds.
+    routes : geodata.gtfs.Routes
+        The lines of ``routes.txt`` (none when the feed has no such file); a trip names its
+        line by ``trips.route_ids``.
     """
 
     names: tuple[str, ...]
@@ -71,6 +74,7 @@ class Feed:
     stop_times: gtfs.StopTimes
     transfers: gtfs.Transfers
     timezone: str | None
+    routes: gtfs.Routes
 
 
 def read_feed(path: gtfs.FeedPath, *, name: str = "", area: BaseGeometry | None = None) -> Feed:
@@ -101,6 +105,7 @@ def read_feed(path: gtfs.FeedPath, *, name: str = "", area: BaseGeometry | None 
         stop_times=stop_times,
         transfers=gtfs.read_transfers(path, stops),
         timezone=gtfs.read_timezone(path),
+        routes=gtfs.read_routes(path),
     )
     return feed if area is None else clip_feed(feed, area)
 
@@ -169,8 +174,16 @@ def clip_feed(feed: Feed, area: BaseGeometry) -> Feed:
     exceptions = used[k.exception_service]
     transfers = feed.transfers
     kept_rules = keep[transfers.from_stop] & keep[transfers.to_stop]
+    routes = feed.routes
+    kept_routes = np.isin(routes.ids, trips.route_ids[keep_trip])
     return replace(
         feed,
+        routes=gtfs.Routes(
+            ids=routes.ids[kept_routes],
+            short_names=routes.short_names[kept_routes],
+            long_names=routes.long_names[kept_routes],
+            route_type=routes.route_type[kept_routes],
+        ),
         stops=gtfs.Stops(
             ids=stops.ids[keep],
             names=stops.names[keep],
@@ -299,6 +312,12 @@ def merge_feeds(feeds: Sequence[Feed]) -> Feed:
             restricted=cat([p.transfers.restricted for p in parts], bool),
         ),
         timezone=next(iter(zones), None),
+        routes=gtfs.Routes(
+            ids=cat([p.routes.ids for p in parts], str),
+            short_names=cat([p.routes.short_names for p in parts], str),
+            long_names=cat([p.routes.long_names for p in parts], str),
+            route_type=cat([p.routes.route_type for p in parts], np.int16),
+        ),
     )
 
 
@@ -323,4 +342,5 @@ def _prefixed(feed: Feed) -> Feed:
         ),
         calendar=replace(feed.calendar, service_ids=add(feed.calendar.service_ids)),
         trips=replace(feed.trips, ids=add(feed.trips.ids), route_ids=add(feed.trips.route_ids)),
+        routes=replace(feed.routes, ids=add(feed.routes.ids)),
     )

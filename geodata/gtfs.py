@@ -28,11 +28,14 @@ What is honoured
 - ``transfers.txt`` rows between listed stops (`read_transfers`; what they mean for a rider
   is `geodata.transit`'s business) and ``frequencies.txt``, expanded into concrete trips
   (`expand_frequencies`).
+- ``routes.txt``: each line's ``route_short_name``, ``route_long_name`` and ``route_type``
+  (`read_routes`), to tell a rider which line and which vehicle; optional (a feed without it
+  rides unnamed lines of unknown vehicle).
 
 What is ignored
 ---------------
-``pathways.txt``, fares, shapes, ``routes.txt`` and ``agency.txt`` beyond its time zone
-(`read_timezone`).
+``pathways.txt``, fares, shapes, the rest of ``routes.txt`` (colours, URLs, agency) and
+``agency.txt`` beyond its time zone (`read_timezone`).
 
 Errors are `ValueError`s with a French message naming the file and the column or value.
 """
@@ -131,6 +134,31 @@ class Trips:
     ids: NDArray[np.str_]
     route_ids: NDArray[np.str_]
     service: NDArray[np.int32]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Routes:
+    """The rows of ``routes.txt``.
+
+    Attributes
+    ----------
+    ids, short_names, long_names : (r,) str
+        ``route_id``, ``route_short_name`` and ``route_long_name`` (``""`` when empty).
+    route_type : (r,) int16
+        GTFS ``route_type`` (basic 0–12 or extended 100–1702, see
+        `geodata.journeys.vehicle_of_route_type`), -1 when empty.
+    """
+
+    ids: NDArray[np.str_]
+    short_names: NDArray[np.str_]
+    long_names: NDArray[np.str_]
+    route_type: NDArray[np.int16]
+
+    @classmethod
+    def empty(cls) -> Routes:
+        """No route (a feed without ``routes.txt``)."""
+        text = np.zeros(0, dtype=str)
+        return cls(ids=text, short_names=text, long_names=text, route_type=np.zeros(0, np.int16))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -571,6 +599,33 @@ def active_services(calendar: Calendar, day: date) -> NDArray[np.bool_]:
     active[calendar.exception_service[today & (calendar.exception_type == 1)]] = True
     active[calendar.exception_service[today & (calendar.exception_type == 2)]] = False
     return active
+
+
+def read_routes(feed: FeedPath) -> Routes:
+    """Read ``routes.txt`` (required ``route_id``; names and ``route_type`` when present); an
+    absent file gives no route. The names only tell riders which line they take, so a
+    ``route_id`` listed twice keeps its first row rather than refusing the feed."""
+    name = "routes.txt"
+    table = read_table(
+        feed,
+        name,
+        required=("route_id",),
+        optional=("route_short_name", "route_long_name", "route_type"),
+        must_exist=False,
+    )
+    if table is None:
+        return Routes.empty()
+    _, first = np.unique(table["route_id"], return_index=True)
+    first = np.sort(first)
+    route_type = _parse_ints(table["route_type"], default=-1, name=name, column="route_type")
+    if ((route_type < -1) | (route_type > 9999)).any():
+        raise ValueError("Valeur invalide dans routes.txt (route_type) : attendu 0 à 9999")
+    return Routes(
+        ids=table["route_id"][first],
+        short_names=table["route_short_name"][first],
+        long_names=table["route_long_name"][first],
+        route_type=route_type[first].astype(np.int16),
+    )
 
 
 def read_trips(feed: FeedPath, calendar: Calendar) -> Trips:
