@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal, Self
 
@@ -13,7 +12,7 @@ from geodata.modes import TravelMode
 from graph import vocabulary
 from graph.inputs import InputModel
 from graph.models import OPPORTUNITY_KINDS
-from service.travel import MAX_MINUTES
+from service.travel import MAX_MINUTES, DepartureTime
 
 MAX_RADIUS_KM = 200.0
 MAX_PAGE_SIZE = 100
@@ -95,7 +94,7 @@ class PartnerQuery(Pagination):
         allow_inf_nan=False,
         description="temps de trajet maximal, en minutes (180 au plus) ; demande un mode",
     )
-    departure: dt.datetime | None = Field(
+    departure: DepartureTime = Field(
         None,
         description="transports en commun : heure de départ (heure locale, début de la "
         "fenêtre) ; défaut : mardi prochain 08:00",
