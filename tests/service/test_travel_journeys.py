@@ -46,7 +46,8 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
 
 
-def write_feed(folder: Path) -> Path:
+def write_feed(folder: Path, *, start: str = "20250106", end: str = "20250328") -> Path:
+    """The two towns' trains, running on weekdays from ``start`` to ``end`` (YYYYMMDD)."""
     folder.mkdir(parents=True)
     stops = [
         "stop_id,stop_name,stop_lat,stop_lon",
@@ -55,10 +56,10 @@ def write_feed(folder: Path) -> Path:
     ]
     trips = ["route_id,service_id,trip_id"]
     times = ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"]
-    for k, start in enumerate(range(6 * 60, 20 * 60, 30)):
+    for k, leaves in enumerate(range(6 * 60, 20 * 60, 30)):
         trips.append(f"TER,S,t{k}")
-        times.append(f"t{k},{_clock(start)},{_clock(start)},A,1")
-        times.append(f"t{k},{_clock(start + 25)},{_clock(start + 25)},B,2")
+        times.append(f"t{k},{_clock(leaves)},{_clock(leaves)},A,1")
+        times.append(f"t{k},{_clock(leaves + 25)},{_clock(leaves + 25)},B,2")
     tables = {
         "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\n"
         "T,TER test,https://example.org,Europe/Paris",
@@ -67,7 +68,7 @@ def write_feed(folder: Path) -> Path:
         "trips.txt": "\n".join(trips),
         "stop_times.txt": "\n".join(times),
         "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
-        "start_date,end_date\nS,1,1,1,1,1,0,0,20250106,20250328",
+        f"start_date,end_date\nS,1,1,1,1,1,0,0,{start},{end}",
     }
     for name, text in tables.items():
         (folder / name).write_text(text + "\n", encoding="utf-8")
