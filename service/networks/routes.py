@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from service.deps import SessionDep, TravelDep
+from service.modes import FeedPeriod, common_period, feed_periods
 from service.networks import queries
 from service.networks.parameters import NetworkQuery
 from service.networks.schemas import FeedOut, NetworkOut
@@ -39,10 +40,10 @@ def list_networks(
 
 def _network_out(row: Any, loaded: LoadedNetwork | None) -> NetworkOut:
     network = row[0]
-    feeds: list[FeedOut] = []
+    periods: list[FeedPeriod] = []
     if loaded is not None and network.mode == "transit":
-        feeds = _feeds(loaded.network, network.source_file)
-    valid = _common([(f.valid_from, f.valid_until) for f in feeds])
+        periods = feed_periods(loaded.network, network.source_file)
+    valid = common_period(periods)
     return NetworkOut(
         name=network.name,
         mode=network.mode,
@@ -51,36 +52,7 @@ def _network_out(row: Any, loaded: LoadedNetwork | None) -> NetworkOut:
         built_at=network.built_at,
         source=PurePath(network.source_file).name if network.source_file else None,
         loaded=loaded is not None,
-        feeds=feeds,
+        feeds=[FeedOut(name=f.name, valid_from=f.first, valid_until=f.last) for f in periods],
         valid_from=valid[0],
         valid_until=valid[1],
     )
-
-
-def _feeds(timetable: Any, source_file: str | None) -> list[FeedOut]:
-    """The feeds of a timetable with their own periods; an unnamed single feed is named
-    after its file."""
-    out = []
-    for name in timetable.feed_names:
-        period = timetable.service_period(name) if name else timetable.service_period()
-        label = name or (PurePath(source_file).name.split(".")[0] if source_file else "gtfs")
-        out.append(
-            FeedOut(
-                name=label,
-                valid_from=period[0] if period else None,
-                valid_until=period[1] if period else None,
-            )
-        )
-    return out
-
-
-def _common(periods: list[tuple[Any, Any]]) -> tuple[Any, Any]:
-    """The span when every feed has times (their whole span when they do not overlap): the
-    period `geodata.transit.TransitNetwork.resolve_date` moves departures into."""
-    known = [(first, last) for first, last in periods if first is not None and last is not None]
-    if not known:
-        return None, None
-    first, last = max(p[0] for p in known), min(p[1] for p in known)
-    if first > last:
-        first, last = min(p[0] for p in known), max(p[1] for p in known)
-    return first, last
