@@ -34,7 +34,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field
 
-from graph.inputs import InputModel
+from graph.inputs import Boolean, InputModel, Integer
 from graph.models import Eligibility, FrenchLevel
 from graph.validation import french_level_rank
 from graph.vocabulary import SIAE_KINDS
@@ -135,31 +135,31 @@ class Situation(InputModel):
 
     model_config = ConfigDict(frozen=True)
 
-    age: int | None = Field(None, ge=0, le=120, description="âge, en années")
-    work_authorization: bool | None = None
+    age: Integer | None = Field(None, ge=0, le=120, description="âge, en années")
+    work_authorization: Boolean | None = None
     french_level: FrenchLevel | None = None
-    driving_licence: bool | None = None
-    vehicle: bool | None = None
-    rqth: bool | None = None
+    driving_licence: Boolean | None = None
+    vehicle: Boolean | None = None
+    rqth: Boolean | None = None
     cdaph_orientation: Annotated[CdaphOrientation | None, BeforeValidator(_lower)] = None
-    children_under_3: int | None = Field(None, ge=0, le=20)
-    single_parent: bool | None = None
-    job_seeker_registered: bool | None = None
-    rsa: bool | None = None
-    ass: bool | None = None
-    aah: bool | None = None
-    detld: bool | None = None
-    deld: bool | None = None
-    qpv: bool | None = None
-    zrr: bool | None = None
-    no_diploma: bool | None = None
-    diploma_level: int | None = Field(None, ge=0, le=8)
-    homeless: bool | None = None
-    hosted: bool | None = None
-    addiction: bool | None = None
-    justice: bool | None = None
-    refugee: bool | None = None
-    ase_leaver: bool | None = None
+    children_under_3: Integer | None = Field(None, ge=0, le=20)
+    single_parent: Boolean | None = None
+    job_seeker_registered: Boolean | None = None
+    rsa: Boolean | None = None
+    ass: Boolean | None = None
+    aah: Boolean | None = None
+    detld: Boolean | None = None
+    deld: Boolean | None = None
+    qpv: Boolean | None = None
+    zrr: Boolean | None = None
+    no_diploma: Boolean | None = None
+    diploma_level: Integer | None = Field(None, ge=0, le=8)
+    homeless: Boolean | None = None
+    hosted: Boolean | None = None
+    addiction: Boolean | None = None
+    justice: Boolean | None = None
+    refugee: Boolean | None = None
+    ase_leaver: Boolean | None = None
 
 
 # --- IAE criteria (Les emplois de l'inclusion) ---------------------------------------------------

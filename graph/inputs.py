@@ -7,17 +7,30 @@ in any text, lists of texts included: PostgreSQL cannot store it, and no French 
 (error type ``string_nul_character``, « caractère nul interdit »). Nested records are
 `InputModel` too, so the error names the innermost field.
 
+The scalar types below are strict where a lax conversion would hide a mistake: a boolean or a
+text is never a number (``"lat": true`` is not 1.0, ``"lat": "44.1"`` is refused), a number is
+never a boolean (``"qpv": 1.0``) nor a date (``"since": -1`` was 31 December 1969), and a date
+is an ISO 8601 text or a date. Their errors carry pydantic's usual types (``float_type``,
+``int_type``, ``bool_type``, ``date_type``, ``datetime_type``) so `graph.messages` words them.
+
 Records read back from the store are validated with the `STORED` context: the rules a write
-must meet but a stored value may predate (the territorial bound of
+must meet but a stored value may predate (these strict types, the territorial bound of
 `graph.models.PartnerFields`) are then skipped, so that a record stored before a rule was
 tightened still loads. Only trusted code passes that context.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import numbers
+import re
+import types
+import typing
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 from pydantic import (
     BaseModel,
@@ -34,7 +47,13 @@ __all__ = [
     "NUL_ERROR",
     "NUL_MESSAGE",
     "STORED",
+    "Boolean",
+    "Date",
+    "DateTime",
     "InputModel",
+    "Integer",
+    "Number",
+    "Strict",
     "document_has_nul",
     "has_nul",
     "is_stored",
@@ -49,6 +68,8 @@ NUL_ERROR: Final = "string_nul_character"
 NUL_MESSAGE: Final = "caractère nul interdit"
 
 _NUL: Final = "\x00"
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\S+)?")
 
 
 def is_stored(info: ValidationInfo) -> bool:
@@ -86,9 +107,10 @@ class InputModel(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_nul_character(cls, value: Any) -> Any:
+    def _at_the_boundary(cls, value: Any, info: ValidationInfo) -> Any:
         if has_nul(value):
             raise PydanticCustomError(NUL_ERROR, NUL_MESSAGE)
+        _check_strict(cls, value, info)
         return value
 
 
@@ -114,3 +136,106 @@ def one_of(
         return adapter.validate_python(value, context=info.context)
 
     return WrapValidator(validate)
+
+
+# --- strict scalars ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Strict:
+    """Marks a type as strict (in ``Annotated``); `InputModel` checks it before pydantic
+    converts anything, unless the record is `STORED`.
+
+    A marker rather than a pydantic validator: pydantic keeps the field's constraints (bounds)
+    on the number itself, so the JSON schema still says ``minimum``/``maximum``.
+    """
+
+    accepts: Callable[[Any], bool]
+    error_type: str
+    message: str
+
+    def check(self, value: Any) -> None:
+        if value is not None and not self.accepts(value):
+            raise PydanticCustomError(self.error_type, self.message)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, dt.date) or (
+        isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()) is not None
+    )
+
+
+def _is_datetime(value: Any) -> bool:
+    return isinstance(value, dt.datetime) or (
+        isinstance(value, str) and _ISO_DATETIME.fullmatch(value.strip()) is not None
+    )
+
+
+Number = Annotated[float, Strict(_is_number, "float_type", "nombre attendu")]
+"""A number (integer or decimal), never a boolean nor a text."""
+Integer = Annotated[int, Strict(_is_integer, "int_type", "nombre entier attendu")]
+"""An integer, never a boolean, a decimal (even ``3.0``) nor a text."""
+Boolean = Annotated[
+    bool, Strict(lambda v: isinstance(v, bool), "bool_type", "booléen attendu (true ou false)")
+]
+"""``true`` or ``false``, never ``1``, ``0.0`` nor ``"yes"``."""
+Date = Annotated[dt.date, Strict(_is_date, "date_type", "date attendue (format AAAA-MM-JJ)")]
+"""A date, as ``AAAA-MM-JJ`` text: never a number (pydantic would read a Unix time)."""
+DateTime = Annotated[
+    dt.datetime,
+    Strict(_is_datetime, "datetime_type", "date et heure attendues (format ISO 8601)"),
+]
+"""A date and time, ISO 8601 text (``2025-03-04T08:00``): never a number nor a Unix time."""
+
+
+def _strict_of(annotation: Any) -> tuple[Strict, bool] | None:
+    """The `Strict` marker an annotation carries, and whether it is on the items of a list
+    (``list[Number]``), looking through ``Annotated`` and ``X | None``."""
+    if typing.get_origin(annotation) is Annotated:
+        base, *metadata = typing.get_args(annotation)
+        for item in metadata:
+            if isinstance(item, Strict):
+                return item, False
+        return _strict_of(base)
+    if typing.get_origin(annotation) is list:
+        (item,) = typing.get_args(annotation) or (Any,)
+        found = _strict_of(item)
+        return (found[0], True) if found and not found[1] else None
+    arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if len(arguments) == 1 and typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return _strict_of(arguments[0])
+    return None
+
+
+@functools.cache
+def _strict_fields(model: type[BaseModel]) -> Mapping[str, tuple[Strict, bool]]:
+    """The strict fields of a model, by name (computed once per model)."""
+    found: dict[str, tuple[Strict, bool]] = {}
+    for name, info in model.model_fields.items():
+        marker = next((m for m in info.metadata if isinstance(m, Strict)), None)
+        strict = (marker, False) if marker else _strict_of(info.annotation)
+        if strict is not None:
+            found[name] = strict
+    return found
+
+
+def _check_strict(model: type[BaseModel], value: Any, info: ValidationInfo) -> None:
+    if info.field_name is None or is_stored(info):
+        return
+    strict = _strict_fields(model).get(info.field_name)
+    if strict is None:
+        return
+    marker, of_items = strict
+    if not of_items:
+        marker.check(value)
+    elif isinstance(value, list):
+        for item in value:
+            marker.check(item)

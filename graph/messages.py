@@ -1,4 +1,10 @@
-"""French messages for validation errors: what a user reads in a 422 or an import report."""
+"""French messages for validation errors: what a user reads in a 422 or an import report.
+
+A message names the field and the rule, never the value given: a 422 may answer a request
+that describes a person (a matching profile), and what it says can end up in a client's logs.
+So no message quotes the input, an unknown field is reported at its parent (the field's name
+is input too: « situation : champ inconnu »), and the input itself is never part of an error.
+"""
 
 from __future__ import annotations
 
@@ -26,14 +32,16 @@ _PYDANTIC_MESSAGES: dict[str, str] = {
     "greater_than_equal": "doit être supérieur ou égal à {ge}",
     "less_than": "doit être strictement inférieur à {lt}",
     "less_than_equal": "doit être inférieur ou égal à {le}",
-    "literal_error": "valeur non reconnue (valeurs possibles : {expected})",
-    "enum": "valeur non reconnue (valeurs possibles : {expected})",
+    "literal_error": "valeur inconnue (valeurs admises : {expected})",
+    "enum": "valeur inconnue (valeurs admises : {expected})",
     "uuid_parsing": "identifiant (UUID) invalide",
     "uuid_type": "identifiant (UUID) invalide",
     "date_parsing": "date invalide (format AAAA-MM-JJ)",
     "date_from_datetime_parsing": "date invalide (format AAAA-MM-JJ)",
     "date_type": "date invalide (format AAAA-MM-JJ)",
     "datetime_parsing": "date et heure invalides (format ISO 8601)",
+    "datetime_type": "date et heure invalides (format ISO 8601)",
+    "datetime_from_date_parsing": "date et heure invalides (format ISO 8601)",
     "list_type": "liste attendue",
     "dict_type": "objet attendu",
     "model_type": "objet attendu",
@@ -47,33 +55,64 @@ _PYDANTIC_MESSAGES: dict[str, str] = {
 }
 
 
+_MAX_LISTED_CHOICES = 8
+"""Beyond this many admitted values, a message counts them instead of listing them."""
+
+_SOURCES = ("body", "query", "path", "header")
+
+
+def located(error: dict[str, Any]) -> tuple[Any, ...]:
+    """Where an error is reported: its ``loc``, or its parent's for an unknown field (whose
+    name is the caller's input, not ours)."""
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == "extra_forbidden" and loc and loc[-1] not in _SOURCES:
+        return loc[:-1]
+    return loc
+
+
 def _loc_text(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    parts = [str(p) for p in loc if p not in _SOURCES]
     return ".".join(parts)
 
 
+def _choices(expected: str) -> str:
+    """Pydantic's "'a', 'b' or 'c'" in French, or their number when they are many."""
+    count = expected.count("'") // 2
+    if count > _MAX_LISTED_CHOICES:
+        return f"{count} valeurs"
+    return expected.replace("' or '", "' ou '")
+
+
 def french_message(error: dict[str, Any]) -> str:
-    """One pydantic error as a French sentence, prefixed by the field it concerns."""
+    """One pydantic error as a French sentence, prefixed by the field it concerns.
+
+    The input is never quoted: templates only use the rule's own context (bounds, lengths,
+    admitted values), and a validator's own message (``value_error``) is written, by the
+    rule of `graph.validation` and `graph.vocabulary`, without the value.
+    """
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
     if kind in ("value_error", "assertion_error") and "error" in ctx:
         text = str(ctx["error"])
     elif kind in _PYDANTIC_MESSAGES:
-        if "expected" in ctx:  # pydantic lists choices as "'a', 'b' or 'c'"
-            ctx = {**ctx, "expected": str(ctx["expected"]).replace("' or '", "' ou '")}
+        if "expected" in ctx:
+            ctx = {**ctx, "expected": _choices(str(ctx["expected"]))}
         try:
             text = _PYDANTIC_MESSAGES[kind].format(**ctx)
         except (KeyError, IndexError):
             text = _PYDANTIC_MESSAGES[kind].split(" (")[0]
     else:
         text = "valeur invalide"
-    where = _loc_text(error.get("loc", ()))
+    where = _loc_text(located(error))
     return f"{where} : {text}" if where else text
 
 
 def french_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
-    """Pydantic errors in FastAPI's shape, with French messages and no echoed input."""
-    return [
-        {"loc": list(e.get("loc", ())), "msg": french_message(e), "type": e.get("type", "")}
-        for e in errors
-    ]
+    """Pydantic errors in FastAPI's shape (``loc``, ``msg``, ``type``), with French messages;
+    never the ``input``, ``ctx`` or ``url`` pydantic adds, which may quote the input."""
+    out: list[dict[str, Any]] = []
+    for error in errors:
+        item = {"loc": list(located(error)), "msg": french_message(error), "type": error["type"]}
+        if item not in out:  # two unknown fields of one object: one error at the object
+            out.append(item)
+    return out

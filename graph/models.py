@@ -8,7 +8,6 @@ message is in French: it reaches users as an API error or an import rejection.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
 from typing import Annotated, Any, Literal, Self
@@ -26,7 +25,7 @@ from pydantic import (
 
 from geodata.france import in_france
 from graph import validation, vocabulary
-from graph.inputs import InputModel, is_stored
+from graph.inputs import Boolean, Date, InputModel, Integer, Number, is_stored
 
 FrenchLevel = Literal["A0", "A1", "A2", "B1", "B2", "C1", "C2"]
 
@@ -114,8 +113,8 @@ def _check_source(value: str) -> str:
     return value
 
 
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="degrés")]
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, description="degrés")]
+Longitude = Annotated[Number, Field(ge=-180, le=180, allow_inf_nan=False, description="degrés")]
+Latitude = Annotated[Number, Field(ge=-90, le=90, allow_inf_nan=False, description="degrés")]
 SourceCode = Annotated[str, AfterValidator(_check_source)]
 Text = Annotated[str, Field(min_length=1, max_length=300)]
 KindCode = Annotated[
@@ -140,13 +139,13 @@ class _Record(InputModel):
 class Eligibility(_Record):
     """Conditions a partner or an opportunity sets. ``None`` means "no condition stated"."""
 
-    min_age: int | None = Field(None, ge=0, le=120, description="âge minimal, en années")
-    max_age: int | None = Field(None, ge=0, le=120, description="âge maximal, en années")
-    requires_work_authorization: bool | None = None
-    requires_rqth: bool | None = None
-    requires_cdaph_orientation: bool | None = None
+    min_age: Integer | None = Field(None, ge=0, le=120, description="âge minimal, en années")
+    max_age: Integer | None = Field(None, ge=0, le=120, description="âge maximal, en années")
+    requires_work_authorization: Boolean | None = None
+    requires_rqth: Boolean | None = None
+    requires_cdaph_orientation: Boolean | None = None
     min_french_level: FrenchLevel | None = None
-    requires_driving_licence: bool | None = None
+    requires_driving_licence: Boolean | None = None
 
     @model_validator(mode="after")
     def _ages_ordered(self) -> Self:
@@ -185,8 +184,8 @@ class Contact(_Record):
 class HoursPerWeek(_Record):
     """Weekly working hours, in hours per week."""
 
-    min: float = Field(ge=0, le=48, allow_inf_nan=False)
-    max: float = Field(ge=0, le=48, allow_inf_nan=False)
+    min: Number = Field(ge=0, le=48, allow_inf_nan=False)
+    max: Number = Field(ge=0, le=48, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -209,8 +208,8 @@ class PartnerFields(_Record):
     siret: Siret | None = None
     address: str | None = Field(None, max_length=500)
     code_insee: CodeInsee | None = None
-    capacity: int | None = Field(None, ge=0, le=100_000, description="places ou personnes")
-    available_places: int | None = Field(None, ge=0, le=100_000)
+    capacity: Integer | None = Field(None, ge=0, le=100_000, description="places ou personnes")
+    available_places: Integer | None = Field(None, ge=0, le=100_000)
     opening_hours: OpeningHours | None = None
     publics: Publics = Field(default_factory=list)
     thematiques: Thematiques = Field(default_factory=list)
@@ -254,11 +253,11 @@ class OpportunityFields(_Record):
     rome_code: RomeCode | None = None
     hours_per_week: HoursPerWeek | None = None
     schedule: OpeningHours | None = None
-    places: int | None = Field(None, ge=0, le=10_000, description="places ouvertes")
+    places: Integer | None = Field(None, ge=0, le=10_000, description="places ouvertes")
     requirements: Eligibility = Field(default_factory=Eligibility)
     description: str | None = Field(None, max_length=5000)
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
+    starts_on: Date | None = None
+    ends_on: Date | None = None
     source_id: str | None = Field(None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
@@ -278,8 +277,8 @@ class RelationFields(_Record):
     """A typed, directed, dated edge between two partners."""
 
     kind: RelationKind
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: Date | None = None
+    until: Date | None = None
     note: str | None = Field(None, max_length=2000)
 
     @model_validator(mode="after")

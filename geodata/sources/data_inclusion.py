@@ -46,12 +46,14 @@ The writer :func:`to_data_inclusion` goes the other way (partners → v1 structu
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from geodata.sources.common import (
     LocationError,
@@ -64,20 +66,24 @@ from geodata.sources.common import (
     clean_opening_hours,
     clean_siret,
     clean_text,
+    departement_of,
     join_address,
     locate,
     normalize_code_insee,
     parse_date,
     parse_float,
-    read_text,
     validate_opportunity,
     validate_partner,
 )
 from graph import vocabulary
 from graph.models import OpportunityFields, PartnerFields
 
+if TYPE_CHECKING:
+    from geodata.sources.communes import CommuneReference
+
 __all__ = [
     "DataInclusionExportError",
+    "iter_items",
     "load_items",
     "parse_data_inclusion",
     "read_data_inclusion",
@@ -103,43 +109,83 @@ class _BadLine:
 
 
 def load_items(path: Path) -> list[Any]:
-    """Items of a data·inclusion file: JSON array, API page (``items``) or JSON Lines.
+    """Items of a data·inclusion file, all at once: ``list(iter_items(path))``."""
+    return list(iter_items(path))
 
-    Encoding is detected (UTF-8 with or without BOM, else Windows-1252). In JSON Lines, a line
-    that is not valid JSON becomes a placeholder that the readers report as a rejection at
-    that position; blank lines are ignored.
+
+_SNIFF_BYTES: Final = 1 << 16
+
+
+def iter_items(path: Path) -> Iterator[Any]:
+    """Items of a data·inclusion file, one at a time: JSON array, API page (``items``) or
+    JSON Lines.
+
+    The file is streamed, never read whole: a JSON array or an API page through ijson (its C
+    backend, yajl2), JSON Lines line by line; memory stays that of one item however large
+    the file (the national services file is about 235 MB). The format is told from the first
+    bytes: ``[`` is an array; ``{`` is JSON Lines when the first line is a whole object (an
+    API page on one line has an ``items`` list), else an API page. A byte order mark is
+    skipped. In JSON Lines, a line that is not valid JSON becomes a placeholder that the
+    readers report as a rejection at that position (a line not in UTF-8 is read as
+    Windows-1252); blank lines are ignored.
 
     Raises
     ------
     SourceFormatError
-        When the file is neither a JSON array, an API page nor JSON Lines.
+        When the file is neither a JSON array, an API page nor JSON Lines, or a JSON array
+        or page breaks off (raised when the reading reaches the break).
     """
-    text = read_text(path).text.strip()
+    with path.open("rb") as file:
+        head = file.read(_SNIFF_BYTES)
+    start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    text = head[start:].lstrip()
     if not text:
-        return []
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        data = None  # JSON Lines, or broken JSON: read line by line
-    else:
-        if isinstance(data, list):
-            return data
-        if isinstance(data, Mapping) and isinstance(data.get("items"), list):
-            return list(data["items"])
-        if isinstance(data, Mapping):
-            return [data]
-        raise SourceFormatError(f"{path.name} : tableau JSON, page d'API ou JSON Lines attendu")
-    if text.startswith("["):
-        raise SourceFormatError(f"{path.name} : tableau JSON invalide")
-    items: list[Any] = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
+        return iter(())
+    if text.startswith(b"["):
+        return _streamed(path, start, "item")
+    first_line = text.split(b"\n", 1)[0]
+    if text.startswith(b"{"):
         try:
-            items.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            items.append(_BadLine(f"ligne JSON invalide (colonne {exc.colno}) : {exc.msg}"))
-    return items
+            first = json.loads(first_line)
+        except ValueError:
+            return _streamed(path, start, "items.item")
+        if isinstance(first, Mapping) and isinstance(first.get("items"), list):
+            return _streamed(path, start, "items.item")
+    return _lines(path)
+
+
+def _streamed(path: Path, start: int, prefix: str) -> Iterator[Any]:
+    import ijson
+
+    with path.open("rb") as file:
+        file.seek(start)
+        try:
+            yield from ijson.items(file, prefix, use_float=True)
+        except (ijson.JSONError, UnicodeDecodeError) as exc:
+            shape = "tableau JSON" if prefix == "item" else "page d'API"
+            raise SourceFormatError(f"{path.name} : {shape} invalide ({exc})") from exc
+
+
+def _lines(path: Path) -> Iterator[Any]:
+    with path.open("rb") as file:
+        for number, raw in enumerate(file):
+            line = (
+                raw[len(codecs.BOM_UTF8) :]
+                if number == 0 and raw.startswith(codecs.BOM_UTF8)
+                else raw
+            )
+            if not line.strip():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                text = line.decode("cp1252", errors="replace")
+            try:
+                yield json.loads(text)
+            except json.JSONDecodeError as exc:
+                if number == 0 and text.lstrip().startswith("["):
+                    raise SourceFormatError(f"{path.name} : tableau JSON invalide") from exc
+                yield _BadLine(f"ligne JSON invalide (colonne {exc.colno}) : {exc.msg}")
 
 
 def read_data_inclusion(
@@ -148,6 +194,8 @@ def read_data_inclusion(
     *,
     commune_centroids: Mapping[str, tuple[float, float]] | None = None,
     default_kind: str | None = None,
+    communes: CommuneReference | None = None,
+    departements: Container[str] | None = None,
 ) -> ReadResult:
     """Read data·inclusion v1 structures (and services) from files.
 
@@ -162,6 +210,11 @@ def read_data_inclusion(
     default_kind : str, optional
         Kind given to structures whose ``reseaux_porteurs`` name no maillage kind; without it
         they are refused.
+    communes : CommuneReference, optional
+        The national commune list: centroids, and the check that a point lies in its commune.
+    departements : container of str, optional
+        Keep only the structures of these départements (``"30"``), and their services: the
+        others are skipped before being validated.
 
     Returns
     -------
@@ -170,19 +223,25 @@ def read_data_inclusion(
         opportunities. Rejection indexes count structures then services, as if both files
         were one.
     """
-    items = load_items(structures)
+    items: Iterable[Any] = iter_items(structures)
     if services is not None:
-        items = items + load_items(services)
+        items = itertools.chain(items, iter_items(services))
     return parse_data_inclusion(
-        items, commune_centroids=commune_centroids, default_kind=default_kind
+        items,
+        commune_centroids=commune_centroids,
+        default_kind=default_kind,
+        communes=communes,
+        departements=departements,
     )
 
 
 def parse_data_inclusion(
-    items: Sequence[Any],
+    items: Iterable[Any],
     *,
     commune_centroids: Mapping[str, tuple[float, float]] | None = None,
     default_kind: str | None = None,
+    communes: CommuneReference | None = None,
+    departements: Container[str] | None = None,
 ) -> ReadResult:
     """Map parsed data·inclusion items (structures and services mixed) to records.
 
@@ -192,40 +251,82 @@ def parse_data_inclusion(
     """
     if default_kind is not None:
         vocabulary.check_kind(default_kind)
+    if commune_centroids is None and communes is not None:
+        commune_centroids = communes.centroids
     result = ReadResult()
     structures: dict[str, _Structure] = {}
     refused: set[str] = set()
-    service_items: list[tuple[int, Mapping[str, Any]]] = []
+    outside: set[str] = set()
+    pending: list[tuple[int, Mapping[str, Any]]] = []  # services met before their structure
     for index, item in enumerate(items):
         if isinstance(item, _BadLine):
             result.rejections.append(Rejection(index, "ligne", item.reason))
         elif not isinstance(item, Mapping):
             result.rejections.append(Rejection(index, "élément", "objet JSON attendu"))
         elif "structure_id" in item:
-            service_items.append((index, item))
-        else:
-            structure = _read_structure(index, item, commune_centroids, default_kind)
-            if isinstance(structure, list):
-                result.rejections.extend(structure)
-                if isinstance(item.get("id"), str):
-                    refused.add(item["id"])
-                continue
-            if structure.source_id in structures:
-                first = structures[structure.source_id].index
-                result.rejections.append(
-                    Rejection(
-                        index,
-                        "id",
-                        f"doublon : même identifiant que l'élément n°{first}",
-                        structure.source_id,
-                    )
+            structure_id = clean_text(item.get("structure_id")) or ""
+            if structure_id in structures or structure_id in refused or structure_id in outside:
+                _service(
+                    result, index, item, structures=structures, refused=refused, outside=outside
                 )
-                continue
-            structures[structure.source_id] = structure
-    for index, item in service_items:
-        result.rejections.extend(_attach_service(index, item, structures, refused))
+            else:
+                pending.append((index, item))
+        elif departements is not None and not _in_scope(item, departements, communes):
+            result.skipped += 1
+            if isinstance(item.get("id"), str):
+                outside.add(item["id"])
+        else:
+            structure = _read_structure(index, item, commune_centroids, default_kind, communes)
+            _keep_structure(result, structure, item, structures, refused)
+    for index, item in pending:
+        _service(result, index, item, structures=structures, refused=refused, outside=outside)
     result.records.extend(structure.record() for structure in structures.values())
+    result.rejections.sort(key=lambda rejection: rejection.index)
     return result
+
+
+def _service(
+    result: ReadResult,
+    index: int,
+    item: Mapping[str, Any],
+    *,
+    structures: Mapping[str, _Structure],
+    refused: set[str],
+    outside: set[str],
+) -> None:
+    """Attach one service to its structure, or count it out of scope with it."""
+    if clean_text(item.get("structure_id")) in outside:
+        result.skipped += 1
+        return
+    result.rejections.extend(_attach_service(index, item, structures, refused))
+
+
+def _keep_structure(
+    result: ReadResult,
+    structure: _Structure | list[Rejection],
+    item: Mapping[str, Any],
+    structures: dict[str, _Structure],
+    refused: set[str],
+) -> None:
+    """Keep a structure read from ``item``: refused (its id noted, for its services), a
+    duplicate of an earlier one (refused), or new."""
+    if isinstance(structure, list):
+        result.rejections.extend(structure)
+        if isinstance(item.get("id"), str):
+            refused.add(item["id"])
+        return
+    if structure.source_id in structures:
+        first = structures[structure.source_id].index
+        result.rejections.append(
+            Rejection(
+                structure.index,
+                "id",
+                f"doublon : même identifiant que l'élément n°{first}",
+                structure.source_id,
+            )
+        )
+        return
+    structures[structure.source_id] = structure
 
 
 class _Structure:
@@ -280,11 +381,41 @@ class _Structure:
         )
 
 
+def _in_scope(
+    item: Mapping[str, Any], departements: Container[str], communes: CommuneReference | None
+) -> bool:
+    """Whether a structure lies in the wanted départements, read before any validation: its
+    code INSEE, else its postcode and town (the national list), else its postcode's first
+    digits. A structure that names no place at all is out of scope: it cannot be shown to be
+    in the territory."""
+    code = clean_text(item.get("code_insee"))
+    if code:
+        try:
+            return departement_of(normalize_code_insee(code)) in departements
+        except ValueError:
+            return True  # validation will say why
+    postcode = clean_text(item.get("code_postal"))
+    town = clean_text(item.get("commune"))
+    if communes is not None and (postcode or town):
+        from geodata.sources.communes import NoCommuneError
+
+        try:
+            return departement_of(communes.resolve(postcode, town)) in departements
+        except NoCommuneError:
+            pass
+    if postcode:
+        from geodata.sources.communes import departements_of_postcode
+
+        return any(code in departements for code in departements_of_postcode(postcode))
+    return False
+
+
 def _read_structure(
     index: int,
     item: Mapping[str, Any],
     commune_centroids: Mapping[str, tuple[float, float]] | None,
     default_kind: str | None,
+    communes: CommuneReference | None = None,
 ) -> _Structure | list[Rejection]:
     source_id = clean_text(item.get("id"))
     problems = RowProblems(index, source_id)
@@ -302,6 +433,8 @@ def _read_structure(
             f"aucun réseau porteur ne correspond à un type d'acteur de maillage ({shown})",
         )
     code_insee = _code_insee(item.get("code_insee"), problems)
+    if code_insee is None and communes is not None and not item.get("code_insee"):
+        code_insee = _resolve(item, communes, problems)
     siret = clean_siret(item.get("siret"), problems)
     location = None
     try:
@@ -310,6 +443,7 @@ def _read_structure(
             parse_float(item.get("latitude")),
             code_insee=code_insee,
             commune_centroids=commune_centroids,
+            communes=communes,
         )
     except LocationError as exc:
         problems.reject("latitude", str(exc))
@@ -458,6 +592,23 @@ def _known_codes(
     if unknown:
         problems.note(f"{label} : code(s) inconnu(s) ignoré(s) : {', '.join(unknown)}")
     return [code for code in codes if code in known]
+
+
+def _resolve(
+    item: Mapping[str, Any], communes: CommuneReference, problems: RowProblems
+) -> str | None:
+    """Code INSEE from ``code_postal`` and ``commune`` (a note when they name none)."""
+    from geodata.sources.communes import NoCommuneError
+
+    postcode = clean_text(item.get("code_postal"))
+    town = clean_text(item.get("commune"))
+    if not (postcode or town):
+        return None
+    try:
+        return communes.resolve(postcode, town)
+    except NoCommuneError as exc:
+        problems.note(f"commune introuvable : {exc}")
+        return None
 
 
 def _code_insee(value: Any, problems: RowProblems) -> str | None:

@@ -43,7 +43,7 @@ from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from geodata.sources import provenances
 from geodata.sources.common import (
@@ -71,7 +71,16 @@ from geodata.sources.common import (
 )
 from graph import vocabulary
 
-__all__ = ["CATEGORY_KINDS", "PROVENANCE", "iter_finess", "read_finess"]
+if TYPE_CHECKING:
+    from geodata.sources.communes import CommuneReference
+
+__all__ = [
+    "CATEGORY_KINDS",
+    "PROVENANCE",
+    "commune_centroid_source",
+    "iter_finess",
+    "read_finess",
+]
 
 PROVENANCE: Final = provenances.FINESS
 
@@ -208,6 +217,7 @@ class _Context:
     departements: Container[str] | None
     geolocations: Mapping[str, _Raw]
     commune_centroids: Mapping[str, tuple[float, float]] | None
+    communes: CommuneReference | None = None
 
 
 @dataclass(slots=True)
@@ -216,7 +226,8 @@ class _Establishment:
 
     ``fields`` are stripped. ``point`` is the geolocalisation projected to EPSG:4326
     ``(lon, lat)`` degrees, ``None`` when the file gives no usable coordinates; ``in_france``
-    says the point needs none of :func:`locate`'s repairs.
+    says the point needs none of :func:`locate`'s repairs, ``in_commune`` that it lies in the
+    commune the row names (when the national commune list is given; else assumed).
     """
 
     index: int
@@ -225,6 +236,7 @@ class _Establishment:
     geolocation: _Geolocation | None
     point: tuple[float, float] | None = None
     in_france: bool = False
+    in_commune: bool = True
 
 
 def read_finess(
@@ -233,6 +245,7 @@ def read_finess(
     commune_centroids: Mapping[str, tuple[float, float]] | None = None,
     categories: Mapping[str, str] | None = None,
     departements: Container[str] | None = None,
+    communes: CommuneReference | None = None,
 ) -> ReadResult:
     """Read the FINESS establishments extract (geolocated version).
 
@@ -250,7 +263,11 @@ def read_finess(
         Extra or overriding ``categetab`` → kind entries, merged over :data:`CATEGORY_KINDS`.
     departements : container of str, optional
         Keep only these FINESS département codes (``"30"``, ``"2A"``, ``"9D"``); others are
-        skipped.
+        skipped before being validated.
+    communes : CommuneReference, optional
+        The national commune list (`geodata.sources.communes`): centroids of every commune
+        (arrondissements included: FINESS writes ``13201``), and the check that a point lies
+        in the commune its row names (`geodata.sources.common.locate`).
 
     Returns
     -------
@@ -270,6 +287,7 @@ def read_finess(
             commune_centroids=commune_centroids,
             categories=categories,
             departements=departements,
+            communes=communes,
         )
     )
 
@@ -280,6 +298,7 @@ def iter_finess(
     commune_centroids: Mapping[str, tuple[float, float]] | None = None,
     categories: Mapping[str, str] | None = None,
     departements: Container[str] | None = None,
+    communes: CommuneReference | None = None,
     chunk_size: int = 10_000,
 ) -> ReadStream:
     """Read the FINESS extract in parts, so that a consumer can store one while the next is read.
@@ -325,7 +344,9 @@ def iter_finess(
     for kind in kinds.values():
         vocabulary.check_kind(kind)
     structures, geolocations = _split(lines[1:])
-    context = _Context(kinds, departements, geolocations, commune_centroids)
+    if commune_centroids is None and communes is not None:
+        commune_centroids = communes.centroids
+    context = _Context(kinds, departements, geolocations, commune_centroids, communes)
     return ReadStream(_parts(structures, context, chunk_size), expected=len(structures))
 
 
@@ -429,12 +450,12 @@ def _read_part(
     """
     part = ReadResult()
     entries = _classify(records, start, context, part)
-    _project([entry for entry in entries if isinstance(entry, _Establishment)])
+    _project([entry for entry in entries if isinstance(entry, _Establishment)], context.communes)
     for entry in entries:
         if isinstance(entry, Rejection):
             part.rejections.append(entry)
             continue
-        record = _read_establishment(entry, context.commune_centroids)
+        record = _read_establishment(entry, context.commune_centroids, context.communes)
         if isinstance(record, list):
             part.rejections.extend(record)
             continue
@@ -505,13 +526,16 @@ def _geolocation(record: _Raw) -> _Geolocation:
     return _Geolocation(x=parse_float(fields[2]), y=parse_float(fields[3]), system=",".join(middle))
 
 
-def _project(establishments: Sequence[_Establishment]) -> None:
-    """Set ``point`` and ``in_france`` of the establishments that have coordinates.
+def _project(
+    establishments: Sequence[_Establishment], communes: CommuneReference | None = None
+) -> None:
+    """Set ``point``, ``in_france`` and ``in_commune`` of the establishments with coordinates.
 
     Coordinates are usable when both are numbers, not both zero. They are projected from the
     system of :func:`_system` to EPSG:4326 with one pyproj call per system for the whole part
     (:func:`to_wgs84_arrays`, the same values as :func:`to_wgs84` point by point), and
-    checked with :func:`in_france_mask`.
+    checked with :func:`in_france_mask`; with ``communes``, against the boundary of their
+    commune, one vectorised test per commune (`shapely.contains_xy`).
     """
     groups: dict[int, tuple[list[_Establishment], list[float], list[float]]] = {}
     for establishment in establishments:
@@ -536,11 +560,38 @@ def _project(establishments: Sequence[_Establishment]) -> None:
         ):
             establishment.point = (point_lon, point_lat)
             establishment.in_france = point_inside
+    if communes is not None:
+        _check_communes([e for e in establishments if e.in_france], communes)
+
+
+def _check_communes(establishments: Sequence[_Establishment], communes: CommuneReference) -> None:
+    """``in_commune`` of points in France: inside their commune's boundary (a point outside
+    goes through `locate`, which measures how far and decides)."""
+    import numpy as np
+    import shapely
+
+    by_code: dict[str, list[_Establishment]] = {}
+    for establishment in establishments:
+        fields = establishment.fields
+        code, _ = _code_insee_of(fields[_DEPARTEMENT].upper(), fields[_COMMUNE])
+        if code is not None:
+            by_code.setdefault(code, []).append(establishment)
+    for code, group in by_code.items():
+        geometry = communes.geometry(code)
+        if geometry is None:
+            continue
+        assert all(e.point is not None for e in group)
+        xs = np.array([e.point[0] for e in group if e.point is not None])
+        ys = np.array([e.point[1] for e in group if e.point is not None])
+        inside = shapely.contains_xy(geometry, xs, ys)
+        for establishment, flag in zip(group, inside.tolist(), strict=True):
+            establishment.in_commune = bool(flag)
 
 
 def _read_establishment(
     establishment: _Establishment,
     commune_centroids: Mapping[str, tuple[float, float]] | None,
+    communes: CommuneReference | None = None,
 ) -> SourceRecord | list[Rejection]:
     fields = establishment.fields
     number = fields[_NOFINESSET]
@@ -549,7 +600,7 @@ def _read_establishment(
         problems.reject("nofinesset", f"numéro FINESS invalide : « {number} » (9 caractères)")
     code_insee = _code_insee(fields[_DEPARTEMENT], fields[_COMMUNE], problems)
     siret = clean_siret(fields[_SIRET], problems)
-    location = _location(establishment, code_insee, commune_centroids, problems)
+    location = _location(establishment, code_insee, commune_centroids, communes, problems)
     if problems or location is None:
         return problems.rejections
     name = fields[_RSLONGUE] or fields[_RS]
@@ -631,23 +682,61 @@ def _location(
     establishment: _Establishment,
     code_insee: str | None,
     commune_centroids: Mapping[str, tuple[float, float]] | None,
+    communes: CommuneReference | None,
     problems: RowProblems,
 ) -> Location | None:
-    """The checked point: the projected one when in France, else :func:`locate`'s repair."""
+    """The checked point: the projected one when in France (and in its commune), else
+    :func:`locate`'s repair; ``geocoding="commune"`` when ``sourcecoordet`` says the file's
+    point is itself a commune centroid (:func:`commune_centroid_source`)."""
     lon: float | None = None
     lat: float | None = None
     if establishment.point is not None:
         lon, lat = establishment.point
-        if establishment.in_france:
-            return Location(lon, lat, "source")  # what locate gives for a point in France
+        if establishment.in_france and establishment.in_commune:
+            location = Location(lon, lat, "source")  # what locate gives for such a point
+            return _centroid_of_source(location, establishment, problems)
     try:
-        location = locate(lon, lat, code_insee=code_insee, commune_centroids=commune_centroids)
+        location = locate(
+            lon,
+            lat,
+            code_insee=code_insee,
+            commune_centroids=commune_centroids,
+            communes=communes,
+        )
     except LocationError as exc:
         problems.reject("geolocalisation", str(exc))
         return None
     if location.note:
         problems.note(location.note)
-    return location
+    return _centroid_of_source(location, establishment, problems)
+
+
+def _centroid_of_source(
+    location: Location, establishment: _Establishment, problems: RowProblems
+) -> Location:
+    geolocation = establishment.geolocation
+    if location.geocoding == "commune" or geolocation is None:
+        return location
+    if not commune_centroid_source(geolocation.system):
+        return location
+    problems.note(
+        f"point placé par la source au centre de la commune (sourcecoordet « "
+        f"{geolocation.system} ») : position approchée"
+    )
+    return Location(location.lon, location.lat, "commune")
+
+
+def commune_centroid_source(sourcecoordet: str) -> bool:
+    """Whether a ``sourcecoordet`` says the point is a commune centroid, not an address.
+
+    ``sourcecoordet`` is ``level,ATLASANTE,score,geocoder,system``: the geocoders ``BAN`` and
+    ``BDADRESSE`` place an address (with a numeric score); ``ADMIN-EXPRESS-<year>`` (the IGN
+    commune base, score ``.``) places the establishment on its commune's centroid — about
+    4,600 establishments of the national register. Older files spell a centroid out
+    (``CENTROIDE``).
+    """
+    text = fold(sourcecoordet).upper()
+    return "ADMIN-EXPRESS" in text or "ADMIN EXPRESS" in text or "CENTROIDE" in text
 
 
 @functools.lru_cache(maxsize=1024)

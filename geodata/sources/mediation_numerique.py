@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from geodata.sources import provenances
 from geodata.sources.common import (
@@ -48,6 +48,7 @@ from geodata.sources.common import (
     clean_opening_hours,
     clean_siret,
     clean_text,
+    departement_of,
     fold,
     join_address,
     keep_unique,
@@ -57,6 +58,9 @@ from geodata.sources.common import (
     read_text,
     validate_partner,
 )
+
+if TYPE_CHECKING:
+    from geodata.sources.communes import CommuneReference
 
 __all__ = [
     "DEFAULT_KIND",
@@ -135,6 +139,8 @@ def read_mediation_numerique(
     *,
     commune_centroids: Mapping[str, tuple[float, float]] | None = None,
     postcode_to_insee: Mapping[str, str] | None = None,
+    communes: CommuneReference | None = None,
+    departements: Container[str] | None = None,
 ) -> ReadResult:
     """Read a Hinaura JSON export of digital-inclusion places.
 
@@ -146,6 +152,12 @@ def read_mediation_numerique(
         Code INSEE → ``(lon, lat)`` EPSG:4326, for places without usable coordinates.
     postcode_to_insee : Mapping[str, str], optional
         Unambiguous postcode → code INSEE.
+    communes : CommuneReference, optional
+        The national commune list: code INSEE from postcode and ``commune``, centroids, the
+        check that a point lies in its commune.
+    departements : container of str, optional
+        Keep only the places of these départements (by postcode, and town when the postcode is
+        shared by two): the others are skipped before being validated.
 
     Returns
     -------
@@ -162,11 +174,17 @@ def read_mediation_numerique(
         raise SourceFormatError(f"{path.name} : tableau JSON de lieux attendu")
     result = ReadResult()
     seen: dict[str, int] = {}
+    if commune_centroids is None and communes is not None:
+        commune_centroids = communes.centroids
     for index, place in enumerate(places):
         if not isinstance(place, Mapping):
             result.rejections.append(Rejection(index, "lieu", "objet JSON attendu"))
             continue
-        record = _read_place(index, place, commune_centroids, postcode_to_insee)
+        code_insee = _code_insee(place, postcode_to_insee, communes)
+        if departements is not None and not _in_scope(place, code_insee, departements):
+            result.skipped += 1
+            continue
+        record = _read_place(index, place, code_insee, commune_centroids, communes)
         if isinstance(record, list):
             result.rejections.extend(record)
             continue
@@ -174,11 +192,42 @@ def read_mediation_numerique(
     return result
 
 
+def _code_insee(
+    place: Mapping[str, Any],
+    postcode_to_insee: Mapping[str, str] | None,
+    communes: CommuneReference | None,
+) -> str | None:
+    postcode = clean_text(place.get("code_postal"))
+    if communes is not None and postcode:
+        from geodata.sources.communes import NoCommuneError
+
+        try:
+            return communes.resolve(postcode, clean_text(place.get("commune")))
+        except NoCommuneError:
+            return None
+    found = (postcode_to_insee or {}).get((postcode or "").zfill(5))
+    return found
+
+
+def _in_scope(
+    place: Mapping[str, Any], code_insee: str | None, departements: Container[str]
+) -> bool:
+    """Whether a place lies in the wanted départements, before validation (its commune, else
+    its postcode; a place naming neither is out of scope)."""
+    if code_insee is not None:
+        return departement_of(code_insee) in departements
+    from geodata.sources.communes import departements_of_postcode
+
+    postcode = (clean_text(place.get("code_postal")) or "").zfill(5)
+    return any(code in departements for code in departements_of_postcode(postcode))
+
+
 def _read_place(
     index: int,
     place: Mapping[str, Any],
+    code_insee: str | None,
     commune_centroids: Mapping[str, tuple[float, float]] | None,
-    postcode_to_insee: Mapping[str, str] | None,
+    communes: CommuneReference | None,
 ) -> SourceRecord | list[Rejection]:
     source_id = clean_text(place.get("id"))
     problems = RowProblems(index, source_id)
@@ -189,7 +238,6 @@ def _read_place(
         problems.reject("nom", "nom du lieu manquant")
     siret = clean_siret(place.get("pivot"), problems, "pivot")
     postcode = clean_text(place.get("code_postal"))
-    code_insee = (postcode_to_insee or {}).get((postcode or "").zfill(5))
     location = None
     try:
         location = locate(
@@ -197,6 +245,7 @@ def _read_place(
             parse_float(place.get("latitude")),
             code_insee=code_insee,
             commune_centroids=commune_centroids,
+            communes=communes,
         )
     except LocationError as exc:
         problems.reject("latitude", str(exc))

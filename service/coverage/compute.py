@@ -279,7 +279,7 @@ def _find_layer(territory: StoreSnapshot, name: str, zone_kind: str) -> LayerInf
         )
     known = ", ".join(["population", "qpv", "ahi", *sorted(stored)])
     raise InvalidInputError(
-        f"Demande inconnue « {name} » : valeurs possibles {known} ; une autre couche s'importe "
+        f"demand : demande inconnue, valeurs admises {known} ; une autre couche s'importe "
         "avec maillage import demand FICHIER --layer NOM."
     )
 
@@ -296,7 +296,7 @@ def resolve_category(code: str) -> Category:
     if code in vocabulary.thematiques():
         return Category.of_thematique(code)
     raise InvalidInputError(
-        f"Catégorie inconnue « {code} » : donnez une famille (ex. garde-enfants), un type "
+        "category : catégorie inconnue ; donnez une famille (ex. garde-enfants), un type "
         "d'acteur (ex. creches-avip) ou une thématique (ex. famille--garde-denfants) ; "
         "listes : /v1/reference/families, /v1/reference/kinds, /v1/reference/thematiques."
     )

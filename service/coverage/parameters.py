@@ -13,6 +13,7 @@ from typing import Annotated, Any, Final, Literal, Self
 import numpy as np
 import numpy.typing as npt
 from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, model_validator
+from pydantic_core import PydanticCustomError
 
 from geodata.modes import TravelMode
 from graph.coverage import (
@@ -20,7 +21,7 @@ from graph.coverage import (
     GapKind,
     People,
 )
-from graph.inputs import InputModel, one_of
+from graph.inputs import InputModel, Integer, Number, one_of
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -74,6 +75,24 @@ def _checked_bbox(bbox: list[float] | None) -> list[float] | None:
 
 
 BBox = Annotated[list[float] | None, BeforeValidator(_split_floats), AfterValidator(_checked_bbox)]
+"""A query's bbox: one text ``lon_min,lat_min,lon_max,lat_max`` or four repeated values."""
+
+
+def _bbox_numbers(value: Any) -> Any:
+    """A body's bbox text ``"4.0,43.9,4.2,44.2"`` as numbers; a list is left as it is (its
+    items must be numbers: `Number`)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return [float(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise PydanticCustomError("float_parsing", "nombre attendu") from None
+
+
+BodyBBox = Annotated[
+    list[Number] | None, BeforeValidator(_bbox_numbers), AfterValidator(_checked_bbox)
+]
+"""A body's bbox: four numbers (never booleans nor texts), or the query's text."""
 
 
 class CoverageParams(InputModel):
@@ -142,8 +161,8 @@ class GapsQuery(CoverageParams):
 
 
 class CandidatePoint(InputModel):
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
+    lat: Number = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
+    lon: Number = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
     label: str | None = Field(None, max_length=200, description="nom du lieu proposé")
 
 
@@ -172,13 +191,13 @@ class SitingRequest(InputModel):
 
     category: str = Field(min_length=1, max_length=120, description="comme pour /v1/coverage")
     mode: TravelMode = Field(description="walk, bike, car ou transit")
-    max_minutes: float = Field(
+    max_minutes: Number = Field(
         gt=0,
         le=MAX_COVERAGE_MINUTES,
         allow_inf_nan=False,
         description="budget de temps : un site couvre les zones à moins de ces minutes",
     )
-    k: int = Field(ge=1, le=MAX_SITES, description="nombre de sites à proposer (1 à 20)")
+    k: Integer = Field(ge=1, le=MAX_SITES, description="nombre de sites à proposer (1 à 20)")
     candidates: Candidates = Field(
         "town_halls",
         description="town_halls : mairies des communes ; centroids : centres des communes ; "
@@ -186,7 +205,11 @@ class SitingRequest(InputModel):
     )
     zones: ZoneChoice = Field("communes", description="communes ou grid1km")
     demand: str = Field("population", pattern=DEMAND_NAME, description="comme pour /v1/coverage")
-    bbox: BBox = Field(None, description="comme pour /v1/coverage")
+    bbox: BodyBBox = Field(
+        None,
+        description="comme pour /v1/coverage : quatre nombres [lon_min, lat_min, lon_max, "
+        "lat_max] ou le même texte « lon_min,lat_min,lon_max,lat_max »",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

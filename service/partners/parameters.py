@@ -134,11 +134,11 @@ class OpportunityQuery(Pagination):
 
     @model_validator(mode="after")
     def _known_kinds(self) -> Self:
-        unknown = [k for k in self.kinds if k not in OPPORTUNITY_KINDS]
+        unknown = [str(i) for i, k in enumerate(self.kinds) if k not in OPPORTUNITY_KINDS]
         if unknown:
             raise ValueError(
-                f"type d'offre inconnu : {', '.join(unknown)} "
-                f"(valeurs possibles : {', '.join(OPPORTUNITY_KINDS)})"
+                f"kinds : type d'offre inconnu en position {', '.join(unknown)} "
+                f"(valeurs admises : {', '.join(OPPORTUNITY_KINDS)})"
             )
         return self
 

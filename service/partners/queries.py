@@ -23,21 +23,21 @@ from service.tables import Opportunity, Partner, Provenance, Relation
 def get_partner(session: Session, partner_id: uuid.UUID) -> Partner:
     row = session.get(Partner, partner_id)
     if row is None:
-        raise NotFoundError(f"Partenaire introuvable : {partner_id}.")
+        raise NotFoundError("Partenaire introuvable.")
     return row
 
 
 def get_opportunity(session: Session, opportunity_id: uuid.UUID) -> Opportunity:
     row = session.get(Opportunity, opportunity_id)
     if row is None:
-        raise NotFoundError(f"Offre introuvable : {opportunity_id}.")
+        raise NotFoundError("Offre introuvable.")
     return row
 
 
 def get_relation(session: Session, relation_id: uuid.UUID) -> Relation:
     row = session.get(Relation, relation_id)
     if row is None:
-        raise NotFoundError(f"Relation introuvable : {relation_id}.")
+        raise NotFoundError("Relation introuvable.")
     return row
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, cast
 
 from geoalchemy2.shape import to_shape
 from pydantic import BaseModel, Field, create_model
+from pydantic.fields import FieldInfo
 
 from geodata.journeys import Journey
-from graph.inputs import InputModel
+from graph.inputs import STORED, InputModel
 from graph.models import (
     Contact,
     Eligibility,
@@ -27,12 +28,22 @@ T = TypeVar("T")
 
 
 def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
-    """A PATCH body: the fields of ``model``, all optional, unknown fields refused."""
+    """A PATCH body: the fields of ``model``, all optional, unknown fields refused.
+
+    Each field keeps its type with its constraints and validators (bounds, strict numbers,
+    vocabularies), so a PATCH is refused for the same reasons as a POST; the whole record
+    is validated again once merged (rules between fields, the territorial bound).
+    """
     fields: dict[str, Any] = {
-        field: (cast(Any, info.annotation) | None, Field(None, description=info.description))
+        field: (_with_metadata(info) | None, Field(None, description=info.description))
         for field, info in model.model_fields.items()
     }
     return create_model(name, __base__=InputModel, **fields)
+
+
+def _with_metadata(info: FieldInfo) -> Any:
+    annotation = cast(Any, info.annotation)
+    return Annotated[annotation, *info.metadata] if info.metadata else annotation
 
 
 class Page(BaseModel, Generic[T]):
@@ -217,7 +228,7 @@ def partner_detail(row: Partner) -> PartnerDetail:
         opening_hours=row.opening_hours,
         publics=list(row.publics or []),
         thematiques=list(row.thematiques or []),
-        eligibility=Eligibility.model_validate(row.eligibility or {}),
+        eligibility=Eligibility.model_validate(row.eligibility or {}, context=STORED),
         contact=row.contact or {},
         description=row.description,
         source_id=row.source_id,

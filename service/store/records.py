@@ -134,9 +134,7 @@ def ensure_provenance(session: Session, row: Partner) -> None:
     if found is None:
         session.add(Provenance(partner=row, source=row.source, source_id=source_id))
     elif found.partner_id != row.id:
-        raise ConflictError(
-            f"Un partenaire de même provenance ({row.source}, {source_id}) existe déjà."
-        )
+        raise ConflictError("Un partenaire de même provenance (source, source_id) existe déjà.")
 
 
 # -- opportunities --------------------------------------------------------------------------

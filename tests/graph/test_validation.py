@@ -113,7 +113,7 @@ def test_valid_rome_code(value: str, expected: str) -> None:
 
 @pytest.mark.parametrize("value", ["O1234", "Z9999", "D110", "D11066", "DD106", "1106D", ""])
 def test_invalid_rome_code(value: str) -> None:
-    with pytest.raises(ValueError, match=r"^code ROME invalide : .*une lettre de A à N"):
+    with pytest.raises(ValueError, match=r"^code ROME invalide \(format attendu : une lettre de A"):
         validate_rome_code(value)
 
 
@@ -155,7 +155,7 @@ def test_valid_code_insee(value: str, expected: str) -> None:
     ],
 )
 def test_invalid_code_insee(value: str) -> None:
-    with pytest.raises(ValueError, match=r"^code INSEE invalide : «"):
+    with pytest.raises(ValueError, match=r"^code INSEE invalide \(5 caractères attendus"):
         validate_code_insee(value)
 
 
@@ -202,7 +202,7 @@ def test_invalid_opening_hours(value: str) -> None:
         validate_opening_hours(value)
     message = str(caught.value)
     assert "syntaxe OpenStreetMap opening_hours attendue" in message
-    assert f"« {value} »" in message
+    assert value not in message  # the rule, never the value
 
 
 @pytest.mark.parametrize("value", ["", "   ", "\n"])
@@ -212,10 +212,13 @@ def test_blank_opening_hours_are_refused(value: str) -> None:
         validate_opening_hours(value)
 
 
-def test_long_invalid_value_is_shortened_in_the_message() -> None:
-    with pytest.raises(ValueError, match="…") as caught:
-        validate_opening_hours("x" * 1000)
-    assert len(str(caught.value)) < 200
+def test_messages_state_the_rule_never_the_value() -> None:
+    planted = "zq-planté-7f3a91"
+    for validate in (validate_opening_hours, validate_rome_code, validate_code_insee,
+                     french_level_rank, validate_siret, validate_siren):  # fmt: skip
+        with pytest.raises(ValueError, match=r"invalide|inconnu") as caught:
+            validate(planted)
+        assert planted not in str(caught.value), validate
 
 
 @pytest.mark.parametrize(

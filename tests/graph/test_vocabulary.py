@@ -138,7 +138,7 @@ def test_siae_kinds_are_inclusive_employers() -> None:
 def test_kinds_in_family() -> None:
     assert kinds_in_family("garde-enfants") == {"creches-avip", "creche", "micro-creche-insertion"}
     assert kinds_in_family("remobilisation") == {"phc", "cvg", "tapaj", "aava"}
-    with pytest.raises(UnknownCodeError, match="famille inconnue : « crèches »"):
+    with pytest.raises(UnknownCodeError, match=r"^famille inconnue \(\d+ valeurs admises"):
         kinds_in_family("crèches")
 
 
@@ -147,7 +147,9 @@ def test_check_kind_and_family() -> None:
     assert check_family("sante") == "sante"
     with pytest.raises(UnknownCodeError) as caught:
         check_kind("CHRS")  # exact match: codes are lower-case slugs
-    assert str(caught.value) == "type d’acteur inconnu : « CHRS » (voir /v1/reference/kinds)"
+    assert str(caught.value) == (
+        f"type d’acteur inconnu ({len(kinds())} valeurs admises, voir /v1/reference/kinds)"
+    )
     assert caught.value.vocabulary == "kind"
     assert caught.value.codes == ("CHRS",)
     with pytest.raises(UnknownCodeError, match="famille inconnue"):
@@ -155,7 +157,7 @@ def test_check_kind_and_family() -> None:
 
 
 def test_family_of_unknown_kind() -> None:
-    with pytest.raises(UnknownCodeError, match=r"« foyer » \(voir /v1/reference/kinds\)"):
+    with pytest.raises(UnknownCodeError, match=r"valeurs admises, voir /v1/reference/kinds\)$"):
         family_of("foyer")
 
 
@@ -164,10 +166,14 @@ def test_unknown_code_error_is_a_value_error() -> None:
 
 
 def test_unknown_code_error_survives_pickling() -> None:
-    error = UnknownCodeError("public", ["a", "b"])
+    error = UnknownCodeError("public", ["a", "b"], [0, 3])
     copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own object
-    assert str(copy) == str(error) == "publics inconnus : « a », « b » (voir /v1/reference/publics)"
-    assert copy.codes == ("a", "b")
+    assert (
+        str(copy)
+        == str(error)
+        == ("publics inconnus en position 0, 3 (14 valeurs admises, voir /v1/reference/publics)")
+    )
+    assert (copy.codes, copy.positions) == (("a", "b"), (0, 3))
 
 
 def test_mappings_are_read_only() -> None:
@@ -208,24 +214,27 @@ def test_check_thematiques_dedupes_keeping_order() -> None:
     assert check_thematiques([]) == []
 
 
-def test_check_thematiques_names_every_unknown_code() -> None:
+def test_check_thematiques_locates_every_unknown_code_without_quoting_it() -> None:
     with pytest.raises(UnknownCodeError) as caught:
         check_thematiques(["foo", "sante--addictions", "bar", "foo"])
     assert str(caught.value) == (
-        "thématiques inconnues : « foo », « bar » (voir /v1/reference/thematiques)"
+        "thématiques inconnues en position 0, 2, 3 (69 valeurs admises, "
+        "voir /v1/reference/thematiques)"
     )
     assert caught.value.codes == ("foo", "bar")
 
 
 def test_check_thematiques_single_unknown_message() -> None:
     with pytest.raises(UnknownCodeError) as caught:
-        check_thematiques(["foo"])
-    assert str(caught.value) == "thématique inconnue : « foo » (voir /v1/reference/thematiques)"
+        check_thematiques(["sante--addictions", "foo"])
+    assert str(caught.value) == (
+        "thématique inconnue en position 1 (69 valeurs admises, voir /v1/reference/thematiques)"
+    )
 
 
 def test_check_publics() -> None:
     assert check_publics(["jeunes", "jeunes"]) == ["jeunes"]
-    with pytest.raises(UnknownCodeError, match="public inconnu : « retraites »"):
+    with pytest.raises(UnknownCodeError, match=r"^public inconnu en position 0 \(14 valeurs"):
         check_publics(["retraites"])
 
 

@@ -123,7 +123,7 @@ def test_without_a_network_times_are_estimates(
     [
         ({"mode": "walk"}, "mode demande un point"),
         ({"lat": 44, "lon": 4, "max_minutes": 10}, "max_minutes demande un mode"),
-        ({"lat": 44, "lon": 4, "mode": "trottinette"}, "mode : valeur non reconnue"),
+        ({"lat": 44, "lon": 4, "mode": "trottinette"}, "mode : valeur inconnue"),
         ({"lat": 44, "lon": 4, "mode": "walk", "max_minutes": 500}, "inférieur ou égal à 180"),
     ],
 )

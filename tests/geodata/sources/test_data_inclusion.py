@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
-from geodata.sources.common import ReadResult
+from geodata.sources.common import ReadResult, SourceFormatError
+from geodata.sources.communes import CommuneReference
 from geodata.sources.data_inclusion import (
     STRUCTURE_REQUIRED,
     DataInclusionExportError,
+    iter_items,
     load_items,
     parse_data_inclusion,
     read_data_inclusion,
@@ -245,3 +247,43 @@ def test_writer_shortens_long_names_and_final_dots() -> None:
     )
     assert len(structure["nom"]) == 150
     assert structure["nom"].endswith("…")
+
+
+# --- national files, streamed ----------------------------------------------------------------
+
+FRANCE_STRUCTURES = FIXTURES / "data_inclusion_france_structures.json"
+FRANCE_SERVICES = FIXTURES / "data_inclusion_france_services.json"
+
+
+def test_items_are_streamed_one_at_a_time(tmp_path: Path) -> None:
+    items = iter_items(FRANCE_STRUCTURES)
+    assert next(items)["id"] == "dora--chrs-brest"  # an iterator, not a list
+    broken = tmp_path / "coupé.json"
+    text = FRANCE_STRUCTURES.read_text(encoding="utf-8")
+    broken.write_text(text[: len(text) // 2], encoding="utf-8")
+    read = iter_items(broken)
+    assert next(read)["id"] == "dora--chrs-brest"  # what comes before the break is read
+    with pytest.raises(SourceFormatError, match="tableau JSON invalide"):
+        list(read)
+    page = tmp_path / "page.json"
+    page.write_text(json.dumps({"total": 8, "items": json.loads(text)}, indent=1), "utf-8")
+    assert [i["id"] for i in iter_items(page)] == [i["id"] for i in json.loads(text)]
+
+
+def test_other_departements_are_skipped_before_validation_with_their_services() -> None:
+    communes = CommuneReference.national()
+    whole = read_data_inclusion(FRANCE_STRUCTURES, FRANCE_SERVICES, communes=communes)
+    assert "dora--chrs-brest" in {record.source_id for record in whole.records}
+    assert not any("commune" in rejection.reason for rejection in whole.rejections)
+    gard = read_data_inclusion(
+        FRANCE_STRUCTURES, FRANCE_SERVICES, communes=communes, departements={"30"}
+    )
+    # Brest, Marseille, Lille and their services: out of scope, never validated
+    assert gard.skipped == 3 + 2
+    assert {record.partner.code_insee for record in gard.records} <= {
+        "30007",
+        "30028",
+        "30032",
+        "30189",
+    }
+    assert all(rejection.index not in {0, 1, 7, 8, 13} for rejection in gard.rejections)

@@ -19,7 +19,13 @@ from geodata.sources.common import (
     lambert93_to_wgs84,
     wgs84_to_lambert93,
 )
-from geodata.sources.finess import CATEGORY_KINDS, iter_finess, read_finess
+from geodata.sources.communes import CommuneReference
+from geodata.sources.finess import (
+    CATEGORY_KINDS,
+    commune_centroid_source,
+    iter_finess,
+    read_finess,
+)
 from graph import vocabulary
 from tests.geodata.sources import CENTROIDS, FIXTURES
 
@@ -261,3 +267,61 @@ def test_overseas_points_are_read_in_their_utm_system() -> None:
     assert record.partner.code_insee == "97411"
     assert (record.partner.lon, record.partner.lat) == pytest.approx((55.45, -20.88), abs=1e-4)
     assert record.geocoding == "source"
+
+
+# --- a national file ----------------------------------------------------------------------------
+
+FRANCE = FIXTURES / "finess_france.csv"
+
+
+@pytest.fixture(scope="module")
+def communes() -> CommuneReference:
+    return CommuneReference.national()
+
+
+def test_a_national_file_places_every_commune_of_france(communes: CommuneReference) -> None:
+    result = read_finess(FRANCE, communes=communes)
+    assert result.rejections == []
+    assert result.skipped == 1  # the EHPAD
+    by_number = {record.source_id: record for record in result.records}
+    marseille = by_number["130000011"]  # a CHRS without geolocalisation, in an arrondissement
+    assert marseille.partner.code_insee == "13201"
+    assert marseille.geocoding == "commune"
+    assert (marseille.partner.lon, marseille.partner.lat) == communes.centroids["13201"]
+    reunion = by_number["970400014"]  # UTM 40S
+    assert reunion.partner.code_insee == "97411"
+    assert communes.distance_m("97411", reunion.partner.lon, reunion.partner.lat) == 0.0
+    assert by_number["750000015"].partner.code_insee == "75115"
+
+
+def test_the_departement_is_chosen_before_validation(communes: CommuneReference) -> None:
+    gard = read_finess(FRANCE, communes=communes, departements={"30"})
+    assert sorted(record.source_id for record in gard.records) == [
+        "300000111",
+        "300000129",
+        "300000137",
+    ]
+    assert gard.skipped == 7
+    assert gard.total == 10
+
+
+def test_a_point_far_from_its_commune_is_moved_and_said(communes: CommuneReference) -> None:
+    result = read_finess(FRANCE, communes=communes, departements={"30"})
+    moved = next(record for record in result.records if record.source_id == "300000129")
+    assert moved.geocoding == "commune"
+    assert (moved.partner.lon, moved.partner.lat) == communes.centroids["30189"]
+    (note,) = moved.extra["notes"]
+    assert "point de la source (longitude -4.486" in note
+    assert "km de la commune 30189 (Nîmes)" in note
+    kept = next(record for record in result.records if record.source_id == "300000111")
+    assert kept.geocoding == "source"
+
+
+def test_sourcecoordet_admin_express_is_a_commune_centroid(communes: CommuneReference) -> None:
+    result = read_finess(FRANCE, communes=communes, departements={"30"})
+    pension = next(record for record in result.records if record.source_id == "300000137")
+    assert pension.geocoding == "commune"
+    assert "ADMIN-EXPRESS-2023" in pension.extra["notes"][0]
+    assert commune_centroid_source("3,ATLASANTE,.,ADMIN-EXPRESS-2023,EPSG:2154 RGF93")
+    assert not commune_centroid_source("1,ATLASANTE,96,BAN,EPSG:2154 RGF93 / Lambert-93")
+    assert not commune_centroid_source("1,ATLASANTE,100,IGN,BD_ADRESSE,V2.2,LAMBERT_93")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from geodata.sources.common import ReadResult
-from geodata.sources.siae import read_siae
+from geodata.sources.communes import CommuneReference
+from geodata.sources.siae import contract_of, read_siae
 from tests.geodata.sources import CENTROIDS, FIXTURES
 
 SIAE = FIXTURES / "siae_gard.csv"
@@ -135,3 +136,146 @@ def test_api_json_with_nested_postes(tmp_path: Path) -> None:
     assert record.partner.name == "ALES INTERIM INSERTION"
     (job,) = record.opportunities
     assert (job.title, job.rome_code, job.contract) == ("Manutentionnaire", "N1105", "interim")
+
+
+# --- the Les emplois API as served ------------------------------------------------------------
+
+PAGE_1 = FIXTURES / "emplois_siaes_30_page1.json"
+PAGE_2 = FIXTURES / "emplois_siaes_30_page2.json"
+
+
+def _whole_list(tmp_path: Path) -> Path:
+    """The two API pages as `territory fetch` writes them: every SIAE, ``next`` null."""
+    first = json.loads(PAGE_1.read_text(encoding="utf-8"))
+    second = json.loads(PAGE_2.read_text(encoding="utf-8"))
+    results = first["results"] + second["results"]
+    path = tmp_path / "siae.json"
+    path.write_text(
+        json.dumps({"count": first["count"], "next": None, "previous": None, "results": results}),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def communes() -> CommuneReference:
+    return CommuneReference.national()
+
+
+def test_the_api_pages_carry_no_id_no_point_no_code_insee() -> None:
+    page = json.loads(PAGE_1.read_text(encoding="utf-8"))
+    assert set(page) == {"count", "next", "previous", "results"}
+    assert len(page["results"]) == 20
+    assert page["count"] == 36
+    for siae in page["results"]:
+        assert not {"id", "latitude", "longitude", "code_insee"} & set(siae)
+
+
+def test_an_api_page_of_gard_siae_loads_with_commune_points(
+    tmp_path: Path, communes: CommuneReference
+) -> None:
+    result = read_siae(_whole_list(tmp_path), communes=communes)
+    assert result.complete
+    refused = sorted(result.rejected_indexes)
+    assert refused == [34, 35]  # the OPCS, the SIAE without SIRET
+    valid = result.total - len(refused)
+    assert len(result.records) / valid >= 0.95
+    assert len(result.records) == 34
+    for record in result.records:
+        assert record.geocoding == "commune"
+        assert record.partner.code_insee is not None
+        assert (record.partner.lon, record.partner.lat) == communes.centroids[
+            record.partner.code_insee
+        ]
+    by_town = {record.partner.address.split(", ")[-1]: record for record in result.records}  # type: ignore[union-attr]
+    # postcodes shared by several communes, settled by the town name
+    assert by_town["30190 St Geniès de Malgoirès"].partner.code_insee == "30255"
+    assert by_town["30190 LA CALMETTE"].partner.code_insee == "30061"
+    assert by_town["30250 VILLEVIEILLE"].partner.code_insee == "30352"
+    assert by_town["30035 NIMES CEDEX 1"].partner.code_insee == "30189"  # Cedex
+    assert by_town["30100 Alès Cedex"].partner.code_insee == "30007"
+    assert by_town["30240 Le Grau-du-Roi"].partner.code_insee == "30133"
+    # the siret and type make the identifier
+    first = result.records[0]
+    assert first.source_id == f"{first.partner.siret}-ACI"
+
+
+def test_job_labels_places_and_closed_jobs(tmp_path: Path, communes: CommuneReference) -> None:
+    result = read_siae(_whole_list(tmp_path), communes=communes)
+    rows = json.loads(PAGE_1.read_text(encoding="utf-8"))["results"]
+    by_siret = {record.partner.siret: record for record in result.records}
+    nimes = by_siret[rows[2]["siret"]]  # an ETTI: « Contrat de mission intérimaire »
+    assert [(job.contract, job.places) for job in nimes.opportunities] == [
+        ("interim", 2),
+        ("interim", 3),
+    ]
+    geiq = by_siret[rows[5]["siret"]]  # « Contrat de professionalisation » (sic)
+    assert {job.contract for job in geiq.opportunities} == {"alternance"}
+    bagard = by_siret[rows[13]["siret"]]  # an AI: no contract label, its usual contract
+    assert [job.contract for job in bagard.opportunities] == ["mise-a-disposition"]
+    genies = by_siret[rows[8]["siret"]]  # one of its two jobs is closed
+    assert len(rows[8]["postes"]) == 2
+    assert len(genies.opportunities) == 1
+    assert genies.opportunities[0].rome_code == "N1105"
+
+
+@pytest.mark.parametrize(
+    ("label", "contract"),
+    [
+        ("CDD insertion", "cddi"),
+        ("CDD d'insertion", "cddi"),
+        ("CDD-I PHC", "phc"),
+        ("CDD-I Premières heures en Chantier", "phc"),
+        ("CDD-I CVG", "cvg"),
+        ("CDI inclusion", "cdi-inclusion"),
+        ("CDD Tremplin", "cdd-tremplin"),
+        ("Contrat d'apprentissage", "alternance"),
+        ("Contrat de mission intérimaire", "interim"),
+        ("FIXED_TERM_I", "cddi"),
+        ("FED_TERM_I_PHC", "phc"),
+        ("Autre type de contrat", None),
+        ("", None),
+    ],
+)
+def test_contract_labels(label: str, contract: str | None) -> None:
+    assert contract_of(label) == contract
+
+
+def test_one_page_of_several_is_read_as_incomplete(communes: CommuneReference) -> None:
+    result = read_siae(PAGE_1, communes=communes)
+    assert not result.complete
+    assert "n'est qu'une page" in result.notes[0]
+    assert len(result.records) == 20
+
+
+def test_other_departements_are_skipped_before_validation(
+    tmp_path: Path, communes: CommuneReference
+) -> None:
+    page = json.loads(PAGE_2.read_text(encoding="utf-8"))
+    brest = {**page["results"][0], "siret": "", "type": "XYZ", "code_postal": "29200"}
+    brest.update(ville="Brest", departement="29")
+    page["results"].append(brest)
+    page["count"] = len(page["results"])
+    page["previous"] = None
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    assert 16 in read_siae(path, communes=communes).rejected_indexes  # invalid in any case
+    result = read_siae(path, communes=communes, departements={"30"})
+    assert 16 not in result.rejected_indexes
+    assert result.skipped == 1
+    assert result.total == 17
+
+
+def test_an_unknown_town_says_what_the_file_wrote(
+    tmp_path: Path, communes: CommuneReference
+) -> None:
+    page = json.loads(PAGE_2.read_text(encoding="utf-8"))
+    page["results"] = [{**page["results"][0], "code_postal": "30190", "ville": "Nulle-Part"}]
+    page.update(count=1, previous=None)
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    (rejection,) = read_siae(path, communes=communes).rejections
+    assert rejection.field == "ville"
+    assert "« 30190 » partagé par 17 communes et ville « Nulle-Part »" in rejection.reason
+    (without,) = read_siae(path).rejections
+    assert "aucune liste des communes" in without.reason

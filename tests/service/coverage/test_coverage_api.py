@@ -245,14 +245,14 @@ def test_a_key_is_required_and_every_role_may_read(demo: Any) -> None:
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"category": "creches-imaginaires"}, "Catégorie inconnue « creches-imaginaires »"),
-        ({"mode": "avion"}, "mode : valeur non reconnue"),
+        ({"category": "creches-imaginaires"}, "category : catégorie inconnue ; donnez"),
+        ({"mode": "avion"}, "mode : valeur inconnue (valeurs admises : 'walk', 'bike', 'car' "),
         ({"max_minutes": 500}, "max_minutes : doit être inférieur ou égal à 120"),
         ({"max_minutes": 0}, "max_minutes : doit être strictement supérieur à 0"),
         ({"demand": "qpv"}, "maillage import qpv"),
-        ({"demand": "inconnue"}, "Demande inconnue « inconnue »"),
+        ({"demand": "inconnue"}, "demand : demande inconnue, valeurs admises population"),
         ({"bbox": "4.2,44.1,4.0,44.2"}, "bbox : lon_min < lon_max"),
-        ({"zones": "grid200m"}, "zones : valeur non reconnue"),
+        ({"zones": "grid200m"}, "zones : valeur inconnue"),
     ],
 )
 def test_bad_parameters_are_422_in_french(demo: Any, params: dict[str, Any], expected: str) -> None:
@@ -270,7 +270,7 @@ def test_bad_siting_bodies_are_422(demo: Any) -> None:
         ({**CRECHES, "k": 0}, "k : doit être supérieur ou égal à 1"),
         ({**CRECHES, "k": 21}, "k : doit être inférieur ou égal à 20"),
         ({**CRECHES, "k": 2, "candidates": too_many}, "de 1 à 2000 points"),
-        ({**CRECHES, "k": 2, "category": "x"}, "Catégorie inconnue"),
+        ({**CRECHES, "k": 2, "category": "x"}, "catégorie inconnue"),
     ):
         response = client.post("/v1/siting", json=body, headers=headers)
         assert response.status_code == 422, body

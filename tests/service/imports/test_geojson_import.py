@@ -120,7 +120,7 @@ def test_a_change_updates_only_that_partner_and_syncs_its_opportunities(db: Sess
 
 BAD_FEATURES = [
     (feature("b1", siret="73282932000075"), "siret", "SIRET invalide"),
-    (feature("b2", kind="licorne"), "kind", "licorne"),
+    (feature("b2", kind="licorne"), "kind", "type d’acteur inconnu"),
     ({"type": "Feature", "geometry": None, "properties": {}}, "geometry", "Point"),
     (feature("b4", at=(4.08, 95.0)), "lat", "inférieur ou égal à 90"),
     (feature("chrs-1", name="Doublon (fictif)"), "source_id", "doublon"),

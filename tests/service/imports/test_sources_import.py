@@ -50,6 +50,8 @@ from tests.geodata.sources import CENTROIDS, FIXTURES, shared
 runner = CliRunner()
 
 FINESS = FIXTURES / "finess_gard.csv"
+SIAE_PAGE_1 = FIXTURES / "emplois_siaes_30_page1.json"
+SIAE_PAGE_2 = FIXTURES / "emplois_siaes_30_page2.json"
 DATA_INCLUSION = FIXTURES / "data_inclusion_gard.jsonl"
 ESAT_SIRET = "29141777263178"  # ESAT Les Ateliers du Gardon: FINESS 300000029, DORA
 CAARUD = "300000078"
@@ -503,14 +505,15 @@ def test_real_agencies_of_the_gard_and_a_data_inclusion_duplicate(env: str) -> N
     assert "créés 0, mis à jour 0, inchangés 13, rejetés 1" in again.output
     di = runner.invoke(cli, ["import", "data-inclusion", str(DATA_INCLUSION), "--partial"])
     assert di.exit_code == 0, di.output
-    # France Travail Alès Avène of DORA is the agency of the referential: attached to it
-    assert "créés 4, mis à jour 0, inchangés 0, rejetés 5, rattachés 1" in di.output
+    # France Travail Alès Avène of DORA is the agency of the referential: attached to it; the
+    # crèche without coordinates sits on its commune's centroid though no commune is loaded
+    assert "créés 5, mis à jour 0, inchangés 0, rejetés 4, rattachés 1" in di.output
     engine = create_engine(env)
     try:
         with Session(engine) as session:
             ales = partner_of(session, "dora", "dora--ft-ales-avene")
             assert sorted(p.source for p in ales.provenances) == ["dora", "emplois-prescripteurs"]
-            assert session.scalar(select(func.count(Partner.id))) == 13 + 4
+            assert session.scalar(select(func.count(Partner.id))) == 13 + 5
     finally:
         engine.dispose()
 
@@ -700,11 +703,12 @@ def test_the_manifest_of_the_gard_names_the_official_publications() -> None:
         "etalab-cs1100507-stock",
         "referentiel-de-loffre-dinsertion",
         "@etalab/decoupage-administratif@6.0.0/data/communes.json",
-        "emplois.inclusion.beta.gouv.fr/api/v1/siaes/",
+        "EmploisSiaes(departement='30'",
         "TransportGtfs",
     ):
         assert expected in text_
     assert "corse" in repr(manifest("2a"))
+    assert "EmploisSiaes(departement='2A'" in repr(manifest("2a"))  # every département
     with pytest.raises(ValueError, match="département inconnu"):
         manifest("99")
 
@@ -770,7 +774,7 @@ def test_territory_fetch_retries_checks_and_renames_atomically(
         },
     )
     communes = files.add("/@etalab/decoupage-administratif@6.0.0/data/communes.json", [])
-    siae = files.add("/api/v1/siaes/?code_insee=30189&distance_max_km=100", {"results": []})
+    siae = _serve_siae_pages(files)
     gtfs = files.add("/resources/81234/download", b"PK\x05\x06" + b"\0" * 18)
     files.add(
         "/api/datasets",
@@ -820,6 +824,82 @@ def test_territory_fetch_retries_checks_and_renames_atomically(
     assert again.exit_code == 1
     assert files.hits[finess_path] == 1  # verified by its published checksum: not fetched again
     assert files.hits["/europe/france/languedoc-roussillon-latest.osm.pbf"] == 3  # md5 matches
+
+
+def _serve_siae_pages(files: _Files, *, failures: int = 0) -> bytes:
+    """The two Les emplois API pages of the fixtures; returns what `territory fetch` writes."""
+    first = json.loads(SIAE_PAGE_1.read_text(encoding="utf-8"))
+    second = json.loads(SIAE_PAGE_2.read_text(encoding="utf-8"))
+    files.add("/api/v1/siaes/?departement=30", first)
+    files.add("/api/v1/siaes/?departement=30&page=2", second, failures=failures)
+    whole = {
+        "count": 36,
+        "next": None,
+        "previous": None,
+        "results": first["results"] + second["results"],
+    }
+    return json.dumps(whole, ensure_ascii=False).encode("utf-8")
+
+
+def test_territory_fetch_follows_every_siae_page_and_a_failed_page_writes_nothing(
+    server: tuple[str, _Files], tmp_path: Path
+) -> None:
+    base, files = server
+    expected = _serve_siae_pages(files, failures=2)
+    manifest_file = tmp_path / "manifeste.json"
+    manifest_file.write_text("[]", encoding="utf-8")
+    out = tmp_path / "gard"
+    out.mkdir()
+    (out / "siae.json").write_bytes(b"{}")  # an earlier run's file
+    from service.imports.download import Client, FetchError
+    from service.imports.fetch import EmploisSiaes, fetch_pages
+
+    client = Client(base, 1, 0.01, 5.0)
+    with pytest.raises(FetchError, match="page 2 en échec, rien n'est écrit"):
+        fetch_pages(EmploisSiaes("30"), client, out)
+    assert (out / "siae.json").read_bytes() == b"{}"  # kept as it was
+    assert not list(out.glob("*.part"))
+    fetched = fetch_pages(EmploisSiaes("30"), client, out)  # the page is back
+    assert (out / "siae.json").read_bytes() == expected
+    assert fetched.sha256 == hashlib.sha256(expected).hexdigest()
+    assert files.hits["/api/v1/siaes/?departement=30"] == 2
+
+
+def test_an_incomplete_siae_page_closes_nothing(env: str, tmp_path: Path) -> None:
+    whole = tmp_path / "siae.json"
+    first = json.loads(SIAE_PAGE_1.read_text(encoding="utf-8"))
+    second = json.loads(SIAE_PAGE_2.read_text(encoding="utf-8"))
+    results = first["results"] + second["results"]
+    whole.write_text(
+        json.dumps({"count": 36, "next": None, "previous": None, "results": results}),
+        encoding="utf-8",
+    )
+    report = tmp_path / "rapport.json"
+    done = runner.invoke(
+        cli,
+        ["import", "siae", str(whole), "--departement", "30", "--partial", "--report", str(report)],
+    )
+    assert done.exit_code == 0, done.output
+    counts = json.loads(report.read_text(encoding="utf-8"))["counts"]
+    assert counts["fiches"] == 34
+    assert counts["rejetes"] == 2
+    assert "34 fiche(s)" in done.output
+    page = runner.invoke(cli, ["import", "siae", str(SIAE_PAGE_1), "--departement", "30"])
+    assert page.exit_code == 0, page.output
+    assert "aucune fiche n'est considérée comme fermée" in page.output
+    assert "fermés" not in page.output
+    engine = create_engine(env)
+    with Session(engine) as session:
+        closed = session.scalar(
+            select(func.count()).select_from(Partner).where(Partner.status == "closed")
+        )
+        geocoded = session.scalars(
+            select(Provenance.record["geocoding"].astext).where(Provenance.source == "emplois-siae")
+        ).all()
+    engine.dispose()
+    assert closed == 0
+    assert set(geocoded) == {"commune"}
+    assert len(geocoded) == 34
 
 
 def test_territory_fetch_gives_up_in_french(server: tuple[str, _Files], tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from service.db import make_engine
 from service.settings import Settings
 from service.tables import Partner
 from tests.conftest import ALES, NIMES, bearer
+from tests.service.test_bad_input import found_in_database
 
 VILLENEUVE_TOWN_HALL = "30351"
 
@@ -299,3 +300,44 @@ def test_the_snapshot_follows_the_store(
     assert created.status_code == 201
     items = post(client, keys["platform"], body)["items"]
     assert [i["opportunity"]["title"] for i in items] == ["Vendeur·se en boulangerie"]
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"available": f"Mo-Fr {PLANTED}"}, "available"),
+        ({"wishes": {"rome_codes": ["K2204", PLANTED]}}, "wishes.rome_codes.1"),
+        ({"location": {"code_insee": PLANTED}}, "location.code_insee"),
+        ({PLANTED: "x"}, ""),
+        ({"situation": {PLANTED: True}}, "situation"),
+        ({"wishes": {"rome_codes": ["D1106"], PLANTED: 1}}, "wishes"),
+    ],
+)
+def test_a_refused_profile_is_echoed_nowhere(
+    demo_app: Any, caplog: pytest.LogCaptureFixture, change: dict[str, Any], where: str
+) -> None:
+    """The 422 names the field and the rule; the value (or the unknown key) is found neither
+    in the answer, nor in the log, nor in the store."""
+    client, keys, session = demo_app
+    body = {**nadia(), **change}
+    with caplog.at_level(logging.DEBUG):
+        response = client.post("/v1/matches", json=body, headers=bearer(keys["platform"]))
+        batch = client.post(
+            "/v1/matches/batch", json={"persons": [body]}, headers=bearer(keys["platform"])
+        )
+    assert response.status_code == batch.status_code == 422
+    assert [".".join(map(str, d["loc"][1:])) for d in response.json()["detail"]] == [where]
+    assert PLANTED not in response.text
+    assert PLANTED not in batch.text
+    assert PLANTED not in caplog.text
+    assert found_in_database(session, PLANTED) == []
+
+
+def test_a_commune_absent_from_the_territory_is_not_named_back(demo_app: Any) -> None:
+    client, keys, _ = demo_app
+    body = {**nadia(), "location": {"code_insee": "2B049"}}
+    response = client.post("/v1/matches", json=body, headers=bearer(keys["platform"]))
+    assert response.status_code == 422
+    assert (
+        response.json()["detail"] == "location.code_insee : commune absente du territoire chargé."
+    )

@@ -170,10 +170,9 @@ def test_orientation_form_maps_to_the_match_request(client: TestClient) -> None:
 
     page = parse(client.get("/orientation").text)
     selects = {str(c["id"]): c for c in page.controls if c["_tag"] == "select"}
+    schema = Situation.model_json_schema()["properties"]
     booleans = [
-        name
-        for name, field in Situation.model_fields.items()
-        if field.annotation in (bool | None, bool)
+        name for name, field in schema.items() if {"type": "boolean"} in field.get("anyOf", [field])
     ]
     assert len(booleans) >= 15
     for name in Situation.model_fields:

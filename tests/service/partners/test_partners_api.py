@@ -122,10 +122,10 @@ def test_pagination(client: TestClient, around_ales: dict[str, Any]) -> None:
         ({"radius_km": 5}, "radius_km demande un point"),
         ({"size": 1000}, "size : doit être inférieur ou égal à 100"),
         ({"page": 0}, "page : doit être supérieur ou égal à 1"),
-        ({"kinds": "chrs,licorne"}, "« licorne »"),
-        ({"thematiques": "nimporte-quoi"}, "nimporte-quoi"),
+        ({"kinds": "chrs,licorne"}, "type d’acteur inconnu"),
+        ({"thematiques": "nimporte-quoi"}, "thématique inconnue en position 0"),
         ({"lat": "abc", "lon": 4}, "lat : nombre attendu"),
-        ({"colour": "blue"}, "colour : champ inconnu"),
+        ({"colour": "blue"}, "champ inconnu"),
     ],
 )
 def test_bad_query_parameters_get_422_in_french(
@@ -213,14 +213,20 @@ def test_admin_creates_updates_and_deletes_a_partner(
     ("change", "fragment"),
     [
         ({"siret": "73282932000075"}, "SIRET invalide"),
-        ({"kind": "licorne"}, "licorne"),
+        ({"kind": "licorne"}, "kind : type d’acteur inconnu"),
         ({"opening_hours": "lundi 9h-12h"}, "horaires invalides"),
-        ({"thematiques": ["inconnue"]}, "inconnue"),
+        ({"thematiques": ["inconnue"]}, "thematiques : thématique inconnue en position 0"),
         ({"lat": 91}, "lat : doit être inférieur ou égal à 90"),
+        ({"lat": True}, "lat : nombre attendu"),
+        ({"lat": "44.1"}, "lat : nombre attendu"),
+        ({"lon": 0, "lat": 0}, "lon, lat : point hors de France"),
+        ({"organisation_id": "pas-un-uuid"}, "organisation_id : identifiant (UUID) invalide"),
+        ({"capacity": True}, "capacity : nombre entier attendu"),
         ({"code_insee": "3007"}, "code_insee"),
         ({"eligibility": {"min_french_level": "Z9"}}, "eligibility.min_french_level"),
         ({"contact": {"email": "pas-un-courriel"}}, "adresse électronique invalide"),
-        ({"unknown_field": 1}, "unknown_field : champ inconnu"),
+        ({"unknown_field": 1}, "champ inconnu"),
+        ({"contact": {"fax": "04"}}, "contact : champ inconnu"),
     ],
 )
 def test_invalid_partner_bodies_get_422_in_french(
