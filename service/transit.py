@@ -72,8 +72,13 @@ def resolve_departure(
     wanted = departure or next_weekday_morning()
     if wanted.tzinfo is not None:
         zone = ZoneInfo(network.timezone) if getattr(network, "timezone", None) else PARIS
-        wanted = wanted.astimezone(zone).replace(tzinfo=None)
+        try:
+            wanted = wanted.astimezone(zone).replace(tzinfo=None)
+        except OverflowError:  # year 1 or 9999 with an offset: its own clock
+            wanted = wanted.replace(tzinfo=None)
     day, notice = network.resolve_date(wanted.date())
+    # the router reads the day before too (trips past midnight): never the first or last date
+    day = min(max(day, dt.date.min + dt.timedelta(days=1)), dt.date.max - dt.timedelta(days=1))
     return dt.datetime.combine(day, wanted.time()), notice
 
 

@@ -24,11 +24,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Any, cast
 
 import numpy as np
 from geoalchemy2.shape import to_shape
-from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
 from geodata.journeys import Journey, street_journey
@@ -44,20 +43,9 @@ logger = logging.getLogger("maillage")
 MAX_MINUTES = 180.0
 """The largest travel-time budget a request may ask for, minutes."""
 
-DEPARTURE_YEARS = (2000, 2100)
-"""The years a departure may be asked in (a timetable answers any date by one of its own)."""
-
-
-def _departure_in_range(value: dt.datetime | None) -> dt.datetime | None:
-    first, last = DEPARTURE_YEARS
-    if value is not None and not first <= value.year <= last:
-        raise ValueError(f"departure : une date entre {first} et {last} est attendue")
-    return value
-
-
-DepartureTime = Annotated[DateTime | None, AfterValidator(_departure_in_range)]
-"""A departure of a request: an ISO 8601 date and time, naive (local) or with an offset,
-2000–2100."""
+DepartureTime = DateTime | None
+"""A departure of a request: an ISO 8601 date and time, naive (local) or with an offset; any
+date, which a timetable answers by one of its own (`service.transit.resolve_departure`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,8 +268,9 @@ class TravelService:
         loaded = self.network_for("transit", lon, lat)
         timetable = timetable_walk = None
         used, notice = None, None
-        if loaded is not None and len(destinations):
+        if loaded is not None:
             used, notice = transit.resolve_departure(loaded.network, departure)
+        if loaded is not None and used is not None and len(destinations):
             timetable = self._timetable(
                 loaded, lon, lat, destinations, max_minutes, used, window_minutes
             )

@@ -466,3 +466,26 @@ def test_a_match_says_which_timetable_date_answered(
     )  # fmt: skip
     assert batch.status_code == 200, batch.text
     assert "08/12/2026" in batch.json()["notice"]
+
+
+@pytest.mark.parametrize(
+    "departure",
+    [
+        "0001-01-01T00:30:00+05:00",
+        "9999-12-31T23:00:00-05:00",
+        "0386-10-17T19:33:08",
+        "9999-12-31T23:59:00",
+    ],
+)
+def test_any_date_is_answered_by_a_date_of_the_timetable(
+    client: TestClient, trains_app: TravelService, departure: str
+) -> None:
+    origin = north_of(STATION_A, 200)
+    for path, extra in (("/v1/partners", {}), ("/v1/isochrones", {"minutes": 30})):
+        response = client.get(
+            path,
+            params={"lat": origin[1], "lon": origin[0], "mode": "transit",
+                    "departure": departure, **extra},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        assert "Horaires du réseau valables du 06/01/2025 au 28/03/2025" in response.text
