@@ -21,6 +21,7 @@ from service.guards import BodyGuard, RateLimit
 from service.health import routes as health
 from service.isochrones import routes as isochrones
 from service.matching import routes as matching
+from service.networks import routes as networks
 from service.pages import routes as pages
 from service.partners import routes as partners
 from service.reference import routes as reference
@@ -83,7 +84,10 @@ def create_app(settings: Settings) -> FastAPI:
             {"name": "partenaires", "description": "Les acteurs du territoire et leurs fiches."},
             {"name": "offres", "description": "Emplois, immersions, formations, programmes."},
             {"name": "relations", "description": "Qui travaille avec qui."},
-            {"name": "trajets", "description": "Zones atteignables en un temps donné."},
+            {
+                "name": "trajets",
+                "description": "Zones atteignables en un temps donné, réseaux de déplacement.",
+            },
             {
                 "name": "mise en relation",
                 "description": "Opportunités atteignables pour une personne ou une cohorte.",
@@ -124,6 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
         partners.opportunities,
         partners.relations,
         isochrones.router,
+        networks.router,
         matching.router,
         territory.router,
         coverage.router,

@@ -127,6 +127,13 @@ class Settings(BaseSettings):
         "territory fetch y découpe l'extrait OpenStreetMap régional",
     )
 
+    demo_gtfs: Path | None = Field(
+        None,
+        description="horaires GTFS des trains de la démo ; vide : "
+        "../shared/data/gtfs/sncf_ter_2025.zip à côté du dépôt (absent : la démo n'a que "
+        "des transports en commun estimés)",
+    )
+
     @property
     def rate_limited(self) -> bool:
         """Whether the expensive routes are rate limited (by default, except in tests)."""

@@ -10,7 +10,15 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from service.cli.common import console, counting_bar, database, load_settings, serve_api
+from service.cli.common import (
+    console,
+    counting_bar,
+    database,
+    err,
+    load_settings,
+    serve_api,
+)
+from service.settings import Settings
 
 
 def demo(
@@ -27,8 +35,10 @@ def demo(
     with database(settings, supervise=True) as (engine, url), Session(engine) as session:
         if not session.scalar(queries.count_partners()):
             _load_demo(session)
+        _load_trains(session, settings)
         keys = _demo_keys(session, settings.home)
         session.commit()
+        _print_modes(session, settings.home)
         console.print(
             "\n[bold]maillage[/bold] — démo du Gard "
             "[yellow](tous les partenaires sont fictifs)[/yellow]\n"
@@ -56,6 +66,40 @@ def _load_demo(session: Session) -> None:
         f"{families[family].label.lower()} {n}" for family, n in demo_summary(collection).items()
     )
     console.print(f"✓ {communes} communes, {report.created} partenaires ({summary})")
+
+
+def _load_trains(session: Session, settings: Settings) -> None:
+    """The TER timetable of the Gard, built once (cached under MAILLAGE_HOME) and registered."""
+    from service.demo.trains import DEFAULT_FEED, demo_trains
+
+    feed = settings.demo_gtfs or DEFAULT_FEED
+    with console.status("Trains du Gard : horaires TER (SNCF)…"):
+        try:
+            trains = demo_trains(
+                session, settings.home, feed=feed, buffer_km=settings.territory_buffer_km
+            )
+        except ValueError as exc:
+            err.print(f"[yellow]Horaires TER non chargés :[/yellow] {exc}")
+            return
+    session.commit()
+    if trains is None:
+        console.print(
+            f"[yellow]! Horaires TER absents ({feed}) : les transports en commun de la démo "
+            "seront estimés (MAILLAGE_DEMO_GTFS donne un autre fichier).[/yellow]"
+        )
+        return
+    how = "construits" if trains.built else "déjà construits, réutilisés"
+    console.print(f"✓ Trains du Gard : {trains.stops} gares et arrêts TER ({how})")
+
+
+def _print_modes(session: Session, home: Path) -> None:
+    """Which modes are real and which are estimated on the territory (what the API loads)."""
+    from service.modes import mode_statements
+    from service.travel import TravelService
+
+    console.print("\n[bold]Temps de trajet sur ce territoire[/bold]")
+    for statement in mode_statements(TravelService.from_store(session, home)):
+        console.print(f"  {statement.label} — {statement.status} : {statement.text}")
 
 
 def _demo_keys(session: Session, home: Path) -> dict[str, tuple[str, str]]:

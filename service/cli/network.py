@@ -37,7 +37,11 @@ def network_build(
         typer.Option(exists=True, dir_okay=False, help="fichier .osm.pbf/.osm/.osm.bz2"),
     ] = None,
     gtfs: Annotated[
-        Path | None, typer.Option(exists=True, help="flux GTFS (zip ou répertoire)")
+        list[Path] | None,
+        typer.Option(
+            exists=True,
+            help="flux GTFS (zip ou répertoire) ; répétée, les flux sont fusionnés en un réseau",
+        ),
     ] = None,
     name: Annotated[
         str | None,
@@ -83,13 +87,14 @@ def network_build(
     if mode not in MODES:
         err.print(f"[red]Mode inconnu « {mode} » :[/red] {', '.join(MODES)}.")
         raise typer.Exit(2)
-    if (mode == "transit") != (gtfs is not None) or (mode != "transit") != (osm is not None):
+    if (mode == "transit") != bool(gtfs) or (mode != "transit") != (osm is not None):
         err.print("[red]--osm va avec walk, bike ou car ; --gtfs va avec transit.[/red]")
         raise typer.Exit(2)
-    source = gtfs if mode == "transit" else osm
+    sources = gtfs if mode == "transit" and gtfs else [osm]
+    source = sources[0]
     assert source is not None
     try:
-        network, path = _build_network(source, mode, out)
+        network, path = _build_network([s for s in sources if s is not None], mode, out)
     except ValueError as exc:
         err.print(f"[red]Réseau non construit :[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -99,18 +104,24 @@ def network_build(
         register_networks([(name or source.name.split(".")[0], mode, path, source, network)])
 
 
-def _build_network(source: Path, mode: str, out: Path) -> tuple[Any, Path]:
+def _build_network(sources: list[Path], mode: str, out: Path) -> tuple[Any, Path]:
     out.mkdir(parents=True, exist_ok=True)
     if mode == "transit":
         from geodata.transit import TransitNetwork
+        from service.cli.territory_networks import transit_network
 
-        with console.status(f"Lecture du GTFS {source.name}…"):
-            transit = TransitNetwork.from_gtfs(source)
+        names = ", ".join(source.name for source in sources)
+        with console.status(f"Lecture du GTFS {names}…"):
+            transit: TransitNetwork = (
+                TransitNetwork.from_gtfs(sources[0])
+                if len(sources) == 1
+                else transit_network(sources, None)
+            )
         return transit, transit.save(out / "transit.npz")
     from geodata.network import build_network
 
     with progress_bar(f"Réseau {mode}") as progress:
-        street = build_network(source, mode, progress=progress)
+        street = build_network(sources[0], mode, progress=progress)
     return street, street.save(out / f"{mode}.npz")
 
 

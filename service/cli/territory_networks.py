@@ -2,7 +2,8 @@
 
 Reads what ``maillage territory fetch`` wrote (``MAILLAGE_HOME/territoires/CODE``, or
 ``--from``): ``departement-CODE.osm.pbf``, read once for walk, bike and car; the GTFS feeds
-``gtfs-*.zip`` (or ``--gtfs``); ``territoire-CODE.geojson`` (name and area). Writes
+``gtfs-*.zip`` (or those of ``--gtfs``, repeatable), merged into one network clipped to the
+territory's area; ``territoire-CODE.geojson`` (name and area). Writes
 ``reseaux/{mode}.npz`` beside them, registers each network under the territory's name (« gard »)
 in one transaction, and prints the duration and memory of every step: the process's peak
 resident memory after the step (``getrusage``), and how much the step raised it. A mode that
@@ -67,7 +68,7 @@ def build_territory(
     source_dir: Path | None,
     out: Path | None,
     name: str | None,
-    gtfs: Path | None,
+    gtfs: list[Path] | None,
 ) -> None:
     """Build, save and register every mode of ``modes`` for the département ``code``."""
     from service.imports.extracts import read_area
@@ -169,9 +170,9 @@ class _Run:
                 continue
             self.built.append((self.name, mode, path, source, network))
 
-    def transit(self, gtfs: Path | None, area: Any) -> None:
-        """The transit network of the directory's feeds (or of ``gtfs``)."""
-        feeds = [gtfs] if gtfs is not None else sorted(self.directory.glob("gtfs-*.zip"))
+    def transit(self, gtfs: list[Path] | None, area: Any) -> None:
+        """The transit network of the directory's feeds merged (or of ``gtfs`` alone)."""
+        feeds = list(gtfs) if gtfs else sorted(self.directory.glob("gtfs-*.zip"))
         if not feeds:
             self.failures.append(
                 f"transit : aucun flux GTFS (gtfs-*.zip) dans {self.directory} ; donnez --gtfs"
@@ -185,33 +186,47 @@ class _Run:
             ):
                 network = transit_network(feeds, area)
                 path = network.save(self.out / "transit.npz")
-                step.size = f"{len(network_points(network)[0])} arrêts desservis"
+                step.size = (
+                    f"{len(network_points(network)[0])} arrêts desservis, "
+                    f"{len(feeds)} flux ({', '.join(network.feed_names)})"
+                )
         except ValueError as exc:
             self.failures.append(f"transit : {exc}")
             return
-        self.built.append((self.name, "transit", path, feeds[0], network))
+        source = feeds[0] if len(feeds) == 1 else self.directory
+        self.built.append((self.name, "transit", path, source, network))
 
 
 def transit_network(feeds: list[Path], area: Any) -> Any:
-    """The territory's transit network from its GTFS feeds.
+    """The territory's transit network: every GTFS feed merged into one, clipped to the
+    territory.
 
-    ``area`` is the `geodata.osm_extract.TerritoryArea` of ``territory fetch`` (None when the
-    directory has none): its ``area`` polygon, the département plus its buffer, is where
-    the feeds are to be clipped.
-
-    TODO(issue 13, build item 3 — multi-feed merging and clipping, geodata/gtfs.py and
-    transit.py): build ONE network from every feed, clipped to ``area.area``. Until then, a
-    single feed is built whole and several feeds are refused (one is chosen with --gtfs).
+    Each feed is named after its file (``gtfs-ter.zip`` → « ter »), a name that prefixes its
+    identifiers in the network. ``area`` is the `geodata.osm_extract.TerritoryArea` of
+    ``territory fetch`` (None when the directory has none): the feeds are clipped to its
+    boundary grown by its buffer, the same zone the streets were cut to; without it they are
+    kept whole.
     """
     from geodata.transit import TransitNetwork
 
-    if len(feeds) > 1:
-        names = ", ".join(feed.name for feed in feeds)
-        raise ValueError(
-            f"{len(feeds)} flux GTFS ({names}) : leur fusion en un seul réseau n'est pas encore "
-            "disponible ; choisissez-en un avec --gtfs"
-        )
-    return TransitNetwork.from_gtfs(feeds[0])
+    named = dict(zip(_feed_names(feeds), feeds, strict=True))
+    if area is None:
+        return TransitNetwork.from_gtfs(named)
+    return TransitNetwork.from_gtfs(named, area=area.boundary, buffer_m=area.buffer_m)
+
+
+def _feed_names(feeds: list[Path]) -> list[str]:
+    """A name per feed from its file: « gtfs- » and the extension dropped, letters, digits,
+    « _ » and « - » kept, made unique."""
+    names: list[str] = []
+    for feed in feeds:
+        stem = feed.name.split(".")[0].removeprefix("gtfs-")
+        base = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "gtfs"
+        name, k = base, 2
+        while name in names:
+            name, k = f"{base}-{k}", k + 1
+        names.append(name)
+    return names
 
 
 def _octets(size: int) -> str:

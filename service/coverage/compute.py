@@ -310,9 +310,11 @@ class Reach:
     """Travel times zones → sites within a horizon, and how they are known."""
 
     table: ReachTable
-    estimated_zone: BoolArray  # a pair of the zone is a straight-line estimate
+    estimated_zone: BoolArray  # a pair of the zone is an estimate
     estimated_pairs: int
     networks: tuple[str, ...]
+    notices: tuple[str, ...] = ()  # the timetables' (a departure moved into their validity)
+    assumptions: str | None = None  # what the estimated pairs assume, in French
 
     @property
     def estimated(self) -> bool:
@@ -349,6 +351,8 @@ def travel_reach(
     estimated = np.zeros(n, dtype=bool)
     pairs_estimated = 0
     networks: set[str] = set()
+    notices: dict[str, None] = {}
+    assumptions: str | None = None
     step = max(1, _MATRIX_CELLS // max(m, 1))
     for first in range(0, n if m else 0, step):
         found = travel.matrix(
@@ -362,13 +366,19 @@ def travel_reach(
         pairs_estimated += int(np.count_nonzero(flagged))
         estimated[rows[flagged] + first] = True
         networks.update(found.networks)
+        notices.update(dict.fromkeys(found.notices))
+        if assumptions is None and flagged.any():
+            lon, lat = origins[first + rows[flagged][0]]
+            assumptions = travel.assumptions(mode, float(lon), float(lat))
     table = ReachTable.from_pairs(
         np.concatenate(zones) if zones else np.zeros(0, dtype=np.int64),
         np.concatenate(sites) if sites else np.zeros(0, dtype=np.int64),
         np.concatenate(minutes) if minutes else np.zeros(0),
         shape=(n, m),
     )
-    return Reach(table, estimated, pairs_estimated, tuple(sorted(networks)))
+    return Reach(
+        table, estimated, pairs_estimated, tuple(sorted(networks)), tuple(notices), assumptions
+    )
 
 
 # --- coverage --------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ def write_gpkg(result: CoverageResult, path: Path) -> Path:
 
 def _summary(meta: CoverageMetadata) -> str:
     share = "inconnue" if meta.share_covered is None else f"{100 * meta.share_covered:.1f} %"
-    estimated = " ; temps estimés à vol d'oiseau" if meta.estimated else ""
+    estimated = " ; temps estimés en partie" if meta.estimated else ""
     return (
         f"{meta.category_label}, {meta.max_minutes:g} min ({meta.mode}), zones {meta.zones}, "
         f"demande {meta.demand_label} : {share} couverte{estimated} (révision {meta.revision})"

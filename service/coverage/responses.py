@@ -54,8 +54,15 @@ class CoverageMetadata(BaseModel):
         description="horizon de recherche du site le plus proche, en minutes"
     )
     gap_count: int
-    estimated: bool = Field(description="au moins un temps est une estimation à vol d'oiseau")
-    estimated_share: float = Field(description="part des trajets estimés à vol d'oiseau")
+    estimated: bool = Field(description="au moins un temps est une estimation")
+    estimated_share: float = Field(
+        description="part des trajets (zone, site) dans l'horizon dont le temps est estimé"
+    )
+    assumptions: str | None = Field(
+        None,
+        description="ce que supposent les temps estimés (vitesses, détours, arrêts, attentes) "
+        "et la date des horaires utilisée quand elle sort de leur période de validité",
+    )
     networks: list[str] = Field(description="réseaux de déplacement utilisés")
     bbox: list[float] | None
     revision: int = Field(description="révision de la base à laquelle le calcul a été fait")
@@ -163,6 +170,10 @@ def metadata(result: CoverageResult) -> CoverageMetadata:
         gap_count=len(result.gaps),
         estimated=result.reach.estimated,
         estimated_share=rounded(result.reach.estimated_share, 4),
+        assumptions=" ".join(
+            part for part in (*result.reach.notices, result.reach.assumptions) if part
+        )
+        or None,
         networks=list(result.reach.networks),
         bbox=list(result.spec.bbox) if result.spec.bbox else None,
         revision=result.revision,

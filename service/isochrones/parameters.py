@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from geodata.modes import TravelMode
-from graph.inputs import DateTime, InputModel
-from service.travel import MAX_MINUTES
+from graph.inputs import InputModel
+from service.travel import MAX_MINUTES, DepartureTime
 
 
 def _minutes_list(value: Any) -> Any:
@@ -30,5 +30,5 @@ class IsochroneQuery(InputModel):
         BeforeValidator(_minutes_list),
         Field(min_length=1, max_length=6),
     ] = Field(description="budgets de temps en minutes, ex. 15,30,45 (6 au plus, 180 au plus)")
-    departure: DateTime | None = Field(None, description="transports en commun : départ")
+    departure: DepartureTime = Field(None, description="transports en commun : départ")
     window_minutes: int = Field(60, ge=1, le=180, description="transports en commun : fenêtre")

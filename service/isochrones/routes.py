@@ -17,11 +17,14 @@ router = APIRouter(prefix="/v1/isochrones", tags=["trajets"])
 def isochrones(travel: TravelDep, params: Annotated[IsochroneQuery, Query()]) -> dict[str, Any]:
     """Une FeatureCollection GeoJSON (EPSG:4326) : un polygone par budget de temps, du plus
     grand au plus petit pour qu'une carte les superpose lisiblement. ``estimated`` est vrai
-    quand aucun réseau ne couvre le point pour ce mode (cercle à vol d'oiseau corrigé d'un
-    facteur de détour)."""
+    quand une part de la zone est estimée : aucun réseau ne couvre le point pour ce mode
+    (cercle à vol d'oiseau corrigé d'un facteur de détour), ou, en transports en commun, la
+    marche vers les arrêts et depuis eux, à vol d'oiseau. ``notice`` dit en français ce qui
+    est supposé, et la date des horaires utilisée quand le départ demandé sort de leur
+    période de validité."""
     features = []
     for minutes in sorted(set(params.minutes), reverse=True):
-        polygon, estimated, network = travel.isochrone(
+        area = travel.isochrone(
             params.mode,
             params.lon,
             params.lat,
@@ -32,12 +35,13 @@ def isochrones(travel: TravelDep, params: Annotated[IsochroneQuery, Query()]) ->
         features.append(
             {
                 "type": "Feature",
-                "geometry": mapping(polygon),
+                "geometry": mapping(area.polygon),
                 "properties": {
                     "minutes": minutes,
                     "mode": params.mode,
-                    "estimated": estimated,
-                    "network": network,
+                    "estimated": area.estimated,
+                    "network": area.network,
+                    "notice": area.notice,
                 },
             }
         )

@@ -16,10 +16,11 @@ from pydantic import Field, TypeAdapter
 from sqlalchemy.orm import Session
 
 from graph.inputs import InputModel, Integer, Number, one_of
-from graph.matching import Needs, Profile
+from graph.matching import BatchResult, MatchResult, Needs, Profile
 from graph.models import CodeInsee
 from service.errors import InvalidInputError
 from service.matching import queries
+from service.travel import DepartureTime
 
 MAX_BATCH = 200
 LOCATION_EXPECTED = "objet attendu : lat et lon, partner_id ou code_insee"
@@ -61,18 +62,61 @@ Location = Annotated[
 
 
 # The fields of a person's needs are declared once, in `graph.matching.Needs`; the body adds
-# where the person's trips start.
-class MatchRequest(Needs):
-    """One person's request. Unknown situation fields mean « non renseigné », never « non »."""
+# where the person's trips start, and when.
+class PersonRequest(Needs):
+    """One person of a cohort. Unknown situation fields mean « non renseigné », never « non »."""
 
     location: Location
 
 
-class BatchRequest(InputModel):
-    """A cohort (a platform's monthly session): at most 200 persons."""
+class Departure(InputModel):
+    """When the trips by public transport leave (the timetable's answer depends on it)."""
 
-    persons: Annotated[list[MatchRequest], Field(min_length=1, max_length=MAX_BATCH)]
+    departure: DepartureTime = Field(
+        None,
+        description="transports en commun : heure de départ (heure locale, début de la "
+        "fenêtre) ; défaut : mardi prochain 08:00. Hors de la période de validité des "
+        "horaires, le même jour de la semaine dans la période répond, et la réponse le dit "
+        "(notice)",
+    )
+    window_minutes: Integer = Field(
+        60,
+        ge=1,
+        le=180,
+        description="transports en commun : fenêtre de départ, en minutes ; le temps retenu "
+        "est la médiane sur la fenêtre",
+    )
+
+
+class MatchRequest(PersonRequest, Departure):
+    """One person's request. Unknown situation fields mean « non renseigné », never « non »."""
+
+
+class BatchRequest(Departure):
+    """A cohort (a platform's monthly session): at most 200 persons, one departure."""
+
+    persons: Annotated[list[PersonRequest], Field(min_length=1, max_length=MAX_BATCH)]
     alternatives: Integer = Field(3, ge=0, le=10, description="autres propositions par personne")
+
+
+class MatchResponse(MatchResult):
+    """The answer to one person, and what to know about its travel times."""
+
+    notice: str | None = Field(
+        None,
+        description="ce qu'il faut savoir des temps de trajet (ex. date des horaires utilisée "
+        "quand le départ demandé sort de leur période de validité)",
+    )
+
+
+class BatchResponse(BatchResult):
+    """The answer to a cohort, and what to know about its travel times."""
+
+    notice: str | None = Field(
+        None,
+        description="ce qu'il faut savoir des temps de trajet (ex. date des horaires utilisée "
+        "quand le départ demandé sort de leur période de validité)",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +141,6 @@ def resolve_location(session: Session, location: Any) -> Origin:
     return Origin(float(row[0]), float(row[1]), None)
 
 
-def to_profile(request: MatchRequest, origin: Origin) -> Profile:
+def to_profile(request: PersonRequest, origin: Origin) -> Profile:
     needs = {name: getattr(request, name) for name in Needs.model_fields}
     return Profile(lon=origin.lon, lat=origin.lat, referent_id=origin.referent_id, **needs)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from graph.matching import BatchResult, MatchResult, match, match_batch
+from graph.matching import match, match_batch
 from service.deps import PlatformDep, SessionDep, SnapshotDep, TravelDep
 from service.matching.requests import (
     BatchRequest,
+    BatchResponse,
     MatchRequest,
+    MatchResponse,
     resolve_location,
     to_profile,
 )
@@ -28,19 +30,30 @@ def match_person(
     travel: TravelDep,
     snapshot: SnapshotDep,
     body: MatchRequest,
-) -> MatchResult:
+) -> MatchResponse:
     """Croise les souhaits et la situation d'une personne avec l'offre du territoire, à la
     manière « emploi d'abord » : seules les conditions légales filtrent (autorisation de
     travail, âge TAPAJ, orientation CDAPH, RQTH, éligibilité IAE) ; tout autre obstacle est
     montré avec le partenaire qui peut le lever. Les situations inconnues valent « non
-    renseigné ». Le profil n'est ni conservé ni journalisé."""
+    renseigné ». Le profil n'est ni conservé ni journalisé.
+
+    Chaque proposition dit son trajet étape par étape (``travel.journey`` : marche, attente,
+    trajet en véhicule avec ligne et horaires, correspondance, dépôt à la crèche), chaque
+    étape dite estimée ou non ; ``estimated_share`` est la part des trajets estimés.
+    ``departure`` fixe le départ en transports en commun ; ``notice`` dit la date des
+    horaires utilisée quand il sort de leur période de validité."""
     origin = resolve_location(session, body.location)
-    return match(
+    trips = travel.at(body.departure, body.window_minutes)
+    result = match(
         to_profile(body, origin),
         snapshot.offers,
         snapshot.supports,
-        travel,
+        trips,
         relations=snapshot.relations,
+    )
+    return MatchResponse(
+        **{name: getattr(result, name) for name in type(result).model_fields},
+        notice=trips.notice,
     )
 
 
@@ -51,16 +64,21 @@ def match_cohort(
     travel: TravelDep,
     snapshot: SnapshotDep,
     body: BatchRequest,
-) -> BatchResult:
+) -> BatchResponse:
     """Affectation optimale d'une cohorte : la somme des scores est maximale et aucune offre ne
     reçoit plus de personnes que ses places ; chaque personne reçoit aussi ses meilleures
     autres propositions. Les personnes sont rendues dans l'ordre de la requête."""
     profiles = [to_profile(p, resolve_location(session, p.location)) for p in body.persons]
-    return match_batch(
+    trips = travel.at(body.departure, body.window_minutes)
+    result = match_batch(
         profiles,
         snapshot.offers,
         snapshot.supports,
-        travel,
+        trips,
         relations=snapshot.relations,
         alternatives=body.alternatives,
+    )
+    return BatchResponse(
+        **{name: getattr(result, name) for name in type(result).model_fields},
+        notice=trips.notice,
     )

@@ -20,7 +20,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.deps import SessionDep
+from service.deps import SessionDep, get_travel
+from service.modes import mode_statements
 from service.store import queries
 from service.version import VERSION
 
@@ -92,6 +93,7 @@ def _render(request: Request, session: SessionDep, page: str) -> HTMLResponse:
         "title": title,
         "pages": PAGES,
         "demo": demo,
+        "modes": mode_statements(get_travel(request)) if page == "accueil" else [],
         "version": VERSION,
         "leaflet_version": leaflet_version(),
     }

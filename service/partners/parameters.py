@@ -10,9 +10,9 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from geodata.modes import TravelMode
 from graph import vocabulary
-from graph.inputs import DateTime, InputModel
+from graph.inputs import InputModel
 from graph.models import OPPORTUNITY_KINDS
-from service.travel import MAX_MINUTES
+from service.travel import MAX_MINUTES, DepartureTime
 
 MAX_RADIUS_KM = 200.0
 MAX_PAGE_SIZE = 100
@@ -105,7 +105,7 @@ class PartnerQuery(Pagination):
         allow_inf_nan=False,
         description="temps de trajet maximal, en minutes (180 au plus) ; demande un mode",
     )
-    departure: DateTime | None = Field(
+    departure: DepartureTime = Field(
         None,
         description="transports en commun : heure de départ (heure locale, début de la "
         "fenêtre) ; défaut : mardi prochain 08:00",

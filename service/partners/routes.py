@@ -27,8 +27,8 @@ from service.partners.schemas import (
     Page,
     PartnerCreate,
     PartnerDetail,
+    PartnerPage,
     PartnerPatch,
-    PartnerSummary,
     RelationCreate,
     RelationOut,
     RelationPatch,
@@ -69,14 +69,18 @@ def list_partners(
     travel: TravelDep,
     stale_after_days: StaleAfterDep,
     params: Annotated[PartnerQuery, Query()],
-) -> Page[PartnerSummary]:
+) -> PartnerPage:
     """Partenaires filtrés par typologie, famille, thématique, public ou texte ; autour d'un
     point (``lat``, ``lon``), triés par distance à vol d'oiseau (``distance_m``, en mètres),
     dans un rayon ``radius_km`` (200 km au plus).
 
-    Avec ``mode`` (walk, bike, car, transit), triés par temps de trajet réel sur le réseau du
+    Avec ``mode`` (walk, bike, car, transit), triés par temps de trajet sur le réseau du
     territoire (``travel.minutes``) et, avec ``max_minutes``, limités à ce temps ; sans réseau
-    pour ce mode à cet endroit, le temps est estimé à vol d'oiseau (``travel.estimated``).
+    pour ce mode à cet endroit, le temps est estimé (``travel.estimated``). Chaque résultat de
+    la page dit son trajet étape par étape (``travel.journey``) ; ``estimated_share`` est la
+    part des résultats estimés, ``notice`` ce qu'il faut savoir (date des horaires utilisée
+    quand le départ sort de leur période de validité). En transports en commun, la marche
+    répond quand elle est plus rapide.
 
     Les partenaires fermés (retirés de toutes les sources qui les listaient) sont cachés, sauf
     avec ``status=closed`` ou ``status=all`` ; ``stale=true`` ne garde que les fiches anciennes
@@ -87,7 +91,7 @@ def list_partners(
     total = session.scalar(queries.count_of(stmt))
     rows = session.execute(stmt.limit(params.size).offset(params.offset)).all()
     items = [schemas.partner_summary(r[0], r.lon, r.lat, r.distance_m) for r in rows]
-    return Page(items=items, total=total or 0, page=params.page, size=params.size)
+    return PartnerPage(items=items, total=total or 0, page=params.page, size=params.size)
 
 
 @partners.get("/{partner_id}", summary="Lire la fiche d'un partenaire")
@@ -154,8 +158,9 @@ def partner_relations(session: SessionDep, partner: PartnerDep) -> list[Relation
 
 def _by_travel_time(
     session: SessionDep, travel: TravelDep, params: PartnerQuery, stale_after_days: int
-) -> Page[PartnerSummary]:
-    """Partners reachable from the point by the mode, sorted by minutes then name."""
+) -> PartnerPage:
+    """Partners reachable from the point by the mode, sorted by minutes then name; the
+    journeys of the page's partners only."""
     assert params.mode is not None
     assert params.lat is not None
     assert params.lon is not None
@@ -172,14 +177,13 @@ def _by_travel_time(
             params.model_copy(update={"radius_km": radius}), stale_after_days=stale_after_days
         )
     ).all()
-    result = travel.times(
+    trips = travel.at(params.departure, params.window_minutes)
+    result = trips.times(
         params.mode,
         params.lon,
         params.lat,
         np.array([(r.lon, r.lat) for r in rows], dtype=np.float64).reshape(-1, 2),
         max_minutes=params.max_minutes,
-        departure=params.departure,
-        window_minutes=params.window_minutes,
     )
     limit = params.max_minutes if params.max_minutes is not None else np.inf
     kept = [
@@ -189,12 +193,31 @@ def _by_travel_time(
     ]
     kept.sort(key=lambda t: (t[0], t[2][0].name, str(t[2][0].id)))
     page = kept[params.offset : params.offset + params.size]
+    journeys = trips.journeys(
+        params.mode,
+        params.lon,
+        params.lat,
+        np.array([(row.lon, row.lat) for _, _, row in page], dtype=np.float64).reshape(-1, 2),
+        max_minutes=params.max_minutes,
+    )
     items = []
-    for minutes, estimated, row in page:
+    for (minutes, estimated, row), journey in zip(page, journeys, strict=True):
         item = schemas.partner_summary(row[0], row.lon, row.lat, row.distance_m)
-        item.travel = Travel(mode=params.mode, minutes=round(minutes, 1), estimated=estimated)
+        item.travel = Travel(
+            mode=params.mode,
+            minutes=round(minutes, 1),
+            estimated=estimated or (journey is not None and journey.estimated),
+            journey=journey,
+        )
         items.append(item)
-    return Page(items=items, total=len(kept), page=params.page, size=params.size)
+    return PartnerPage(
+        items=items,
+        total=len(kept),
+        page=params.page,
+        size=params.size,
+        estimated_share=round(sum(e for _, e, _ in kept) / len(kept), 4) if kept else 0.0,
+        notice=result.notice,
+    )
 
 
 def _own(writer: Principal, body: PartnerFields) -> PartnerFields:

@@ -11,6 +11,7 @@ from geoalchemy2.shape import to_shape
 from pydantic import BaseModel, Field, create_model
 from pydantic.fields import FieldInfo
 
+from geodata.journeys import Journey
 from graph.inputs import STORED, InputModel
 from graph.models import (
     Contact,
@@ -56,7 +57,14 @@ class Travel(BaseModel):
     mode: str
     minutes: float = Field(description="temps de trajet, en minutes")
     estimated: bool = Field(
-        description="vrai quand le temps est estimé à vol d'oiseau (pas de réseau ici)"
+        description="vrai quand le temps est estimé en tout ou partie : à vol d'oiseau (pas "
+        "de réseau ici), transports en commun sans horaires, ou marche à vol d'oiseau vers "
+        "les arrêts"
+    )
+    journey: Journey | None = Field(
+        None,
+        description="le trajet étape par étape (marche, attente, trajet en véhicule, "
+        "correspondance), chaque étape dite estimée ou non ; pour les résultats de la page",
     )
 
 
@@ -81,6 +89,22 @@ class PartnerSummary(BaseModel):
         description="open : en activité ; closed : retiré de toutes les sources qui le listaient",
     )
     travel: Travel | None = Field(None, description="temps de trajet quand un mode est donné")
+
+
+class PartnerPage(Page[PartnerSummary]):
+    """A page of partners; with a mode, how the travel times are known."""
+
+    estimated_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="avec un mode : part des résultats dont le temps de trajet est estimé",
+    )
+    notice: str | None = Field(
+        None,
+        description="ce qu'il faut savoir des temps (ex. date des horaires utilisée quand le "
+        "départ demandé sort de leur période de validité)",
+    )
 
 
 class ProvenanceOut(BaseModel):

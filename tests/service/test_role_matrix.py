@@ -64,6 +64,7 @@ POLICY: dict[str, str] = {
     "GET /v1/opportunities/{opportunity_id}": "public",
     "GET /v1/relations/{relation_id}": "public",
     "GET /v1/isochrones": "public",
+    "GET /v1/networks": "public",
     "GET /v1/communes": "public",
     "GET /v1/stats": "public",
     "GET /v1/network/isolated": "public",

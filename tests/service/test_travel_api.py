@@ -275,7 +275,8 @@ def test_transit_search_on_the_nantes_timetable(
                 records.apply_partner(row, partner_fields(name=name, at=at, code_insee="44109"))
                 session.add(row)
             session.commit()
-        # the feed runs 2025-05-13 → 22: without a departure, its first Tuesday 08:00 is used
+        # the feed runs 2025-05-13 → 22: without a departure, next Tuesday 08:00 is answered
+        # by a Tuesday of the feed, and the answer says which
         body = client.get(
             "/v1/partners",
             params={
@@ -286,12 +287,13 @@ def test_transit_search_on_the_nantes_timetable(
             },
         ).json()
         assert body["total"] == 2
+        assert "Horaires du réseau valables du 13/05/2025 au 22/05/2025" in body["notice"]
+        assert body["estimated_share"] == 1.0  # walks to and from the stops: straight lines
         for item in body["items"]:
-            assert item["travel"]["estimated"] is False
-            walk_minutes = (
-                float(great_circle_m(BOULAY_PATY[0], BOULAY_PATY[1], item["lon"], item["lat"])) / 75
-            )
-            assert item["travel"]["minutes"] <= walk_minutes + 0.1  # walking is always an option
+            assert item["travel"]["estimated"] is True
+            # walking is always an option: the walk estimate, 1.3 × the straight line
+            metres = float(great_circle_m(BOULAY_PATY[0], BOULAY_PATY[1], item["lon"], item["lat"]))
+            assert item["travel"]["minutes"] <= metres * 1.3 / 75 + 0.05
         iso = client.get(
             "/v1/isochrones",
             params={
@@ -302,5 +304,6 @@ def test_transit_search_on_the_nantes_timetable(
                 "departure": "2025-05-13T08:00:00",
             },
         ).json()["features"][0]
-        assert iso["properties"]["estimated"] is False
+        assert iso["properties"]["estimated"] is True  # straight-line walks around the stops
+        assert iso["properties"]["notice"].startswith("Horaires du réseau « nantes »")
         assert shape(iso["geometry"]).covers(Point(*BOULAY_PATY))

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from service.demo.trains import DEFAULT_FEED
 from tests.conftest import ALES
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
@@ -135,7 +136,20 @@ def test_demo_serves_the_gard_and_reuses_its_data(tmp_path: Path) -> None:
             platform_key,
         )
         assert result["items"]
+        networks = get(f"http://127.0.0.1:{port}/v1/networks")
+        if DEFAULT_FEED.exists():  # the real trains of the Gard
+            assert [(n["name"], n["mode"], n["loaded"]) for n in networks] == [
+                ("gard", "transit", True)
+            ]
+            assert networks[0]["feeds"][0]["name"] == "ter"
     first_output = "".join(_lines)
+    if DEFAULT_FEED.exists():
+        assert "Trains du Gard" in first_output
+        assert "(construits)" in first_output
+        assert "En transports en commun — en partie réel : horaires réels" in first_output
+    else:
+        assert "Horaires TER absents" in first_output
+    assert "À pied — estimé : temps estimés à vol d'oiseau" in first_output
     assert "POST /v1/matches" in first_output  # the access log did record the request...
     assert PLANTED not in first_output  # ...and nothing of the profile
     assert "fictifs" in first_output
@@ -150,3 +164,5 @@ def test_demo_serves_the_gard_and_reuses_its_data(tmp_path: Path) -> None:
     second_output = "".join(second)
     assert admin_key in second_output  # the keys are kept too
     assert "partenaires (" not in second_output  # nothing loaded twice
+    if DEFAULT_FEED.exists():
+        assert "(déjà construits, réutilisés)" in second_output  # nor the trains built twice

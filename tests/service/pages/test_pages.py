@@ -146,6 +146,18 @@ def test_the_demo_notice_shows_when_demo_partners_are_loaded(
     assert "fictifs" in html
 
 
+def test_the_home_page_says_which_travel_times_are_estimated(client: TestClient) -> None:
+    """No network registered here: every mode is said estimated, with what it assumes."""
+    html = client.get("/").text
+    assert "Temps de trajet sur ce territoire : ce qui est réel, ce qui est estimé" in html
+    for label in ("À pied", "À vélo", "En voiture", "En transports en commun"):
+        assert f"<dt>{label}" in html
+    assert html.count('<span class="badge badge-estimate">estimé</span>') == 4
+    assert "trajet 1,4 fois plus long que la ligne droite, à 40 km/h" in html  # by car
+    assert "temps estimés sans horaires" in html
+    assert "réel</span>" not in html
+
+
 def test_pages_are_not_part_of_the_api_contract(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert not set(PATHS) & set(spec["paths"])
