@@ -168,6 +168,17 @@ def test_grid1km_zones_over_a_bbox(demo: Any) -> None:
     assert any("Alès (carreau 1 km" in f["properties"]["name"] for f in body["features"])
 
 
+def test_a_bbox_is_two_opposite_corners_in_any_order(demo: Any) -> None:
+    client, keys, _ = demo
+    west, south, east, north = ALES_BBOX.split(",")
+    ordered = get(client, keys["viewer"], "/v1/gaps", bbox=ALES_BBOX, **CRECHES).json()
+    for corners in ((east, north, west, south), (west, north, east, south)):
+        other = get(client, keys["viewer"], "/v1/gaps", bbox=",".join(corners), **CRECHES)
+        assert other.json()["metadata"] == ordered["metadata"]
+    point = get(client, keys["viewer"], "/v1/coverage", bbox="4.08,44.13,4.08,44.13", **CRECHES)
+    assert point.json()["metadata"]["zone_count"] >= 1  # the communes a point touches
+
+
 def test_the_same_request_is_served_from_the_cache(demo: Any) -> None:
     client, keys, _ = demo
     cache: CoverageCache = client.app.state.coverage
@@ -251,7 +262,9 @@ def test_a_key_is_required_and_every_role_may_read(demo: Any) -> None:
         ({"max_minutes": 0}, "max_minutes : doit être strictement supérieur à 0"),
         ({"demand": "qpv"}, "maillage import qpv"),
         ({"demand": "inconnue"}, "demand : demande inconnue, valeurs admises population"),
-        ({"bbox": "4.2,44.1,4.0,44.2"}, "bbox : lon_min < lon_max"),
+        ({"bbox": "4.2,94.1,4.0,44.2"}, "bbox.1 : doit être inférieur ou égal à 90"),
+        ({"bbox": "4.2,44.1,4.0"}, "bbox.3 : champ obligatoire"),
+        ({"bbox": "5.5,48.1,5.6,48.2"}, "bbox : aucune commune du territoire chargé"),
         ({"zones": "grid200m"}, "zones : valeur inconnue"),
     ],
 )
@@ -269,7 +282,8 @@ def test_bad_siting_bodies_are_422(demo: Any) -> None:
     for body, expected in (
         ({**CRECHES, "k": 0}, "k : doit être supérieur ou égal à 1"),
         ({**CRECHES, "k": 21}, "k : doit être inférieur ou égal à 20"),
-        ({**CRECHES, "k": 2, "candidates": too_many}, "de 1 à 2000 points"),
+        ({**CRECHES, "k": 2, "candidates": too_many}, "liste trop longue (au plus 2000 "),
+        ({**CRECHES, "k": 2, "candidates": []}, "liste trop courte (au moins 1 "),
         ({**CRECHES, "k": 2, "category": "x"}, "catégorie inconnue"),
     ):
         response = client.post("/v1/siting", json=body, headers=headers)
