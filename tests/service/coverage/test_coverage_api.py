@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -273,6 +274,26 @@ def test_bad_parameters_are_422_in_french(demo: Any, params: dict[str, Any], exp
     response = client.get("/v1/gaps", params={**CRECHES, **params}, headers=bearer(keys["viewer"]))
     assert response.status_code == 422
     assert expected in json.dumps(response.json(), ensure_ascii=False)
+
+
+def test_the_siting_solver_stops_at_the_configured_time_limit(demo: Any) -> None:
+    client, keys, _ = demo
+    settings = client.app.state.settings
+    # an instance HiGHS needs tens of seconds to prove (the demo's 1 km grid, by transit)
+    body = {"category": "formation-langue", "mode": "transit", "max_minutes": 86, "k": 20,
+            "zones": "grid1km"}  # fmt: skip
+    client.app.state.settings = settings.model_copy(update={"siting_time_limit_seconds": 0.5})
+    try:
+        started = time.monotonic()
+        response = client.post("/v1/siting", json=body, headers=bearer(keys["viewer"]))
+        elapsed = time.monotonic() - started
+    finally:
+        client.app.state.settings = settings
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["optimal"] is False
+    assert 0 < answer["totals"]["newly_covered"] <= answer["bound"]
+    assert elapsed < 10
 
 
 def test_bad_siting_bodies_are_422(demo: Any) -> None:
