@@ -28,6 +28,7 @@ from geodata.france import in_france
 from graph import validation, vocabulary
 from graph.inputs import (
     NOT_BLANK,
+    SPACES,
     Boolean,
     Date,
     Documented,
@@ -117,8 +118,9 @@ OUTSIDE_FRANCE = (
 # alike): the validators below match them, and the JSON schema says them (`padded`).
 _SOURCE_FORM = r"[a-z0-9][a-z0-9._-]{0,63}"
 _PHONE_FORM = r"\+?[0-9 .()-]{6,25}"
-_EMAIL_FORM = r"[^@\s\u0000]+@[^@\s\u0000]+\.[^@\s\u0000]+"
-_URL_FORM = r"[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#\u0000][^\s\u0000]+"
+_EMAIL_PART = rf"[^@{SPACES}\u0000]+"
+_EMAIL_FORM = rf"{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}"
+_URL_FORM = rf"[Hh][Tt][Tt][Pp][Ss]?://[^{SPACES}/$.?#\u0000][^{SPACES}\u0000]+"
 _SOURCE_PATTERN = re.compile(_SOURCE_FORM)
 _PHONE_PATTERN = re.compile(_PHONE_FORM)
 _EMAIL_PATTERN = re.compile(_EMAIL_FORM)
