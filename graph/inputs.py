@@ -2,16 +2,25 @@
 
 `InputModel` is the base of every request body (the records of `graph.models`, the matching
 profile, the bodies and query models of ``service``). It refuses unknown fields
-(``extra="forbid"``), strips surrounding whitespace, and refuses the NUL character (U+0000)
-in any text, lists of texts included: PostgreSQL cannot store it, and no French text holds it
-(error type ``string_nul_character``, « caractère nul interdit »). Nested records are
-`InputModel` too, so the error names the innermost field.
+(``extra="forbid"``), strips surrounding whitespace (`SPACE`, what `str.strip` removes), and
+refuses the NUL character (U+0000) in any text, lists of texts included: PostgreSQL cannot
+store it, and no French text holds it (error type ``string_nul_character``, « caractère nul
+interdit »). Nested records are `InputModel` too, so the error names the innermost field.
 
 The scalar types below are strict where a lax conversion would hide a mistake: a boolean or a
 text is never a number (``"lat": true`` is not 1.0, ``"lat": "44.1"`` is refused), a number is
 never a boolean (``"qpv": 1.0``) nor a date (``"since": -1`` was 31 December 1969), and a date
-is an ISO 8601 text or a date. Their errors carry pydantic's usual types (``float_type``,
-``int_type``, ``bool_type``, ``date_type``, ``datetime_type``) so `graph.messages` words them.
+is an ISO 8601 text or a date. An integer is a number without a fractional part, as JSON
+Schema defines it (``3.0`` is 3, ``2.5`` is refused). Their errors carry pydantic's usual
+types (``float_type``, ``int_type``, ``bool_type``, ``date_type``, ``datetime_type``) so
+`graph.messages` words them.
+
+What a validator checks and pydantic cannot derive is said in the JSON schema too, so that the
+OpenAPI document tells what is accepted: `Documented` adds keywords (a vocabulary's ``enum``, a
+code's ``pattern``) to a field's schema, in the regex syntax that Python's `re` and ECMA-262
+read alike (explicit classes: `SPACES`, NUL written ``\\u0000``; never ``\\s``, ``\\d``
+or ``.``): `NOT_BLANK` for a text that must hold something, `NO_NUL` for any other text,
+`padded` for a code.
 
 Records read back from the store are validated with the `STORED` context: the rules a write
 must meet but a stored value may predate (these strict types, the territorial bound of
@@ -35,21 +44,28 @@ from typing import Annotated, Any, Final
 from pydantic import (
     BaseModel,
     ConfigDict,
+    GetJsonSchemaHandler,
     TypeAdapter,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapValidator,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 __all__ = [
+    "NOT_BLANK",
+    "NO_NUL",
     "NUL_ERROR",
     "NUL_MESSAGE",
+    "SPACE",
+    "SPACES",
     "STORED",
     "Boolean",
     "Date",
     "DateTime",
+    "Documented",
     "InputModel",
     "Integer",
     "Number",
@@ -58,6 +74,7 @@ __all__ = [
     "has_nul",
     "is_stored",
     "one_of",
+    "padded",
 ]
 
 STORED: Final[Mapping[str, str]] = MappingProxyType({"origin": "stored"})
@@ -68,6 +85,27 @@ NUL_ERROR: Final = "string_nul_character"
 NUL_MESSAGE: Final = "caractère nul interdit"
 
 _NUL: Final = "\x00"
+
+SPACES: Final = r"\t-\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""Whitespace as `str.isspace` sees it (what `str.strip` removes and `InputModel` strips around
+a text), as the inside of a regex class. Written out, not ``\\s``: ECMA-262's ``\\s``, which
+JSON Schema uses and the fuzz test's generator follows, leaves out U+001C to U+001F and U+0085
+and takes U+FEFF in."""
+SPACE: Final = f"[{SPACES}]"
+"""One whitespace character (`SPACES`)."""
+NO_NUL: Final = r"^[^\u0000]*$"
+"""Pattern of a text: any characters but NUL."""
+NOT_BLANK: Final = rf"^[^\u0000]*[^{SPACES}\u0000][^\u0000]*$"
+"""Pattern of a text that must hold something once stripped: a character that is neither
+whitespace nor NUL."""
+
+
+def padded(core: str) -> str:
+    """The pattern of a code ``core`` (a regex without anchors) as a text may hold it: with
+    surrounding whitespace, which `InputModel` strips before checking the code."""
+    return f"^{SPACE}*(?:{core}){SPACE}*$"
+
+
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\S+)?")
 
@@ -103,7 +141,7 @@ def document_has_nul(value: Any) -> bool:
 class InputModel(BaseModel):
     """Base of every model that validates a person's input (bodies and query parameters)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
@@ -111,7 +149,41 @@ class InputModel(BaseModel):
         if has_nul(value):
             raise PydanticCustomError(NUL_ERROR, NUL_MESSAGE)
         _check_strict(cls, value, info)
-        return value
+        return _stripped(value)
+
+
+def _stripped(value: Any) -> Any:
+    """A text, or the texts of a list, without surrounding whitespace (`SPACE`).
+
+    `str.strip` rather than pydantic's ``str_strip_whitespace``, which removes a slightly
+    different set (not U+001C to U+001F): the patterns of the JSON schema and the validators
+    of `graph.validation` then agree on what whitespace is.
+    """
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list) and any(isinstance(item, str) for item in value):
+        return [item.strip() if isinstance(item, str) else item for item in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Documented:
+    """JSON Schema keywords that a validator of the field enforces, added to its schema (in
+    ``Annotated``): a vocabulary's ``enum``, a code's ``pattern``.
+
+    ``keywords`` is called when the schema is generated, never at import: a vocabulary is
+    read from its reference file then. The validator stays the one that decides; the keywords
+    say the same thing to the clients (and to the fuzz test, which holds the service to them).
+    """
+
+    keywords: Callable[[], Mapping[str, Any]]
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.update(self.keywords())
+        return schema
 
 
 def one_of(
@@ -164,7 +236,13 @@ def _is_number(value: Any) -> bool:
 
 
 def _is_integer(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    """An integer, or a number without a fractional part (JSON Schema's ``integer``: JSON has
+    one kind of number, and ``3.0`` is written by many clients for 3)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, numbers.Integral):
+        return True
+    return isinstance(value, float) and value.is_integer()
 
 
 def _is_date(value: Any) -> bool:
@@ -182,7 +260,7 @@ def _is_datetime(value: Any) -> bool:
 Number = Annotated[float, Strict(_is_number, "float_type", "nombre attendu")]
 """A number (integer or decimal), never a boolean nor a text."""
 Integer = Annotated[int, Strict(_is_integer, "int_type", "nombre entier attendu")]
-"""An integer, never a boolean, a decimal (even ``3.0``) nor a text."""
+"""An integer (``3`` or ``3.0``), never a boolean, a decimal with a fractional part nor a text."""
 Boolean = Annotated[
     bool, Strict(lambda v: isinstance(v, bool), "bool_type", "booléen attendu (true ou false)")
 ]
@@ -198,7 +276,8 @@ DateTime = Annotated[
 
 def _strict_of(annotation: Any) -> tuple[Strict, bool] | None:
     """The `Strict` marker an annotation carries, and whether it is on the items of a list
-    (``list[Number]``), looking through ``Annotated`` and ``X | None``."""
+    or a tuple (``list[Number]``, ``tuple[Number, Number]``), looking through ``Annotated`` and
+    ``X | None``."""
     if typing.get_origin(annotation) is Annotated:
         base, *metadata = typing.get_args(annotation)
         for item in metadata:
@@ -208,6 +287,10 @@ def _strict_of(annotation: Any) -> tuple[Strict, bool] | None:
     if typing.get_origin(annotation) is list:
         (item,) = typing.get_args(annotation) or (Any,)
         found = _strict_of(item)
+        return (found[0], True) if found and not found[1] else None
+    if typing.get_origin(annotation) is tuple:  # a tuple of one strict type: its items
+        markers = {_strict_of(item) for item in typing.get_args(annotation) if item != ...}
+        found = markers.pop() if len(markers) == 1 else None
         return (found[0], True) if found and not found[1] else None
     arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
     if len(arguments) == 1 and typing.get_origin(annotation) in (typing.Union, types.UnionType):
@@ -236,6 +319,6 @@ def _check_strict(model: type[BaseModel], value: Any, info: ValidationInfo) -> N
     marker, of_items = strict
     if not of_items:
         marker.check(value)
-    elif isinstance(value, list):
+    elif isinstance(value, list | tuple):
         for item in value:
             marker.check(item)

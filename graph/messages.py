@@ -43,6 +43,7 @@ _PYDANTIC_MESSAGES: dict[str, str] = {
     "datetime_type": "date et heure invalides (format ISO 8601)",
     "datetime_from_date_parsing": "date et heure invalides (format ISO 8601)",
     "list_type": "liste attendue",
+    "tuple_type": "liste attendue",
     "dict_type": "objet attendu",
     "model_type": "objet attendu",
     "model_attributes_type": "objet attendu",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -25,7 +26,18 @@ from pydantic import (
 
 from geodata.france import in_france
 from graph import validation, vocabulary
-from graph.inputs import Boolean, Date, InputModel, Integer, Number, is_stored
+from graph.inputs import (
+    NOT_BLANK,
+    SPACES,
+    Boolean,
+    Date,
+    Documented,
+    InputModel,
+    Integer,
+    Number,
+    is_stored,
+    padded,
+)
 
 FrenchLevel = Literal["A0", "A1", "A2", "B1", "B2", "C1", "C2"]
 
@@ -94,14 +106,39 @@ RELATION_KINDS: dict[str, str] = {
     "finance": "Finance",
 }
 
+IN_FRANCE = (
+    "degrés (EPSG:4326) ; le point doit être en France (métropole, Corse, outre-mer), "
+    "jamais (0, 0) : 422 sinon"
+)
 OUTSIDE_FRANCE = (
     "lon, lat : point hors de France (métropole, Corse, outre-mer) ; (0, 0) n'est pas un lieu"
 )
 
-_SOURCE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-_PHONE_PATTERN = re.compile(r"^\+?[0-9 .()-]{6,25}$")
-_EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_URL_PATTERN = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
+# Forms of the codes and contacts (regexes without anchors, in a syntax every dialect reads
+# alike): the validators below match them, and the JSON schema says them (`padded`).
+_SOURCE_FORM = r"[a-z0-9][a-z0-9._-]{0,63}"
+_PHONE_FORM = r"\+?[0-9 .()-]{6,25}"
+_EMAIL_PART = rf"[^@{SPACES}\u0000]+"
+_EMAIL_FORM = rf"{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}"
+_URL_FORM = rf"[Hh][Tt][Tt][Pp][Ss]?://[^{SPACES}/$.?#\u0000][^{SPACES}\u0000]+"
+_SOURCE_PATTERN = re.compile(_SOURCE_FORM)
+_PHONE_PATTERN = re.compile(_PHONE_FORM)
+_EMAIL_PATTERN = re.compile(_EMAIL_FORM)
+_URL_PATTERN = re.compile(_URL_FORM)
+
+
+def _pattern(form: str) -> Documented:
+    """The JSON schema's ``pattern`` of a text whose form a validator checks."""
+    return Documented(lambda: {"pattern": padded(form)})
+
+
+def _codes(vocabulary_of: Callable[[], Mapping[str, object]]) -> Documented:
+    """The JSON schema's ``enum`` of a code a vocabulary checks (read when the schema is made)."""
+    return Documented(lambda: {"enum": list(vocabulary_of())})
+
+
+NOT_BLANK_TEXT = Documented(lambda: {"pattern": NOT_BLANK})
+"""The JSON schema's ``pattern`` of a text that must hold something besides whitespace."""
 
 
 def _check_source(value: str) -> str:
@@ -115,21 +152,57 @@ def _check_source(value: str) -> str:
 
 Longitude = Annotated[Number, Field(ge=-180, le=180, allow_inf_nan=False, description="degrés")]
 Latitude = Annotated[Number, Field(ge=-90, le=90, allow_inf_nan=False, description="degrés")]
-SourceCode = Annotated[str, AfterValidator(_check_source)]
-Text = Annotated[str, Field(min_length=1, max_length=300)]
+SourceCode = Annotated[str, AfterValidator(_check_source), _pattern(_SOURCE_FORM)]
+Text = Annotated[str, Field(min_length=1, max_length=300), NOT_BLANK_TEXT]
 KindCode = Annotated[
-    str, AfterValidator(vocabulary.check_kind), Field(description="code de typologie")
+    str,
+    AfterValidator(vocabulary.check_kind),
+    Field(description="code de typologie (voir /v1/reference/kinds)"),
+    _codes(vocabulary.kinds),
 ]
-Siret = Annotated[str, AfterValidator(validation.validate_siret)]
-CodeInsee = Annotated[str, AfterValidator(validation.validate_code_insee)]
-RomeCode = Annotated[str, AfterValidator(validation.validate_rome_code)]
+Siret = Annotated[
+    str,
+    AfterValidator(validation.validate_siret),
+    Field(
+        description="14 chiffres (espaces admis entre eux) ; la clé de contrôle (Luhn) du "
+        "SIRET et celle du SIREN sont vérifiées : 422 si l'une ne correspond pas"
+    ),
+    _pattern(validation.SIRET_FORM),
+]
+CodeInsee = Annotated[
+    str,
+    AfterValidator(validation.validate_code_insee),
+    Field(description="code officiel géographique de la commune, ex. 30189 (Nîmes), 2A004"),
+    _pattern(validation.CODE_INSEE_FORM),
+]
+RomeCode = Annotated[
+    str,
+    AfterValidator(validation.validate_rome_code),
+    Field(description="code ROME, ex. D1106"),
+    _pattern(validation.ROME_CODE_FORM),
+]
 OpeningHours = Annotated[
     str,
-    Field(max_length=500, description="syntaxe OSM opening_hours, ex. « Mo-Fr 08:30-17:00 »"),
+    Field(
+        max_length=500,
+        description="syntaxe OpenStreetMap opening_hours, ex. « Mo-Fr 08:30-17:00 » : le "
+        "service la vérifie (422 si elle n'est pas lisible)",
+    ),
+    NOT_BLANK_TEXT,
     AfterValidator(validation.validate_opening_hours),
 ]
-Publics = Annotated[list[str], AfterValidator(vocabulary.check_publics)]
-Thematiques = Annotated[list[str], AfterValidator(vocabulary.check_thematiques)]
+PublicCode = Annotated[str, _codes(vocabulary.publics)]
+ThematiqueCode = Annotated[str, _codes(vocabulary.thematiques)]
+Publics = Annotated[
+    list[PublicCode],
+    AfterValidator(vocabulary.check_publics),
+    Field(description="publics data·inclusion (voir /v1/reference/publics)"),
+]
+Thematiques = Annotated[
+    list[ThematiqueCode],
+    AfterValidator(vocabulary.check_thematiques),
+    Field(description="thématiques data·inclusion (voir /v1/reference/thematiques)"),
+]
 
 
 class _Record(InputModel):
@@ -139,8 +212,12 @@ class _Record(InputModel):
 class Eligibility(_Record):
     """Conditions a partner or an opportunity sets. ``None`` means "no condition stated"."""
 
-    min_age: Integer | None = Field(None, ge=0, le=120, description="âge minimal, en années")
-    max_age: Integer | None = Field(None, ge=0, le=120, description="âge maximal, en années")
+    min_age: Integer | None = Field(
+        None, ge=0, le=120, description="âge minimal, en années ; au plus max_age (422 sinon)"
+    )
+    max_age: Integer | None = Field(
+        None, ge=0, le=120, description="âge maximal, en années ; au moins min_age (422 sinon)"
+    )
     requires_work_authorization: Boolean | None = None
     requires_rqth: Boolean | None = None
     requires_cdaph_orientation: Boolean | None = None
@@ -155,9 +232,11 @@ class Eligibility(_Record):
 
 
 class Contact(_Record):
-    phone: str | None = Field(None, max_length=25)
-    email: str | None = Field(None, max_length=254)
-    website: str | None = Field(None, max_length=500)
+    phone: Annotated[str, _pattern(_PHONE_FORM)] | None = Field(None, max_length=25)
+    email: Annotated[str, _pattern(_EMAIL_FORM)] | None = Field(None, max_length=254)
+    website: Annotated[str, _pattern(_URL_FORM)] | None = Field(
+        None, max_length=500, description="adresse http:// ou https://"
+    )
 
     @field_validator("phone")
     @classmethod
@@ -182,10 +261,10 @@ class Contact(_Record):
 
 
 class HoursPerWeek(_Record):
-    """Weekly working hours, in hours per week."""
+    """Weekly working hours, in hours per week (heures par semaine, de 0 à 48)."""
 
-    min: Number = Field(ge=0, le=48, allow_inf_nan=False)
-    max: Number = Field(ge=0, le=48, allow_inf_nan=False)
+    min: Number = Field(ge=0, le=48, allow_inf_nan=False, description="au plus max (422 sinon)")
+    max: Number = Field(ge=0, le=48, allow_inf_nan=False, description="au moins min (422 sinon)")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -203,13 +282,15 @@ class PartnerFields(_Record):
 
     name: Text
     kind: KindCode
-    lon: Longitude
-    lat: Latitude
+    lon: Annotated[Longitude, Field(description=IN_FRANCE)]
+    lat: Annotated[Latitude, Field(description=IN_FRANCE)]
     siret: Siret | None = None
     address: str | None = Field(None, max_length=500)
     code_insee: CodeInsee | None = None
     capacity: Integer | None = Field(None, ge=0, le=100_000, description="places ou personnes")
-    available_places: Integer | None = Field(None, ge=0, le=100_000)
+    available_places: Integer | None = Field(
+        None, ge=0, le=100_000, description="places libres ; au plus capacity (422 sinon)"
+    )
     opening_hours: OpeningHours | None = None
     publics: Publics = Field(default_factory=list)
     thematiques: Thematiques = Field(default_factory=list)
@@ -217,7 +298,7 @@ class PartnerFields(_Record):
     contact: Contact = Field(default_factory=Contact)
     description: str | None = Field(None, max_length=5000)
     source: SourceCode = "maillage"
-    source_id: str | None = Field(None, min_length=1, max_length=200)
+    source_id: Annotated[str, NOT_BLANK_TEXT] | None = Field(None, min_length=1, max_length=200)
     organisation_id: uuid.UUID | None = Field(
         None, description="identifiant du partenaire gestionnaire (organisation), s'il y en a un"
     )
@@ -257,8 +338,8 @@ class OpportunityFields(_Record):
     requirements: Eligibility = Field(default_factory=Eligibility)
     description: str | None = Field(None, max_length=5000)
     starts_on: Date | None = None
-    ends_on: Date | None = None
-    source_id: str | None = Field(None, min_length=1, max_length=200)
+    ends_on: Date | None = Field(None, description="pas avant starts_on (422 sinon)")
+    source_id: Annotated[str, NOT_BLANK_TEXT] | None = Field(None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _dates_ordered(self) -> Self:
@@ -278,7 +359,7 @@ class RelationFields(_Record):
 
     kind: RelationKind
     since: Date | None = None
-    until: Date | None = None
+    until: Date | None = Field(None, description="pas avant since (422 sinon)")
     note: str | None = Field(None, max_length=2000)
 
     @model_validator(mode="after")

@@ -13,8 +13,13 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Final
 
+from graph.inputs import SPACE
+
 __all__ = [
+    "CODE_INSEE_FORM",
     "FRENCH_LEVELS",
+    "ROME_CODE_FORM",
+    "SIRET_FORM",
     "french_level_rank",
     "has_atypical_hours",
     "opening_hours_weekly_minutes",
@@ -28,17 +33,27 @@ __all__ = [
 FRENCH_LEVELS: Final[tuple[str, ...]] = ("A0", "A1", "A2", "B1", "B2", "C1", "C2")
 """CEFR levels of French, lowest first; ``A0`` means "no French yet" (not a CEFR level)."""
 
-_SIREN_RE: Final = re.compile(r"[0-9]{9}")
-_SIRET_RE: Final = re.compile(r"[0-9]{14}")
-_LA_POSTE_SIREN: Final = "356000000"
-_ROME_RE: Final = re.compile(r"[A-N][0-9]{4}")
+# The forms below are regexes without anchors, ASCII only, in a syntax every regex dialect reads
+# alike: the validators match them, and the JSON schema of a field says them (`graph.models`).
+ROME_CODE_FORM: Final = r"[A-Na-n][0-9]{4}"
+"""A ROME code as `validate_rome_code` accepts it: a letter A to N (either case), 4 digits."""
 # Metropolitan département (01-95 except 20, Corsica 2A/2B) + 3-digit commune number, or
 # overseas département 971-976 or collectivity 977-978 (Saint-Barthélemy, Saint-Martin)
 # + 2-digit commune number.
-_CODE_INSEE_RE: Final = re.compile(
-    r"(?:0[1-9]|[13-8][0-9]|2[1-9AB]|9[0-5])[0-9]{3}"  # metropolitan
+CODE_INSEE_FORM: Final = (
+    r"(?:0[1-9]|[13-8][0-9]|2[1-9ABab]|9[0-5])[0-9]{3}"  # metropolitan
     r"|97[1-8][0-9]{2}"  # overseas
 )
+"""A code INSEE as `validate_code_insee` accepts it (``2a``/``2b`` for Corsica too)."""
+SIRET_FORM: Final = rf"[0-9](?:{SPACE}*[0-9]){{13}}"
+"""A SIRET as `validate_siret` accepts it before its check digits: 14 digits, spaces between
+them allowed."""
+
+_SIREN_RE: Final = re.compile(r"[0-9]{9}")
+_SIRET_RE: Final = re.compile(r"[0-9]{14}")
+_LA_POSTE_SIREN: Final = "356000000"
+_ROME_RE: Final = re.compile(ROME_CODE_FORM)
+_CODE_INSEE_RE: Final = re.compile(CODE_INSEE_FORM)
 
 _OPENING_HOURS_HINT: Final = (
     "syntaxe OpenStreetMap opening_hours attendue, ex. « Mo-Fr 08:30-17:00 »"
@@ -173,13 +188,13 @@ def validate_rome_code(value: str) -> str:
     ValueError
         If the code does not have that form.
     """
-    code = value.strip().upper()
+    code = value.strip()
     if not _ROME_RE.fullmatch(code):
         raise ValueError(
             "code ROME invalide (format attendu : une lettre de A à N "
             "suivie de 4 chiffres, ex. D1106)"
         )
-    return code
+    return code.upper()
 
 
 def validate_code_insee(value: str) -> str:
@@ -208,13 +223,13 @@ def validate_code_insee(value: str) -> str:
     ValueError
         If the code does not have that form.
     """
-    code = value.strip().upper()
+    code = value.strip()
     if not _CODE_INSEE_RE.fullmatch(code):
         raise ValueError(
             "code INSEE invalide (5 caractères attendus : le département "
             "puis le numéro de commune, ex. 30189 pour Nîmes, 2A004 pour Ajaccio)"
         )
-    return code
+    return code.upper()
 
 
 # --- French level ----------------------------------------------------------------------------

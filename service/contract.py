@@ -29,6 +29,11 @@ sentence) and, for a 422 raised by validation, `ValidationErrorOut` (``detail``:
 operation documents itself (the 503 of ``/health``, with its `Health` body) is kept, and may be
 either. The security scheme `SECURITY_SCHEME` (HTTP Bearer) is required where a role is,
 optional elsewhere (``[{}, {"cleApi": []}]``).
+
+Every text a request carries refuses the NUL character (`graph.inputs.InputModel`): a text of a
+parameter or a body that has no ``pattern``, ``enum`` or ``format`` of its own gets the pattern
+`graph.inputs.NO_NUL`, so that the document says it too (the patterns of codes exclude NUL
+already).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from graph.inputs import NO_NUL
 from service.deps import WRITER_ROLES, RoleCheck
 from service.guards import BODY_METHODS, ROUTE_GROUPS
 
@@ -178,6 +184,43 @@ def _document(operation: dict[str, Any], status: str, description: str) -> None:
     responses[status] = answer
 
 
+def _texts_refuse_nul(schema: Any, components: dict[str, Any], seen: set[str]) -> None:
+    """Give `NO_NUL` to every text of ``schema`` that says nothing of its characters,
+    following references into ``components`` (each once)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _texts_refuse_nul(item, components, seen)
+        return
+    if not isinstance(schema, dict):
+        return
+    reference = schema.get("$ref")
+    if isinstance(reference, str) and reference.startswith(REF.format(model="")):
+        name = reference.rsplit("/", 1)[-1]
+        if name not in seen:
+            seen.add(name)
+            _texts_refuse_nul(components.get(name), components, seen)
+        return
+    if schema.get("type") == "string" and not {"pattern", "enum", "const", "format"} & set(schema):
+        schema["pattern"] = NO_NUL
+    for key, value in schema.items():
+        if key in ("properties", "$defs"):
+            for item in value.values():
+                _texts_refuse_nul(item, components, seen)
+        elif key in ("items", "prefixItems", "anyOf", "oneOf", "allOf", "additionalProperties"):
+            _texts_refuse_nul(value, components, seen)
+
+
+def _requests_refuse_nul(spec: dict[str, Any]) -> None:
+    components = spec.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                _texts_refuse_nul(parameter.get("schema"), components, seen)
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                _texts_refuse_nul(content.get("schema"), components, seen)
+
+
 def complete_document(spec: dict[str, Any], routes: list[BaseRoute]) -> dict[str, Any]:
     """``spec`` (FastAPI's document for ``routes``) with every answer, the error bodies and
     the security scheme; changed in place and returned."""
@@ -193,6 +236,7 @@ def complete_document(spec: dict[str, Any], routes: list[BaseRoute]) -> dict[str
             operation["security"] = (
                 [{SECURITY_SCHEME: []}] if required else [{}, {SECURITY_SCHEME: []}]
             )
+    _requests_refuse_nul(spec)
     components = spec.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas.update(_error_schemas())

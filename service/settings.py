@@ -119,6 +119,14 @@ class Settings(BaseSettings):
         le=100_000,
         description="GET /v1/coverage, GET /v1/gaps, POST /v1/siting, par clé et par adresse",
     )
+    siting_time_limit_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=600,
+        description="POST /v1/siting : secondes que le solveur (HiGHS) peut passer à prouver "
+        "l'optimum ; au-delà, la meilleure solution trouvée est rendue (optimal : false, et la "
+        "borne dit l'écart possible)",
+    )
     territory_buffer_km: float = Field(
         10.0,
         ge=0,

@@ -75,7 +75,10 @@ class Needs(_Record):
     """
 
     modes: Annotated[list[TravelMode], AfterValidator(_unique_modes)] = Field(
-        min_length=1, max_length=len(modes.TRAVEL_MODES)
+        min_length=1,
+        max_length=len(modes.TRAVEL_MODES),
+        description="modes de déplacement, chacun avec son budget ; un mode ne figure "
+        "qu'une fois (422 sinon)",
     )
     wishes: Wishes = Field(default_factory=Wishes)
     hours_per_week: HoursPerWeek | None = None

@@ -34,7 +34,7 @@ def week_slots(expression: str) -> BoolArray:
     import opening_hours
 
     if not opening_hours.validate(expression):
-        raise ValueError(f"horaires invalides : « {expression} »")
+        raise ValueError("horaires invalides (syntaxe OpenStreetMap opening_hours attendue)")
     slots = np.zeros(SLOTS, dtype=bool)
     schedule = opening_hours.OpeningHours(expression)
     for start, end, state, _comment in schedule.intervals(_WEEK_START, _WEEK_END):

@@ -82,6 +82,7 @@ from graph.siting import Siting, maximal_covering
 from service.coverage import layers
 from service.coverage.parameters import (
     AHI_PEOPLE,
+    CATEGORY_UNKNOWN,
     GRID_RESOLUTION,
     BoolArray,
     CandidatePoint,
@@ -273,7 +274,7 @@ def _find_layer(territory: StoreSnapshot, name: str, zone_kind: str) -> LayerInf
         return stored[name]
     if name == layers.QPV:
         raise InvalidInputError(
-            "Demande « qpv » indisponible : aucune couche QPV chargée. Importez les contours et "
+            "demand : aucune couche QPV chargée. Importez les contours et "
             "les indicateurs des quartiers prioritaires : maillage import qpv "
             "CONTOURS.geojson --indicators INDICATEURS.csv."
         )
@@ -295,11 +296,7 @@ def resolve_category(code: str) -> Category:
         return Category.of_kinds(code)
     if code in vocabulary.thematiques():
         return Category.of_thematique(code)
-    raise InvalidInputError(
-        "category : catégorie inconnue ; donnez une famille (ex. garde-enfants), un type "
-        "d'acteur (ex. creches-avip) ou une thématique (ex. famille--garde-denfants) ; "
-        "listes : /v1/reference/families, /v1/reference/kinds, /v1/reference/thematiques."
-    )
+    raise InvalidInputError(f"category : {CATEGORY_UNKNOWN}")
 
 
 # --- travel ----------------------------------------------------------------------------------
@@ -538,15 +535,21 @@ class SitingResult:
 
 
 def compute_siting(
-    territory: StoreSnapshot, cache: CoverageCache, travel: TravelService, request: SitingRequest
+    territory: StoreSnapshot,
+    cache: CoverageCache,
+    travel: TravelService,
+    request: SitingRequest,
+    *,
+    time_limit: float | None = None,
 ) -> SitingResult:
-    """MCLP for the request's category, with the existing sites kept (`maximal_covering`)."""
+    """MCLP for the request's category, with the existing sites kept (`maximal_covering`);
+    the solver stops after ``time_limit`` seconds (``None``: `maximal_covering`'s default)."""
     spec = request.spec()
     base = compute_coverage(territory, cache, travel, spec)
     candidates = _candidates(territory, base.zones, request.candidates)
     key = ("siting", base.revision, spec, request.k, candidates.digest())
     result: SitingResult = cache.get_or_compute(
-        key, lambda: _siting(travel, base, candidates, request.k)
+        key, lambda: _siting(travel, base, candidates, request.k, time_limit)
     )
     return result
 
@@ -574,7 +577,11 @@ def _candidates(
 
 
 def _siting(
-    travel: TravelService, base: CoverageResult, candidates: Candidates, k: int
+    travel: TravelService,
+    base: CoverageResult,
+    candidates: Candidates,
+    k: int,
+    time_limit: float | None,
 ) -> SitingResult:
     spec = base.spec
     reach = travel_reach(
@@ -586,6 +593,7 @@ def _siting(
         max_minutes=spec.max_minutes,
         k=k,
         covered_already=base.indicators.share.covered,
+        **({} if time_limit is None else {"time_limit": time_limit}),
     )
     return SitingResult(base, candidates, siting, reach, k)
 

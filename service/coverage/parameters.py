@@ -6,22 +6,23 @@ Units: minutes; coordinates EPSG:4326 lon/lat, degrees.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Annotated, Any, Final, Literal, Self
+from typing import Annotated, Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter
 from pydantic_core import PydanticCustomError
 
 from geodata.modes import TravelMode
+from graph import vocabulary
 from graph.coverage import (
     E2SFCA_BANDS,
     GapKind,
     People,
 )
-from graph.inputs import InputModel, Integer, Number, one_of
+from graph.inputs import Documented, InputModel, Integer, Number, one_of, padded
+from graph.models import Latitude, Longitude
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -36,7 +37,7 @@ ZoneChoice = Literal["communes", "grid1km"]
 
 GRID_RESOLUTION: Final = 1000
 AHI_PEOPLE: Final = People("personne hébergée", "personnes hébergées")
-DEMAND_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+DEMAND_NAME = padded(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -52,30 +53,39 @@ def _split_floats(value: Any) -> Any:
     parts: list[Any] = []
     for item in value:
         if isinstance(item, str):
-            parts.extend(p.strip() for p in item.split(",") if p.strip())
+            parts.extend(p.strip() for p in item.split(","))  # an empty one is refused
         else:
             parts.append(item)
     return parts or None
 
 
-def _check_bbox(bbox: list[float] | None) -> tuple[float, float, float, float] | None:
+Corners = tuple[float, float, float, float]
+
+
+def _corners(bbox: Corners | None) -> Corners | None:
+    """A rectangle given by two opposite corners, in any order, as (west, south, east, north).
+
+    A flat rectangle (a line, a point) is a rectangle too: the zones that touch it.
+    """
     if bbox is None:
         return None
-    if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
-        raise ValueError("quatre nombres attendus, lon_min,lat_min,lon_max,lat_max")
-    west, south, east, north = bbox
-    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise ValueError("lon_min < lon_max (entre -180 et 180), lat_min < lat_max (±90)")
-    return west, south, east, north
+    lon_a, lat_a, lon_b, lat_b = bbox
+    return min(lon_a, lon_b), min(lat_a, lat_b), max(lon_a, lon_b), max(lat_a, lat_b)
 
 
-def _checked_bbox(bbox: list[float] | None) -> list[float] | None:
-    _check_bbox(bbox)
-    return bbox
-
-
-BBox = Annotated[list[float] | None, BeforeValidator(_split_floats), AfterValidator(_checked_bbox)]
-"""A query's bbox: one text ``lon_min,lat_min,lon_max,lat_max`` or four repeated values."""
+BBOX_DESCRIPTION = (
+    "seulement les zones qui touchent ce rectangle : deux coins opposés lon,lat,lon,lat "
+    "(EPSG:4326, degrés), dans n'importe quel ordre ; la médiane est alors celle de ces "
+    "zones. Si aucune commune du territoire chargé ne le touche : 422"
+)
+_QueryLon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+_QueryLat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+BBox = Annotated[
+    tuple[_QueryLon, _QueryLat, _QueryLon, _QueryLat] | None,
+    BeforeValidator(_split_floats),
+    AfterValidator(_corners),
+]
+"""A query's bbox: one text ``lon,lat,lon,lat`` or four repeated values."""
 
 
 def _bbox_numbers(value: Any) -> Any:
@@ -90,20 +100,46 @@ def _bbox_numbers(value: Any) -> Any:
 
 
 BodyBBox = Annotated[
-    list[Number] | None, BeforeValidator(_bbox_numbers), AfterValidator(_checked_bbox)
+    tuple[Longitude, Latitude, Longitude, Latitude] | None,
+    BeforeValidator(_bbox_numbers),
+    AfterValidator(_corners),
 ]
 """A body's bbox: four numbers (never booleans nor texts), or the query's text."""
+
+CATEGORY_UNKNOWN = (
+    "catégorie inconnue ; donnez une famille (ex. garde-enfants), un type d'acteur (ex. "
+    "creches-avip) ou une thématique (ex. famille--garde-denfants) ; listes : "
+    "/v1/reference/families, /v1/reference/kinds, /v1/reference/thematiques."
+)
+
+
+def category_codes() -> list[str]:
+    """Every category of offer: the families, the kinds of actors, the thematiques."""
+    return [*vocabulary.families(), *vocabulary.kinds(), *vocabulary.thematiques()]
+
+
+def _known_category(code: str) -> str:
+    vocabularies = (vocabulary.families, vocabulary.kinds, vocabulary.thematiques)
+    if not any(code in terms() for terms in vocabularies):
+        raise ValueError(CATEGORY_UNKNOWN)
+    return code
+
+
+CategoryCode = Annotated[
+    str,
+    AfterValidator(_known_category),
+    Field(
+        description="famille (garde-enfants), type d'acteur (creches-avip) ou thématique "
+        "data·inclusion (famille--garde-denfants) : voir /v1/reference"
+    ),
+    Documented(lambda: {"enum": category_codes()}),
+]
 
 
 class CoverageParams(InputModel):
     """Quelle offre, pour quelle demande, par quel mode et en combien de minutes."""
 
-    category: str = Field(
-        min_length=1,
-        max_length=120,
-        description="famille (garde-enfants), type d'acteur (creches-avip) ou thématique "
-        "data·inclusion (famille--garde-denfants) : voir /v1/reference",
-    )
+    category: CategoryCode
     mode: TravelMode = Field(
         description="walk : à pied, bike : à vélo, car : en voiture, transit : transports en commun"
     )
@@ -123,7 +159,8 @@ class CoverageParams(InputModel):
         pattern=DEMAND_NAME,
         description="population (défaut) ; qpv : habitants des QPV (maillage import qpv) ; "
         "ahi : places des structures d'hébergement ; ou le nom d'une couche importée "
-        "(maillage import demand FICHIER --layer NOM)",
+        "(maillage import demand FICHIER --layer NOM). Une couche que la base n'a pas "
+        "(qpv sans import des QPV, un nom inconnu) : 422, qui dit les couches présentes",
     )
     median_fraction: float = Field(
         0.5,
@@ -133,11 +170,7 @@ class CoverageParams(InputModel):
         description="offre faible : accessibilité E2SFCA sous cette fraction de la médiane du "
         "territoire (0,5 par défaut ; 0 : pas de signalement d'offre faible)",
     )
-    bbox: BBox = Field(
-        None,
-        description="seulement les zones qui touchent ce rectangle : lon_min,lat_min,lon_max,"
-        "lat_max (EPSG:4326) ; la médiane est alors celle de ces zones",
-    )
+    bbox: BBox = Field(None, description=BBOX_DESCRIPTION)
 
     def spec(self) -> Spec:
         return Spec.of(self, median_fraction=float(self.median_fraction))
@@ -169,7 +202,8 @@ class CandidatePoint(InputModel):
 CandidateSet = Literal["town_halls", "centroids"]
 CANDIDATES_EXPECTED = "town_halls, centroids ou une liste de points (lat, lon, label)"
 _CANDIDATE_SET = TypeAdapter(CandidateSet)
-_CANDIDATE_POINTS = TypeAdapter(list[CandidatePoint])
+CandidatePoints = Annotated[list[CandidatePoint], Field(min_length=1, max_length=MAX_CANDIDATES)]
+_CANDIDATE_POINTS = TypeAdapter(CandidatePoints)
 
 
 def _candidates_kind(value: Any) -> TypeAdapter[Any] | None:
@@ -181,7 +215,7 @@ def _candidates_kind(value: Any) -> TypeAdapter[Any] | None:
 
 
 Candidates = Annotated[
-    CandidateSet | list[CandidatePoint],
+    CandidateSet | CandidatePoints,
     one_of(_candidates_kind, "candidates_type", CANDIDATES_EXPECTED),
 ]
 
@@ -189,7 +223,7 @@ Candidates = Annotated[
 class SitingRequest(InputModel):
     """Où ouvrir ``k`` sites d'une catégorie pour couvrir le plus de demande non couverte."""
 
-    category: str = Field(min_length=1, max_length=120, description="comme pour /v1/coverage")
+    category: CategoryCode
     mode: TravelMode = Field(description="walk, bike, car ou transit")
     max_minutes: Number = Field(
         gt=0,
@@ -207,15 +241,9 @@ class SitingRequest(InputModel):
     demand: str = Field("population", pattern=DEMAND_NAME, description="comme pour /v1/coverage")
     bbox: BodyBBox = Field(
         None,
-        description="comme pour /v1/coverage : quatre nombres [lon_min, lat_min, lon_max, "
-        "lat_max] ou le même texte « lon_min,lat_min,lon_max,lat_max »",
+        description=BBOX_DESCRIPTION + " ; quatre nombres [lon, lat, lon, lat] ou le même "
+        "texte « lon,lat,lon,lat »",
     )
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if isinstance(self.candidates, list) and not 1 <= len(self.candidates) <= MAX_CANDIDATES:
-            raise ValueError(f"candidates : de 1 à {MAX_CANDIDATES} points")
-        return self
 
     def spec(self) -> Spec:
         return Spec.of(self, median_fraction=0.5)
@@ -244,7 +272,7 @@ class Spec:
             zones=request.zones,
             demand=request.demand,
             median_fraction=median_fraction,
-            bbox=_check_bbox(request.bbox),
+            bbox=request.bbox,
         )
 
     @property

@@ -61,6 +61,15 @@ def _cache(request: Request) -> CoverageCache:
 CacheDep = Annotated[CoverageCache, Depends(_cache)]
 
 
+def _siting_time_limit(request: Request) -> float | None:
+    """``MAILLAGE_SITING_TIME_LIMIT_SECONDS`` of the running app (seconds)."""
+    settings = getattr(request.app.state, "settings", None)
+    return getattr(settings, "siting_time_limit_seconds", None)
+
+
+TimeLimitDep = Annotated[float | None, Depends(_siting_time_limit)]
+
+
 def _filename(result: CoverageResult, what: str, extension: str) -> str:
     spec = result.spec
     return f"{what}-{spec.category}-{spec.mode}-{spec.max_minutes:g}min-{spec.zones}.{extension}"
@@ -152,11 +161,14 @@ def siting(
     snapshot: SnapshotDep,
     cache: CacheDep,
     travel: TravelDep,
+    time_limit: TimeLimitDep,
     body: SitingRequest,
 ) -> SitingResponse:
     """Parmi des lieux candidats (mairies, centres des communes ou points donnés), les ``k``
     qui couvriraient le plus de demande encore non couverte dans le budget, les sites
     existants étant gardés (problème de couverture maximale, résolu exactement). Chaque site
-    proposé vient avec la demande et les zones qu'il couvrirait."""
-    result = compute_siting(snapshot, cache, travel, body)
+    proposé vient avec la demande et les zones qu'il couvrirait. Le solveur s'arrête après
+    MAILLAGE_SITING_TIME_LIMIT_SECONDS secondes (5 par défaut) : la réponse dit alors que
+    l'optimum n'est pas prouvé (``optimal``) et borne l'écart (``bound``)."""
+    result = compute_siting(snapshot, cache, travel, body, time_limit=time_limit)
     return siting_response(result)

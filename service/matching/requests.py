@@ -32,11 +32,16 @@ class PointLocation(InputModel):
 
 
 class PartnerLocation(InputModel):
-    partner_id: uuid.UUID = Field(description="la structure référente de la personne")
+    partner_id: uuid.UUID = Field(
+        description="la structure référente de la personne (aucun partenaire de cet "
+        "identifiant : 422)"
+    )
 
 
 class CommuneLocation(InputModel):
-    code_insee: CodeInsee = Field(description="commune : départ de sa mairie")
+    code_insee: CodeInsee = Field(
+        description="commune : départ de sa mairie (commune absente du territoire chargé : 422)"
+    )
 
 
 _POINT = TypeAdapter(PointLocation)
@@ -126,18 +131,21 @@ class Origin:
     referent_id: str | None
 
 
-def resolve_location(session: Session, location: Any) -> Origin:
-    """Where the person's trips start, EPSG:4326; a referent structure also brings relations."""
+def resolve_location(session: Session, location: Any, where: str = "location") -> Origin:
+    """Where the person's trips start, EPSG:4326; a referent structure also brings relations.
+
+    ``where`` names the field in a refusal (``persons.3.location`` in a batch).
+    """
     if isinstance(location, PointLocation):
         return Origin(location.lon, location.lat, None)
     if isinstance(location, PartnerLocation):
         found = session.execute(queries.partner_point(location.partner_id)).first()
         if found is None:
-            raise InvalidInputError("location.partner_id : aucun partenaire avec cet identifiant.")
+            raise InvalidInputError(f"{where}.partner_id : aucun partenaire avec cet identifiant.")
         return Origin(float(found[0]), float(found[1]), str(location.partner_id))
     row = session.execute(queries.town_hall(location.code_insee)).first()
     if row is None:
-        raise InvalidInputError("location.code_insee : commune absente du territoire chargé.")
+        raise InvalidInputError(f"{where}.code_insee : commune absente du territoire chargé.")
     return Origin(float(row[0]), float(row[1]), None)
 
 

@@ -68,7 +68,10 @@ def match_cohort(
     """Affectation optimale d'une cohorte : la somme des scores est maximale et aucune offre ne
     reçoit plus de personnes que ses places ; chaque personne reçoit aussi ses meilleures
     autres propositions. Les personnes sont rendues dans l'ordre de la requête."""
-    profiles = [to_profile(p, resolve_location(session, p.location)) for p in body.persons]
+    profiles = [
+        to_profile(person, resolve_location(session, person.location, f"persons.{i}.location"))
+        for i, person in enumerate(body.persons)
+    ]
     trips = travel.at(body.departure, body.window_minutes)
     result = match_batch(
         profiles,

@@ -6,12 +6,12 @@ import uuid
 from typing import Annotated, Any, Literal, Self
 
 from fastapi import Depends, Request
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from geodata.modes import TravelMode
 from graph import vocabulary
-from graph.inputs import InputModel
-from graph.models import OPPORTUNITY_KINDS
+from graph.inputs import NOT_BLANK, Documented, InputModel
+from graph.models import KindCode, OpportunityKind, Publics, RomeCode, Thematiques
 from service.travel import MAX_MINUTES, DepartureTime
 
 MAX_RADIUS_KM = 200.0
@@ -22,14 +22,21 @@ Geocoding = Literal["source", "swapped", "commune"]
 
 
 def _split_commas(value: Any) -> Any:
-    """Accept ``kinds=a,b`` as well as ``kinds=a&kinds=b``."""
+    """Accept ``kinds=a,b`` as well as ``kinds=a&kinds=b``. An empty value is kept, and
+    refused as any unknown code (``kinds=`` is not « no filter »: leave the parameter out)."""
     if value is None:
         return []
     items = [value] if isinstance(value, str) else list(value)
-    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+    return [part.strip() for item in items for part in str(item).split(",")]
 
 
-CodeList = Annotated[list[str], BeforeValidator(_split_commas)]
+Commas = BeforeValidator(_split_commas)
+"""A query list given as repeated values, or as one text of values separated by commas."""
+FamilyCode = Annotated[
+    str,
+    AfterValidator(vocabulary.check_family),
+    Documented(lambda: {"enum": list(vocabulary.families())}),
+]
 
 
 class Pagination(InputModel):
@@ -42,30 +49,47 @@ class Pagination(InputModel):
 
 
 class PartnerQuery(Pagination):
-    """Search partners around a point (straight-line distance) and by categories."""
+    """Search partners around a point (straight-line distance) and by categories.
+
+    Rules between parameters (422 otherwise): ``lat`` and ``lon`` go together; ``radius_km``
+    and ``mode`` need them; ``max_minutes`` needs a ``mode``.
+    """
 
     lat: float | None = Field(
-        None, ge=-90, le=90, allow_inf_nan=False, description="latitude WGS84, en degrés"
+        None,
+        ge=-90,
+        le=90,
+        allow_inf_nan=False,
+        description="latitude WGS84, en degrés ; avec lon (l'un sans l'autre : 422)",
     )
     lon: float | None = Field(
-        None, ge=-180, le=180, allow_inf_nan=False, description="longitude WGS84, en degrés"
+        None,
+        ge=-180,
+        le=180,
+        allow_inf_nan=False,
+        description="longitude WGS84, en degrés ; avec lat (l'un sans l'autre : 422)",
     )
     radius_km: float | None = Field(
         None,
         gt=0,
         le=MAX_RADIUS_KM,
         allow_inf_nan=False,
-        description="rayon à vol d'oiseau autour du point, en kilomètres (200 au plus)",
+        description="rayon à vol d'oiseau autour du point, en kilomètres (200 au plus) ; "
+        "demande lat et lon (422 sinon)",
     )
-    kinds: CodeList = Field(default_factory=list, description="codes de typologie")
-    families: CodeList = Field(default_factory=list, description="familles d'acteurs")
-    thematiques: CodeList = Field(
+    kinds: Annotated[list[KindCode], Commas] = Field(
+        default_factory=list, description="types d'acteurs (voir /v1/reference/kinds)"
+    )
+    families: Annotated[list[FamilyCode], Commas] = Field(
+        default_factory=list, description="familles d'acteurs (voir /v1/reference/families)"
+    )
+    thematiques: Annotated[Thematiques, Commas] = Field(
         default_factory=list, description="thématiques data·inclusion (au moins une)"
     )
-    publics: CodeList = Field(
+    publics: Annotated[Publics, Commas] = Field(
         default_factory=list, description="publics data·inclusion (au moins un)"
     )
-    q: str | None = Field(
+    q: Annotated[str, Documented(lambda: {"pattern": NOT_BLANK})] | None = Field(
         None, min_length=1, max_length=200, description="mots du nom ou de l'adresse"
     )
     source: str | None = Field(
@@ -96,14 +120,16 @@ class PartnerQuery(Pagination):
     mode: TravelMode | None = Field(
         None,
         description="mode de déplacement : les résultats sont triés par temps de trajet "
-        "(walk : à pied, bike : à vélo, car : en voiture, transit : transports en commun)",
+        "(walk : à pied, bike : à vélo, car : en voiture, transit : transports en commun) ; "
+        "demande un point de départ, lat et lon (422 sinon)",
     )
     max_minutes: float | None = Field(
         None,
         gt=0,
         le=MAX_MINUTES,
         allow_inf_nan=False,
-        description="temps de trajet maximal, en minutes (180 au plus) ; demande un mode",
+        description="temps de trajet maximal, en minutes (180 au plus) ; demande un mode "
+        "(422 sinon)",
     )
     departure: DepartureTime = Field(
         None,
@@ -128,30 +154,18 @@ class PartnerQuery(Pagination):
             raise ValueError("mode demande un point de départ (lat et lon)")
         if self.max_minutes is not None and self.mode is None:
             raise ValueError("max_minutes demande un mode (walk, bike, car ou transit)")
-        for code in self.kinds:
-            vocabulary.check_kind(code)
-        for code in self.families:
-            vocabulary.check_family(code)
-        vocabulary.check_thematiques(self.thematiques)
-        vocabulary.check_publics(self.publics)
         return self
 
 
 class OpportunityQuery(Pagination):
     partner_id: uuid.UUID | None = None
-    kinds: CodeList = Field(default_factory=list, description="emploi, immersion, formation…")
-    rome_codes: CodeList = Field(default_factory=list, description="codes ROME")
+    kinds: Annotated[list[OpportunityKind], Commas] = Field(
+        default_factory=list, description="emploi, immersion, formation, benevolat, programme"
+    )
+    rome_codes: Annotated[list[RomeCode], Commas] = Field(
+        default_factory=list, description="codes ROME, ex. D1106"
+    )
     with_places: bool = Field(False, description="seulement les offres avec des places ouvertes")
-
-    @model_validator(mode="after")
-    def _known_kinds(self) -> Self:
-        unknown = [str(i) for i, k in enumerate(self.kinds) if k not in OPPORTUNITY_KINDS]
-        if unknown:
-            raise ValueError(
-                f"kinds : type d'offre inconnu en position {', '.join(unknown)} "
-                f"(valeurs admises : {', '.join(OPPORTUNITY_KINDS)})"
-            )
-        return self
 
 
 def _stale_after_days(request: Request) -> int:

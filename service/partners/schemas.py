@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, cast, get_args
 
 from geoalchemy2.shape import to_shape
 from pydantic import BaseModel, Field, create_model
@@ -32,11 +32,12 @@ def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
 
     Each field keeps its type with its constraints and validators (bounds, strict numbers,
     vocabularies), so a PATCH is refused for the same reasons as a POST; the whole record
-    is validated again once merged (rules between fields, the territorial bound).
+    is validated again once merged (rules between fields, the territorial bound). A field
+    may be ``null`` only where the record allows it (``null`` then clears it): ``"kind":
+    null`` is refused, as the schema says.
     """
     fields: dict[str, Any] = {
-        field: (_with_metadata(info) | None, Field(None, description=info.description))
-        for field, info in model.model_fields.items()
+        field: (_with_metadata(info), _optional(info)) for field, info in model.model_fields.items()
     }
     return create_model(name, __base__=InputModel, **fields)
 
@@ -44,6 +45,22 @@ def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
 def _with_metadata(info: FieldInfo) -> Any:
     annotation = cast(Any, info.annotation)
     return Annotated[annotation, *info.metadata] if info.metadata else annotation
+
+
+def _drop_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _optional(info: FieldInfo) -> Any:
+    """The field's `Field` in a PATCH body: absent by default (never filled in: only the
+    fields given are changed), without the ``null`` default in the schema of a field that
+    cannot be ``null``."""
+    nullable = type(None) in get_args(info.annotation)
+    return Field(
+        None,
+        description=info.description,
+        json_schema_extra=None if nullable else _drop_default,
+    )
 
 
 class Page(BaseModel, Generic[T]):

@@ -31,7 +31,8 @@ from service.territory.schemas import (
 
 router = APIRouter(prefix="/v1", tags=["territoire"])
 
-DEPARTEMENT_PATTERN = r"^(0[1-9]|[1-8]\d|9[0-5]|2[AaBb]|97[1-8])$"
+# [0-9], not \d: Python and Rust read \d as any Unicode digit, JSON Schema (ECMA-262) as 0-9
+DEPARTEMENT_PATTERN = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2[AaBb]|97[1-8])$"
 
 GEOJSON = "application/geo+json"
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from graph.inputs import NO_NUL, NOT_BLANK, padded
 from graph.validation import (
+    CODE_INSEE_FORM,
     FRENCH_LEVELS,
+    ROME_CODE_FORM,
+    SIRET_FORM,
     french_level_rank,
     has_atypical_hours,
     opening_hours_weekly_minutes,
@@ -157,6 +163,49 @@ def test_valid_code_insee(value: str, expected: str) -> None:
 def test_invalid_code_insee(value: str) -> None:
     with pytest.raises(ValueError, match=r"^code INSEE invalide \(5 caractères attendus"):
         validate_code_insee(value)
+
+
+# --- the patterns the OpenAPI document shows ---------------------------------------------------
+
+ODD_TEXTS = ["", " ", "\n", "\x1c", "\u00a0", "\ufeff", "\x00", "ı1106", "Ｄ1106", "٣0189"]
+
+
+def _accepts(validate: Callable[[str], str], value: str) -> bool:
+    try:
+        validate(value)
+    except ValueError as error:
+        return "clé de contrôle" in str(error)  # the form is right, the check digits are not
+    return True
+
+
+@pytest.mark.parametrize(
+    ("form", "validate", "samples"),
+    [
+        (ROME_CODE_FORM, validate_rome_code, ["D1106", "k2204", " a1101\n", "\x1cD1106", "O1234",
+                                              "D1106\x00", "ı1106", "D 1106", "D11066"]),
+        (CODE_INSEE_FORM, validate_code_insee, ["30189", "2b033", "\u300097411 ", "20004", "2C004",
+                                                "3018A", "97901", "301890", "30189\n\n"]),
+        (SIRET_FORM, validate_siret, [GOOGLE_FRANCE, "732 829 320 00074", "732\u00a0829 32000074",
+                                      "73282932000075", "7328293200007", "73282932000074 1",
+                                      " 73282932000074\x1f", "73282932000O74"]),
+    ],
+)  # fmt: skip
+def test_the_pattern_of_a_code_accepts_what_its_validator_accepts(
+    form: str, validate: Callable[[str], str], samples: list[str]
+) -> None:
+    pattern = re.compile(padded(form))  # JSON Schema: a search, anchored by ^ and $
+    for value in [*samples, *ODD_TEXTS]:
+        assert (pattern.search(value) is not None) == _accepts(validate, value), repr(value)
+
+
+def test_a_text_pattern_refuses_nul_and_a_not_blank_one_whitespace_alone() -> None:
+    for value in ["a", " a ", "\ufeff", "é\n"]:
+        assert re.search(NOT_BLANK, value), repr(value)
+        assert re.search(NO_NUL, value), repr(value)
+    for value in ["", " ", "\n", "\x1c", "\u3000\t", "a\x00"]:
+        assert not re.search(NOT_BLANK, value), repr(value)
+    assert re.search(NO_NUL, "")
+    assert not re.search(NO_NUL, "a\x00b")
 
 
 # --- French level ----------------------------------------------------------------------------

@@ -146,7 +146,7 @@ def test_a_nul_character_in_a_matching_or_siting_body_is_a_422(
     assert_nul_refused(
         client.post("/v1/matches/batch", json=batch, headers=admin), "persons.0.wishes.keywords"
     )
-    siting = {"category": "creches", "mode": "walk", "max_minutes": 15, "k": 1,
+    siting = {"category": "creche", "mode": "walk", "max_minutes": 15, "k": 1,
               "candidates": [{"lat": 44.1, "lon": 4.08, "label": f"mairie{NUL}"}]}  # fmt: skip
     assert_nul_refused(client.post("/v1/siting", json=siting, headers=admin), "candidates.0.label")
 
@@ -259,7 +259,7 @@ def test_an_organisation_id_as_uuid_text_still_attaches_the_partner(
     assert patched.status_code == 200, patched.text
 
 
-SITING = {"category": "creches", "mode": "walk", "max_minutes": 15, "k": 1}
+SITING = {"category": "creche", "mode": "walk", "max_minutes": 15, "k": 1}
 
 
 @pytest.mark.parametrize("bbox", [True, False, 4, 4.5, {"west": 4}, [1, 2, 3], "4,43,x,44"])
@@ -287,7 +287,7 @@ BOOLEAN, DATE = "booléen attendu (true ou false)", "date invalide (format AAAA-
         ({"lat": "44.1"}, "lat", NUMBER),
         ({"lon": None}, "lon", NUMBER),
         ({"capacity": True}, "capacity", INTEGER),
-        ({"capacity": 3.0}, "capacity", INTEGER),
+        ({"capacity": 3.5}, "capacity", INTEGER),
         ({"capacity": "3"}, "capacity", INTEGER),
         ({"eligibility": {"requires_rqth": 0.0}}, "eligibility.requires_rqth", BOOLEAN),
         ({"eligibility": {"requires_rqth": 1}}, "eligibility.requires_rqth", BOOLEAN),
@@ -319,6 +319,20 @@ def test_integers_are_numbers_and_iso_texts_are_dates(
     job = {**JOB, "partner_id": str(organisation.id), "starts_on": "2025-09-01",
            "hours_per_week": {"min": 20, "max": 24.5}}  # fmt: skip
     assert client.post("/v1/opportunities", json=job, headers=admin).status_code == 201
+
+
+def test_a_decimal_without_fraction_is_an_integer_as_json_schema_says(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    admin = bearer(keys["admin"])
+    created = client.post(
+        "/v1/partners", json={**PARTNER, "capacity": 12.0, "available_places": 3.0}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    assert (created.json()["capacity"], created.json()["available_places"]) == (12, 3)
+    matched = client.post("/v1/matches", json={**PERSON, "limit": 5.0}, headers=admin)
+    assert matched.status_code == 200, matched.text
+    assert len(matched.json()["items"]) <= 5
 
 
 @pytest.mark.parametrize(
@@ -380,7 +394,7 @@ PERSON = {
         ({"situation": {"rqth": 0}}, "situation.rqth", BOOLEAN),
         ({"situation": {"work_authorization": "oui"}}, "situation.work_authorization", BOOLEAN),
         ({"situation": {"age": True}}, "situation.age", INTEGER),
-        ({"situation": {"age": 29.0}}, "situation.age", INTEGER),
+        ({"situation": {"age": 29.5}}, "situation.age", INTEGER),
         ({"situation": {"children_under_3": "1"}}, "situation.children_under_3", INTEGER),
         ({"location": {"lat": True, "lon": 4.08}}, "location.lat", NUMBER),
         ({"location": {"lat": "44.1", "lon": 4.08}}, "location.lat", NUMBER),
@@ -388,7 +402,7 @@ PERSON = {
         ({"modes": [{"mode": "walk", "max_minutes": "20"}]}, "modes.0.max_minutes", NUMBER),
         ({"hours_per_week": {"min": "20", "max": 26}}, "hours_per_week.min", NUMBER),
         ({"limit": True}, "limit", INTEGER),
-        ({"limit": 5.0}, "limit", INTEGER),
+        ({"limit": 5.5}, "limit", INTEGER),
     ],
 )
 def test_a_profile_field_of_the_wrong_type_is_refused(
@@ -398,7 +412,7 @@ def test_a_profile_field_of_the_wrong_type_is_refused(
     assert messages(response) == [(where, f"{where} : {rule}")]
 
 
-@pytest.mark.parametrize("alternatives", [False, True, 2.0, "3"])
+@pytest.mark.parametrize("alternatives", [False, True, 2.5, "3"])
 def test_a_batch_alternatives_count_must_be_an_integer(
     client: TestClient, keys: dict[str, str], alternatives: Any
 ) -> None:
@@ -411,7 +425,7 @@ def test_a_batch_alternatives_count_must_be_an_integer(
     ("change", "where", "rule"),
     [
         ({"k": True}, "k", INTEGER),
-        ({"k": 2.0}, "k", INTEGER),
+        ({"k": 2.5}, "k", INTEGER),
         ({"max_minutes": "15"}, "max_minutes", NUMBER),
         ({"bbox": [True, 43.9, 4.2, 44.2]}, "bbox", NUMBER),
         ({"bbox": ["4.0", 43.9, 4.2, 44.2]}, "bbox", NUMBER),
@@ -547,8 +561,8 @@ def planted_requests(organisation: Partner) -> list[tuple[str, str, dict[str, An
         ("/v1/opportunities", {"kinds": PLANTED}),
         ("/v1/opportunities", {"partner_id": PLANTED}),
         ("/v1/coverage", {"category": PLANTED, "mode": "walk", "max_minutes": 15}),
-        ("/v1/gaps", {"category": "creches", "mode": PLANTED, "max_minutes": 15}),
-        ("/v1/gaps", {"category": "creches", "mode": "walk", "max_minutes": 15, "demand": PLANTED}),
+        ("/v1/gaps", {"category": "creche", "mode": PLANTED, "max_minutes": 15}),
+        ("/v1/gaps", {"category": "creche", "mode": "walk", "max_minutes": 15, "demand": PLANTED}),
         ("/v1/isochrones", {"lat": 44.1, "lon": 4.08, "mode": "walk", "minutes": PLANTED}),
         ("/v1/communes", {"departement": PLANTED}),
     ]

@@ -3,6 +3,16 @@ territory: with an admin key (writes included) and a viewer key, every check sch
 offers (server errors, status codes, content types, response schemas and headers, positive and
 negative data, authentication, ``Allow``, resources, response time).
 
+The OpenAPI document says what the service accepts wherever JSON Schema can (vocabularies as
+``enum``, codes as ``pattern``, bounds, a bbox of four corners, texts without NUL), so a request
+the document calls valid must be answered 2xx, 401, 403, 404, 409 or 429, never 422
+(``positive_data_acceptance``). A few rules JSON Schema cannot state: rules between fields, the
+OpenStreetMap opening-hours syntax, check digits, the territorial bound of a partner, and what
+the database holds. `LEGITIMATE_422` is the written table of them: an operation listed there may
+answer a schema-valid request with 422, and only for a rule of its row: the check
+`legitimate_422` holds every such 422 to its row (a 422 whose message no rule of the row
+explains is a failure). Every other check stays fully on, on every operation.
+
 Bounded in time: ``MAILLAGE_FUZZ_DEADLINE`` seconds for the whole run (default 180, shared
 between the two keys; schemathesis keeps fuzzing until its share is spent),
 ``MAILLAGE_FUZZ_EXAMPLES`` examples per operation and phase within a cycle (default 25),
@@ -12,8 +22,10 @@ with a reproducer each) are printed, and written in full to ``test-artifacts/sch
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import time
 import uuid
 from collections import Counter
@@ -21,10 +33,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from schemathesis import Case, CheckContext, Response
 from schemathesis.engine import events, from_schema
 from schemathesis.python.asgi import shutdown_lifespans
 from sqlalchemy.orm import Session
@@ -45,6 +59,157 @@ EXAMPLES = int(os.environ.get("MAILLAGE_FUZZ_EXAMPLES", "25"))
 SEED = int(os.environ.get("MAILLAGE_FUZZ_SEED", "12"))
 MAX_RESPONSE_S = 15.0  # no answer may take longer, even on a loaded CI machine
 SHOWN_CHARACTERS = 700  # of a reproducer in the terminal; the artifact keeps it whole
+
+
+# --- the 422s a schema-valid request may get --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule the service applies that JSON Schema cannot state: ``message`` is a regex the
+    French message of its 422 matches (the field, then the rule; never the value)."""
+
+    what: str
+    message: str
+
+    def explains(self, text: str) -> bool:
+        return re.match(self.message, text) is not None
+
+
+def _persons(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """The rules of one person's request, for each person of a batch (``persons.3.…``)."""
+    return tuple(
+        Rule(rule.what, r"persons\.\d+\." + rule.message.removeprefix("^")) for rule in rules
+    )
+
+
+LAT_LON_TOGETHER = Rule("lat et lon vont ensemble", r"lat et lon vont ensemble")
+RADIUS_NEEDS_POINT = Rule("radius_km demande lat et lon", r"radius_km demande un point")
+MODE_NEEDS_POINT = Rule("mode demande lat et lon", r"mode demande un point de départ")
+MINUTES_NEED_MODE = Rule("max_minutes demande un mode", r"max_minutes demande un mode")
+BBOX_OUTSIDE = Rule(
+    "bbox : aucune commune du territoire chargé ne touche le rectangle (selon la base)",
+    r"bbox : aucune commune du territoire chargé ne touche ce rectangle",
+)
+DEMAND_ABSENT = Rule(
+    "demand : une couche de demande que la base n'a pas (qpv non importé, nom inconnu)",
+    r"demand : (demande inconnue|aucune couche QPV chargée)",
+)
+IN_FRANCE = Rule(
+    "lon, lat : le partenaire est en France (métropole, Corse, outre-mer), jamais à (0, 0)",
+    r"lon, lat : point hors de France",
+)
+PLACES_WITHIN_CAPACITY = Rule(
+    "available_places au plus capacity (la fiche fusionnée, pour un PATCH)",
+    r"les places disponibles dépassent la capacité",
+)
+OPENING_HOURS = Rule(
+    "opening_hours : syntaxe OpenStreetMap opening_hours",
+    r"opening_hours : horaires invalides",
+)
+SIRET_KEY = Rule(
+    "siret : clés de contrôle (Luhn) du SIRET et du SIREN",
+    r"siret : SIRET invalide : la clé de contrôle",
+)
+ELIGIBILITY_AGES = Rule(
+    "eligibility : min_age au plus max_age", r"eligibility : l'âge minimal dépasse l'âge maximal"
+)
+REQUIREMENT_AGES = Rule(
+    "requirements : min_age au plus max_age",
+    r"requirements : l'âge minimal dépasse l'âge maximal",
+)
+HOURS_ORDERED = Rule(
+    "hours_per_week : min au plus max",
+    r"hours_per_week : le nombre d'heures minimal dépasse le maximal",
+)
+DATES_ORDERED = Rule(
+    "ends_on pas avant starts_on, until pas avant since (la fiche fusionnée, pour un PATCH)",
+    r"la date de fin précède la date de début",
+)
+SCHEDULE = Rule("schedule : syntaxe OpenStreetMap opening_hours", r"schedule : horaires invalides")
+AVAILABLE = Rule(
+    "available : syntaxe OpenStreetMap opening_hours", r"available : horaires invalides"
+)
+UNIQUE_MODES = Rule(
+    "modes : chaque mode une fois", r"modes : chaque mode de déplacement ne peut figurer"
+)
+REFERENT_ABSENT = Rule(
+    "location.partner_id : un partenaire de la base",
+    r"location\.partner_id : aucun partenaire avec cet identifiant",
+)
+COMMUNE_ABSENT = Rule(
+    "location.code_insee : une commune du territoire chargé",
+    r"location\.code_insee : commune absente du territoire chargé",
+)
+
+_COVERAGE = (BBOX_OUTSIDE, DEMAND_ABSENT)
+_PARTNER = (IN_FRANCE, PLACES_WITHIN_CAPACITY, OPENING_HOURS, SIRET_KEY, ELIGIBILITY_AGES)
+_OPPORTUNITY = (HOURS_ORDERED, REQUIREMENT_AGES, DATES_ORDERED, SCHEDULE)
+_PERSON = (AVAILABLE, HOURS_ORDERED, UNIQUE_MODES, REFERENT_ABSENT, COMMUNE_ABSENT)
+
+LEGITIMATE_422: dict[str, tuple[Rule, ...]] = {
+    "GET /v1/partners": (LAT_LON_TOGETHER, RADIUS_NEEDS_POINT, MODE_NEEDS_POINT, MINUTES_NEED_MODE),
+    "GET /v1/coverage": _COVERAGE,
+    "GET /v1/gaps": _COVERAGE,
+    "POST /v1/siting": _COVERAGE,
+    "POST /v1/partners": _PARTNER,
+    "PATCH /v1/partners/{partner_id}": _PARTNER,
+    "POST /v1/opportunities": _OPPORTUNITY,
+    "PATCH /v1/opportunities/{opportunity_id}": _OPPORTUNITY,
+    "POST /v1/relations": (DATES_ORDERED,),
+    "PATCH /v1/relations/{relation_id}": (DATES_ORDERED,),
+    "POST /v1/matches": _PERSON,
+    "POST /v1/matches/batch": _persons(_PERSON),
+}
+"""Operation → the rules that make its 422 to a schema-valid request legitimate. Each rule is
+said in French in the OpenAPI document too (the field's or the parameter's description)."""
+
+
+def _messages(response: Response) -> list[str]:
+    """The French messages of a 422 (`service.errors`: one text, or one per field)."""
+    try:
+        detail = json.loads(response.content)["detail"]
+    except (ValueError, KeyError, TypeError):
+        return [response.content.decode(errors="replace")]
+    if isinstance(detail, str):
+        return [detail]
+    return [item.get("msg", "") if isinstance(item, dict) else str(item) for item in detail]
+
+
+@schemathesis.check
+def legitimate_422(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+    """A schema-valid request answered 422 on an operation of `LEGITIMATE_422`: every message
+    must be explained by a rule of the operation's row."""
+    rules = LEGITIMATE_422.get(case.operation.label)
+    meta = case.meta
+    if rules is None or meta is None or response.status_code != 422:
+        return None
+    if not meta.generation.mode.is_positive:
+        return None
+    unexplained = [m for m in _messages(response) if not any(r.explains(m) for r in rules)]
+    if unexplained:
+        raise AssertionError(
+            "Requête valide refusée pour une règle absente du tableau LEGITIMATE_422 : "
+            + " | ".join(unexplained)
+        )
+    return None
+
+
+def _operations_config() -> list[dict[str, Any]]:
+    """422 among the statuses ``positive_data_acceptance`` expects, on the operations of the
+    table only (`legitimate_422` then holds each 422 to its row)."""
+    # schemathesis's defaults for the check (5xx are not_a_server_error's), and 422
+    expected = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx", "422"]
+    return [
+        {
+            "include-name": label,
+            "checks": {"positive_data_acceptance": {"expected-statuses": expected}},
+        }
+        for label in LEGITIMATE_422
+    ]
+
+
+# --- the run -------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +235,8 @@ def fuzz_config(key: str, max_time_s: int) -> schemathesis.Config:
         {
             "headers": {"Authorization": f"Bearer {key}"},
             "max-time": max_time_s,
+            # a slow answer is max_response_time's failure, with its reproducer, not a timeout
+            "request-timeout": 2 * MAX_RESPONSE_S,
             "seed": SEED,
             "workers": 1,
             "cache": {"enabled": False},  # no state kept between runs, none written in the tree
@@ -79,6 +246,7 @@ def fuzz_config(key: str, max_time_s: int) -> schemathesis.Config:
             "generation": {"max-examples": EXAMPLES, "database": ":memory:"},
             "checks": {"enabled": True, "max_response_time": MAX_RESPONSE_S},
             "phases": {"enabled": True},
+            "operations": _operations_config(),
         }
     )
 
@@ -130,6 +298,9 @@ class Figures:
             f"schemathesis ({self.role}) : {self.cases} cas sur {len(self.operations)} "
             f"opérations en {self.elapsed_s:.0f} s (arrêt : {self.stop_reason}, graine {SEED}, "
             f"{EXAMPLES} exemples par opération et phase)",
+            f"  422 admis pour une requête valide : {len(LEGITIMATE_422)} opérations, "
+            f"{len({r for rules in LEGITIMATE_422.values() for r in rules})} règles "
+            "(LEGITIMATE_422, contrôlé par legitimate_422)",
             f"  {'contrôle':<30} {'réussis':>8} {'échecs':>7}",
         ]
         for name in sorted(set(self.passed) | set(self.failed)):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -168,6 +169,17 @@ def test_grid1km_zones_over_a_bbox(demo: Any) -> None:
     assert any("Alès (carreau 1 km" in f["properties"]["name"] for f in body["features"])
 
 
+def test_a_bbox_is_two_opposite_corners_in_any_order(demo: Any) -> None:
+    client, keys, _ = demo
+    west, south, east, north = ALES_BBOX.split(",")
+    ordered = get(client, keys["viewer"], "/v1/gaps", bbox=ALES_BBOX, **CRECHES).json()
+    for corners in ((east, north, west, south), (west, north, east, south)):
+        other = get(client, keys["viewer"], "/v1/gaps", bbox=",".join(corners), **CRECHES)
+        assert other.json()["metadata"] == ordered["metadata"]
+    point = get(client, keys["viewer"], "/v1/coverage", bbox="4.08,44.13,4.08,44.13", **CRECHES)
+    assert point.json()["metadata"]["zone_count"] >= 1  # the communes a point touches
+
+
 def test_the_same_request_is_served_from_the_cache(demo: Any) -> None:
     client, keys, _ = demo
     cache: CoverageCache = client.app.state.coverage
@@ -251,7 +263,9 @@ def test_a_key_is_required_and_every_role_may_read(demo: Any) -> None:
         ({"max_minutes": 0}, "max_minutes : doit être strictement supérieur à 0"),
         ({"demand": "qpv"}, "maillage import qpv"),
         ({"demand": "inconnue"}, "demand : demande inconnue, valeurs admises population"),
-        ({"bbox": "4.2,44.1,4.0,44.2"}, "bbox : lon_min < lon_max"),
+        ({"bbox": "4.2,94.1,4.0,44.2"}, "bbox.1 : doit être inférieur ou égal à 90"),
+        ({"bbox": "4.2,44.1,4.0"}, "bbox.3 : champ obligatoire"),
+        ({"bbox": "5.5,48.1,5.6,48.2"}, "bbox : aucune commune du territoire chargé"),
         ({"zones": "grid200m"}, "zones : valeur inconnue"),
     ],
 )
@@ -262,6 +276,26 @@ def test_bad_parameters_are_422_in_french(demo: Any, params: dict[str, Any], exp
     assert expected in json.dumps(response.json(), ensure_ascii=False)
 
 
+def test_the_siting_solver_stops_at_the_configured_time_limit(demo: Any) -> None:
+    client, keys, _ = demo
+    settings = client.app.state.settings
+    # an instance HiGHS needs tens of seconds to prove (the demo's 1 km grid, by transit)
+    body = {"category": "formation-langue", "mode": "transit", "max_minutes": 86, "k": 20,
+            "zones": "grid1km"}  # fmt: skip
+    client.app.state.settings = settings.model_copy(update={"siting_time_limit_seconds": 0.5})
+    try:
+        started = time.monotonic()
+        response = client.post("/v1/siting", json=body, headers=bearer(keys["viewer"]))
+        elapsed = time.monotonic() - started
+    finally:
+        client.app.state.settings = settings
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["optimal"] is False
+    assert 0 < answer["totals"]["newly_covered"] <= answer["bound"]
+    assert elapsed < 10
+
+
 def test_bad_siting_bodies_are_422(demo: Any) -> None:
     client, keys, _ = demo
     headers = bearer(keys["viewer"])
@@ -269,7 +303,8 @@ def test_bad_siting_bodies_are_422(demo: Any) -> None:
     for body, expected in (
         ({**CRECHES, "k": 0}, "k : doit être supérieur ou égal à 1"),
         ({**CRECHES, "k": 21}, "k : doit être inférieur ou égal à 20"),
-        ({**CRECHES, "k": 2, "candidates": too_many}, "de 1 à 2000 points"),
+        ({**CRECHES, "k": 2, "candidates": too_many}, "liste trop longue (au plus 2000 "),
+        ({**CRECHES, "k": 2, "candidates": []}, "liste trop courte (au moins 1 "),
         ({**CRECHES, "k": 2, "category": "x"}, "catégorie inconnue"),
     ):
         response = client.post("/v1/siting", json=body, headers=headers)

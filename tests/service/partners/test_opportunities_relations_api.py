@@ -71,7 +71,7 @@ def test_unknown_opportunity_kind_in_query_is_422(client: TestClient) -> None:
     response = client.get("/v1/opportunities", params={"kinds": "emploi,stage-de-reve"})
     assert response.status_code == 422
     message = response.json()["detail"][0]["msg"]
-    assert message.startswith("kinds : type d'offre inconnu en position 1 (valeurs admises : ")
+    assert message.startswith("kinds.1 : valeur inconnue (valeurs admises : 'emploi', ")
     assert "stage-de-reve" not in response.text
 
 

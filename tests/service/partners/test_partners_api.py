@@ -103,6 +103,24 @@ def test_filters_by_kind_family_thematique_public_and_text(
     assert names(q="100%_") == []  # LIKE wildcards are literal
 
 
+@pytest.mark.parametrize(
+    ("params", "where"),
+    [
+        ({"kinds": ""}, "kinds.0"),
+        ({"kinds": "aci,"}, "kinds.1"),
+        ({"families": " "}, "families.0"),
+        ({"publics": "familles,,jeunes"}, "publics"),  # positions are in the message
+        ({"kinds": "ACI"}, "kinds.0"),  # codes are exact, as the schema's enum says
+    ],
+)
+def test_an_empty_or_unknown_code_in_a_list_is_refused_where_it_is(
+    client: TestClient, params: dict[str, str], where: str
+) -> None:
+    response = client.get("/v1/partners", params=params)
+    assert response.status_code == 422, response.text
+    assert [issue["msg"].split(" : ")[0] for issue in response.json()["detail"]] == [where]
+
+
 def test_pagination(client: TestClient, around_ales: dict[str, Any]) -> None:
     first = client.get("/v1/partners", params={"size": 2, "page": 1}).json()
     third = client.get("/v1/partners", params={"size": 2, "page": 3}).json()
