@@ -14,15 +14,13 @@ from graph.coverage import (
     GapKind,
     IsolatedStructure,
 )
-from service.coverage.compute import (
-    CoverageResult,
-    SitingResult,
-)
+from service.coverage.compute import CoverageResult
 from service.coverage.parameters import (
     ACCESSIBILITY_UNIT,
     PER_THOUSAND,
     FloatArray,
 )
+from service.coverage.siting import SitingResult
 from service.store.snapshot import StoreSnapshot
 
 # --- responses -------------------------------------------------------------------------------

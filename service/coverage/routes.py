@@ -21,7 +21,6 @@ from service.coverage.compute import (
     CoverageResult,
     compute_coverage,
     compute_isolated,
-    compute_siting,
 )
 from service.coverage.exports import coverage_csv, gaps_csv, geojson_bytes, write_gpkg
 from service.coverage.parameters import CoverageQuery, GapsQuery, SitingRequest
@@ -33,6 +32,7 @@ from service.coverage.responses import (
     metadata,
     siting_response,
 )
+from service.coverage.siting import compute_siting
 from service.deps import SnapshotDep, TravelDep, ViewerDep
 
 router = APIRouter(prefix="/v1", tags=["couverture"])
