@@ -104,14 +104,22 @@ def demo_server(demo_url: str) -> Iterator[Demo]:
 
 
 @contextmanager
-def serving(database_url: str) -> Iterator[str]:
-    """The app on ``database_url`` served by uvicorn in a thread (its base URL) until exit."""
-    import uvicorn
-
+def serving(database_url: str, **settings: Any) -> Iterator[str]:
+    """The app on ``database_url`` (with ``settings``) served by uvicorn in a thread (its base
+    URL) until exit."""
     from service.app import create_app
     from service.settings import Settings
 
-    app = create_app(Settings(env="test", database_url=database_url))
+    app = create_app(Settings(env="test", database_url=database_url, **settings))
+    with serve_app(app) as base:
+        yield base
+
+
+@contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread, on a free port (its base URL), until exit."""
+    import uvicorn
+
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, log_config=None, ws="none", lifespan="on"
     )

@@ -65,8 +65,14 @@
       layer.clearLayers();
       const floor = minimumPopulation(map.getZoom());
       const bounds = map.getBounds().pad(0.1);
+      const placed = [];  // les boîtes des noms posés, en pixels : aucun nom n'en chevauche un autre
       communes.forEach((p) => {
         if ((p.population || 0) < floor || !bounds.contains([p.lat, p.lon])) return;
+        const at = map.latLngToContainerPoint([p.lat, p.lon]);
+        const half = p.name.length * 3.4 + 4;
+        const box = [at.x - half, at.y - 9, at.x + half, at.y + 9];
+        if (placed.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) return;
+        placed.push(box);
         L.marker([p.lat, p.lon], {
           icon: L.divIcon({ className: "commune-label", html: "<span>" + M.escapeHtml(p.name) + "</span>", iconSize: null }),
           interactive: false,
@@ -99,6 +105,10 @@
     async function refresh() {
       const query = ++asked;
       const b = map.getBounds();
+      if (b.getEast() - b.getWest() > 5 || b.getNorth() - b.getSouth() > 5) {
+        layer.clearLayers();  // au-delà de 5 degrés, l'API ne dessine pas : rien à demander
+        return;
+      }
       const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5));
       let collection;
       try {

@@ -39,13 +39,15 @@
     }
     // un trajet en véhicule
     const vehicle = [leg.vehicle_label, leg.line].filter(Boolean).join(" ") || "transport en commun";
-    const from = at(leg.from_name, clock(leg.departure));
-    const to = at(leg.to_name, clock(leg.arrival));
-    if (from || to) {
-      const times = leg.departure && leg.arrival ? "" : " (" + minutes + ")";
-      return vehicle + " " + (from || "?") + " → " + (to || "?") + times;
+    const departs = clock(leg.departure);
+    const arrives = clock(leg.arrival);
+    if (leg.from_name && leg.to_name) {
+      const times = departs && arrives ? "" : " (" + minutes + ")";
+      return vehicle + " " + at(leg.from_name, departs) + " → " + at(leg.to_name, arrives) + times;
     }
-    return minutes + " en " + vehicle;
+    // une estimation sans horaires : la durée, et l'arrêt connu
+    return minutes + " en " + vehicle + (leg.from_name ? " depuis " + leg.from_name : "") +
+      (leg.to_name ? " jusqu'à " + leg.to_name : "");
   };
 
   /** Le trajet en une ligne de texte (impression, infobulles). */
