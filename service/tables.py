@@ -16,6 +16,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -29,12 +30,19 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base
 
 ROLES = ("admin", "editor", "platform", "viewer")
+
+PARTNER_SEARCH = (
+    "setweight(to_tsvector('maillage_fr'::regconfig, coalesce(name, '') || ' ' || "
+    "maillage_join(aliases)), 'A') || "
+    "setweight(to_tsvector('maillage_fr'::regconfig, coalesce(address, '')), 'C')"
+)
+"""The partner's search document (migration 0008): name and aliases weigh A, the address C."""
 
 
 def _now() -> dt.datetime:
@@ -68,6 +76,11 @@ class Partner(Timestamped, Base):
     opening_hours: Mapped[str | None] = mapped_column(Text)
     publics: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
     thematiques: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
+    aliases: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}", default=list)
+    # French text search document, kept by PostgreSQL (migration 0008); never loaded by default
+    search: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed(PARTNER_SEARCH, persisted=True), deferred=True
+    )
     eligibility: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     contact: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     description: Mapped[str | None] = mapped_column(Text)
@@ -102,6 +115,7 @@ class Partner(Timestamped, Base):
             "(capacity IS NULL OR available_places <= capacity))",
             name="available_places_within_capacity",
         ),
+        Index("ix_partner_search", "search", postgresql_using="gin"),
         Index(
             "ix_partner_geog",
             text("(geom::geography)"),
@@ -240,6 +254,11 @@ class Commune(Base):
 
     __table_args__ = (
         Index("ix_commune_geom", "geom", postgresql_using="gist"),
+        Index(
+            "ix_commune_name_search",
+            text("to_tsvector('maillage_fr'::regconfig, name)"),
+            postgresql_using="gin",
+        ),
         CheckConstraint("population >= 0", name="population_positive"),
     )
 

@@ -324,7 +324,7 @@ def test_partner_search_by_the_form_lists_and_maps_reachable_partners(tab: Visit
     page.fill("#minutes", "20")
     page.press("#minutes", "Enter")
     page.wait_for_selector("#resultats .result")
-    assert "mairie de Alès" in page.inner_text("#depart")
+    assert "mairie d'Alès" in page.inner_text("#depart")
     items = page.locator("#resultats .result")
     assert items.count() >= 5
     minutes = result_minutes(tab)

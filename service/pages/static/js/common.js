@@ -181,6 +181,14 @@
     distance: (metres) =>
       metres < 1000 ? Math.round(metres) + " m" : decimalFormat.format(metres / 1000) + " km",
     plural: (n, singular, plural) => numberFormat.format(n) + " " + (n > 1 ? plural || singular + "s" : singular),
+    /** « de » + un nom de lieu, élidé ou contracté : « d'Alès », « du Vigan », « des Mages ». */
+    of: (name) => {
+      if (/^Le /.test(name)) return "du " + name.slice(3);
+      if (/^Les /.test(name)) return "des " + name.slice(4);
+      return (/^[AEIOUYÂÀÉÈÊÎÔÛaeiouyâàéèêîôûh]/.test(name) && !/^H[a-z]/.test(name) ? "d'" : "de ") + name;
+    },
+    /** « la crèche X », sans répéter le mot quand le nom le porte déjà (« Crèche AVIP … »). */
+    creche: (name) => (/^(micro-)?crèche/i.test(name) ? name : "la crèche " + name),
   };
 
   M.MODES = {

@@ -240,7 +240,9 @@
       M.fmt.minutes(travel.minutes) + " " + M.MODES[travel.mode]);
     if (travel.estimated) line.append(" ", estimatedBadge());
     if (travel.creche) {
-      line.append(el("br"), "En passant par la crèche ", el("strong", { class: "creche" }, travel.creche.name),
+      const named = M.fmt.creche(travel.creche.name);
+      const article = named === travel.creche.name ? "" : "la crèche ";
+      line.append(el("br"), "En passant par " + article, el("strong", { class: "creche" }, travel.creche.name),
         " (" + M.fmt.minutes(travel.creche.minutes) + " depuis le départ" +
         (travel.creche.available_places !== null && travel.creche.available_places !== undefined ?
           ", " + M.fmt.plural(travel.creche.available_places, "place libre", "places libres") : "") +
