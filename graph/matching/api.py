@@ -11,6 +11,7 @@ from graph.assignment import assign
 from graph.matching.evaluation import evaluate
 from graph.matching.explanations import explained_item
 from graph.matching.journeys import shown_journeys
+from graph.matching.nearest import reach_far
 from graph.matching.offers import Offer, OfferTable, PartnerSite
 from graph.matching.pathways import open_pathways
 from graph.matching.profile import Profile
@@ -80,11 +81,13 @@ def match(
         score = 0.35 wish + 0.25 travel + 0.15 hours + 0.15 places + 0.10 warm
 
     - ``wish``: 1 for a wished ROME code, 0.6 same group (3 characters), 0.3 same domain;
-      keywords 0.5 + 0.5 x share found in the title; the better of both; 0.5 with no wish;
+      keywords 0.5 + 0.5 x share found in the title (for an ESAT, 0.5 + 0.4 x share found in
+      its activities); the better of both; 0.5 with no wish;
     - ``travel``: 1 - minutes / max_minutes of the reported trip (0 at the budget); 0 when
       children need a crèche and none was found on the way;
-    - ``hours``: 1 when the weekly hours meet the wished range, minus 0.1 per hour of gap,
-      0.5 when unknown;
+    - ``hours``: the share of the offer's hours the person can cover, within their
+      availability and their wished hours at most (``min(offer, available, wished max) /
+      offer``), 0.5 when unknown;
     - ``places``: 1 open places, 0.5 unknown, 0 full for now;
     - ``warm``: 1 when the referent structure is related to the partner.
 
@@ -98,6 +101,7 @@ def match(
         raise ValueError("per_employer doit valoir au moins 1")
     table, sites, index = _as_tables(offers, supports, relations)
     evaluation = evaluate(profile, table, sites, travel, index)
+    reach_far(evaluation, travel)
     chosen = diversify(evaluation, profile.limit, per_employer)
     journeys = shown_journeys(evaluation, chosen, travel)
     items = [explained_item(evaluation, position, journeys[position]) for position in chosen]

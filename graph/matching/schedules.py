@@ -20,9 +20,9 @@ from graph.matching.arrays import BoolArray
 # change; wall-clock local times, hence naive datetimes.
 _WEEK_START: Final = datetime(2024, 3, 4)  # noqa: DTZ001
 _WEEK_END: Final = _WEEK_START + timedelta(days=7)
-_SLOT_MINUTES: Final = 15
-SLOTS: Final = 7 * 24 * 60 // _SLOT_MINUTES
-SLOT_HOURS: Final = _SLOT_MINUTES / 60
+SLOT_MINUTES: Final = 15
+SLOTS: Final = 7 * 24 * 60 // SLOT_MINUTES
+SLOT_HOURS: Final = SLOT_MINUTES / 60
 
 
 @lru_cache(maxsize=8192)
@@ -42,6 +42,19 @@ def week_slots(expression: str) -> BoolArray:
             continue
         first = (max(start, _WEEK_START) - _WEEK_START).total_seconds() / 60
         last = (min(end, _WEEK_END) - _WEEK_START).total_seconds() / 60
-        slots[int(first // _SLOT_MINUTES) : math.ceil(last / _SLOT_MINUTES)] = True
+        slots[int(first // SLOT_MINUTES) : math.ceil(last / SLOT_MINUTES)] = True
     slots.setflags(write=False)
     return slots
+
+
+def eroded(slots: BoolArray, margin: int) -> BoolArray:
+    """Quarter-hours ``t`` such that ``slots`` is open from ``t - margin`` to ``t + margin``
+    (the week wraps around), shape (672,): when a crèche open at ``slots`` keeps a child for a
+    parent working at ``t`` whose trip takes ``margin`` quarter-hours each way."""
+    if margin <= 0:
+        return slots
+    margin = min(margin, SLOTS)
+    extended = np.concatenate([slots[-margin:], slots, slots[:margin]]).astype(np.int64)
+    total = np.concatenate([[0], np.cumsum(extended)])
+    width = 2 * margin + 1
+    return np.asarray(total[width:] - total[: len(total) - width] == width, dtype=bool)
