@@ -213,18 +213,75 @@ class MatchResult(_Out):
     estimated_share: float = Field(ge=0, le=1, description="part des trajets estimés")
 
 
+UnassignedReason = Literal[
+    "aucune-offre-a-portee", "offres-completes", "places-prises", "non-retenu"
+]  # fmt: skip
+
+
+class Unassigned(_Out):
+    """Why a person of a cohort was given no opportunity, in French."""
+
+    reason: UnassignedReason = Field(
+        description="aucune-offre-a-portee : rien à portée ou tout écarté par une condition "
+        "légale ; offres-completes : les offres à portée sont complètes ; places-prises : leurs "
+        "places sont données à d'autres personnes de la cohorte ; non-retenu : autre cas"
+    )
+    message: str
+
+
 class BatchPerson(_Out):
-    """One person of a batch: the assigned opportunity (if any) and the next best ones."""
+    """One person of a cohort, explained as a single match would be.
+
+    ``assigned`` is the opportunity given (``None``: then ``unassigned`` says why, and
+    ``full_offers`` lists the nearest offers without a place left — full for now, or whose
+    places went to others of the cohort — each saying when places may open if known);
+    ``alternatives`` the next best ones (to discuss, not promised); ``pathways``, ``supports``
+    and ``exclusions`` as in `MatchResult`.
+    """
 
     assigned: MatchItem | None
     alternatives: list[MatchItem]
+    unassigned: Unassigned | None = None
+    full_offers: list[MatchItem] = Field(default_factory=list)
+    pathways: list[Pathway] = Field(default_factory=list)
+    supports: list[SupportNeed] = Field(default_factory=list)
+    exclusions: list[Exclusion] = Field(default_factory=list)
+    considered: int = 0
+    reachable: int = 0
+
+
+class UnassignedCount(_Out):
+    """How many persons of the cohort were not assigned for one reason."""
+
+    reason: UnassignedReason
+    count: int
+    message: str
+
+
+class PlacesUsed(_Out):
+    """Places an opportunity gives to the cohort; ``places`` is what it publishes (``None``:
+    unknown, then it takes one person)."""
+
+    opportunity_id: str
+    title: str
+    partner_id: str
+    partner_name: str
+    places: int | None
+    used: int
 
 
 class BatchResult(_Out):
-    """Optimal assignment of a cohort (`graph.assignment.assign`), in the order of profiles."""
+    """Optimal assignment of a cohort (`graph.assignment.assign`), in the order of profiles.
+
+    ``assigned`` persons were given an opportunity; ``unassigned`` counts the others by
+    reason; ``places_used`` totals the places used per opportunity (most used first).
+    """
 
     persons: list[BatchPerson]
     total_score: float
+    assigned: int = 0
+    unassigned: list[UnassignedCount] = Field(default_factory=list)
+    places_used: list[PlacesUsed] = Field(default_factory=list)
 
 
 def estimated_share(items: Sequence[MatchItem]) -> float:
