@@ -147,8 +147,9 @@ def _creche_covers(
 
     The child is left before the trip to work and taken back after the trip home: a work
     quarter-hour counts only when the crèche is open from ``DROP_OFF_MINUTES + leg`` before it
-    to as long after it, ``leg`` being the crèche → work minutes, rounded up to quarter-hours
-    (a crèche opening at 06:00 does not serve a job starting at 06:00). The hours so kept must
+    to as long after it, ``leg`` being the crèche → work minutes, rounded up to quarter-hours,
+    and only quarter-hours the crèche is open throughout count (a crèche opening at 06:00 does
+    not serve a job starting at 06:00). The hours so kept must
     reach the hours the offer's schedule needs (`OfferTable.need_hours`).
     """
     hours = np.full(len(offers), np.inf)
@@ -160,7 +161,7 @@ def _creche_covers(
     opening = creche.opening_hours or _DEFAULT_CRECHE_HOURS
     for margin in np.unique(margins[timed]):
         rows = timed & (margins == margin)
-        covered = table.hours_covered_by(opening, margin_slots=int(margin))
+        covered = table.hours_covered_by(opening, margin_slots=int(margin), whole=True)
         hours[rows] = covered[schedule[rows]]
     hours[timed & ~np.isfinite(leg)] = 0.0
     return np.asarray(hours + 1e-9 >= np.nan_to_num(table.need_hours[offers], nan=0.0), bool)

@@ -148,7 +148,7 @@ class OfferTable:
 
     def __init__(self, offers: Sequence[Offer]) -> None:
         self.offers: tuple[Offer, ...] = tuple(offers)
-        self._covered: dict[tuple[str, int], FloatArray] = {}
+        self._covered: dict[tuple[str, int, bool], FloatArray] = {}
         self._index_partners()
         self._index_offers()
         self._index_conditions()
@@ -359,9 +359,12 @@ class OfferTable:
 
     # queries used by the matcher
 
-    def hours_covered_by(self, opening_hours: str, *, margin_slots: int = 0) -> FloatArray:
+    def hours_covered_by(
+        self, opening_hours: str, *, margin_slots: int = 0, whole: bool = False
+    ) -> FloatArray:
         """Hours of each schedule of the table during which ``opening_hours`` is open, from
-        ``margin_slots`` quarter-hours before to as many after (`schedules.eroded`).
+        ``margin_slots`` quarter-hours before to as many after (`schedules.eroded`); with
+        ``whole``, only quarter-hours open throughout count (`schedules.week_slots`).
 
         Cached per expression and margin (crèche hours and availabilities repeat).
 
@@ -370,10 +373,11 @@ class OfferTable:
         numpy.ndarray of float64, shape (len(schedule_texts),)
             Hours per week.
         """
-        key = (opening_hours, margin_slots)
+        key = (opening_hours, margin_slots, whole)
         covered = self._covered.get(key)
         if covered is None:
-            slots = eroded(week_slots(opening_hours), margin_slots).astype(np.float64)
+            slots = eroded(week_slots(opening_hours, whole=whole), margin_slots)
+            slots = slots.astype(np.float64)
             covered = self.schedule_slots @ slots * SLOT_HOURS
             if len(self._covered) < _COVERED_CACHE:
                 self._covered[key] = covered

@@ -26,10 +26,12 @@ SLOT_HOURS: Final = SLOT_MINUTES / 60
 
 
 @lru_cache(maxsize=8192)
-def week_slots(expression: str) -> BoolArray:
+def week_slots(expression: str, *, whole: bool = False) -> BoolArray:
     """Quarter-hours of the reference week during which ``expression`` is open, shape (672,).
 
-    A quarter-hour partly open counts as open. Raises ``ValueError`` on invalid syntax.
+    A quarter-hour partly open counts as open (what a job asks for), or with ``whole`` only a
+    quarter-hour open throughout (what a crèche offers: one opening at 05:50 does not keep a
+    child from 05:45). Raises ``ValueError`` on invalid syntax.
     """
     import opening_hours
 
@@ -42,7 +44,10 @@ def week_slots(expression: str) -> BoolArray:
             continue
         first = (max(start, _WEEK_START) - _WEEK_START).total_seconds() / 60
         last = (min(end, _WEEK_END) - _WEEK_START).total_seconds() / 60
-        slots[int(first // SLOT_MINUTES) : math.ceil(last / SLOT_MINUTES)] = True
+        if whole:
+            slots[math.ceil(first / SLOT_MINUTES) : int(last // SLOT_MINUTES)] = True
+        else:
+            slots[int(first // SLOT_MINUTES) : math.ceil(last / SLOT_MINUTES)] = True
     slots.setflags(write=False)
     return slots
 
