@@ -64,6 +64,7 @@ class Evaluation:
     car_only: int = 0
     esat_wished: int = 0
     nearest_cache: dict[tuple[str, int], list[SiteRef]] = field(default_factory=dict)
+    usable_cache: dict[str, BoolArray] = field(default_factory=dict)  # "": open to the person
     # trips beyond the budgets to the nearest carriers (`graph.matching.nearest.reach_far`):
     # support-site index, or table partner index → (mode index, minutes, estimated)
     far_sites: dict[int, tuple[int, float, bool]] = field(default_factory=dict)

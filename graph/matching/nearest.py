@@ -39,13 +39,20 @@ FAR_CANDIDATES: Final = 3
 
 def usable_sites(evaluation: Evaluation, need: str) -> BoolArray:
     """Support sites addressing ``need`` that can serve the person (see the module)."""
+    cached = evaluation.usable_cache.get(need)
+    if cached is not None:
+        return cached
     sites = evaluation.sites
-    usable = (sites.tiers[need] >= 0) & sites.open_to(evaluation.profile.situation)
+    open_to = evaluation.usable_cache.get("")
+    if open_to is None:
+        open_to = evaluation.usable_cache[""] = sites.open_to(evaluation.profile.situation)
+    usable = (sites.tiers[need] >= 0) & open_to
     if NEEDS[need].with_places:
         usable &= np.nan_to_num(sites.places, nan=0.0) > 0
     if evaluation.verdicts.avip is Verdict.FAIL:
         usable &= sites.kinds != "creches-avip"
-    return np.asarray(usable, dtype=bool)
+    evaluation.usable_cache[need] = np.asarray(usable, dtype=bool)
+    return evaluation.usable_cache[need]
 
 
 def _best_trips(minutes: FloatArray, budgets: FloatArray) -> tuple[IntArray, FloatArray]:
