@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from geodata.journeys import TravelTimeModel
+from graph.matching.answers import explained_items
 from graph.matching.cohort import as_tables
 from graph.matching.evaluation import evaluate
-from graph.matching.explanations import explained_item
-from graph.matching.journeys import shown_journeys
-from graph.matching.nearest import reach_far
 from graph.matching.offers import Offer, OfferTable, PartnerSite
 from graph.matching.pathways import open_pathways
 from graph.matching.profile import Profile
@@ -88,10 +86,9 @@ def match(
         raise ValueError("per_employer doit valoir au moins 1")
     table, sites, index = as_tables(offers, supports, relations)
     evaluation = evaluate(profile, table, sites, travel, index)
-    reach_far(evaluation, travel)
     chosen = diversify(evaluation, profile.limit, per_employer)
-    journeys = shown_journeys(evaluation, chosen, travel)
-    items = [explained_item(evaluation, position, journeys[position]) for position in chosen]
+    explained = explained_items(evaluation, chosen, travel)
+    items = [explained[position] for position in chosen]
     return MatchResult(
         items=items,
         pathways=open_pathways(evaluation),

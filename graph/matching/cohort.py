@@ -18,13 +18,12 @@ from typing import Final
 
 import numpy as np
 
-from geodata.journeys import Journey, TravelTimeModel
+from geodata.journeys import TravelTimeModel
 from graph.assignment import Assignment, assign
+from graph.matching.answers import explained_items
 from graph.matching.arrays import IntArray
 from graph.matching.evaluation import Evaluation, evaluate
-from graph.matching.explanations import explained_item, full_offer_reason
-from graph.matching.journeys import shown_journeys
-from graph.matching.nearest import reach_far
+from graph.matching.explanations import full_offer_reason
 from graph.matching.offers import Offer, OfferTable, PartnerSite
 from graph.matching.pathways import open_pathways
 from graph.matching.profile import Profile
@@ -92,8 +91,6 @@ def match_batch(
     """
     table, sites, index = as_tables(offers, supports, relations)
     evaluations = [evaluate(p, table, sites, travel, index) for p in profiles]
-    for evaluation in evaluations:
-        reach_far(evaluation, travel)
     keep = max(len(profiles), alternatives + 1)
     kept = [_with_places(ev, order_candidates(ev, np.arange(len(ev.candidates))))[:keep]
             for ev in evaluations]  # fmt: skip
@@ -154,17 +151,15 @@ def _person(
     taken = _taken(evaluation, result, columns)
     full = [] if assigned_at is not None else _nearest_full(evaluation, taken)
     positions = [*shown, *full, *([] if assigned_at is None else [assigned_at])]
-    journeys = shown_journeys(evaluation, positions, travel)
-    assigned = None
-    if assigned_at is not None:
-        assigned = explained_item(evaluation, assigned_at, journeys[assigned_at])
-    alternatives = [explained_item(evaluation, p, journeys[p]) for p in shown]
+    explained = explained_items(evaluation, positions, travel)
+    assigned = None if assigned_at is None else explained[assigned_at]
+    alternatives = [explained[p] for p in shown]
     items = alternatives if assigned is None else [assigned, *alternatives]
     return BatchPerson(
         assigned=assigned,
         alternatives=alternatives,
         unassigned=None if assigned is not None else _why(evaluation, taken),
-        full_offers=[_full_item(evaluation, p, journeys[p], p in taken) for p in full],
+        full_offers=[_full_item(evaluation, explained[p], p, p in taken) for p in full],
         pathways=open_pathways(evaluation),
         supports=support_needs(evaluation, items),
         exclusions=evaluation.exclusions,
@@ -197,10 +192,9 @@ def _nearest_full(evaluation: Evaluation, taken: set[int]) -> list[int]:
     return [int(p) for p in without[order][:FULL_OFFERS_SHOWN]]
 
 
-def _full_item(
-    evaluation: Evaluation, position: int, journey: Journey | None, taken: bool
-) -> MatchItem:
-    item = explained_item(evaluation, position, journey)
+def _full_item(evaluation: Evaluation, item: MatchItem, position: int, taken: bool) -> MatchItem:
+    """A full offer shown to a person left unassigned; one whose places went to others of the
+    cohort says so, and when places may open."""
     if not taken:
         return item
     offer = evaluation.table.offers[int(evaluation.candidates[position])]

@@ -6,9 +6,10 @@ Every obstacle, support and pathway names at least one partner:
    then minutes, then id), from the trips already computed;
 2. when none is within the budgets, the nearest one beyond them, with its trip and
    « au-delà de votre temps de trajet »: `reach_far` asks the travel model once per mode, with
-   a budget of `FAR_MINUTES`, for the few nearest sites (great-circle) of every need left
-   without a site in reach; beyond `FAR_MINUTES`, the nearest site as the crow flies, its trip
-   said « à plus de 4 h de trajet »;
+   a budget of `FAR_MINUTES`, for the few nearest sites (great-circle) of every need shown
+   (the items' obstacles, the pathways, the situation's supports) left without a site in
+   reach; beyond `FAR_MINUTES`, the nearest site as the crow flies, its trip said « à plus de
+   4 h de trajet »;
 3. when the territory knows no partner at all for the need, whom to ask (`ASK`: the SIAO or the
    DDETS, the CCAS, France Travail...), and a French sentence saying so (`who_to_ask`).
 
@@ -19,6 +20,7 @@ those with free places, and no crèche AVIP when the person is known not eligibl
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Final
 
 import numpy as np
@@ -70,24 +72,26 @@ def crow_nearest(evaluation: Evaluation, xy: FloatArray, which: IntArray, count:
     return which[np.lexsort((which, distance))][:count]
 
 
-def reach_far(evaluation: Evaluation, travel: TravelTimeModel) -> None:
-    """Trips beyond the budgets to the nearest carriers of every need none reaches in budget.
+def reach_far(evaluation: Evaluation, travel: TravelTimeModel, needs: Collection[str]) -> None:
+    """Trips beyond the budgets to the nearest carriers of the ``needs`` none reaches in budget.
 
-    At most one ``times`` call per mode (budget `FAR_MINUTES`), and none when every need with a
-    site in the territory has one in reach. Fills ``evaluation.far_sites`` and
-    ``evaluation.far_partners`` (pathway carriers known by their offers).
+    At most one ``times`` call per mode (budget `FAR_MINUTES`), and none when every one of the
+    ``needs`` with a site in the territory has one in reach. Fills ``evaluation.far_sites``
+    and ``evaluation.far_partners`` (pathway carriers known by their offers).
     """
     sites, table = evaluation.sites, evaluation.table
     budgets = evaluation.budgets
     _, site_ratio = _best_trips(evaluation.site_minutes, budgets)
     wanted_sites: set[int] = set()
-    for need in NEEDS:
+    # whom to ask (`ASK`) only matters for a need the territory knows no one for
+    asked = {ASK[need] for need in needs if not usable_sites(evaluation, need).any()}
+    for need in sorted({*needs, *asked}):
         usable = usable_sites(evaluation, need)
         if usable.any() and not (usable & (site_ratio <= 1.0)).any():
             nearest = crow_nearest(evaluation, sites.xy, np.flatnonzero(usable), FAR_CANDIDATES)
             wanted_sites.update(int(i) for i in nearest)
     wanted_partners: set[int] = set()
-    for contract in PATHWAY_CONTRACTS:
+    for contract in sorted(set(PATHWAY_CONTRACTS) & set(needs)):
         partners = table.carriers[contract]
         if (
             len(partners)

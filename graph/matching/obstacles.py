@@ -18,32 +18,38 @@ from graph.validation import FRENCH_LEVELS, french_level_rank
 
 
 def obstacles_of(evaluation: Evaluation, position: int, structure: SiteRef) -> list[Obstacle]:
-    """What must be solved for the candidate at ``position``, with the partners that can help.
+    """What must be solved for the candidate at ``position``.
 
-    Each obstacle names at least one partner: the nearest that can lift it (`nearest`), or
-    whom to ask when the territory knows none; for what is settled with the structure itself
-    (age to confirm, hours to discuss), ``structure``: the partner offering the opportunity.
+    What is settled with the structure itself (age to confirm, hours to discuss) names
+    ``structure``, the partner offering the opportunity; the other obstacles get the partners
+    that can lift them from `with_supports`, once the trips beyond the budgets are known.
     """
     index = int(evaluation.candidates[position])
     obstacles = _legal_checks(evaluation, index)
     obstacles += _practical_obstacles(evaluation, position)
     return [
-        obstacle
-        if obstacle.supports or OBSTACLE_NEEDS[obstacle.code]
-        else obstacle.model_copy(update={"supports": [structure]})
+        obstacle.model_copy(update={"supports": [structure]})
+        if OBSTACLE_NEEDS[obstacle.code] is None
+        else obstacle
         for obstacle in obstacles
     ]
 
 
-def _obstacle(evaluation: Evaluation, code: str, message: str) -> Obstacle:
-    kind, need = _OBSTACLE_KINDS[code], OBSTACLE_NEEDS[code]
+def with_supports(evaluation: Evaluation, obstacle: Obstacle) -> Obstacle:
+    """The obstacle with the nearest partners that can lift it (`graph.matching.nearest`), or
+    whom to ask when the territory knows none (said in its message)."""
+    need = OBSTACLE_NEEDS[obstacle.code]
     if need is None:
-        return Obstacle(kind=kind, code=code, message=message, supports=[])
-    supports = nearest_supports(evaluation, need)
+        return obstacle
+    supports, message = nearest_supports(evaluation, need), obstacle.message
     if not supports:
         supports, sentence = who_to_ask(evaluation, need)
         message += sentence
-    return Obstacle(kind=kind, code=code, message=message, supports=supports)
+    return obstacle.model_copy(update={"supports": supports, "message": message})
+
+
+def _obstacle(evaluation: Evaluation, code: str, message: str) -> Obstacle:
+    return Obstacle(kind=_OBSTACLE_KINDS[code], code=code, message=message, supports=[])
 
 
 OBSTACLE_NEEDS: Final[Mapping[str, str | None]] = {

@@ -51,6 +51,37 @@ _PATHWAY_TEXTS: Final[Mapping[PathwayCode, tuple[str, str]]] = {
 
 def open_pathways(evaluation: Evaluation) -> list[Pathway]:
     """Programmes the situation opens, each with its nearest carriers."""
+    work = evaluation.verdicts.work
+    pathways = []
+    for code, extra in _opened(evaluation):
+        title, message = _PATHWAY_TEXTS[code]
+        check = (
+            " Autorisation de travail à vérifier."
+            if code in ("phc", "tapaj", "cvg") and work is Verdict.CHECK
+            else ""
+        )
+        carriers = _carriers(evaluation, code)
+        unknown = ""
+        if not carriers:
+            carriers, unknown = who_to_ask(evaluation, code)
+        pathways.append(
+            Pathway(
+                code=code,
+                title=title,
+                message=message + extra + check + unknown,
+                carriers=carriers,
+            )
+        )
+    return pathways
+
+
+def pathway_needs(evaluation: Evaluation) -> set[str]:
+    """The needs (`graph.matching.supports.NEEDS`) of the pathways the situation opens."""
+    return {code for code, _ in _opened(evaluation)}
+
+
+def _opened(evaluation: Evaluation) -> list[tuple[PathwayCode, str]]:
+    """The pathways the situation opens, each with the sentence its situation adds."""
     s = evaluation.profile.situation
     work = evaluation.verdicts.work
     paid_ok = work is not Verdict.FAIL
@@ -84,27 +115,7 @@ def open_pathways(evaluation: Evaluation) -> list[Pathway]:
             else ""
         )
         opened.append(("mdph", extra))
-    pathways = []
-    for code, extra in opened:
-        title, message = _PATHWAY_TEXTS[code]
-        check = (
-            " Autorisation de travail à vérifier."
-            if code in ("phc", "tapaj", "cvg") and work is Verdict.CHECK
-            else ""
-        )
-        carriers = _carriers(evaluation, code)
-        unknown = ""
-        if not carriers:
-            carriers, unknown = who_to_ask(evaluation, code)
-        pathways.append(
-            Pathway(
-                code=code,
-                title=title,
-                message=message + extra + check + unknown,
-                carriers=carriers,
-            )
-        )
-    return pathways
+    return opened
 
 
 def _carriers(evaluation: Evaluation, code: PathwayCode, *, count: int = 3) -> list[SiteRef]:

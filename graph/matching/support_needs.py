@@ -100,6 +100,19 @@ def _unique_refs(refs: Iterable[SiteRef]) -> list[SiteRef]:
     return list({ref.id: ref for ref in refs}.values())
 
 
+def situation_needs(evaluation: Evaluation) -> set[str]:
+    """The needs (`graph.matching.supports.NEEDS`) of the supports the situation calls for."""
+    s = evaluation.profile.situation
+    needs = set()
+    if evaluation.car_only:
+        needs |= {"permis" if s.driving_licence is not True else "vehicule", "mobilite"}
+    if s.homeless is True:
+        needs.add("logement")
+    if s.addiction is True:
+        needs.add("addictions")
+    return needs
+
+
 def _situation_supports(evaluation: Evaluation) -> list[SupportNeed]:
     s = evaluation.profile.situation
     needs = []
