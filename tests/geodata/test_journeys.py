@@ -19,6 +19,7 @@ from geodata.journeys import (
     street_journey,
     vehicle_of_route_type,
 )
+from geodata.sphere import haversine_m
 from geodata.transit_estimate import EstimatedTravel
 
 ALES = (4.0810, 44.1250)
@@ -182,7 +183,10 @@ def test_estimated_travel_is_a_journey_model_whose_legs_agree_with_its_times() -
             assert journey.mode == mode
     walk = travel.journeys("walk", *ALES, points[:1], max_minutes=None)[0]
     assert walk is not None
-    assert walk.legs[0].metres == pytest.approx(walk.minutes * 75.0)
+    metres = walk.legs[0].metres
+    assert metres is not None
+    assert metres == pytest.approx(haversine_m(*ALES, *NIMES) * 1.3)
+    assert walk.minutes == pytest.approx(metres / 75.0, abs=1 / 60)
     beyond = travel.journeys("car", *ALES, points, max_minutes=10)
     assert beyond[0] is None
     assert beyond[1] is not None

@@ -22,7 +22,7 @@ from geodata.journeys import Journey
 from geodata.sphere import great_circle_m
 from geodata.transit import TransitNetwork, WindowMethod
 from geodata.transit_estimate import StopService
-from tests.geodata.brute_transit import WALK_MPS
+from tests.geodata.brute_transit import walk_seconds
 from tests.geodata.test_transit_rules import EVERY_DAY_2025, STOP_TIMES, _feed
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -95,7 +95,7 @@ def _destination(metres_north: float, of: tuple[float, float] = (4.0, 45.1)) -> 
 
 
 def _walk_minutes(a: tuple[float, float] | list[float], b: tuple[float, float]) -> float:
-    return math.ceil(float(great_circle_m(a[0], a[1], b[0], b[1])) / WALK_MPS) / 60
+    return walk_seconds(float(great_circle_m(a[0], a[1], b[0], b[1]))) / 60
 
 
 def _check_sum(journey: Journey) -> None:
@@ -117,13 +117,13 @@ def test_a_journey_tells_walk_wait_ride_transfer_ride_walk(tmp_path: Path) -> No
         "walk", "wait", "ride", "transfer", "wait", "ride", "walk"
     ]  # fmt: skip
     walk, wait, tram, change, wait2, coach, last = journey.legs
-    # the walk: 167 m at 4.5 km/h, 134 s, a straight-line estimate
+    # the walk: 167 m of straight line, 217 m walked (× 1.3) at 4.5 km/h, 174 s, an estimate
     assert walk.estimated
     assert walk.to_name == "Amont"
     assert walk.from_name is None
-    assert walk.metres == pytest.approx(166.8, abs=0.1)
+    assert walk.metres == pytest.approx(166.8 * 1.3, abs=0.1)
     assert walk.minutes == _walk_minutes(ORIGIN, (4.0, 45.0))
-    # the wait for the 08:05 tram: from 08:02:14
+    # the wait for the 08:05 tram: from 08:02:54
     assert not wait.estimated
     assert wait.from_name == "Amont"
     assert wait.minutes == pytest.approx(5 - walk.minutes)
@@ -168,11 +168,11 @@ def test_a_transfer_without_rule_walks_and_says_so(tmp_path: Path) -> None:
     )
     assert journey is not None
     change = journey.legs[3]
-    # the 56 m between the platforms, 45 s on foot at 4.5 km/h, a straight-line estimate
+    # the 56 m between the platforms, 72 m walked (× 1.3), 58 s at 4.5 km/h: an estimate
     assert change.kind == "transfer"
     assert change.estimated
-    assert change.minutes == 45 / 60
-    assert change.metres == pytest.approx(55.6, abs=0.1)
+    assert change.minutes == 58 / 60
+    assert change.metres == pytest.approx(55.6 * 1.3, abs=0.1)
 
     # A street network's walks (the footpaths hook) are not estimates; the walks to and from
     # the stops still are.
@@ -193,7 +193,7 @@ def test_a_transfer_without_rule_walks_and_says_so(tmp_path: Path) -> None:
 
 def test_walking_wins_when_quicker_and_none_beyond_the_budget(tmp_path: Path) -> None:
     network = TransitNetwork.from_gtfs(_hand_made(tmp_path / "feed"))
-    near = _destination(300, of=ORIGIN)  # 300 m: the walk beats the tram
+    near = _destination(300, of=ORIGIN)  # 300 m (390 m walked): the walk beats the tram
     far = _destination(200)
     journeys = network.journeys(
         *ORIGIN, [near, far], departure=WEDNESDAY, window_minutes=1, max_minutes=30
@@ -202,7 +202,7 @@ def test_walking_wins_when_quicker_and_none_beyond_the_budget(tmp_path: Path) ->
     assert walk is not None
     assert [leg.kind for leg in walk.legs] == ["walk"]
     assert walk.legs[0].estimated
-    assert walk.legs[0].metres == pytest.approx(300, abs=0.5)
+    assert walk.legs[0].metres == pytest.approx(300 * 1.3, abs=0.5)
     assert walk.minutes == _walk_minutes(ORIGIN, (near[0], near[1]))
     assert journeys[1] is None  # 48 minutes by tram and coach, beyond 30
     reported = network.travel_times(
