@@ -46,6 +46,12 @@ logger = logging.getLogger("maillage")
 MAX_MINUTES = 180.0
 """The largest travel-time budget a request may ask for, minutes."""
 
+DEPARTURE_DESCRIPTION = (
+    "transports en commun : heure de départ (heure locale, début de la fenêtre) ; défaut : "
+    "mardi prochain 08:00"
+)
+"""The French description of a request's ``departure``."""
+
 DepartureTime = DateTime | None
 """A departure of a request: an ISO 8601 date and time, naive (local) or with an offset; any
 date, which a timetable answers by one of its own (`service.transit.resolve_departure`)."""

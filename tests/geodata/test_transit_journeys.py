@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from shapely.geometry import shape
 from geodata import gtfs, transit
 from geodata.journeys import Journey
 from geodata.sphere import great_circle_m
-from geodata.transit import TransitNetwork, WindowMethod
+from geodata.transit import TransitNetwork, WindowMethod, WindowStatistic
 from geodata.transit_estimate import StopService
 from tests.geodata.brute_transit import walk_seconds
 from tests.geodata.test_transit_rules import EVERY_DAY_2025, STOP_TIMES, _feed
@@ -431,6 +431,68 @@ def test_profile_search_equals_one_query_per_minute(
     walk = network.travel_times(origins, destinations, window_minutes=1, departure=NO_SERVICE)
     assert (per_minute < walk).sum() > 100  # rides matter
     np.testing.assert_array_equal(medians("auto"), per_minute)
+
+
+@pytest.mark.parametrize("feed", ["nantes", "ter"])
+def test_the_quickest_of_the_window_is_the_best_departure_by_both_methods(
+    feed: str, request: pytest.FixtureRequest
+) -> None:
+    """One person's trip: the quickest of the window's departures — the profile search and
+    one query per minute agree, and it is the minimum of the single departures' times."""
+    network: TransitNetwork = request.getfixturevalue(feed)
+    departure = {"nantes": WEDNESDAY, "ter": TER_TUESDAY}[feed]
+    origins = _near_points(network, 60, seed=31)
+    destinations = _near_points(network, 40, seed=32)
+
+    def window(method: WindowMethod, statistic: WindowStatistic) -> np.ndarray:
+        return network.travel_times(
+            origins,
+            destinations,
+            departure=departure,
+            window_minutes=30,
+            max_minutes=120,
+            method=method,
+            statistic=statistic,
+        )
+
+    quickest = window("per_minute", "quickest")
+    np.testing.assert_array_equal(window("profile", "quickest"), quickest)
+    single = [
+        network.travel_times(
+            origins,
+            destinations,
+            departure=departure + timedelta(minutes=k),
+            window_minutes=1,
+            max_minutes=120,
+            method="per_minute",
+        )
+        for k in range(30)
+    ]
+    np.testing.assert_array_equal(quickest, np.min(single, axis=0))
+    median = window("per_minute", "median")
+    assert (quickest <= median).all()
+    assert (quickest < median).sum() > 20  # waiting at home is gone
+
+
+def test_a_person_s_journey_is_the_quickest_departure(tmp_path: Path) -> None:
+    network = TransitNetwork.from_gtfs(_hand_made(tmp_path / "feed"))
+    z = _destination(200)
+    [journey] = network.journeys(
+        *ORIGIN, [z], departure=WEDNESDAY, window_minutes=60, statistic="quickest"
+    )
+    [[reported]] = network.travel_times(
+        [ORIGIN], [z], departure=WEDNESDAY, window_minutes=60, statistic="quickest"
+    )
+    assert journey is not None
+    assert journey.minutes == reported
+    _check_sum(journey)
+    # Leaving 08:02 (174 s to the stop) catches the 08:05 tram with 6 s to spare: C at 08:45,
+    # 43 minutes, the quickest of the window (the median is 57).
+    rides = [leg for leg in journey.legs if leg.kind == "ride"]
+    assert rides[0].departure == datetime.fromisoformat("2025-05-14T08:05")
+    assert journey.legs[1].kind == "wait"
+    assert journey.legs[1].minutes == pytest.approx(0.1)
+    assert reported == pytest.approx(43 + journey.legs[-1].minutes)
 
 
 def test_profile_search_in_batches_of_destinations(
