@@ -79,7 +79,11 @@ class Trip(_Out):
     """
 
     mode: TravelMode
-    minutes: float = Field(description="minutes")
+    minutes: float = Field(
+        description="temps de trajet, en minutes (à 0,1 près) ; en transports en commun, le "
+        "trajet le plus rapide qui part de chez la personne dans la fenêtre de départ, dont "
+        "les étapes (journey) font ce temps"
+    )
     estimated: bool
     creche: SiteRef | None = None
     journey: Journey | None = None
