@@ -141,6 +141,11 @@ class Settings(BaseSettings):
         "../shared/data/gtfs/sncf_ter_2025.zip à côté du dépôt (absent : la démo n'a que "
         "des transports en commun estimés)",
     )
+    demo_rome: Path | None = Field(
+        None,
+        description="répertoire des fichiers ROME 4.0 de France Travail que charge la démo ; "
+        "vide : ../shared/data/rome à côté du dépôt (absent : pas d'intitulés de métiers)",
+    )
 
     @property
     def rate_limited(self) -> bool:
