@@ -108,7 +108,9 @@ class Geocoder(Protocol):
 class Place:
     """A place `LocalGeocoder` can propose; ``text`` is what its words are read from
     (``label`` when empty), ``weight`` ranks otherwise equal places (a commune's
-    population), ``housenumber`` is the number a query must type to get it."""
+    population), ``housenumber`` is the number a query must type to get it, ``key`` what a
+    query should cover to fit it best (``label`` when empty: « Mairie d'Alès », not the
+    street of its address)."""
 
     label: str
     lon: float
@@ -121,6 +123,7 @@ class Place:
     text: str = ""
     weight: float = 0.0
     housenumber: str | None = None
+    key: str = ""
 
 
 _DIGITS: Final = re.compile(r"\d+")
@@ -137,7 +140,12 @@ class LocalGeocoder:
         for index, place in enumerate(self.places):
             for word in dict.fromkeys(words(place.text or place.label)):
                 postings[word].append(index)
-        self._words = [tuple(words(place.label)) for place in self.places]
+        # what a query may cover: the label (or the key), and the postcode when it lacks it
+        self._words = [
+            (*label, *([place.postcode] if place.postcode and place.postcode not in label else []))
+            for place in self.places
+            for label in [tuple(words(place.key or place.label))]
+        ]
         self._vocabulary = sorted(postings)
         self._postings = [frozenset(postings[word]) for word in self._vocabulary]
         top = max((place.weight for place in self.places), default=0.0)

@@ -36,3 +36,13 @@ def searchable(*texts: str | None) -> str:
 def query_words(text: str | None, *, limit: int = 8) -> list[str]:
     """The distinct words of a query, in order, at most ``limit`` of them."""
     return list(dict.fromkeys(words(text)))[:limit]
+
+
+def of_place(name: str) -> str:
+    """« de » and a place's name, elided or contracted: « d'Alès », « du Vigan », « des Angles »,
+    « de Nîmes »."""
+    if name.startswith("Le "):
+        return "du " + name[3:]
+    if name.startswith("Les "):
+        return "des " + name[4:]
+    return ("d'" if name[:1] in "AEIOUYHÂÉÈÊÎÔÛaeiouyhâéèêîôû" else "de ") + name

@@ -238,6 +238,7 @@ class Commune(Base):
     epci: Mapped[str | None] = mapped_column(String(9))
     geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
     town_hall: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    town_hall_address: Mapped[str | None] = mapped_column(Text)  # the geocoder's (0008)
 
     __table_args__ = (
         Index("ix_commune_geom", "geom", postgresql_using="gist"),

@@ -3,7 +3,9 @@
 Its places (`geodata.geocoding.Place`):
 
 - every commune of the store, at its town hall (a point inside it when the town hall is
-  unknown), weighted by its population; « mairie » and « hôtel de ville » find it too;
+  unknown), weighted by its population, with the postcode of its town hall's address; the
+  town hall itself (« Mairie d'Alès, 9 place de l'Hôtel de Ville, 30100 Alès ») when its
+  address is known, found by « mairie » or « hôtel de ville » and the commune's name;
 - every open partner's address, at the partner's point (``partenaires``);
 - the OpenStreetMap numbered addresses saved beside each registered street network
   (`geodata.osm_addresses`), each with its commune (the polygon that holds it), and their
@@ -20,6 +22,7 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from geodata.geocoding import LocalGeocoder, Place, merge_places
 from geodata.osm_addresses import ADDRESSES_FILE, OsmAddresses
-from geodata.words import words
+from geodata.words import of_place, words
 from service.geocode import queries
 from service.store.snapshot import StoreSnapshot
 
@@ -37,21 +40,39 @@ _POSTCODE = re.compile(r"\b(\d{5})\b")
 _NUMBERED = re.compile(r"^\s*\d+\s*(bis|ter|[a-z])?\b", re.IGNORECASE)
 
 
-def commune_places(snapshot: StoreSnapshot) -> Iterator[Place]:
+def commune_places(session: Session, snapshot: StoreSnapshot) -> Iterator[Place]:
+    """Each commune at its town hall, and the town hall itself at its address when known."""
+    halls = {code: (address, x, y) for code, address, x, y in session.execute(queries.town_halls())}
     for code, name, population, (lon, lat) in zip(
         snapshot.codes, snapshot.names, snapshot.population, snapshot.points, strict=True
     ):
-        yield Place(
+        hall = halls.get(code)
+        found = _POSTCODE.search(hall[0]) if hall else None
+        postcode = found.group(1) if found else None
+        commune = Place(
             label=name,
             lon=float(lon),
             lat=float(lat),
             precision="municipality",
             source="communes",
             code_insee=code,
+            postcode=postcode,
             city=name,
-            text=f"{name} mairie hotel de ville",
+            text=f"{name} {postcode or ''}" + ("" if hall else " mairie hotel de ville"),
             weight=float(population),
         )
+        yield commune
+        if hall:
+            address, x, y = hall
+            yield replace(
+                commune,
+                label=f"Mairie {of_place(name)}, {address}",
+                lon=float(x),
+                lat=float(y),
+                precision="housenumber",
+                text=f"mairie hotel de ville {name} {address}",
+                key=f"mairie {name}",
+            )
 
 
 def partner_places(session: Session, names: dict[str, str]) -> Iterator[Place]:
@@ -148,7 +169,7 @@ class LocalGeocoders:
             if self._geocoder is None or key != self._key:
                 names = dict(zip(snapshot.codes, snapshot.names, strict=True))
                 groups = [
-                    list(commune_places(snapshot)),
+                    list(commune_places(session, snapshot)),
                     *(list(osm_places(OsmAddresses.load(f), snapshot)) for f in files),
                     list(partner_places(session, names)),
                 ]

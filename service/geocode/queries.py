@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from service.db import AnySelect
-from service.tables import Network, Partner
+from service.tables import Commune, Network, Partner
 
 
 def partner_addresses() -> AnySelect:
@@ -27,3 +27,17 @@ def partner_addresses() -> AnySelect:
 def street_network_paths() -> AnySelect:
     """The files of the registered street networks (walk, bike, car)."""
     return select(Network.path).where(Network.mode != "transit").order_by(Network.path)
+
+
+def town_halls() -> AnySelect:
+    """(code INSEE, address, lon, lat) of the town halls whose point and address are known."""
+    return (
+        select(
+            Commune.code_insee,
+            Commune.town_hall_address,
+            func.ST_X(Commune.town_hall),
+            func.ST_Y(Commune.town_hall),
+        )
+        .where(Commune.town_hall.is_not(None), Commune.town_hall_address.is_not(None))
+        .order_by(Commune.code_insee)
+    )

