@@ -11,6 +11,7 @@ small test fixtures).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -78,14 +79,17 @@ def read_addresses(path: str | Path) -> OsmAddresses:
     from pyrosm import OSM
 
     try:
-        frame = OSM(str(source)).get_data_by_custom_criteria(
-            custom_filter={"addr:housenumber": True},
-            filter_type="keep",
-            keep_nodes=True,
-            keep_ways=True,
-            keep_relations=False,
-            extra_attributes=["addr:street", "addr:place", "addr:postcode", "addr:city"],
-        )
+        with warnings.catch_warnings():
+            # pyrosm warns « Could not find any OSM data » for a file without addresses
+            warnings.simplefilter("ignore", UserWarning)
+            frame = OSM(str(source)).get_data_by_custom_criteria(
+                custom_filter={"addr:housenumber": True},
+                filter_type="keep",
+                keep_nodes=True,
+                keep_ways=True,
+                keep_relations=False,
+                extra_attributes=["addr:street", "addr:place", "addr:postcode", "addr:city"],
+            )
     except Exception as exc:  # a damaged file fails in many ways
         msg = f"Adresses illisibles dans {source.name} ({type(exc).__name__})."
         raise ValueError(msg) from exc
