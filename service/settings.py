@@ -141,6 +141,29 @@ class Settings(BaseSettings):
         "../shared/data/gtfs/sncf_ter_2025.zip à côté du dépôt (absent : la démo n'a que "
         "des transports en commun estimés)",
     )
+    geocoder: Literal["local", "ban"] = Field(
+        "local",
+        description="GET /v1/geocode : local (hors ligne : communes, adresses des partenaires, "
+        "adresses OpenStreetMap des réseaux de rues inscrits) ou ban (service national "
+        "d'adresses à MAILLAGE_GEOCODER_URL)",
+    )
+    geocoder_url: str = Field(
+        "https://api-adresse.data.gouv.fr/search/",
+        pattern=r"^https?://",
+        description="adresse de recherche du service national d'adresses (format BAN : "
+        "https://api-adresse.data.gouv.fr/search/ ou https://data.geopf.fr/geocodage/search)",
+    )
+    geocoder_timeout_seconds: float = Field(
+        3.0,
+        gt=0,
+        le=60,
+        description="attente maximale d'une réponse du service national d'adresses (s), puis 503",
+    )
+    demo_rome: Path | None = Field(
+        None,
+        description="répertoire des fichiers ROME 4.0 de France Travail que charge la démo ; "
+        "vide : ../shared/data/rome à côté du dépôt (absent : pas d'intitulés de métiers)",
+    )
 
     @property
     def rate_limited(self) -> bool:

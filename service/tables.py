@@ -15,6 +15,7 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Computed,
     Date,
@@ -251,6 +252,7 @@ class Commune(Base):
     epci: Mapped[str | None] = mapped_column(String(9))
     geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
     town_hall: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    town_hall_address: Mapped[str | None] = mapped_column(Text)  # the geocoder's (0008)
 
     __table_args__ = (
         Index("ix_commune_geom", "geom", postgresql_using="gist"),
@@ -376,3 +378,46 @@ class DemandValue(Base):
     value: Mapped[float] = mapped_column(Float)  # double precision
 
     __table_args__ = (CheckConstraint("value >= 0", name="value_positive"),)
+
+
+# --- reference repertoires (migration 0008) --------------------------------------------------
+
+
+class ReferenceRelease(Base):
+    """Which release of a national repertoire is loaded (``rome``), with its credit line."""
+
+    __tablename__ = "reference_release"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))
+    credit: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now
+    )
+
+
+class RomeTitle(Base):
+    """A ROME 4.0 job title (`geodata.sources.rome.JobTitle`), loaded by ``maillage reference
+    load-rome``. ``search`` holds the words of its labels and codes (`geodata.words`); its
+    trigram index serves ``search LIKE '% word%'``."""
+
+    __tablename__ = "rome_title"
+
+    code_ogr: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    label: Mapped[str] = mapped_column(Text)
+    label_short: Mapped[str] = mapped_column(Text)
+    code_rome: Mapped[str] = mapped_column(String(5))
+    code_fiche: Mapped[str] = mapped_column(String(5))
+    rome_label: Mapped[str] = mapped_column(Text)
+    principal: Mapped[bool] = mapped_column(Boolean)
+    rare: Mapped[bool] = mapped_column(Boolean)
+    search: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index(
+            "ix_rome_title_search",
+            "search",
+            postgresql_using="gin",
+            postgresql_ops={"search": "gin_trgm_ops"},
+        ),
+    )

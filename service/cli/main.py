@@ -1,8 +1,8 @@
 """The ``maillage`` command line: demo, server, migrations, API keys, imports and exports.
 
 Each command group is a module of `service.cli` (``keys``, ``imports``, ``territory``,
-``network``, ``demo``) that delegates to the features; `service.cli.common` holds what they
-share (consoles, settings, the database).
+``network``, ``reference``, ``demo``) that delegates to the features; `service.cli.common`
+holds what they share (consoles, settings, the database).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from service.cli import demo, imports, keys, network, territory
+from service.cli import demo, imports, keys, network, reference, territory
 from service.cli.common import console, database, load_settings, serve_api
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(imports.import_app, name="import")
 app.add_typer(imports.export_app, name="export")
 app.add_typer(territory.app, name="territory")
 app.add_typer(network.app, name="network")
+app.add_typer(reference.app, name="reference")
 
 
 def main() -> None:
