@@ -7,11 +7,15 @@ only: it is never stored and never logged. Answers come from the store snapshot;
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Body
 
 from graph.matching import match, match_batch
 from service.deps import PlatformDep, SessionDep, SnapshotDep, TravelDep
 from service.matching.requests import (
+    BATCH_EXAMPLES,
+    MATCH_EXAMPLES,
     BatchRequest,
     BatchResponse,
     MatchRequest,
@@ -29,7 +33,7 @@ def match_person(
     session: SessionDep,
     travel: TravelDep,
     snapshot: SnapshotDep,
-    body: MatchRequest,
+    body: Annotated[MatchRequest, Body(openapi_examples=MATCH_EXAMPLES)],
 ) -> MatchResponse:
     """Croise les souhaits et la situation d'une personne avec l'offre du territoire, à la
     manière « emploi d'abord » : seules les conditions légales filtrent (autorisation de
@@ -79,7 +83,7 @@ def match_cohort(
     session: SessionDep,
     travel: TravelDep,
     snapshot: SnapshotDep,
-    body: BatchRequest,
+    body: Annotated[BatchRequest, Body(openapi_examples=BATCH_EXAMPLES)],
 ) -> BatchResponse:
     """Affectation optimale d'une cohorte : la somme des scores est maximale et aucune offre ne
     reçoit plus de personnes que ses places (places inconnues : une personne ; offre

@@ -105,7 +105,9 @@
     if (p.distance_m !== null && p.distance_m !== undefined) {
       parts.push(" · " + M.fmt.distance(p.distance_m) + " à vol d'oiseau");
     }
-    return el("p", { class: "travel" }, parts);
+    const line = el("p", { class: "travel" }, parts);
+    const legs = p.travel ? M.journeyList(p.travel.journey) : null;
+    return legs ? el("div", { class: "trip-block" }, line, legs) : line;
   }
 
   function resultItem(p, rank) {
