@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.accounts import routes as accounts
 from service.contract import install_contract
 from service.coverage import routes as coverage
 from service.coverage.compute import CoverageCache
@@ -135,6 +136,7 @@ def create_app(settings: Settings) -> FastAPI:
     ):
         app.include_router(router)
     pages.install(app)
+    accounts.install(app, settings)  # the login page, rendered in the pages' layout
     install_contract(app)  # every answer documented, OPTIONS answered
     return app
 
