@@ -9,7 +9,8 @@ for the signed tokens (Authlib's own ``authlib.jose`` is deprecated in their fav
    browser holds in a cookie (`FLOW_COOKIE`, ``HttpOnly``, ``SameSite=Lax``, ten minutes, path
    ``/connexion/proconnect``); the browser goes to the provider.
 2. ``GET /connexion/proconnect/retour?code=&state=``: the cookie's login under way is taken
-   (once: it is deleted), ``state`` compared; the code is exchanged with the verifier; the ID
+   (once: it is deleted), ``state`` compared (and ``iss`` when the provider names itself, RFC
+   9207); the code is exchanged with the verifier; the ID
    token's signature (the provider's JWKS), issuer, audience, expiry and ``nonce`` are
    checked; the person's claims are read from the userinfo endpoint (JSON, or a signed JWT as
    ProConnect answers, checked the same way) and must name the same ``sub``.
@@ -218,9 +219,11 @@ def start(request: Request, session: SessionDep, suite: str | None = None) -> Re
 def callback(
     request: Request,
     session: SessionDep,
+    *,
     code: str | None = None,
     state: str | None = None,
     error: str | None = None,
+    iss: str | None = None,
 ) -> Response:
     settings: Settings = request.app.state.settings
     if not settings.oidc_enabled:
@@ -236,8 +239,9 @@ def callback(
         (state or "").encode(), row.state.encode()
     ):
         return _failed("etat", next_path)
-    if error is not None or not code:
-        return _failed("proconnect", next_path)
+    issuer = (settings.oidc_issuer or "").rstrip("/")
+    if error is not None or not code or (iss is not None and iss.rstrip("/") != issuer):
+        return _failed("proconnect", next_path)  # RFC 9207: the answer names its issuer
     try:
         user = _account(session, settings, _claims(provider(request), row, code))
     except OidcLoginError as failure:

@@ -182,7 +182,8 @@ def test_orientation_form_maps_to_the_match_request(client: TestClient) -> None:
         assert "data-tri-state" in selects[f"situation-{name}"]
     html = client.get("/orientation").text
     assert html.count('<option value="" selected>non renseigné</option>') == len(booleans)
-    assert 'type="password"' in html  # the API key never shows on screen
+    assert 'id="cle"' not in html  # no API key asked: the person's session is used
+    assert 'href="/connexion?suite=/orientation"' in html  # « Connectez-vous »
     for mode in ("walk", "transit", "bike", "car"):
         assert f'id="mode-{mode}"' in html
         assert f'id="minutes-{mode}"' in html

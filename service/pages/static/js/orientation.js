@@ -2,15 +2,15 @@
  * la réponse (MatchResult) est mise en forme : score, trajet, crèche sur le trajet, raisons,
  * obstacles et qui peut aider, parcours, appuis, exclusions légales.
  *
- * Rien du formulaire n'est conservé (ni stockage local, ni adresse de page) ; seule la clé
- * d'API est gardée dans sessionStorage, le temps de l'onglet, et n'est envoyée qu'à l'API.
+ * Rien du formulaire n'est conservé (ni stockage local, ni adresse de page). La demande part
+ * avec la session de la personne connectée (rôle plateforme, éditeur ou administrateur) :
+ * aucune clé d'API n'est demandée.
  */
 "use strict";
 
 (function () {
   const M = window.maillage;
   const el = M.el;
-  const KEY_STORAGE = "maillage.cle-api";
   const MODES = ["walk", "transit", "bike", "car"];
   const COMPONENTS = { wish: "souhaits", travel: "trajet", hours: "horaires", places: "places", warm: "relation" };
   const OBSTACLE_KINDS = {
@@ -24,7 +24,6 @@
   };
 
   const form = document.getElementById("orientation");
-  const keyInput = document.getElementById("cle");
   const summary = document.getElementById("resume");
   const output = document.getElementById("propositions");
   const printButton = document.getElementById("imprimer");
@@ -35,35 +34,6 @@
 
   const state = { point: null, pointLayer: null, map: null, labels: null, structureQuery: 0 };
   let findCommune = () => null;
-
-  // -- la clé d'API : sessionStorage seulement --------------------------------------------
-
-  function storage() {
-    try {
-      return window.sessionStorage;
-    } catch (err) {
-      return null;
-    }
-  }
-
-  function initKey() {
-    const store = storage();
-    if (store && store.getItem(KEY_STORAGE)) keyInput.value = store.getItem(KEY_STORAGE);
-    keyInput.addEventListener("input", () => {
-      if (!store) return;
-      if (keyInput.value.trim()) store.setItem(KEY_STORAGE, keyInput.value.trim());
-      else store.removeItem(KEY_STORAGE);
-    });
-    document.getElementById("acces").addEventListener("submit", (event) => {
-      event.preventDefault();  // Entrée dans le champ de la clé : passer au formulaire
-      document.getElementById("structure-recherche").focus();
-    });
-    document.getElementById("oublier-cle").addEventListener("click", () => {
-      keyInput.value = "";
-      if (store) store.removeItem(KEY_STORAGE);
-      keyInput.focus();
-    });
-  }
 
   // -- le point de départ ------------------------------------------------------------------
 
@@ -334,10 +304,15 @@
       if (err.field) err.field.focus();
       return;
     }
-    const key = keyInput.value.trim();
-    if (!key) {
-      M.notice(summary, "Saisissez une clé d'API (rôle plateforme, éditeur ou administrateur) en haut de la page.", "error");
-      keyInput.focus();
+    if (!M.can(M.ROLES.platform)) {
+      if (M.person) {
+        M.notice(summary, "Votre compte (consultation) ne permet pas de demander des propositions : " +
+          "demandez un rôle plateforme à l'administrateur du service.", "error");
+      } else {
+        M.loginPrompt(summary, "pour demander des propositions (compte plateforme, éditeur ou administrateur)", "error");
+      }
+      const link = summary.querySelector("a");
+      if (link) link.focus();
       return;
     }
     M.notice(summary, "Recherche des opportunités atteignables…");
@@ -348,13 +323,11 @@
       result = await M.api("/v1/matches", {
         method: "POST",
         json: body,
-        headers: { Authorization: "Bearer " + key },
-        credentials: "same-origin",
         referrerPolicy: "no-referrer",
       });
     } catch (err) {
-      const hint = err.status === 401 ? " Vérifiez la clé d'API." : err.status === 403 ? " Cette clé n'a pas le droit de demander des propositions." : "";
-      M.notice(summary, "La demande a échoué : " + err.message + hint, "error");
+      if (!(err instanceof M.ApiError)) throw err;
+      M.fill(summary, M.apiProblem(err, "La demande a échoué : "));
       return;
     }
     const count = result.items.length;
@@ -369,7 +342,6 @@
   }
 
   async function main() {
-    initKey();
     state.map = M.map("carte");
     initLocation();
     printButton.addEventListener("click", () => window.print());
