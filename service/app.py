@@ -40,8 +40,9 @@ d'hébergement (AHI), SIAE, ESAT, crèches, plateformes de mobilité, cours de l
 public de l'emploi, employeurs — avec leur géographie et leurs partenariats.
 
 Les données publiques des partenaires se lisent sans clé. Toute écriture demande une clé
-d'API : en-tête `Authorization: Bearer <clé>`. Les erreurs suivent la forme `{"detail": ...}`
-avec un message en français.
+d'API : en-tête `Authorization: Bearer <clé>` (les pages, elles, utilisent la session de la
+personne connectée sur `/connexion`, avec l'en-tête `X-CSRF-Token`). Les erreurs suivent la
+forme `{"detail": ...}` avec un message en français.
 """
 
 
