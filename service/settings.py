@@ -225,6 +225,16 @@ class Settings(BaseSettings):
                     "DATABASE_URL contient un mot de passe d'exemple : "
                     "choisissez un vrai secret en production"
                 )
+            if self.oidc_enabled and not (
+                str(self.oidc_issuer).startswith("https://")
+                and str(self.oidc_redirect_uri).startswith("https://")
+                and self.oidc_client_secret is not None
+            ):
+                raise ValueError(
+                    "connexion OpenID Connect en production : MAILLAGE_OIDC_ISSUER et "
+                    "MAILLAGE_OIDC_REDIRECT_URI en https, et MAILLAGE_OIDC_CLIENT_SECRET, sont "
+                    "obligatoires"
+                )
         return self
 
     def require_database_url(self) -> str:
