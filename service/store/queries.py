@@ -41,6 +41,8 @@ from service.tables import (
     Provenance,
     Relation,
     StoreRevision,
+    UserAccount,
+    UserSession,
 )
 
 DEMO_SOURCE = "demo"
@@ -248,3 +250,27 @@ def touch_api_key(key_id: uuid.UUID, now: dt.datetime, *, every: dt.timedelta) -
         )
         .values(last_used_at=now)
     )
+
+
+def user_session_with_account(id_hash: str) -> AnySelect:
+    """The session of this digest, its account and the name of the account's organisation."""
+    return (
+        select(UserSession, UserAccount, Partner.name.label("organisation_name"))
+        .join(UserAccount, UserAccount.id == UserSession.user_id)
+        .outerjoin(Partner, Partner.id == UserAccount.organisation_id)
+        .where(UserSession.id_hash == id_hash)
+    )
+
+
+def touch_user_session(id_hash: str, now: dt.datetime, *, every: dt.timedelta) -> Update:
+    """Record a session's activity at ``now`` unless recorded less than ``every`` ago."""
+    return (
+        update(UserSession)
+        .where(UserSession.id_hash == id_hash, UserSession.last_seen_at <= now - every)
+        .values(last_seen_at=now)
+    )
+
+
+def delete_user_session(id_hash: str) -> Delete:
+    """End one session (logout, expiry)."""
+    return delete(UserSession).where(UserSession.id_hash == id_hash)
