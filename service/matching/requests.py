@@ -88,8 +88,11 @@ class Departure(InputModel):
         60,
         ge=1,
         le=180,
-        description="transports en commun : fenêtre de départ, en minutes ; le temps retenu "
-        "est la médiane sur la fenêtre",
+        description="transports en commun : fenêtre de départ, en minutes. Pour le trajet "
+        "d'une personne, le temps retenu est celui du trajet le plus rapide qui part de chez "
+        "elle dans la fenêtre, compté du départ de chez elle (sans attente à la maison), et "
+        "ses étapes font ce temps ; la couverture et les isochrones retiennent la médiane "
+        "sur la fenêtre (accessibilité d'ensemble, comme r5py)",
     )
 
 

@@ -74,6 +74,7 @@ router = APIRouter(include_in_schema=False)
 def install(app: FastAPI) -> None:
     """Add the pages, their static files and the API documentation to the application."""
     app.include_router(router)
+    app.state.render_page = render_page
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/docs", include_in_schema=False)
@@ -90,20 +91,33 @@ def install(app: FastAPI) -> None:
         )
 
 
-def _render(request: Request, session: SessionDep, page: str) -> HTMLResponse:
+def render_page(
+    request: Request,
+    session: SessionDep,
+    template: str,
+    *,
+    page: str,
+    title: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A page in the site's layout; ``app.state.render_page`` for the features that have
+    pages of their own (the login page of `service.accounts`). The header names the person
+    logged in (``request.state.principal``, `service.deps.get_principal`)."""
     try:
         demo = bool(session.scalar(queries.demo_present()))
     except SQLAlchemyError:  # the page still renders; its scripts will say what failed
         demo = False
-    path, _, _, title = next(p for p in PAGES if p[1] == page)
     settings: Settings = request.app.state.settings
     travel = get_travel(request)
     streets = any(network.mode != "transit" for network in travel.networks)
     tiles = settings.tiles_url
     attribution = settings.tiles_attribution or ""
-    context: dict[str, Any] = {
+    principal = getattr(request.state, "principal", None)
+    person = principal if principal is not None and principal.user_id is not None else None
+    values: dict[str, Any] = {
         "page": page,
-        "path": path,
+        "path": request.url.path,
         "title": title,
         "pages": PAGES,
         "demo": demo,
@@ -121,14 +135,23 @@ def _render(request: Request, session: SessionDep, page: str) -> HTMLResponse:
         "osm": streets or (tiles is not None and "openstreetmap" in attribution.lower()),
         "version": VERSION,
         "leaflet_version": leaflet_version(),
+        "person": person,
+        **(context or {}),
     }
-    response = TEMPLATES.TemplateResponse(request, f"{page}.html", context)
+    response = TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
     response.headers["Content-Security-Policy"] = content_security_policy(
         tiles_origin(tiles) if tiles else None
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
+    if person is not None:  # a page that names a person is never kept by a cache
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _render(request: Request, session: SessionDep, page: str) -> HTMLResponse:
+    _, _, _, title = next(p for p in PAGES if p[1] == page)
+    return render_page(request, session, f"{page}.html", page=page, title=title)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -155,6 +155,7 @@ _PERSON = (AVAILABLE, HOURS_ORDERED, UNIQUE_MODES, REFERENT_ABSENT, COMMUNE_ABSE
 LEGITIMATE_422: dict[str, tuple[Rule, ...]] = {
     "GET /v1/networks/roads": (ROAD_BOX,),
     "GET /v1/partners": (LAT_LON_TOGETHER, RADIUS_NEEDS_POINT, MODE_NEEDS_POINT, MINUTES_NEED_MODE),
+    "GET /v1/geocode": (LAT_LON_TOGETHER,),
     "GET /v1/coverage": _COVERAGE,
     "GET /v1/gaps": _COVERAGE,
     "POST /v1/siting": _COVERAGE,

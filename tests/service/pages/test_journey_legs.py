@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from geodata.transit import TransitNetwork
-from service.auth import create_api_key
+from service.accounts.users import create_account
 from service.db import make_engine
 from service.travel import LoadedNetwork, TravelService
-from tests.service.pages.test_browser import VIEWPORTS, Visit, open_tab, serve_app
+from tests.service.pages.test_browser import PASSWORD, VIEWPORTS, Visit, log_in, open_tab, serve_app
 from tests.service.test_travel_journeys import _clock
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def write_trains(folder: Path) -> Path:
 @dataclass(frozen=True)
 class Served:
     url: str
-    platform_key: str
+    platform_email: str
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,15 @@ def with_trains(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
     engine = make_engine(demo_url)
     with Session(engine) as session:
-        key, _ = create_api_key(session, role="platform", name=f"trains-{uuid.uuid4().hex}")
+        email = f"trains-{uuid.uuid4().hex[:8]}@navigateur.example.org"
+        create_account(
+            session,
+            email=email,
+            display_name="Camille Plateforme (test)",
+            role="platform",
+            organisation_id=None,
+            password=PASSWORD,
+        )
         session.commit()
     engine.dispose()
     trains = TransitNetwork.from_gtfs(write_trains(tmp_path_factory.mktemp("ter") / "feed"))
@@ -82,7 +90,7 @@ def with_trains(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     app = create_app(Settings(env="test", database_url=demo_url))
     with serve_app(app) as base:
         app.state.travel = TravelService([loaded])
-        yield Served(base, key)
+        yield Served(base, email)
 
 
 @pytest.fixture
@@ -120,7 +128,7 @@ def test_partners_by_public_transport_show_the_train_leg(visit: Visit) -> None:
 def test_orientation_proposals_tell_the_train_leg(visit: Visit, with_trains: Served) -> None:
     visit.open("/orientation")
     page = visit.page
-    page.fill("#cle", with_trains.platform_key)
+    log_in(visit, with_trains.platform_email, "/orientation")
     page.click("#adresse")
     page.keyboard.type("Alès")
     page.click("#adresse-liste .combobox-option >> nth=0")

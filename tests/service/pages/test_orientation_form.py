@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.service.pages.test_browser import SCREENSHOTS, VIEWPORTS, Demo, Visit, open_tab
+from tests.service.pages.test_browser import (
+    SCREENSHOTS,
+    VIEWPORTS,
+    Demo,
+    Visit,
+    log_in,
+    open_tab,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Request
@@ -52,7 +59,7 @@ def fill_person(visit: Visit, demo: Demo) -> None:
     """A person living in Alès, no car, looking for retail or cleaning work on weekday
     mornings and Saturday afternoons; only some of the situation is known."""
     page = visit.page
-    page.fill("#cle", demo.platform_key)
+    log_in(visit, demo.platform_email, "/orientation")
     pick(visit, "adresse", "Alè", "Alès")
     page.fill("#minutes-walk", "40")
     page.check("#mode-transit")
@@ -166,7 +173,7 @@ def test_a_click_on_the_map_sets_the_start_and_the_reset_clears_everything(tab: 
 def test_the_referent_structure_is_picked_by_name(tab: Visit, demo_server: Demo) -> None:
     tab.open("/orientation")
     page = tab.page
-    page.fill("#cle", demo_server.platform_key)
+    log_in(tab, demo_server.platform_email, "/orientation")
     page.click("#structure")
     page.keyboard.type("CHRS", delay=20)
     page.wait_for_selector("#structure-liste .combobox-option")
@@ -191,7 +198,7 @@ def test_the_form_and_its_results_fit_the_screen(
     try:
         visit.open("/orientation")
         page = visit.page
-        page.fill("#cle", demo_server.platform_key)
+        log_in(visit, demo_server.platform_email, "/orientation")
         pick(visit, "adresse", "Alè", "Alès")
         page.click("#ajouter-plage")
         set_range(visit, 1, ["Mo", "Tu", "We", "Th", "Fr"], "08:30", "16:30")

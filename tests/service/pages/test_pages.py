@@ -198,7 +198,8 @@ def test_orientation_form_asks_every_situation_field_unknown_by_default(
     ):
         assert match.group(2) == "je ne sais pas", match.group(1)
     assert html.count('<option value="">je ne sais pas</option>') == len(selects)
-    assert 'type="password"' in html  # the API key never shows on screen
+    assert 'id="cle"' not in html  # no API key asked: the person's session is used
+    assert 'href="/connexion?suite=/orientation"' in html  # « Connectez-vous »
     for mode in ("walk", "transit", "bike", "car"):
         assert f'id="mode-{mode}"' in html
         assert f'id="minutes-{mode}"' in html

@@ -104,7 +104,8 @@
     if (travel.estimated) line.append(" ", estimatedBadge());
     const box = el("div", { class: "trip-block" }, line);
     if (travel.creche) {
-      box.append(el("p", { class: "trip-creche" }, "En passant par la crèche ", el("strong", { class: "creche" }, travel.creche.name),
+      const article = M.fmt.creche(travel.creche.name) === travel.creche.name ? "" : "la crèche ";
+      box.append(el("p", { class: "trip-creche" }, "En passant par " + article, el("strong", { class: "creche" }, travel.creche.name),
         " (" + M.fmt.minutes(travel.creche.minutes) + " depuis le départ" +
         (travel.creche.available_places !== null && travel.creche.available_places !== undefined ?
           ", " + M.fmt.plural(travel.creche.available_places, "place libre", "places libres") : "") +

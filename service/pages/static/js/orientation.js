@@ -8,21 +8,20 @@
  * et des heures (availability.js). Situation : des questions groupées où « je ne sais pas »
  * est la réponse par défaut et n'est jamais envoyée comme « non ».
  *
- * Rien du formulaire n'est conservé (ni stockage local, ni adresse de page) ; seule la clé
- * d'API est gardée dans sessionStorage, le temps de l'onglet, et n'est envoyée qu'à l'API.
+ * Rien du formulaire n'est conservé (ni stockage local, ni adresse de page). La demande part
+ * avec la session de la personne connectée (rôle plateforme, éditeur ou administrateur) :
+ * aucune clé d'API n'est demandée.
  */
 "use strict";
 
 (function () {
   const M = window.maillage;
   const el = M.el;
-  const KEY_STORAGE = "maillage.cle-api";
   const MODES = ["walk", "transit", "bike", "car"];
   const ROME_CODE = /^[A-N]\d{4}$/;
   const PRECISIONS = { housenumber: "adresse", street: "rue", locality: "lieu-dit", municipality: "commune" };
 
   const form = document.getElementById("orientation");
-  const keyInput = document.getElementById("cle");
   const summary = document.getElementById("resume");
   const output = document.getElementById("propositions");
   const printButton = document.getElementById("imprimer");
@@ -43,35 +42,6 @@
     communes: [],
     availability: null,
   };
-
-  // -- la clé d'API : sessionStorage seulement --------------------------------------------
-
-  function storage() {
-    try {
-      return window.sessionStorage;
-    } catch (err) {
-      return null;
-    }
-  }
-
-  function initKey() {
-    const store = storage();
-    if (store && store.getItem(KEY_STORAGE)) keyInput.value = store.getItem(KEY_STORAGE);
-    keyInput.addEventListener("input", () => {
-      if (!store) return;
-      if (keyInput.value.trim()) store.setItem(KEY_STORAGE, keyInput.value.trim());
-      else store.removeItem(KEY_STORAGE);
-    });
-    document.getElementById("acces").addEventListener("submit", (event) => {
-      event.preventDefault();  // Entrée dans le champ de la clé : passer au formulaire
-      addressInput.focus();
-    });
-    document.getElementById("oublier-cle").addEventListener("click", () => {
-      keyInput.value = "";
-      if (store) store.removeItem(KEY_STORAGE);
-      keyInput.focus();
-    });
-  }
 
   // -- le point de départ ------------------------------------------------------------------
 
@@ -345,10 +315,15 @@
       if (err.field) err.field.focus();
       return;
     }
-    const key = keyInput.value.trim();
-    if (!key) {
-      M.notice(summary, "Saisissez une clé d'API (rôle plateforme, éditeur ou administrateur) en haut de la page.", "error");
-      keyInput.focus();
+    if (!M.can(M.ROLES.platform)) {
+      if (M.person) {
+        M.notice(summary, "Votre compte (consultation) ne permet pas de demander des propositions : " +
+          "demandez un rôle plateforme à l'administrateur du service.", "error");
+      } else {
+        M.loginPrompt(summary, "pour demander des propositions (compte plateforme, éditeur ou administrateur)", "error");
+      }
+      const link = summary.querySelector("a");
+      if (link) link.focus();
       return;
     }
     M.notice(summary, "Recherche des opportunités atteignables…");
@@ -359,13 +334,11 @@
       result = await M.api("/v1/matches", {
         method: "POST",
         json: body,
-        headers: { Authorization: "Bearer " + key },
-        credentials: "same-origin",
         referrerPolicy: "no-referrer",
       });
     } catch (err) {
-      const hint = err.status === 401 ? " Vérifiez la clé d'API." : err.status === 403 ? " Cette clé n'a pas le droit de demander des propositions." : "";
-      M.notice(summary, "La demande a échoué : " + err.message + hint, "error");
+      if (!(err instanceof M.ApiError)) throw err;
+      M.fill(summary, M.apiProblem(err, "La demande a échoué : "));
       return;
     }
     await M.orientationResults.ensureContacts(result);
@@ -394,7 +367,6 @@
   }
 
   async function main() {
-    initKey();
     state.map = M.map("carte");
     initLocation();
     initJobs();

@@ -231,7 +231,7 @@
     if (!state.origin) {
       const commune = findCommune(communeInput.value);
       if (commune) {
-        setOrigin(commune.lat, commune.lon, "mairie de " + commune.name);
+        setOrigin(commune.lat, commune.lon, "mairie " + M.fmt.of(commune.name));
       } else {
         M.notice(summary, "Choisissez une commune de départ dans la liste ou cliquez sur la carte.", "error");
         communeInput.focus();
@@ -313,14 +313,14 @@
     communeInput.addEventListener("change", () => {
       const commune = findCommune(communeInput.value);
       if (commune) {
-        setOrigin(commune.lat, commune.lon, "mairie de " + commune.name);
+        setOrigin(commune.lat, commune.lon, "mairie " + M.fmt.of(commune.name));
         state.map.setView([commune.lat, commune.lon], 12);
       }
     });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const commune = findCommune(communeInput.value);
-      if (commune) setOrigin(commune.lat, commune.lon, "mairie de " + commune.name);
+      if (commune) setOrigin(commune.lat, commune.lon, "mairie " + M.fmt.of(commune.name));
       search();
     });
     document.body.dataset.ready = "true";
