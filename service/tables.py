@@ -55,6 +55,8 @@ class Partner(Timestamped, Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(Text)
+    # other names the sources give it (a directory's, when a register's name won: graph.dedup)
+    aliases: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}", default=list)
     kind: Mapped[str] = mapped_column(String(64), index=True)
     family: Mapped[str] = mapped_column(String(64))  # 12 values: an index would not pay
     siret: Mapped[str | None] = mapped_column(String(14))

@@ -90,7 +90,10 @@ class PartnerQuery(Pagination):
         default_factory=list, description="publics data·inclusion (au moins un)"
     )
     q: Annotated[str, Documented(lambda: {"pattern": NOT_BLANK})] | None = Field(
-        None, min_length=1, max_length=200, description="mots du nom ou de l'adresse"
+        None,
+        min_length=1,
+        max_length=200,
+        description="mots du nom (ou d'un autre nom que lui donne une source) ou de l'adresse",
     )
     source: str | None = Field(
         None,

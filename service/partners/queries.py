@@ -138,7 +138,13 @@ def partners_query(params: PartnerQuery, *, stale_after_days: int = 365) -> AnyS
         for word in params.q.split():
             pattern = "%" + word.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
             haystack = func.unaccent(
-                func.concat_ws(" ", Partner.name, Partner.address, Partner.code_insee)
+                func.concat_ws(
+                    " ",
+                    Partner.name,
+                    func.array_to_string(Partner.aliases, " "),
+                    Partner.address,
+                    Partner.code_insee,
+                )
             )
             stmt = stmt.where(haystack.ilike(func.unaccent(pattern)))
     return stmt

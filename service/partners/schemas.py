@@ -88,6 +88,13 @@ class Travel(BaseModel):
 class PartnerSummary(BaseModel):
     id: uuid.UUID
     name: str
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="autres noms que lui donnent ses sources : quand un registre officiel "
+        "(FINESS, Les emplois) et un annuaire de services (data·inclusion) décrivent la même "
+        "structure, le nom officiel l'emporte et celui de l'annuaire est gardé ici ; la "
+        "recherche q= les lit aussi",
+    )
     kind: str
     family: str
     lat: float
@@ -222,6 +229,7 @@ def partner_summary(
     return PartnerSummary(
         id=row.id,
         name=row.name,
+        aliases=list(row.aliases or []),
         kind=row.kind,
         family=row.family,
         lat=lat,

@@ -125,6 +125,7 @@ def test_distances_in_bulk_are_the_distances_one_by_one(communes: CommuneReferen
 
     def one_by_one(lon: float, lat: float) -> float:
         geometry = communes.geometry("30189")
+        assert geometry is not None
         point = shapely.Point(lon, lat)
         if geometry.contains(point):
             return 0.0
