@@ -95,7 +95,10 @@ from graph import vocabulary
 __all__ = [
     "AHI_FAMILY",
     "E2SFCA_BANDS",
+    "E2SFCA_WEIGHTS",
     "EMPLOYER_FAMILIES",
+    "ISOLATED_AHI_DEFINITION",
+    "UNLINKED_AHI_DEFINITION",
     "Category",
     "FloatingCatchment",
     "Gap",
@@ -111,6 +114,9 @@ __all__ = [
     "Zones",
     "ahi_capacity",
     "band_weights",
+    "bands_for_budget",
+    "e2sfca_sentence",
+    "employment_linked",
     "enhanced_two_step_fca",
     "flag_gaps",
     "indicators",
@@ -124,6 +130,7 @@ __all__ = [
     "select_sites",
     "share_within",
     "two_step_fca",
+    "unlinked_ahi",
     "weighted_median",
 ]
 
@@ -139,6 +146,24 @@ E2SFCA_BANDS: Final[Bands] = ((10.0, 1.0), (20.0, 0.68), (30.0, 0.22))
 
 These are the weights of a Gaussian decay sampled at the middle of each band, as in the paper
 and in PySAL ``access`` (``weights.step_fn({10: 1, 20: 0.68, 30: 0.22})``)."""
+
+E2SFCA_WEIGHTS: Final[tuple[float, float, float]] = (1.0, 0.68, 0.22)
+"""The three weights of `E2SFCA_BANDS`, 1.00 / 0.68 / 0.22."""
+
+
+def bands_for_budget(max_minutes: float) -> Bands:
+    """E2SFCA bands fitted to a budget ``d`` minutes: Luo & Qi (2009)'s three weights on the
+    thirds of the budget, 1.00 on [0, d/3], 0.68 on ]d/3, 2d/3], 0.22 on ]2d/3, d], 0 after.
+
+    With 30 min this is `E2SFCA_BANDS` exactly. Fitting the bands to the budget keeps the
+    indicators of one answer consistent: a site beyond the budget weighs nothing, so a zone that
+    reaches no site within ``d`` has an E2SFCA of 0 (the paper's catchment is the budget too).
+    """
+    budget = float(max_minutes)
+    if not (math.isfinite(budget) and budget > 0):
+        raise ValueError("le budget de temps doit être un nombre fini > 0")
+    return tuple((budget * (k + 1) / 3.0, weight) for k, weight in enumerate(E2SFCA_WEIGHTS))
+
 
 AHI_FAMILY: Final = "hebergement"
 """Family code of the AHI structures (accueil, hébergement, insertion)."""
@@ -1290,6 +1315,64 @@ def _employer_kinds(employer_kinds: Collection[str] | None) -> frozenset[str]:
     return frozenset(vocabulary.check_kind(kind) for kind in employer_kinds)
 
 
+def e2sfca_sentence(bands: Iterable[tuple[float, float]]) -> str:
+    """One French sentence that says what the E2SFCA of an answer measures, with its bands."""
+    checked = _checked_bands(bands)
+    steps = " ; ".join(
+        f"{_fr_decimal(weight)} jusqu'à {_fr_decimal(bound)} min" for bound, weight in checked
+    )
+    return (
+        "Accessibilité E2SFCA : pour chaque zone, les places des sites à portée, chacune "
+        "partagée avec toute la demande qui peut aussi l'atteindre, pondérées par le temps de "
+        f"trajet (poids {steps} ; au-delà, rien), en places pour 1 000 habitants (Luo et Qi, "
+        "2009). Plus la valeur est haute, plus l'offre est accessible ; 0 : aucun site à portée."
+    )
+
+
+UNLINKED_AHI_DEFINITION: Final = (
+    "Structure d'hébergement sans lien avec l'emploi : aucune relation enregistrée, dans un "
+    "sens ou dans l'autre, avec une SIAE ou un employeur (inclusif ou ordinaire), quelle que "
+    "soit la distance qui les sépare."
+)
+"""What « sans lien avec l'emploi » means (``/v1/network/isolated``), in French."""
+
+ISOLATED_AHI_DEFINITION: Final = (
+    "Structure d'hébergement isolée de l'emploi : sans lien avec l'emploi (aucune relation avec "
+    "une SIAE ou un employeur) et sans aucune SIAE ni aucun employeur à portée dans le budget de "
+    "temps et le mode du calcul. Ce sont donc une partie seulement des structures sans lien avec "
+    "l'emploi : celles que la distance isole aussi."
+)
+"""What « isolée de l'emploi » means (``/v1/gaps``: `isolated_ahi`), in French."""
+
+
+def employment_linked(
+    employers: Iterable[SiteRecord], relations: Iterable[tuple[str, str]]
+) -> set[str]:
+    """Ids of the partners linked to an employment actor by a relation, in either direction and
+    of any kind (the first half of `UNLINKED_AHI_DEFINITION`)."""
+    employer_ids = {p.id for p in employers}
+    linked: set[str] = set()
+    for source, target in relations:
+        if target in employer_ids:
+            linked.add(source)
+        if source in employer_ids:
+            linked.add(target)
+    return linked
+
+
+def unlinked_ahi(
+    partners: Iterable[SiteRecord],
+    relations: Iterable[tuple[str, str]],
+    *,
+    employer_kinds: Collection[str] | None = None,
+) -> tuple[SiteRecord, ...]:
+    """The AHI structures without any relation to an employment actor
+    (`UNLINKED_AHI_DEFINITION`), whatever the distance, in the order given."""
+    ahi, employers = isolation_sites(partners, employer_kinds=employer_kinds)
+    linked = employment_linked(employers, relations)
+    return tuple(p for p in ahi if p.id not in linked)
+
+
 def isolated_ahi(
     partners: Iterable[SiteRecord],
     relations: Iterable[tuple[str, str]],
@@ -1299,7 +1382,8 @@ def isolated_ahi(
     mode: str | None = None,
     employer_kinds: Collection[str] | None = None,
 ) -> list[IsolatedStructure]:
-    """AHI structures with no relation to any SIAE or employer, and none within ``budget``.
+    """AHI structures with no relation to any SIAE or employer, and none within ``budget``
+    (`ISOLATED_AHI_DEFINITION`; a subset of `unlinked_ahi`).
 
     A structure is isolated when (1) no relation, in either direction and of any kind, links it
     to an employment actor (`isolation_sites`: by default a partner of `EMPLOYER_FAMILIES` —
@@ -1345,13 +1429,7 @@ def isolated_ahi(
     siae_only = kinds <= vocabulary.SIAE_KINDS
     who = "aucune SIAE" if siae_only else "aucune SIAE ni aucun employeur"
     none, closest = ("aucune", "la plus proche") if siae_only else ("aucun", "le plus proche")
-    employer_ids = {p.id for p in employers}
-    linked: set[str] = set()
-    for source, target in relations:
-        if target in employer_ids:
-            linked.add(source)
-        if source in employer_ids:
-            linked.add(target)
+    linked = employment_linked(employers, relations)
     best, index = _nearest(minutes)
     found: list[IsolatedStructure] = []
     for a, structure in enumerate(ahi):

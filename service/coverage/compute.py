@@ -75,6 +75,7 @@ from graph.coverage import (
     isolated_ahi,
     isolation_sites,
     select_sites,
+    unlinked_ahi,
 )
 from service.coverage import layers
 from service.coverage.parameters import (
@@ -479,6 +480,16 @@ def compute_isolated(
     return tuple(
         s for s in found if west <= sites[s.id].lon <= east and south <= sites[s.id].lat <= north
     )
+
+
+def count_unlinked(territory: StoreSnapshot, spec: Spec) -> int:
+    """How many AHI structures (within the bbox when given) have no relation to an employment
+    actor, whatever the distance (`graph.coverage.unlinked_ahi`)."""
+    found = unlinked_ahi(territory.sites, territory.relation_pairs)
+    if spec.bbox is None:
+        return len(found)
+    west, south, east, north = spec.bbox
+    return sum(1 for s in found if west <= s.lon <= east and south <= s.lat <= north)
 
 
 def _isolated(

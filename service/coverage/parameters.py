@@ -20,6 +20,7 @@ from graph.coverage import (
     E2SFCA_BANDS,
     GapKind,
     People,
+    bands_for_budget,
 )
 from graph.inputs import Documented, InputModel, Integer, Number, one_of, padded
 from graph.models import Latitude, Longitude
@@ -261,6 +262,7 @@ class Spec:
     median_fraction: float
     bbox: tuple[float, float, float, float] | None
     bands: tuple[tuple[float, float], ...] = E2SFCA_BANDS
+    """E2SFCA bands, fitted to the budget by `of` (`graph.coverage.bands_for_budget`)."""
 
     @classmethod
     def of(cls, request: CoverageParams | SitingRequest, *, median_fraction: float) -> Spec:
@@ -273,9 +275,11 @@ class Spec:
             demand=request.demand,
             median_fraction=median_fraction,
             bbox=request.bbox,
+            bands=bands_for_budget(float(request.max_minutes)),
         )
 
     @property
     def search_minutes(self) -> float:
-        """The travel-time horizon: ``max(2 d, last E2SFCA bound)`` minutes."""
+        """The travel-time horizon, minutes: ``max(2 d, last E2SFCA bound)`` (the nearest site
+        is looked for up to twice the budget, to say how far beyond it lies)."""
         return max(2.0 * self.max_minutes, self.bands[-1][0])

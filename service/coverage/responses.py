@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from graph.coverage import (
     GapKind,
     IsolatedStructure,
+    e2sfca_sentence,
 )
 from service.coverage.compute import CoverageResult
 from service.coverage.parameters import (
@@ -46,7 +47,11 @@ class CoverageMetadata(BaseModel):
         description="accessibilité E2SFCA de la personne médiane (places pour 1 000)"
     )
     accessibility_unit: str = ACCESSIBILITY_UNIT
-    e2sfca_bands: list[tuple[float, float]] = Field(description="(borne en minutes, poids)")
+    e2sfca_bands: list[tuple[float, float]] = Field(
+        description="(borne en minutes, poids) : les bandes de Luo et Qi (2009) ajustées au "
+        "budget (tiers du budget), si bien qu'un site au-delà du budget ne compte pas"
+    )
+    e2sfca_explanation: str = Field(description="ce que mesure l'E2SFCA, en une phrase")
     median_fraction: float
     search_minutes: float = Field(
         description="horizon de recherche du site le plus proche, en minutes"
@@ -99,9 +104,15 @@ class GapsResponse(BaseModel):
     items: list[GapItem]
     total: int = Field(description="nombre de manques avant la limite")
     isolated_ahi: list[IsolatedItem] = Field(
-        description="structures AHI sans relation avec une SIAE ou un employeur, et sans "
-        "aucun à portée"
+        description="structures d'hébergement isolées de l'emploi : sans relation avec une SIAE "
+        "ou un employeur, et sans aucun à portée (voir isolated_definition)"
     )
+    isolated_definition: str = Field(description="ce que veut dire « isolée de l'emploi »")
+    ahi_without_link: int = Field(
+        description="structures d'hébergement sans lien avec l'emploi, à portée ou non (celles "
+        "que liste /v1/network/isolated) ; isolated_ahi en est une partie"
+    )
+    without_link_definition: str = Field(description="ce que veut dire « sans lien avec l'emploi »")
     metadata: CoverageMetadata
 
 
@@ -163,6 +174,7 @@ def metadata(result: CoverageResult) -> CoverageMetadata:
         share_covered=None if ind.share.share is None else rounded(ind.share.share, 4),
         median_e2sfca=None if median is None else rounded(PER_THOUSAND * median, 4),
         e2sfca_bands=list(result.spec.bands),
+        e2sfca_explanation=e2sfca_sentence(result.spec.bands),
         median_fraction=result.spec.median_fraction,
         search_minutes=result.spec.search_minutes,
         gap_count=len(result.gaps),

@@ -16,11 +16,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
+from graph.coverage import ISOLATED_AHI_DEFINITION, UNLINKED_AHI_DEFINITION
 from service.coverage.compute import (
     CoverageCache,
     CoverageResult,
     compute_coverage,
     compute_isolated,
+    count_unlinked,
 )
 from service.coverage.exports import coverage_csv, gaps_csv, geojson_bytes, write_gpkg
 from service.coverage.parameters import CoverageQuery, GapsQuery, SitingRequest
@@ -138,8 +140,10 @@ def gaps(
     """Les zones où la demande n'atteint aucun site de la catégorie dans le budget, ou
     seulement une offre faible (E2SFCA sous une fraction de la médiane du territoire), de la
     plus grande population touchée à la plus petite, chacune avec une phrase en français ;
-    et les structures d'hébergement (AHI) sans relation avec une SIAE ou un employeur et sans
-    aucun à portée."""
+    et les structures d'hébergement (AHI) isolées de l'emploi : sans relation avec une SIAE ou
+    un employeur **et** sans aucun à portée dans le budget. Elles sont une partie des structures
+    sans lien avec l'emploi que liste ``/v1/network/isolated`` (sans condition de distance) :
+    ``ahi_without_link`` les compte, et les deux définitions sont dans la réponse."""
     spec = params.spec()
     result = compute_coverage(snapshot, cache, travel, spec)
     items, total = gap_items(result, params.kind, params.limit)
@@ -151,6 +155,9 @@ def gaps(
         items=items,
         total=total,
         isolated_ahi=isolated_items(isolated, snapshot),
+        isolated_definition=ISOLATED_AHI_DEFINITION,
+        ahi_without_link=count_unlinked(snapshot, spec),
+        without_link_definition=UNLINKED_AHI_DEFINITION,
         metadata=metadata(result),
     )
 

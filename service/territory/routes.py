@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from graph import vocabulary
+from graph.coverage import UNLINKED_AHI_DEFINITION
 from service.deps import SessionDep, SnapshotDep
 from service.territory import queries
 from service.territory.schemas import (
@@ -124,7 +125,9 @@ def isolated(session: SessionDep) -> IsolatedStructures:
     """Les structures d'hébergement (famille AHI : CHRS, CHU, CPH, CADA, pensions de
     famille…) qui n'ont aucune relation, dans un sens ou dans l'autre, avec un employeur
     (employeurs inclusifs — SIAE, ESAT, EA, GEIQ… — ou employeurs ordinaires), chacune avec la
-    SIAE la plus proche (distance à vol d'oiseau, en mètres). Triées par nom."""
+    SIAE la plus proche (distance à vol d'oiseau, en mètres). Triées par nom. Sans condition
+    de distance : ``/v1/gaps`` dit, parmi elles, lesquelles sont aussi isolées par la distance
+    (aucun employeur à portée dans le budget)."""
     rows = session.execute(queries.isolated_hosting()).all()
     hosting = session.scalar(queries.count_hosting())
     items = [
@@ -148,4 +151,6 @@ def isolated(session: SessionDep) -> IsolatedStructures:
         )
         for row in rows
     ]
-    return IsolatedStructures(hosting=int(hosting or 0), items=items)
+    return IsolatedStructures(
+        hosting=int(hosting or 0), definition=UNLINKED_AHI_DEFINITION, items=items
+    )

@@ -74,4 +74,8 @@ class IsolatedStructure(BaseModel):
 
 class IsolatedStructures(BaseModel):
     hosting: int = Field(description="structures d'hébergement (AHI) du territoire")
+    definition: str = Field(
+        description="ce que veut dire « sans lien avec l'emploi » ; /v1/gaps dit, parmi "
+        "elles, celles qu'aucun employeur n'atteint dans un budget de temps"
+    )
     items: list[IsolatedStructure]

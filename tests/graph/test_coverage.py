@@ -570,3 +570,33 @@ def test_isolated_ahi_in_the_demo_territory(demo: Demo) -> None:
     }
     assert le_vigan_chrs
     assert le_vigan_chrs <= set(found["siae"])
+
+
+def test_bands_fitted_to_the_budget() -> None:
+    from graph.coverage import E2SFCA_BANDS, bands_for_budget, e2sfca_sentence
+
+    assert bands_for_budget(30) == E2SFCA_BANDS
+    bands = bands_for_budget(20)
+    assert [b for b, _ in bands] == pytest.approx([20 / 3, 40 / 3, 20.0])
+    assert [w for _, w in bands] == [1.0, 0.68, 0.22]
+    with pytest.raises(ValueError, match="budget"):
+        bands_for_budget(0)
+    sentence = e2sfca_sentence(bands_for_budget(45))
+    assert "1 jusqu'à 15 min" in sentence
+    assert "0,22 jusqu'à 45 min" in sentence
+
+
+def test_unlinked_shelters_include_the_isolated_ones() -> None:
+    from graph.coverage import unlinked_ahi
+
+    sites = [
+        _partner("chrs-linked", "chrs"),
+        _partner("chrs-near", "chrs"),
+        _partner("chrs-far", "chrs"),
+        _partner("aci", "aci"),
+    ]
+    relations = [("chrs-linked", "aci")]
+    assert [s.id for s in unlinked_ahi(sites, relations)] == ["chrs-near", "chrs-far"]
+    minutes = np.array([[5.0], [10.0], [90.0]])
+    isolated = isolated_ahi(sites, relations, minutes, budget=30)
+    assert [s.id for s in isolated] == ["chrs-far"]

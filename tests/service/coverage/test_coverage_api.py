@@ -110,6 +110,59 @@ def test_gaps_list_communes_without_a_reachable_creche_ranked_by_population(demo
     assert [g["zone_id"] for g in only.json()["items"]] == [g["zone_id"] for g in unreached]
 
 
+@pytest.mark.parametrize("budget", [15, 20, 45])
+def test_e2sfca_gap_flags_and_nothing_reachable_agree(demo: Any, budget: int) -> None:
+    """The E2SFCA bands are fitted to the budget, so a zone that reaches no site within it has
+    an E2SFCA of 0; every « aucun site atteignable » zone has nothing within the budget, every
+    « offre faible » zone sits under the threshold, and every zone above it is left unflagged."""
+    client, keys, _ = demo
+    params = {**CRECHES, "max_minutes": budget}
+    body = get(client, keys["viewer"], "/v1/coverage", **params).json()
+    meta = body["metadata"]
+    assert [bound for bound, _ in meta["e2sfca_bands"]] == pytest.approx(
+        [budget / 3, 2 * budget / 3, budget]
+    )
+    assert [w for _, w in meta["e2sfca_bands"]] == [1.0, 0.68, 0.22]
+    assert "E2SFCA" in meta["e2sfca_explanation"]
+    assert "pour 1 000 habitants" in meta["e2sfca_explanation"]
+    zones = {f["properties"]["zone_id"]: f["properties"] for f in body["features"]}
+    gaps = get(client, keys["viewer"], "/v1/gaps", limit=1000, **params).json()["items"]
+    assert gaps
+    for gap in gaps:
+        zone = zones[gap["zone_id"]]
+        if gap["kind"] == "aucun-site-atteignable":
+            assert gap["e2sfca"] == 0
+            assert gap["nearest_minutes"] is None or gap["nearest_minutes"] > budget
+            assert zone["reachable_sites"] == 0
+        else:
+            assert 0 <= gap["e2sfca"] < gap["threshold"]
+            assert zone["reachable_sites"] >= 1
+    flagged = {g["zone_id"] for g in gaps}
+    for zone_id, zone in zones.items():
+        if zone["reachable_sites"] == 0:
+            assert zone["e2sfca"] == 0, zone_id
+        if zone_id not in flagged and zone["demand"] >= 1:
+            assert zone["reachable_sites"] >= 1, zone_id
+
+
+def test_the_two_isolated_shelter_questions_are_named_apart(demo: Any) -> None:
+    """/v1/network/isolated lists the shelters without any link to employment; /v1/gaps's
+    isolated_ahi is the part of them that no employer reaches within the budget: both answers
+    say which question they answer, and the gaps count the first."""
+    client, keys, _ = demo
+    linkless = get(client, keys["viewer"], "/v1/network/isolated").json()
+    assert "sans lien avec l'emploi" in linkless["definition"]
+    for budget in (5, 30):
+        body = get(client, keys["viewer"], "/v1/gaps", **{**CRECHES, "max_minutes": budget})
+        gaps = body.json()
+        assert gaps["ahi_without_link"] == len(linkless["items"])
+        assert gaps["without_link_definition"] == linkless["definition"]
+        assert "à portée" in gaps["isolated_definition"]
+        isolated = {s["id"] for s in gaps["isolated_ahi"]}
+        assert isolated <= {s["id"] for s in linkless["items"]}
+        assert len(isolated) <= gaps["ahi_without_link"]
+
+
 def test_coverage_geojson_reads_back_with_one_valid_feature_per_commune(
     demo: Any, tmp_path: Path
 ) -> None:
