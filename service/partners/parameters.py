@@ -90,7 +90,14 @@ class PartnerQuery(Pagination):
         default_factory=list, description="publics data·inclusion (au moins un)"
     )
     q: Annotated[str, Documented(lambda: {"pattern": NOT_BLANK})] | None = Field(
-        None, min_length=1, max_length=200, description="mots du nom ou de l'adresse"
+        None,
+        min_length=1,
+        max_length=200,
+        description="mots cherchés, en français : chacun doit désigner le "
+        "partenaire par le début d'un mot de son nom, de ses autres noms ou de son adresse, par "
+        "son type (« CHRS », « crèche », « SIAE ») ou par sa commune (« Alès ») ; accents, "
+        "majuscules et élisions ignorés. Les membres d'un réseau ou d'une plateforme trouvés "
+        "suivent. Sans point, triés par pertinence",
     )
     source: str | None = Field(
         None,

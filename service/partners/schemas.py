@@ -150,6 +150,11 @@ class PartnerDetail(PartnerSummary):
     eligibility: Eligibility
     contact: Contact
     description: str | None
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="autres noms de la structure (nom d'un annuaire quand le nom officiel a "
+        "prévalu, sigle) ; la recherche par texte les lit aussi",
+    )
     source_id: str | None
     organisation_id: uuid.UUID | None
     created_at: dt.datetime
@@ -252,6 +257,7 @@ def partner_detail(row: Partner) -> PartnerDetail:
         eligibility=Eligibility.model_validate(row.eligibility or {}, context=STORED),
         contact=row.contact or {},
         description=row.description,
+        aliases=list(row.aliases or []),
         source_id=row.source_id,
         organisation_id=row.organisation_id,
         created_at=row.created_at,
