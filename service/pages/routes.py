@@ -127,7 +127,7 @@ def render_page(
         "streets": streets,
         # what the pages may ask of this server, when another feature provides it
         "serves": {
-            name: any(getattr(route, "path", None) == path for route in request.app.routes)
+            name: path in request.app.openapi()["paths"]  # built once, then cached by FastAPI
             for name, path in (("jobs", "/v1/reference/jobs"), ("geocode", "/v1/geocode"))
         },
         # OpenStreetMap is credited where its data is used: street networks (travel times,
