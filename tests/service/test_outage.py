@@ -92,6 +92,8 @@ def test_every_route_answers_503_while_the_database_is_down_then_recovers(
             assert answered == {
                 *(f"GET /v1/reference/{name}" for name in REFERENCES),
                 "GET /v1/isochrones",
+                "GET /v1/reference/jobs",  # q is required: 422 before any reading
+                "GET /v1/geocode",  # likewise
                 "GET /v1/communes",
             }
             protected = {
