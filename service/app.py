@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.accounts import routes as accounts
 from service.contract import install_contract
 from service.coverage import routes as coverage
 from service.coverage.compute import CoverageCache
@@ -40,8 +41,9 @@ d'hébergement (AHI), SIAE, ESAT, crèches, plateformes de mobilité, cours de l
 public de l'emploi, employeurs — avec leur géographie et leurs partenariats.
 
 Les données publiques des partenaires se lisent sans clé. Toute écriture demande une clé
-d'API : en-tête `Authorization: Bearer <clé>`. Les erreurs suivent la forme `{"detail": ...}`
-avec un message en français.
+d'API : en-tête `Authorization: Bearer <clé>` (les pages, elles, utilisent la session de la
+personne connectée sur `/connexion`, avec l'en-tête `X-CSRF-Token`). Les erreurs suivent la
+forme `{"detail": ...}` avec un message en français.
 """
 
 
@@ -139,6 +141,7 @@ def create_app(settings: Settings) -> FastAPI:
     ):
         app.include_router(router)
     pages.install(app)
+    accounts.install(app, settings)  # the login page, rendered in the pages' layout
     install_contract(app)  # every answer documented, OPTIONS answered
     return app
 

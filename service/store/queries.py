@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TextClause,
     Update,
+    case,
     cast,
     delete,
     exists,
@@ -40,6 +41,8 @@ from service.tables import (
     Provenance,
     Relation,
     StoreRevision,
+    UserAccount,
+    UserSession,
 )
 
 DEMO_SOURCE = "demo"
@@ -84,6 +87,12 @@ def open_partners(ids: Sequence[str] | None = None) -> AnySelect:
             Partner.opening_hours,
             cast(Partner.eligibility, Text),
             cast(Partner.organisation_id, Text),
+            Partner.address,
+            Partner.contact["phone"].astext,
+            Partner.contact["email"].astext,
+            # an ESAT's activities are searched by the matcher; other descriptions stay in
+            # the store (the snapshot keeps no text it does not use)
+            case((Partner.kind == "esat", Partner.description), else_=None),
         )
         .where(Partner.status == "open")
         .order_by(Partner.id)
@@ -109,6 +118,8 @@ def opportunities(partner_ids: Sequence[str] | None = None) -> AnySelect:
         Opportunity.atypical_hours,
         Opportunity.places,
         cast(Opportunity.requirements, Text).label("requirements"),
+        Opportunity.starts_on,
+        Opportunity.ends_on,
     ).order_by(Opportunity.id)
     if partner_ids is not None:
         stmt = stmt.where(Opportunity.partner_id.in_([uuid.UUID(i) for i in partner_ids]))
@@ -239,3 +250,27 @@ def touch_api_key(key_id: uuid.UUID, now: dt.datetime, *, every: dt.timedelta) -
         )
         .values(last_used_at=now)
     )
+
+
+def user_session_with_account(id_hash: str) -> AnySelect:
+    """The session of this digest, its account and the name of the account's organisation."""
+    return (
+        select(UserSession, UserAccount, Partner.name.label("organisation_name"))
+        .join(UserAccount, UserAccount.id == UserSession.user_id)
+        .outerjoin(Partner, Partner.id == UserAccount.organisation_id)
+        .where(UserSession.id_hash == id_hash)
+    )
+
+
+def touch_user_session(id_hash: str, now: dt.datetime, *, every: dt.timedelta) -> Update:
+    """Record a session's activity at ``now`` unless recorded less than ``every`` ago."""
+    return (
+        update(UserSession)
+        .where(UserSession.id_hash == id_hash, UserSession.last_seen_at <= now - every)
+        .values(last_seen_at=now)
+    )
+
+
+def delete_user_session(id_hash: str) -> Delete:
+    """End one session (logout, expiry)."""
+    return delete(UserSession).where(UserSession.id_hash == id_hash)

