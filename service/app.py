@@ -18,6 +18,7 @@ from service.coverage.compute import CoverageCache
 from service.db import make_engine, make_sessionmaker
 from service.deps import RevisionHeader, get_principal
 from service.errors import UnexpectedErrors, install_error_handlers, is_database_outage
+from service.geocode import routes as geocode
 from service.guards import BodyGuard, RateLimit
 from service.health import routes as health
 from service.isochrones import routes as isochrones
@@ -69,6 +70,8 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            if getattr(app.state, "geocoders", None) and app.state.geocoders[0] is not None:
+                app.state.geocoders[0].close()
             app.state.snapshots.close()
             engine.dispose()
 
@@ -131,6 +134,7 @@ def create_app(settings: Settings) -> FastAPI:
         partners.relations,
         isochrones.router,
         networks.router,
+        geocode.router,
         matching.router,
         territory.router,
         coverage.router,

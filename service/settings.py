@@ -19,6 +19,21 @@ def default_home() -> Path:
     return Path(base) / "maillage"
 
 
+def tiles_origin(url: str) -> str | None:
+    """The origin (``https://host[:port]``) a tile URL template loads from, for the pages'
+    Content-Security-Policy; ``None`` when it is neither https nor http on the local host."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    local = host in ("127.0.0.1", "localhost", "::1")
+    if not host or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local):
+        return None
+    if "{" in parts.netloc:  # {s} subdomains: one host only, the policy names it
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class Settings(BaseSettings):
     """Everything the service needs to start. Build one and pass it to ``create_app``."""
 
@@ -201,6 +216,41 @@ class Settings(BaseSettings):
         "../shared/data/gtfs/sncf_ter_2025.zip à côté du dépôt (absent : la démo n'a que "
         "des transports en commun estimés)",
     )
+    geocoder: Literal["local", "ban"] = Field(
+        "local",
+        description="GET /v1/geocode : local (hors ligne : communes, adresses des partenaires, "
+        "adresses OpenStreetMap des réseaux de rues inscrits) ou ban (service national "
+        "d'adresses à MAILLAGE_GEOCODER_URL)",
+    )
+    geocoder_url: str = Field(
+        "https://api-adresse.data.gouv.fr/search/",
+        pattern=r"^https?://",
+        description="adresse de recherche du service national d'adresses (format BAN : "
+        "https://api-adresse.data.gouv.fr/search/ ou https://data.geopf.fr/geocodage/search)",
+    )
+    geocoder_timeout_seconds: float = Field(
+        3.0,
+        gt=0,
+        le=60,
+        description="attente maximale d'une réponse du service national d'adresses (s), puis 503",
+    )
+    demo_rome: Path | None = Field(
+        None,
+        description="répertoire des fichiers ROME 4.0 de France Travail que charge la démo ; "
+        "vide : ../shared/data/rome à côté du dépôt (absent : pas d'intitulés de métiers)",
+    )
+
+    tiles_url: str | None = Field(
+        None,
+        description="fond de carte des pages : URL de tuiles XYZ ({z}, {x}, {y}), en https (ou "
+        "http sur 127.0.0.1 / localhost) ; vide : aucun fond de tuiles (hors ligne), les "
+        "communes et leurs noms seulement",
+    )
+    tiles_attribution: str | None = Field(
+        None,
+        max_length=300,
+        description="mention de la source des tuiles (texte), obligatoire avec tiles_url",
+    )
 
     @property
     def rate_limited(self) -> bool:
@@ -213,6 +263,20 @@ class Settings(BaseSettings):
     def oidc_enabled(self) -> bool:
         """Whether the OpenID Connect login is offered (issuer, client and return set)."""
         return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_redirect_uri)
+
+    @model_validator(mode="after")
+    def _tiles_make_sense(self) -> Settings:
+        if self.tiles_url is None:
+            return self
+        if not self.tiles_attribution or not self.tiles_attribution.strip():
+            raise ValueError("MAILLAGE_TILES_ATTRIBUTION est obligatoire avec MAILLAGE_TILES_URL")
+        if not all(part in self.tiles_url for part in ("{z}", "{x}", "{y}")):
+            raise ValueError("MAILLAGE_TILES_URL doit contenir {z}, {x} et {y}")
+        if tiles_origin(self.tiles_url) is None:
+            raise ValueError(
+                "MAILLAGE_TILES_URL doit être en https (http seulement sur 127.0.0.1 ou localhost)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:

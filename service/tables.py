@@ -16,7 +16,9 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -30,12 +32,19 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base
 
 ROLES = ("admin", "editor", "platform", "viewer")
+
+PARTNER_SEARCH = (
+    "setweight(to_tsvector('maillage_fr'::regconfig, coalesce(name, '') || ' ' || "
+    "maillage_join(aliases)), 'A') || "
+    "setweight(to_tsvector('maillage_fr'::regconfig, coalesce(address, '')), 'C')"
+)
+"""The partner's search document (migration 0008): name and aliases weigh A, the address C."""
 
 
 def _now() -> dt.datetime:
@@ -69,6 +78,11 @@ class Partner(Timestamped, Base):
     opening_hours: Mapped[str | None] = mapped_column(Text)
     publics: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
     thematiques: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
+    aliases: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}", default=list)
+    # French text search document, kept by PostgreSQL (migration 0008); never loaded by default
+    search: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed(PARTNER_SEARCH, persisted=True), deferred=True
+    )
     eligibility: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     contact: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     description: Mapped[str | None] = mapped_column(Text)
@@ -103,6 +117,7 @@ class Partner(Timestamped, Base):
             "(capacity IS NULL OR available_places <= capacity))",
             name="available_places_within_capacity",
         ),
+        Index("ix_partner_search", "search", postgresql_using="gin"),
         Index(
             "ix_partner_geog",
             text("(geom::geography)"),
@@ -238,9 +253,15 @@ class Commune(Base):
     epci: Mapped[str | None] = mapped_column(String(9))
     geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
     town_hall: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    town_hall_address: Mapped[str | None] = mapped_column(Text)  # the geocoder's (0008)
 
     __table_args__ = (
         Index("ix_commune_geom", "geom", postgresql_using="gist"),
+        Index(
+            "ix_commune_name_search",
+            text("to_tsvector('maillage_fr'::regconfig, name)"),
+            postgresql_using="gin",
+        ),
         CheckConstraint("population >= 0", name="population_positive"),
     )
 
@@ -443,3 +464,46 @@ class DemandValue(Base):
     value: Mapped[float] = mapped_column(Float)  # double precision
 
     __table_args__ = (CheckConstraint("value >= 0", name="value_positive"),)
+
+
+# --- reference repertoires (migration 0008) --------------------------------------------------
+
+
+class ReferenceRelease(Base):
+    """Which release of a national repertoire is loaded (``rome``), with its credit line."""
+
+    __tablename__ = "reference_release"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))
+    credit: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now
+    )
+
+
+class RomeTitle(Base):
+    """A ROME 4.0 job title (`geodata.sources.rome.JobTitle`), loaded by ``maillage reference
+    load-rome``. ``search`` holds the words of its labels and codes (`geodata.words`); its
+    trigram index serves ``search LIKE '% word%'``."""
+
+    __tablename__ = "rome_title"
+
+    code_ogr: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    label: Mapped[str] = mapped_column(Text)
+    label_short: Mapped[str] = mapped_column(Text)
+    code_rome: Mapped[str] = mapped_column(String(5))
+    code_fiche: Mapped[str] = mapped_column(String(5))
+    rome_label: Mapped[str] = mapped_column(Text)
+    principal: Mapped[bool] = mapped_column(Boolean)
+    rare: Mapped[bool] = mapped_column(Boolean)
+    search: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index(
+            "ix_rome_title_search",
+            "search",
+            postgresql_using="gin",
+            postgresql_ops={"search": "gin_trgm_ops"},
+        ),
+    )

@@ -37,6 +37,7 @@ def demo(
         if not session.scalar(queries.count_partners()):
             _load_demo(session)
         _load_trains(session, settings)
+        _load_jobs(session, settings)
         keys = _demo_keys(session, settings.home)
         accounts = _demo_accounts(session, settings.home)
         session.commit()
@@ -95,6 +96,29 @@ def _load_trains(session: Session, settings: Settings) -> None:
         return
     how = "construits" if trains.built else "déjà construits, réutilisés"
     console.print(f"✓ Trains du Gard : {trains.stops} gares et arrêts TER ({how})")
+
+
+def _load_jobs(session: Session, settings: Settings) -> None:
+    """The ROME job titles (France Travail), loaded once."""
+    from service.demo.jobs import DEFAULT_ROME, demo_jobs
+
+    directory = settings.demo_rome or DEFAULT_ROME
+    try:
+        loaded = demo_jobs(session, directory)
+    except ValueError as exc:
+        loaded, absent = None, f"illisibles : {exc}"
+    else:
+        absent = f"absents ({directory})"
+    if loaded is None:
+        console.print(
+            f"[yellow]! Métiers du ROME {absent} : le formulaire d'orientation n'aura que les "
+            "codes ROME (MAILLAGE_DEMO_ROME donne un autre répertoire).[/yellow]"
+        )
+        return
+    session.commit()
+    version, count = loaded
+    how = f"{count} intitulés chargés" if count else "déjà chargés"
+    console.print(f"✓ Métiers : ROME 4.0 {version} de France Travail ({how})")
 
 
 def _print_modes(session: Session, home: Path) -> None:

@@ -72,11 +72,15 @@ class Page(BaseModel, Generic[T]):
 
 class Travel(BaseModel):
     mode: str
-    minutes: float = Field(description="temps de trajet, en minutes")
+    minutes: float = Field(
+        description="temps de trajet, en minutes (à 0,1 près) ; en transports en commun, le "
+        "trajet le plus rapide qui part du point dans la fenêtre de départ, dont les étapes "
+        "(journey) font ce temps"
+    )
     estimated: bool = Field(
         description="vrai quand le temps est estimé en tout ou partie : à vol d'oiseau (pas "
-        "de réseau ici), transports en commun sans horaires, ou marche à vol d'oiseau vers "
-        "les arrêts"
+        "de réseau ici), transports en commun sans horaires, ou marche estimée vers les "
+        "arrêts (1,3 fois la ligne droite à 4,5 km/h)"
     )
     journey: Journey | None = Field(
         None,
@@ -146,6 +150,11 @@ class PartnerDetail(PartnerSummary):
     eligibility: Eligibility
     contact: Contact
     description: str | None
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="autres noms de la structure (nom d'un annuaire quand le nom officiel a "
+        "prévalu, sigle) ; la recherche par texte les lit aussi",
+    )
     source_id: str | None
     organisation_id: uuid.UUID | None
     created_at: dt.datetime
@@ -248,6 +257,7 @@ def partner_detail(row: Partner) -> PartnerDetail:
         eligibility=Eligibility.model_validate(row.eligibility or {}, context=STORED),
         contact=row.contact or {},
         description=row.description,
+        aliases=list(row.aliases or []),
         source_id=row.source_id,
         organisation_id=row.organisation_id,
         created_at=row.created_at,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TextClause,
     Update,
+    case,
     cast,
     delete,
     exists,
@@ -86,6 +87,12 @@ def open_partners(ids: Sequence[str] | None = None) -> AnySelect:
             Partner.opening_hours,
             cast(Partner.eligibility, Text),
             cast(Partner.organisation_id, Text),
+            Partner.address,
+            Partner.contact["phone"].astext,
+            Partner.contact["email"].astext,
+            # an ESAT's activities are searched by the matcher; other descriptions stay in
+            # the store (the snapshot keeps no text it does not use)
+            case((Partner.kind == "esat", Partner.description), else_=None),
         )
         .where(Partner.status == "open")
         .order_by(Partner.id)
@@ -111,6 +118,8 @@ def opportunities(partner_ids: Sequence[str] | None = None) -> AnySelect:
         Opportunity.atypical_hours,
         Opportunity.places,
         cast(Opportunity.requirements, Text).label("requirements"),
+        Opportunity.starts_on,
+        Opportunity.ends_on,
     ).order_by(Opportunity.id)
     if partner_ids is not None:
         stmt = stmt.where(Opportunity.partner_id.in_([uuid.UUID(i) for i in partner_ids]))

@@ -52,6 +52,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--lang=fr-FR",
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 VIEWPORTS = {"bureau": (1280, 900), "telephone": (390, 844)}
@@ -120,14 +121,22 @@ def demo_server(demo_url: str) -> Iterator[Demo]:
 
 
 @contextmanager
-def serving(database_url: str) -> Iterator[str]:
-    """The app on ``database_url`` served by uvicorn in a thread (its base URL) until exit."""
-    import uvicorn
-
+def serving(database_url: str, **settings: Any) -> Iterator[str]:
+    """The app on ``database_url`` (with ``settings``) served by uvicorn in a thread (its base
+    URL) until exit."""
     from service.app import create_app
     from service.settings import Settings
 
-    app = create_app(Settings(env="test", database_url=database_url))
+    app = create_app(Settings(env="test", database_url=database_url, **settings))
+    with serve_app(app) as base:
+        yield base
+
+
+@contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread, on a free port (its base URL), until exit."""
+    import uvicorn
+
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, log_config=None, ws="none", lifespan="on"
     )
@@ -353,7 +362,7 @@ def test_partner_search_by_the_form_lists_and_maps_reachable_partners(tab: Visit
     page.fill("#minutes", "20")
     page.press("#minutes", "Enter")
     page.wait_for_selector("#resultats .result")
-    assert "mairie de Alès" in page.inner_text("#depart")
+    assert "mairie d'Alès" in page.inner_text("#depart")
     items = page.locator("#resultats .result")
     assert items.count() >= 5
     minutes = result_minutes(tab)
@@ -571,35 +580,38 @@ def test_coverage_map_for_a_viewer_colours_the_zones_and_ranks_the_gaps(
 # -- /orientation -------------------------------------------------------------------------------
 
 
-AMINA_SITUATION = {
-    "work_authorization": "true",
-    "french_level": "B1",
-    "driving_licence": "false",
-    "vehicle": "false",
-    "single_parent": "true",
-    "job_seeker_registered": "true",
-    "rsa": "true",
-}
+AMINA_ANSWERS = (
+    "work_authorization-oui",
+    "driving_licence-non",
+    "vehicle-non",
+    "single_parent-oui",
+)
 
 
 def fill_amina(visit: Visit, demo: Demo) -> None:
     """Amina (domain.md §9): CHRS in Alès, daughter aged 2, no licence, B1, RSA; retail or
     cleaning, 20–26 h a week; walks or takes the bus, 40 minutes at most."""
     page = visit.page
-    page.fill("#structure-recherche", "CHRS Alès")
-    page.wait_for_selector(f"#structure option[value='{demo.amina_chrs}']", state="attached")
-    page.select_option("#structure", demo.amina_chrs)
+    page.click("#structure")
+    page.keyboard.type("CHRS Alès")
+    page.click(f"#structure-liste [data-key='{demo.amina_chrs}']")
+    assert page.is_checked("#depart-structure")
     page.fill("#minutes-walk", "40")
     page.check("#mode-transit")
     page.fill("#minutes-transit", "40")
-    page.fill("#rome", "D1106, K2204")
+    page.click("#metier")
+    page.keyboard.type("D1106, K2204")
+    page.keyboard.press("Enter")
     page.fill("#mots-cles", "vente nettoyage")
     page.fill("#heures-min", "20")
     page.fill("#heures-max", "26")
     page.fill("#situation-age", "29")
     page.fill("#situation-children_under_3", "1")
-    for name, value in AMINA_SITUATION.items():
-        page.select_option(f"#situation-{name}", value)
+    for answer in AMINA_ANSWERS:
+        page.check(f"#situation-{answer}")
+    page.select_option("#situation-french_level", "B1")
+    page.select_option("#situation-job_seeker", "oui")
+    page.check("#situation-rsa")
 
 
 def test_orientation_for_amina_gives_explained_results_with_a_creche(
@@ -719,15 +731,9 @@ def test_keyboard_reaches_the_form_controls_in_order_and_enter_submits(
     submit_index = int(submit.get_attribute("data-tab-order") or -1)
     assert submit_index > start
     expected = order[start : submit_index + 1]
-    assert {
-        "structure-recherche",
-        "structure",
-        "commune",
-        "mode-walk",
-        "minutes-walk",
-        "rome",
-    } <= set(expected)
-    assert [n for n in expected if n.startswith("situation-")][:2] == [
+    assert {"adresse", "structure", "mode-walk", "minutes-walk", "metier"} <= set(expected)
+    assert [n for n in expected if n.startswith("situation-")][:3] == [
+        "situation-work_authorization",  # the checked radio of the group: « je ne sais pas »
         "situation-age",
         "situation-french_level",
     ]
@@ -744,9 +750,12 @@ def test_keyboard_reaches_the_form_controls_in_order_and_enter_submits(
     assert ["depart-structure", *reached] == expected
     assert page.evaluate("document.activeElement.type") == "submit"
     # filled from the keyboard: a commune, the wishes; Enter in a field submits
-    page.focus("#commune")
-    page.keyboard.type("Alès (30007)")
-    assert page.is_checked("#depart-commune")
+    page.focus("#adresse")
+    page.keyboard.type("Alès")
+    page.wait_for_selector("#adresse-liste .combobox-option")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # picks the first proposal, the commune
+    assert page.is_checked("#depart-adresse")
     page.focus("#mots-cles")
     page.keyboard.type("vente")
     page.keyboard.press("Enter")
@@ -764,7 +773,9 @@ def test_orientation_without_a_session_says_to_log_in(tab: Visit) -> None:
     assert "Connectez-vous" in notice.inner_text()
     assert notice.locator("a").get_attribute("href") == "/connexion?suite=/orientation"
     assert "Se connecter" in page.inner_text("header")
-    page.fill("#commune", "Alès (30007)")
+    page.click("#adresse")
+    page.keyboard.type("Alès")
+    page.click("#adresse-liste .combobox-option >> nth=0")
     page.click("#orientation button[type=submit]")
     assert "Connectez-vous pour demander des propositions" in page.inner_text("#resume")
     assert page.evaluate("document.activeElement.getAttribute('href')") == (

@@ -240,6 +240,14 @@
     distance: (metres) =>
       metres < 1000 ? Math.round(metres) + " m" : decimalFormat.format(metres / 1000) + " km",
     plural: (n, singular, plural) => numberFormat.format(n) + " " + (n > 1 ? plural || singular + "s" : singular),
+    /** « de » + un nom de lieu, élidé ou contracté : « d'Alès », « du Vigan », « des Mages ». */
+    of: (name) => {
+      if (/^Le /.test(name)) return "du " + name.slice(3);
+      if (/^Les /.test(name)) return "des " + name.slice(4);
+      return (/^[AEIOUYÂÀÉÈÊÎÔÛaeiouyâàéèêîôûh]/.test(name) && !/^H[a-z]/.test(name) ? "d'" : "de ") + name;
+    },
+    /** « la crèche X », sans répéter le mot quand le nom le porte déjà (« Crèche AVIP … »). */
+    creche: (name) => (/^(micro-)?crèche/i.test(name) ? name : "la crèche " + name),
   };
 
   M.MODES = {
@@ -317,18 +325,27 @@
     map.attributionControl.addAttribution("Communes : Insee, IGN");
     L.control.scale({ imperial: false, metric: true }).addTo(map);
     map.setView([44.0, 4.2], 9);
+    M.basemap.addTiles(map);
     M.maps[elementId] = map;
     return map;
   };
 
-  /** Les communes en fins contours gris ; interactive=false : un simple fond de carte. */
+  /** Les communes en fins contours gris ; interactive=false : un simple fond de carte, avec
+   * leurs noms et les routes principales quand aucun fond de tuiles n'est configuré. */
   M.drawCommunes = function (map, collection, options) {
+    const interactive = Boolean(options && options.interactive);
+    const tiles = M.basemap.tiles();
     const layer = L.geoJSON(collection, {
-      interactive: Boolean(options && options.interactive),
-      style: () => ({ color: "#8a8f98", weight: 0.6, fillColor: "#ffffff", fillOpacity: 0.55 }),
+      interactive: interactive,
+      pane: interactive ? "overlayPane" : M.basemap.pane(map, "communes", 300),
+      style: () => ({ color: "#8a8f98", weight: 0.6, fillColor: "#ffffff", fillOpacity: tiles ? 0.08 : 0.55 }),
     }).addTo(map);
     const bounds = layer.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });
+    if (!interactive) {
+      M.basemap.communeLabels(map, collection);
+      M.basemap.roads(map);
+    }
     return layer;
   };
 

@@ -6,8 +6,8 @@ its case. ``user_session``: server-side sessions (the cookie's random id, stored
 SHA-256 digest) with their CSRF token and their expiry. ``oidc_login``: the state, nonce and
 PKCE verifier of a ProConnect login between the redirection and the return.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05
 """
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
