@@ -726,7 +726,7 @@ def test_keyboard_reaches_the_form_controls_in_order_and_enter_submits(
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "contenu"
     order = page.evaluate(TABBABLE)
-    start = order.index("depart-structure")
+    start = order.index("depart-adresse")
     submit = page.locator("#orientation button[type=submit]")
     submit_index = int(submit.get_attribute("data-tab-order") or -1)
     assert submit_index > start
@@ -737,7 +737,7 @@ def test_keyboard_reaches_the_form_controls_in_order_and_enter_submits(
         "situation-age",
         "situation-french_level",
     ]
-    page.focus("#depart-structure")
+    page.focus("#depart-adresse")
     reached = []
     for _ in range(len(expected) - 1):
         page.keyboard.press("Tab")
@@ -747,7 +747,7 @@ def test_keyboard_reaches_the_form_controls_in_order_and_enter_submits(
                 " document.activeElement.dataset.tabOrder"
             )
         )
-    assert ["depart-structure", *reached] == expected
+    assert ["depart-adresse", *reached] == expected
     assert page.evaluate("document.activeElement.type") == "submit"
     # filled from the keyboard: a commune, the wishes; Enter in a field submits
     page.focus("#adresse")
