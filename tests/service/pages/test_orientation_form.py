@@ -33,6 +33,8 @@ def pick(visit: Visit, field: str, typed: str, option: str) -> None:
     listbox = f"#{field}-liste"
     page.wait_for_selector(f"{listbox} [role=option] >> text={option}")
     assert page.get_attribute(f"#{field}", "aria-expanded") == "true"
+    assert page.get_attribute(f"#{field}", "aria-controls") == f"{field}-liste"
+    assert page.get_attribute(f"#{field}", "role") == "combobox"
     options = page.locator(f"{listbox} .combobox-option .combobox-label").all_inner_texts()
     for _ in range(options.index(option) + 1):
         page.keyboard.press("ArrowDown")
@@ -41,6 +43,15 @@ def pick(visit: Visit, field: str, typed: str, option: str) -> None:
     assert page.inner_text(f"#{active} .combobox-label") == option
     page.keyboard.press("Enter")
     assert page.get_attribute(f"#{field}", "aria-expanded") == "false"
+
+
+def submitted(visit: Visit) -> Any:
+    """Submit the form; the body of POST /v1/matches it sent, once answered."""
+    page = visit.page
+    with page.expect_request(lambda r: r.url.endswith("/v1/matches")) as request:
+        page.click("#orientation button[type=submit]")
+    page.wait_for_selector("#resume .result-count")
+    return request.value.post_data_json
 
 
 def set_range(visit: Visit, rank: int, days: list[str], start: str, end: str) -> None:
@@ -180,14 +191,51 @@ def test_the_referent_structure_is_picked_by_name(tab: Visit, demo_server: Demo)
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     assert page.is_checked("#depart-structure")
-    bodies: list[Any] = []
-    page.on(
-        "request",
-        lambda r: bodies.append(r.post_data_json) if r.url.endswith("/v1/matches") else None,
+    assert set(submitted(tab)["location"]) == {"partner_id"}
+
+
+def test_jobs_are_picked_by_title_and_sent_as_rome_codes(tab: Visit, demo_server: Demo) -> None:
+    """« libre-service » typed proposes « Employé / Employée de libre-service » (D1507), from
+    France Travail's ROME, credited under the field."""
+    log_in(tab, demo_server.platform_email, "/orientation")
+    page = tab.page
+    pick(tab, "metier", "libre-service", "Employé / Employée de libre-service")
+    assert page.inner_text("#metiers-choisis .chip").startswith(
+        "Employé / Employée de libre-service (D1507)"
     )
-    page.click("#orientation button[type=submit]")
-    page.wait_for_selector("#resume .result-count")
-    assert set(bodies[0]["location"]) == {"partner_id"}
+    assert page.input_value("#metier") == ""  # ready for the next one
+    assert "Source : France Travail, ROME 4.0" in page.inner_text("#metier-source")
+    # accents and case do not matter, the last word may be cut short
+    pick(tab, "metier", "AIDE A DOMIC", "Aide à domicile")
+    chips = page.locator("#metiers-choisis .chip").all_inner_texts()
+    assert len(chips) == 2
+    page.locator("#metiers-choisis .chip-remove").first.click()
+    assert page.locator("#metiers-choisis .chip").count() == 1
+    tab.shot("orientation-metiers", full_page=False)
+
+
+def test_an_address_typed_and_picked_starts_the_trips_there(tab: Visit, demo_server: Demo) -> None:
+    log_in(tab, demo_server.platform_email, "/orientation")
+    page = tab.page
+    page.click("#adresse")
+    page.keyboard.type("zzqxw", delay=20)  # nothing matches: the list says so
+    page.locator("#adresse-liste .combobox-empty", has_text="Aucune adresse").wait_for()
+    page.keyboard.press("Escape")
+    assert page.get_attribute("#adresse", "aria-expanded") == "false"
+    page.fill("#adresse", "")
+    page.keyboard.type("33 rue des Micocouliers", delay=20)
+    option = page.locator("#adresse-liste .combobox-option").filter(has_text="adresse précise")
+    option.first.wait_for()
+    label = option.first.locator(".combobox-label").inner_text()
+    assert "Alès" in label
+    option.first.click()
+    assert page.input_value("#adresse") == label
+    assert page.is_checked("#depart-adresse")
+    location = submitted(tab)["location"]
+    assert set(location) == {"lat", "lon"}
+    assert abs(location["lat"] - 44.12) < 0.05
+    assert abs(location["lon"] - 4.08) < 0.05
+    assert f"depuis {label}" in page.inner_text("#resume")
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))

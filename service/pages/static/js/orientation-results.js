@@ -98,9 +98,15 @@
 
   // -- une proposition ---------------------------------------------------------------------
 
+  const STREET_KINDS = ["walk", "bike", "car"];
+
   function tripBlock(travel) {
-    const line = el("p", { class: "trip" }, el("strong", {}, "Trajet : "),
-      M.fmt.minutes(travel.minutes) + " " + M.MODES[travel.mode]);
+    const legs = travel.journey && travel.journey.legs ? travel.journey.legs : [];
+    // un trajet en transports en commun où la marche est plus rapide : le dire ainsi
+    const walked = legs.length === 1 && STREET_KINDS.includes(legs[0].kind) && legs[0].kind !== travel.mode;
+    const how = walked ? M.MODES[legs[0].kind] + " (plus rapide que " +
+      (travel.mode === "transit" ? "les transports en commun" : M.MODES[travel.mode]) + ")" : M.MODES[travel.mode];
+    const line = el("p", { class: "trip" }, el("strong", {}, "Trajet : "), M.fmt.minutes(travel.minutes) + " " + how);
     if (travel.estimated) line.append(" ", estimatedBadge());
     const box = el("div", { class: "trip-block" }, line);
     if (travel.creche) {
@@ -111,14 +117,16 @@
           ", " + M.fmt.plural(travel.creche.available_places, "place libre", "places libres") : "") +
         ") ; dépôt de l'enfant compris."));
     }
-    const legs = M.journeyList(travel.journey);
-    if (legs) box.append(legs);
+    const list = M.journeyList(travel.journey);
+    if (list) box.append(list);
     return box;
   }
 
+  let CONTRACTS = {};
+
   function opportunityFacts(o) {
     const parts = [];
-    if (o.contract) parts.push("contrat " + o.contract.toUpperCase());
+    if (o.contract && o.contract !== o.kind) parts.push((CONTRACTS[o.contract] || o.contract).replace(/^./, (c) => c.toLowerCase()));
     if (o.hours_min !== null && o.hours_max !== null) {
       parts.push(o.hours_min === o.hours_max ? M.fmt.decimal(o.hours_min) + " h par semaine" :
         M.fmt.decimal(o.hours_min) + " à " + M.fmt.decimal(o.hours_max) + " h par semaine");
@@ -185,5 +193,10 @@
     return out;
   }
 
-  M.orientationResults = { render: render, ensureContacts: ensureContacts };
+  M.orientationResults = {
+    render: render,
+    ensureContacts: ensureContacts,
+    /** Les libellés des contrats (GET /v1/reference/contracts). */
+    contracts: (items) => (CONTRACTS = Object.fromEntries(items.map((c) => [c.code, c.label]))),
+  };
 })();

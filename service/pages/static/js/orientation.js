@@ -19,7 +19,12 @@
   const el = M.el;
   const MODES = ["walk", "transit", "bike", "car"];
   const ROME_CODE = /^[A-N]\d{4}$/;
-  const PRECISIONS = { housenumber: "adresse", street: "rue", locality: "lieu-dit", municipality: "commune" };
+  const PRECISIONS = {
+    housenumber: "adresse précise (numéro)",
+    street: "rue (départ de son milieu)",
+    locality: "lieu-dit",
+    municipality: "commune : départ de sa mairie",
+  };
 
   const form = document.getElementById("orientation");
   const summary = document.getElementById("resume");
@@ -76,8 +81,10 @@
     const answer = await M.api("/v1/geocode" + M.query({ q: text, limit: 8, lat: centre.lat.toFixed(4), lon: centre.lng.toFixed(4) }));
     return answer.results.map((r) => ({
       label: r.label,
-      detail: [PRECISIONS[r.precision] || r.precision, r.postcode, r.city].filter(Boolean).join(" · "),
-      value: { body: { lat: Number(r.lat.toFixed(6)), lon: Number(r.lon.toFixed(6)) }, lat: r.lat, lon: r.lon },
+      detail: PRECISIONS[r.precision] || r.precision,
+      // une commune : départ de sa mairie (code INSEE) ; sinon le point de l'adresse
+      value: { body: r.precision === "municipality" && r.code_insee ? { code_insee: r.code_insee } :
+        { lat: Number(r.lat.toFixed(6)), lon: Number(r.lon.toFixed(6)) }, lat: r.lat, lon: r.lon },
     }));
   }
 
@@ -153,7 +160,8 @@
     const typed = ROME_CODE.test(code) ? [{ label: "Code ROME " + code, detail: "ajouter ce code", value: { code: code, label: null } }] : [];
     if (served.jobs !== "true") return typed;
     const answer = await M.api("/v1/reference/jobs" + M.query({ q: text, limit: 8 }));
-    if (answer.source) document.getElementById("metier-aide").dataset.source = answer.source;
+    if (answer.source) document.getElementById("metier-source").textContent = answer.source;
+    if (answer.notice && !answer.results.length && !typed.length) throw new Error(answer.notice);
     return typed.concat(answer.results.map((r) => ({
       label: r.label, detail: "ROME " + r.code_rome + " — " + r.rome_label, value: { code: r.code_rome, label: r.label },
     })));
@@ -376,9 +384,10 @@
     form.addEventListener("submit", submit);
     form.addEventListener("reset", reset);
     try {
-      const [labels, kinds, communes] = await Promise.all([
-        M.labels(), M.reference("opportunity-kinds"), M.communes(),
+      const [labels, kinds, communes, contracts] = await Promise.all([
+        M.labels(), M.reference("opportunity-kinds"), M.communes(), M.reference("contracts"),
       ]);
+      M.orientationResults.contracts(contracts);
       state.labels = labels;
       state.labels.opportunityKinds = Object.fromEntries(kinds.map((k) => [k.code, k.label]));
       const box = document.getElementById("types-offres");
