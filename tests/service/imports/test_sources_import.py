@@ -397,6 +397,22 @@ def test_stale_follows_the_rule_of_each_source(
     everything = client.get("/v1/partners", params={"size": 100}).json()
     assert everything["total"] == 12 + len(directory.records) + 2
 
+    # the home page's figures: the same stale count, and the two signals apart by source
+    freshness = client.get("/v1/stats").json()["freshness"]
+    assert freshness["stale"] == stale["total"] == 3
+    assert freshness["stale_after_days"] == days
+    assert freshness["edited"] == 2  # written in maillage: their own modification date
+    by_source = {s["source"]: s for s in freshness["sources"]}
+    register = by_source["finess"]
+    assert (register["rule"], register["records"], register["stale"]) == ("registre", 12, 0)
+    assert register["last_seen"] is not None  # seen in today's extract
+    assert register["producer_oldest"] == "2023-12-01"  # the CMP's « maj »: old, not stale
+    directories = [s for s in freshness["sources"] if s["rule"] == "annuaire"]
+    assert sum(s["stale"] for s in directories) == 2
+    assert sum(s["records"] for s in freshness["sources"]) == 12 + len(directory.records)
+    assert "12 mois" not in freshness["rule"]
+    assert str(days) in freshness["rule"]
+
 
 def test_stale_after_days_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILLAGE_STALE_AFTER_DAYS", "30")
