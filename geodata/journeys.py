@@ -34,6 +34,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     computed_field,
     field_serializer,
     model_validator,
@@ -172,6 +173,7 @@ class Leg(BaseModel):
     to_name: str | None = None
     departure: datetime | None = None
     arrival: datetime | None = None
+    _shown: float | None = PrivateAttr(default=None)  # minutes written out (`Journey`)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -193,7 +195,8 @@ class Leg(BaseModel):
 
     @field_serializer("minutes")
     def _minutes_out(self, value: float) -> float:
-        return round(value, 1)
+        """Rounded to 0.1; within a journey, cumulatively (`Journey`)."""
+        return round(value, 1) if self._shown is None else self._shown
 
     @field_serializer("metres")
     def _metres_out(self, value: float | None) -> float | None:
@@ -214,6 +217,20 @@ class Journey(BaseModel):
     mode: TravelMode
     legs: tuple[Leg, ...] = Field(min_length=1)
     notice: str | None = None
+
+    @model_validator(mode="after")
+    def _round_legs(self) -> Journey:
+        """Written out, the legs' minutes are rounded to 0.1 *cumulatively*: each is the
+        rounded time at the leg's end minus the rounded time at its start, so the legs shown
+        add up to the journey's rounded minutes (each within 0.1 of its own time)."""
+        legs = tuple(leg.model_copy() for leg in self.legs)
+        before = elapsed = 0.0
+        for leg in legs:
+            elapsed += leg.minutes
+            leg._shown = round(round(elapsed, 1) - round(before, 1), 1)
+            before = elapsed
+        object.__setattr__(self, "legs", legs)
+        return self
 
     @computed_field(description="minutes")  # type: ignore[prop-decorator]
     @property

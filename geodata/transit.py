@@ -15,8 +15,9 @@ when read (`geodata.gtfs.expand_frequencies`); several feeds can be merged into 
 clipped to a territory (`geodata.feeds`).
 
 *Footpaths* link stops at most ``max_transfer_m`` apart in straight line, and every two
-platforms of the same ``parent_station`` whatever their distance, at the walking speed; a hook
-can give street-network walking times instead (`TransitNetwork.from_gtfs`). Stops of different
+platforms of the same ``parent_station`` whatever their distance, by the estimated walk of
+`geodata.walking` (the straight line × the walk detour, at the walking speed); a hook can give
+street-network walking times instead (`TransitNetwork.from_gtfs`). Stops of different
 feeds are linked the same way. **A walk is one footpath**: after alighting, or from where a
 query starts, a rider walks at most one footpath before boarding (the classic CSA model, as in
 R5 and OpenTripPlanner). With straight-line footpaths two walks in a row are never quicker than
@@ -84,7 +85,9 @@ which differs by an hour on the two days of a daylight-saving change: ignored). 
 `travel_times` gives minutes (float64, ``inf`` when unreachable). Coordinates are EPSG:4326
 ``(lon, lat)``. Distances are great-circle (haversine on a sphere of radius 6 371 008.8 m),
 within 0.5 % of the WGS84 ellipsoid; walking legs (access, egress, transfers, the walk-only
-trip) take ``ceil(distance / walking speed)`` seconds.
+trip) are `geodata.walking`'s estimated walk: ``ceil(distance × walk detour / walking speed)``
+seconds, the very walk of the walk estimate, and their legs say ``distance × walk detour``
+metres.
 
 Departure window
 ----------------
@@ -94,6 +97,13 @@ travel time = arrival - departure, including the wait for the first vehicle. The
 the *lower* one, the ``ceil(n / 2)``-th smallest of the ``n`` times: a time some departure
 actually takes (R5's non-interpolated percentile, ``ceil(50 / 100 × n) - 1`` as a 0-based
 index), so a journey can be told whose legs add up to it (`TransitNetwork.journeys`).
+
+The median answers *aggregate* questions — how well a place is served over an hour, coverage
+and isochrones — as r5py does for accessibility. One person planning a trip asks another:
+with ``statistic="quickest"`` the window reports the quickest of its departures, the best
+concrete journey leaving within the window, timed from the moment the person leaves (with an
+hourly train, the median counts up to an hour of waiting at home; the quickest leaves home
+in time for the train). Both statistics are an observed run, told with its legs.
 
 Two methods give the same medians (``method`` of `travel_times`; tests and
 ``scripts/bench transit`` check them equal):
@@ -150,6 +160,7 @@ from geodata import feeds, gtfs
 from geodata import transit_kernels as kernels
 from geodata.journeys import Journey, Leg, LegKind, vehicle_of_route_type
 from geodata.sphere import EARTH_RADIUS_M, great_circle_m, unit_xyz_m
+from geodata.walking import WALK_DETOUR, WALK_SPEED_KMH, EstimatedWalk
 
 if TYPE_CHECKING:
     from shapely.geometry import MultiPolygon, Polygon
@@ -160,12 +171,16 @@ _INF = kernels.INF  # "unreachable" in the integer kernels
 _ORIGIN_CHUNK = 1024  # origins whose direct walks are held at once
 _PROFILE_MIN_ORIGINS = 8  # below, "auto" does not even plan the profile search
 _PROFILE_MAX_BYTES = 1 << 28  # the profiles of one batch of destinations, at most
-_FORMAT = "maillage-transit-3"
-_FORMATS = ("maillage-transit-1", "maillage-transit-2", _FORMAT)  # load reads them all
+_FORMAT = "maillage-transit-4"  # 4: the walk detour is kept (`geodata.walking`)
+_FORMATS = ("maillage-transit-1", "maillage-transit-2", "maillage-transit-3", _FORMAT)
 _DAY_CACHE_SIZE = 8
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 WindowMethod = Literal["auto", "profile", "per_minute"]
+WindowStatistic = Literal["median", "quickest"]
+"""What a departure window reports: ``"median"``, the lower median of the departures' times
+(aggregate accessibility, as r5py); ``"quickest"``, the quickest of them (one person's trip:
+the best concrete journey leaving within the window, timed from leaving home)."""
 """How `TransitNetwork.travel_times` searches a departure window (same results)."""
 
 FootpathHook = Callable[[NDArray[np.float64]], ArrayLike]
@@ -272,6 +287,8 @@ class TransitNetwork:
         The change time at a stop where ``transfers.txt`` is silent, seconds.
     walk_speed_kmh
         Walking speed for access, egress and walk-only trips, km/h.
+    walk_detour
+        Length walked / straight line for those walks (`geodata.walking.WALK_DETOUR`).
     timezone
         IANA name of the feeds' clock (``agency_timezone``), used to read aware datetimes.
     feed_names
@@ -310,7 +327,8 @@ class TransitNetwork:
         trip_ids: NDArray[np.str_],
         change_seconds: NDArray[np.int32] | None = None,
         min_transfer_s: int = 0,
-        walk_speed_kmh: float = 4.5,
+        walk_speed_kmh: float = WALK_SPEED_KMH,
+        walk_detour: float = WALK_DETOUR,
         timezone: str | None = None,
         feed_names: tuple[str, ...] = ("",),
         service_feed: NDArray[np.int16] | None = None,
@@ -321,6 +339,7 @@ class TransitNetwork:
     ) -> None:
         if not walk_speed_kmh > 0:
             raise ValueError("La vitesse de marche doit être strictement positive")
+        self.walk = EstimatedWalk(float(walk_speed_kmh), float(walk_detour))
         n_stops = stops.ids.size
         if footpaths.indptr.size != n_stops + 1:
             raise ValueError("Les correspondances à pied ne correspondent pas aux arrêts")
@@ -349,6 +368,7 @@ class TransitNetwork:
         self.change_seconds = np.ascontiguousarray(change_seconds, dtype=np.int32)
         self.min_transfer_s = int(min_transfer_s)
         self.walk_speed_kmh = float(walk_speed_kmh)
+        self.walk_detour = float(walk_detour)
         self.timezone = timezone
         self.feed_names = tuple(feed_names)
         self.service_feed = np.asarray(service_feed, dtype=np.int16)
@@ -376,7 +396,8 @@ class TransitNetwork:
         cls,
         path: gtfs.FeedPath | Mapping[str, gtfs.FeedPath],
         *,
-        walk_speed_kmh: float = 4.5,
+        walk_speed_kmh: float = WALK_SPEED_KMH,
+        walk_detour: float = WALK_DETOUR,
         max_transfer_m: float = 500.0,
         min_transfer_s: int = 0,
         footpaths: FootpathHook | None = None,
@@ -393,9 +414,12 @@ class TransitNetwork:
             it prefixes the feed's identifiers, ``"ter:StopPoint:..."``) to its path.
         walk_speed_kmh
             Walking speed, km/h (r5py's default is 3.6).
+        walk_detour
+            Length walked / straight line of every walk no hook gives (≥ 1): with the speed,
+            `geodata.walking`'s estimated walk.
         max_transfer_m
-            Longest footpath between two stops, metres (straight line by default; with a
-            hook, its walking time at ``walk_speed_kmh``). Platforms of one
+            Longest footpath between two stops, straight-line metres (with a hook: walks no
+            longer than the estimated walk of this straight line). Platforms of one
             ``parent_station`` are always linked.
         min_transfer_s
             Change time at a stop where ``transfers.txt`` is silent, seconds (default 0).
@@ -422,6 +446,7 @@ class TransitNetwork:
         return cls.from_feed(
             feed,
             walk_speed_kmh=walk_speed_kmh,
+            walk_detour=walk_detour,
             max_transfer_m=max_transfer_m,
             min_transfer_s=min_transfer_s,
             footpaths=footpaths,
@@ -432,7 +457,8 @@ class TransitNetwork:
         cls,
         feed: feeds.Feed,
         *,
-        walk_speed_kmh: float = 4.5,
+        walk_speed_kmh: float = WALK_SPEED_KMH,
+        walk_detour: float = WALK_DETOUR,
         max_transfer_m: float = 500.0,
         min_transfer_s: int = 0,
         footpaths: FootpathHook | None = None,
@@ -447,16 +473,16 @@ class TransitNetwork:
         served = np.zeros(feed.stops.ids.size, dtype=bool)
         served[connections.dep_stop[(connections.flags & BOARD) != 0]] = True
         served[connections.arr_stop[(connections.flags & ALIGHT) != 0]] = True
-        speed_mps = walk_speed_kmh / 3.6
+        walk = EstimatedWalk(float(walk_speed_kmh), float(walk_detour))
         walks = _footpaths(
             feed.stops,
             served,
-            speed_mps=speed_mps,
+            walk=walk,
             max_transfer_m=max_transfer_m,
             hook=footpaths,
         )
         rules = _transfer_rules(
-            feed.stops, served, walks, feed.transfers, min_transfer_s, speed_mps=speed_mps
+            feed.stops, served, walks, feed.transfers, min_transfer_s, walk=walk
         )
         trip_route = np.full(feed.trips.ids.size, -1, dtype=np.int32)
         listed = np.isin(feed.trips.route_ids, feed.routes.ids)
@@ -472,6 +498,7 @@ class TransitNetwork:
             change_seconds=rules.change_seconds,
             min_transfer_s=int(min_transfer_s),
             walk_speed_kmh=walk_speed_kmh,
+            walk_detour=walk_detour,
             timezone=feed.timezone,
             feed_names=feed.names,
             service_feed=feed.service_feed,
@@ -490,6 +517,7 @@ class TransitNetwork:
         arrays: dict[str, NDArray[Any]] = {
             "format": np.array(_FORMAT),
             "walk_speed_kmh": np.array(self.walk_speed_kmh),
+            "walk_detour": np.array(self.walk_detour),
             "timezone": np.array(self.timezone or ""),
             "min_transfer_s": np.array(self.min_transfer_s),
             "transfer_rules_ignored": np.array(self.transfer_rules_ignored),
@@ -543,7 +571,9 @@ class TransitNetwork:
         Format 1 (before transfers, pickup/drop-off types and feeds were kept) is read as one
         feed where every call lets riders board and alight and no change time applies;
         formats 1 and 2 (before lines were kept) as trips of unknown line and vehicle, whose
-        walks and change times all count as estimates.
+        walks and change times all count as estimates; formats 1 to 3 (before the walk detour
+        was kept) walk the straight line, as their footpaths were built: rebuild them for
+        `geodata.walking`'s estimated walk.
         """
         with np.load(Path(path), allow_pickle=False) as data:
             if "format" not in data or str(data["format"]) not in _FORMATS:
@@ -605,6 +635,7 @@ class TransitNetwork:
             change_seconds=None if first_format else a["change_seconds"],
             min_transfer_s=0 if first_format else int(a["min_transfer_s"]),
             walk_speed_kmh=float(a["walk_speed_kmh"]),
+            walk_detour=float(a.get("walk_detour", 1.0)),
             timezone=str(a["timezone"]) or None,
             feed_names=("",) if first_format else tuple(str(n) for n in a["feed_names"]),
             service_feed=None if first_format else a["service_feed"],
@@ -792,6 +823,7 @@ class TransitNetwork:
         max_minutes: float | None = None,
         max_access_m: float = 1000.0,
         method: WindowMethod = "auto",
+        statistic: WindowStatistic = "median",
     ) -> NDArray[np.float64]:
         """Median door-to-door public transport time over a departure window, minutes.
 
@@ -826,6 +858,11 @@ class TransitNetwork:
             ``"per_minute"``: one CSA query per origin and departure; ``"profile"``: the
             profile search (module docstring), which pays from a few origins sharing stops
             on; ``"auto"`` (default): the one with fewer scans. All give the same result.
+        statistic
+            ``"median"`` (default): the lower median over the departures, for aggregate
+            accessibility (coverage, isochrones, as r5py); ``"quickest"``: the quickest of
+            them, one person's trip — the best concrete journey leaving within the window,
+            timed from the moment they leave (no wait at home).
 
         Returns
         -------
@@ -837,13 +874,14 @@ class TransitNetwork:
         origin_xy = _lonlat_array(origins, "origines")
         destination_xy = _lonlat_array(destinations, "destinations")
         day, departures = self._departures(departure, window_minutes, step_minutes)
+        rank = _rank(departures.size, statistic)
         budget = _budget_seconds(max_minutes)
         egress = self._egress(destination_xy, max_access_m)
         access = self._near_stops(origin_xy, max_access_m)
         result = np.full((origin_xy.shape[0], destination_xy.shape[0]), np.inf)
         sharing = np.unique(access.point).size >= _PROFILE_MIN_ORIGINS or method == "profile"
         if method != "per_minute" and egress.stop.size and access.stop.size and sharing:
-            plan = self._profile_plan(day, departures, access, egress)
+            plan = self._profile_plan(day, departures, access, egress, rank)
             if method == "profile" or plan.scans < departures.size * plan.origins_with_stops:
                 self._by_profile(plan, origin_xy, destination_xy, budget, result)
                 return result
@@ -852,7 +890,7 @@ class TransitNetwork:
             direct = self._direct_seconds(origin_xy[chunk], destination_xy)
             for k in range(chunk.start, chunk.stop):
                 per_run = self._runs(day, departures, budget, access, egress, k, direct[k - first])
-                result[k] = _median_within(per_run, budget)
+                result[k] = _median_within(per_run, budget, rank)
         return result
 
     def journeys(
@@ -865,13 +903,15 @@ class TransitNetwork:
         window_minutes: int = 60,
         max_minutes: float | None = None,
         max_access_m: float = 1000.0,
+        statistic: WindowStatistic = "median",
     ) -> list[Journey | None]:
         """The journey from ``(lon, lat)`` to each destination, with its legs.
 
         The departure's date is first moved into the timetable's validity (`resolve_date`;
         the French notice, when there is one, is each journey's ``notice``). Among the
         window's departures (one a minute), the journey told is the one whose time is the
-        window's lower median, the figure `travel_times` reports for the resolved departure
+        window's lower median (``statistic="median"``) or its quickest (``"quickest"``), the
+        figure `travel_times` reports for the resolved departure with the same ``statistic``
         (the earliest such departure when several give it): ``journey.minutes`` *is* that
         figure. ``None`` where it is ``inf`` (beyond ``max_minutes``).
 
@@ -892,7 +932,7 @@ class TransitNetwork:
             The origin, EPSG:4326 degrees.
         destinations
             (n, 2) array of EPSG:4326 ``(lon, lat)``.
-        departure, window_minutes, max_minutes, max_access_m
+        departure, window_minutes, max_minutes, max_access_m, statistic
             As `travel_times` (one departure a minute).
         """
         origin_xy = _lonlat_array([[lon, lat]], "origine")
@@ -905,10 +945,12 @@ class TransitNetwork:
         budget = _budget_seconds(max_minutes)
         egress = self._egress(destination_xy, max_access_m)
         access = self._near_stops(origin_xy, max_access_m)
-        metres = great_circle_m(lon, lat, destination_xy[:, 0], destination_xy[:, 1])
+        metres = self.walk.metres(
+            great_circle_m(lon, lat, destination_xy[:, 0], destination_xy[:, 1])
+        )
         direct = self._direct_seconds(origin_xy, destination_xy)[0]  # as travel_times does
         per_run = self._runs(day, departures, budget, access, egress, 0, direct)
-        chosen = _lower_median(per_run)
+        chosen = _lower_median(per_run, _rank(departures.size, statistic))
         minutes = chosen / 60.0
         journeys: list[Journey | None] = [None] * destination_xy.shape[0]
         traces: dict[int, _Trace] = {}
@@ -972,7 +1014,7 @@ class TransitNetwork:
         if src_stop.size:
             arrivals = _as_float(self._scan(day, src_stop, src_seconds, departures, budget))
             per_stop = _median_within(arrivals - departures[:, None], budget)
-        speed = self.walk_speed_kmh / 3.6
+        speed = self.walk.straight_m_per_min / 60.0  # straight-line metres a second
         reached = np.flatnonzero(per_stop < minutes)
         radius = np.minimum((minutes - per_stop[reached]) * 60 * speed, max_access_m)
         lon0, lat0 = float(origin[0, 0]), float(origin[0, 1])
@@ -1120,7 +1162,8 @@ class TransitNetwork:
         )
 
     def _walk_seconds(self, metres: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.ceil(metres / (self.walk_speed_kmh / 3.6))
+        """Whole seconds of the estimated walk over straight-line ``metres``."""
+        return self.walk.seconds(metres)
 
     def _direct_seconds(
         self, origin_xy: NDArray[np.float64], destination_xy: NDArray[np.float64]
@@ -1161,7 +1204,12 @@ class TransitNetwork:
     # --- the profile search of a departure window ---------------------------------------
 
     def _profile_plan(
-        self, day: date, departures: NDArray[np.int64], access: _Near, egress: _Egress
+        self,
+        day: date,
+        departures: NDArray[np.int64],
+        access: _Near,
+        egress: _Egress,
+        rank: int,
     ) -> _ProfilePlan:
         """The stops to profile (those some origin walks to) and their breakpoints: the
         latest times at which a rider there can still catch each departure (module
@@ -1202,6 +1250,7 @@ class TransitNetwork:
             bp_time=np.concatenate(parts).astype(np.int64),
             scans=int(bp_indptr[-1]),
             origins_with_stops=has_stops,
+            rank=rank,
         )
 
     def _by_profile(
@@ -1296,7 +1345,7 @@ class TransitNetwork:
             walk_indptr.append(walk_indptr[-1] + int(kept.sum()))
         window: Callable[..., NDArray[np.float64]] = kernels.compiled("window_medians")
         access = plan.access
-        rank = (plan.departures.size - 1) // 2
+        rank = plan.rank
         result = np.empty((origin_xy.shape[0], destination_xy.shape[0]))
         point_rank = np.searchsorted(np.unique(access.point), access.point)  # 0.. in order
         for first in range(0, origin_xy.shape[0], _ORIGIN_CHUNK):
@@ -1380,7 +1429,9 @@ class TransitNetwork:
         tell = _Teller(self, trace, src_stop, src_seconds, origin, day_start)
         steps = tell.at(last)
         lon, lat = destination_xy
-        metres = float(great_circle_m(self.stops.lon[last], self.stops.lat[last], lon, lat))
+        metres = float(
+            self.walk.metres(great_circle_m(self.stops.lon[last], self.stops.lat[last], lon, lat))
+        )
         steps.append(
             _step("walk", int(seconds[best]), True, metres=metres, from_name=self._stop_name(last))
         )
@@ -1510,7 +1561,7 @@ def _footpaths(
     stops: gtfs.Stops,
     served: NDArray[np.bool_],
     *,
-    speed_mps: float,
+    walk: EstimatedWalk,
     max_transfer_m: float,
     hook: FootpathHook | None,
 ) -> Footpaths:
@@ -1519,20 +1570,20 @@ def _footpaths(
     lon, lat = stops.lon[index], stops.lat[index]
     if hook is None:
         i, j, metres = _pairs_within(lon, lat, max_transfer_m)
-        seconds = np.ceil(metres / speed_mps)
+        seconds = walk.seconds(metres)
         straight = np.ones(i.size, dtype=bool)
     else:
         minutes = np.asarray(hook(np.column_stack([lon, lat])), dtype=np.float64)
         if minutes.shape != (index.size, index.size):
             raise ValueError("Le calcul des correspondances à pied doit rendre une matrice n × n")
-        limit = max_transfer_m / speed_mps
+        limit = float(walk.metres(max_transfer_m)) / walk.metres_per_second
         i, j = np.nonzero(np.isfinite(minutes) & (minutes * 60 <= limit))
         keep = i != j
         i, j = i[keep], j[keep]
         seconds = np.ceil(minutes[i, j] * 60)
         straight = np.zeros(i.size, dtype=bool)
     si, sj = _same_parent_pairs(stops.parent_ids[index])
-    station_seconds = np.ceil(great_circle_m(lon[si], lat[si], lon[sj], lat[sj]) / speed_mps)
+    station_seconds = walk.seconds(great_circle_m(lon[si], lat[si], lon[sj], lat[sj]))
     origin = index[np.concatenate([i, si])]
     target = index[np.concatenate([j, sj])]
     duration = np.concatenate([seconds, station_seconds]).astype(np.int64)
@@ -1584,7 +1635,7 @@ def _transfer_rules(
     transfers: gtfs.Transfers,
     min_transfer_s: int,
     *,
-    speed_mps: float,
+    walk: EstimatedWalk,
 ) -> _Rules:
     """Apply ``transfers.txt`` to the footpaths and the change times (module docstring)."""
     n = stops.ids.size
@@ -1605,8 +1656,8 @@ def _transfer_rules(
     change_estimated[u[same]] = _rule_is_default(kind[same], minimum[same])
     u, v, kind, minimum = u[~same], v[~same], kind[~same], minimum[~same]
 
-    straight = np.ceil(
-        great_circle_m(stops.lon[u], stops.lat[u], stops.lon[v], stops.lat[v]) / speed_mps
+    straight = walk.seconds(
+        great_circle_m(stops.lon[u], stops.lat[u], stops.lon[v], stops.lat[v])
     ).astype(np.int64)
     key_walk = origin * n + target
     key_rule = u * n + v
@@ -1614,8 +1665,8 @@ def _transfer_rules(
     found = position < key_walk.size
     found[found] = key_walk[position[found]] == key_rule[found]
     at = np.minimum(position, max(key_walk.size - 1, 0))
-    walk = np.where(found, seconds[at], straight)
-    rule = _rule_seconds(kind, minimum, walk)  # -1: forbidden
+    walked = np.where(found, seconds[at], straight)
+    rule = _rule_seconds(kind, minimum, walked)  # -1: forbidden
     # a rule's time is the walk's (estimated as the walk is) for type 0, read from the feed else
     rule_estimated = np.where(found, walk_estimated[at], True) & _rule_is_default(kind, minimum)
 
@@ -1794,19 +1845,33 @@ def _as_float(raw: NDArray[np.int64]) -> NDArray[np.float64]:
     return out
 
 
-def _lower_median(per_run: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The ``ceil(n / 2)``-th smallest of the ``n`` runs (axis 0): an observed value."""
-    rank = (per_run.shape[0] - 1) // 2
+def _rank(runs: int, statistic: WindowStatistic) -> int:
+    """The rank (0-based, ascending) of the run a window reports: 0 for the quickest, the
+    lower median's ``ceil(n / 2) - 1`` for the median."""
+    if statistic == "quickest":
+        return 0
+    if statistic == "median":
+        return (runs - 1) // 2
+    raise ValueError("Statistique de fenêtre inconnue : median ou quickest attendu")
+
+
+def _lower_median(per_run: NDArray[np.float64], rank: int | None = None) -> NDArray[np.float64]:
+    """The ``rank``-th smallest of the ``n`` runs (axis 0; by default the ``ceil(n / 2)``-th,
+    the lower median): an observed value."""
+    if rank is None:
+        rank = (per_run.shape[0] - 1) // 2
     chosen: NDArray[np.float64] = np.partition(per_run, rank, axis=0)[rank]
     return chosen
 
 
-def _median_within(per_run: NDArray[np.float64], budget: int) -> NDArray[np.float64]:
-    """Lower median over runs (axis 0), seconds in, minutes out; beyond ``budget`` s is
-    ``inf``."""
+def _median_within(
+    per_run: NDArray[np.float64], budget: int, rank: int | None = None
+) -> NDArray[np.float64]:
+    """Lower median (or the ``rank``-th smallest) over runs (axis 0), seconds in, minutes
+    out; beyond ``budget`` s is ``inf``."""
     if budget >= 0:
         per_run = np.where(per_run > budget, np.inf, per_run)
-    median: NDArray[np.float64] = _lower_median(per_run) / 60.0
+    median: NDArray[np.float64] = _lower_median(per_run, rank) / 60.0
     return median
 
 
@@ -1832,25 +1897,45 @@ def _step(
 
 
 def _journey(steps: list[_Step], seconds: int, minutes: float, notice: str | None) -> Journey:
-    """The journey of ``steps``, whose legs add up to exactly ``minutes`` (the last leg
-    takes the float rounding, less than 1e-12 minute); ``seconds`` checks them."""
+    """The journey of ``steps``, whose legs add up to exactly ``minutes`` (the last leg, and
+    the one before when needed, take the float rounding: less than 1e-12 minute);
+    ``seconds`` checks them."""
     if sum(step.seconds for step in steps) != seconds:
         raise RuntimeError("Trajet incohérent : ses étapes ne font pas sa durée")
     legs = [step.leg for step in steps]
-    total = 0.0
-    for leg in legs[:-1]:
-        total += leg.minutes
-    last = minutes - total
-    for _ in range(8):
-        reached = total + last
-        if reached == minutes:
+    values = [leg.minutes for leg in legs]
+    nudges = [0] if len(values) < 2 else sorted(range(-8, 9), key=abs)
+    before = values[-2] if len(values) >= 2 else 0.0
+    for j in nudges:
+        if len(values) >= 2:
+            values[-2] = before + j * float(np.spacing(before))
+        total = 0.0
+        for value in values[:-1]:
+            total += value
+        last = _closing(total, minutes)
+        if last is not None and min(values) >= 0:
+            values[-1] = last
             break
-        last = float(np.nextafter(last, np.inf if reached < minutes else -np.inf))
-    legs[-1] = legs[-1].model_copy(update={"minutes": max(last, 0.0)})
+    legs = [
+        leg.model_copy(update={"minutes": value}) for leg, value in zip(legs, values, strict=True)
+    ]
     journey = Journey(mode="transit", legs=tuple(legs), notice=notice)
     if journey.minutes != minutes:
         raise RuntimeError("Trajet incohérent : ses étapes ne font pas sa durée")
     return journey
+
+
+def _closing(total: float, minutes: float) -> float | None:
+    """A last leg ``x ≥ 0`` with ``total + x == minutes`` in floating point, when one lies a
+    few steps of the finer spacing from ``minutes - total``; None otherwise (the sum's ties
+    can skip ``minutes``: the leg before then moves by a bit)."""
+    last = minutes - total
+    step = max(float(np.spacing(minutes)) / 4, float(np.spacing(abs(last))))
+    for k in sorted(range(-16, 17), key=abs):
+        candidate = last + k * step
+        if candidate >= 0 and total + candidate == minutes:
+            return candidate
+    return None
 
 
 class _Trace(NamedTuple):
@@ -1970,8 +2055,13 @@ class _Teller:
     def _access(self, source: int) -> _Step:
         stop = int(self.src_stop[source])
         metres = float(
-            great_circle_m(
-                self.origin[0], self.origin[1], self.net.stops.lon[stop], self.net.stops.lat[stop]
+            self.net.walk.metres(
+                great_circle_m(
+                    self.origin[0],
+                    self.origin[1],
+                    self.net.stops.lon[stop],
+                    self.net.stops.lat[stop],
+                )
             )
         )
         name = self.net._stop_name(stop)
@@ -1990,8 +2080,9 @@ class _Teller:
         )
 
     def _metres(self, a: int, b: int) -> float:
+        """Metres of the estimated walk from stop ``a`` to stop ``b``."""
         lon, lat = self.net.stops.lon, self.net.stops.lat
-        return float(great_circle_m(lon[a], lat[a], lon[b], lat[b]))
+        return float(self.net.walk.metres(great_circle_m(lon[a], lat[a], lon[b], lat[b])))
 
 
 class _ProfilePlan(NamedTuple):
@@ -2007,3 +2098,4 @@ class _ProfilePlan(NamedTuple):
     bp_time: NDArray[np.int64]
     scans: int
     origins_with_stops: int
+    rank: int  # the run reported (`_rank`)

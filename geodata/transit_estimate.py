@@ -40,8 +40,9 @@ promises the slower way.
 Sources of the figures (each constant below says more; all overridable through
 `TransitAssumptions`):
 
-- walking: `geodata.traveltime.WALK_SPEED_KMH` (4.5 km/h) and its walk detour (1.3), the very
-  figures of the walk estimate, so « never slower than walking » compares like with like;
+- walking: `geodata.walking`'s estimated walk (1.3 × the straight line at 4.5 km/h, whole
+  seconds rounded up), the very walk of the walk estimate and of the timetable router, so
+  « never slower than walking » compares like with like;
 - stop catchment: 300 m around a bus stop, 500 m around a tram or train station, the radii
   French transport and urban planning use (PDU, PLU « secteurs de desserte »); 400 m assumed;
 - commercial speeds: UTP « chiffres clés » (urban buses), and what the SNCF TER 2025 timetable
@@ -78,7 +79,8 @@ from geodata.journeys import (
 )
 from geodata.modes import TravelMode
 from geodata.sphere import great_circle_m, unit_xyz_m
-from geodata.traveltime import DETOUR_FACTOR, WALK_SPEED_KMH, StraightLineEstimator
+from geodata.traveltime import StraightLineEstimator
+from geodata.walking import WALK_DETOUR, WALK_SPEED_KMH, EstimatedWalk
 
 if TYPE_CHECKING:
     from scipy.spatial import cKDTree
@@ -183,7 +185,7 @@ class TransitAssumptions:
     urban_ride_max_m : float
         `URBAN_RIDE_MAX_M`, metres.
     walk_speed_kmh, walk_detour : float
-        The walk estimate's `geodata.traveltime.WALK_SPEED_KMH` and ``DETOUR_FACTOR["walk"]``.
+        The estimated walk's `geodata.walking.WALK_SPEED_KMH` and `~geodata.walking.WALK_DETOUR`.
     """
 
     access_m: float = DEFAULT_ACCESS_M
@@ -194,7 +196,7 @@ class TransitAssumptions:
     ride_speed_kmh: Mapping[Vehicle, float] = field(default_factory=lambda: RIDE_SPEED_KMH)
     urban_ride_max_m: float = URBAN_RIDE_MAX_M
     walk_speed_kmh: float = WALK_SPEED_KMH
-    walk_detour: float = DETOUR_FACTOR["walk"]
+    walk_detour: float = WALK_DETOUR
 
     def __post_init__(self) -> None:
         distances = (self.access_m, self.egress_m, self.max_access_m, self.urban_ride_max_m)
@@ -215,9 +217,14 @@ class TransitAssumptions:
             raise ValueError(msg)
 
     @property
+    def walk(self) -> EstimatedWalk:
+        """The estimated walk of these figures (`geodata.walking`)."""
+        return EstimatedWalk(self.walk_speed_kmh, self.walk_detour)
+
+    @property
     def walk_m_per_min(self) -> float:
         """Straight-line metres walked per minute: speed / walk detour."""
-        return self.walk_speed_kmh * 1000.0 / 60.0 / self.walk_detour
+        return self.walk.straight_m_per_min
 
     def ride_m_per_min(self, vehicle: Vehicle) -> float:
         """Straight-line metres ridden per minute in ``vehicle``: speed / ride detour."""
@@ -429,6 +436,7 @@ class _Plan:
     """Everything the estimate computes for origins × destinations, minutes and metres."""
 
     walk: NDArray[np.float64]  # (k, m) the walk
+    walk_m: NDArray[np.float64]  # (k, m) its straight line
     access: NDArray[np.float64]  # (k,)
     wait: NDArray[np.float64]  # (k,)
     ride: NDArray[np.float64]  # (k, m), inf where there is no ride
@@ -558,9 +566,9 @@ class TransitEstimate:
         a = self.assumptions
         origin = _points([[lon, lat]])
         stop, access_m = self._stops_near(origin, a.access_m)
-        access = access_m / a.walk_m_per_min
+        access = a.walk.minutes(access_m)
         wait = self._headway(stop)[0] / 2
-        left = minutes - access[0] - wait[0] - a.egress_m / a.walk_m_per_min
+        left = minutes - access[0] - wait[0] - float(a.walk.minutes(a.egress_m))
         vehicle = (
             int(self.stops.vehicle[stop[0]]) if self.stops is not None and stop[0] >= 0 else -1
         )
@@ -596,25 +604,23 @@ class TransitEstimate:
 
     def _plan(self, origins: NDArray[np.float64], destinations: NDArray[np.float64]) -> _Plan:
         a = self.assumptions
-        walk = (
-            great_circle_m(
-                origins[:, None, 0],
-                origins[:, None, 1],
-                destinations[None, :, 0],
-                destinations[None, :, 1],
-            )
-            / a.walk_m_per_min
+        walk_m = great_circle_m(
+            origins[:, None, 0],
+            origins[:, None, 1],
+            destinations[None, :, 0],
+            destinations[None, :, 1],
         )
         o_stop, access_m = self._stops_near(origins, a.access_m)
         d_stop, egress_m = self._stops_near(destinations, a.egress_m)
         headway, headway_known = self._headway(o_stop)
         ride_m, ride, vehicle = self._rides(origins, destinations, o_stop, d_stop)
         return _Plan(
-            walk=walk,
-            access=access_m / a.walk_m_per_min,
+            walk=a.walk.minutes(walk_m),
+            walk_m=walk_m,
+            access=a.walk.minutes(access_m),
             wait=headway / 2,
             ride=ride,
-            egress=egress_m / a.walk_m_per_min,
+            egress=a.walk.minutes(egress_m),
             origin_stop=o_stop,
             destination_stop=d_stop,
             access_m=access_m,
@@ -690,9 +696,7 @@ class TransitEstimate:
                 "walk",
                 float(plan.walk[0, j]),
                 estimated=True,
-                metres=float(
-                    plan.walk[0, j] * self.assumptions.walk_m_per_min * self.assumptions.walk_detour
-                ),
+                metres=float(self.assumptions.walk.metres(plan.walk_m[0, j])),
             )
             return Journey(mode="transit", legs=walk.legs, notice=_WALK_WINS)
         a = self.assumptions
@@ -705,7 +709,7 @@ class TransitEstimate:
                 kind="walk",
                 minutes=float(plan.access[0]),
                 estimated=True,
-                metres=float(plan.access_m[0]) * a.walk_detour,
+                metres=float(a.walk.metres(plan.access_m[0])),
                 to_name=o_name,
             ),
             Leg(kind="wait", minutes=float(plan.wait[0]), estimated=True, from_name=o_name),
@@ -722,7 +726,7 @@ class TransitEstimate:
                 kind="walk",
                 minutes=float(plan.egress[j]),
                 estimated=True,
-                metres=float(plan.egress_m[j]) * a.walk_detour,
+                metres=float(a.walk.metres(plan.egress_m[j])),
                 from_name=d_name,
             ),
         )
@@ -840,14 +844,10 @@ class EstimatedTravel:
             return self.transit.journeys(lon, lat, destinations, max_minutes=max_minutes)
         estimator = self._street[mode]
         minutes = estimator.travel_times([[lon, lat]], destinations, max_minutes=max_minutes)[0]
+        metres = estimator.metres([[lon, lat]], destinations)[0]
         return [
-            street_journey(
-                mode,
-                float(value),
-                estimated=True,
-                metres=float(value) * estimator.speed_kmh * 1000.0 / 60.0,
-            )
+            street_journey(mode, float(value), estimated=True, metres=float(length))
             if math.isfinite(value)
             else None
-            for value in minutes
+            for value, length in zip(minutes, metres, strict=True)
         ]

@@ -105,6 +105,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from geodata import walking
 from geodata.lru import LRUCache
 from geodata.modes import STREET_MODES, StreetMode, TravelMode
 from geodata.sphere import EARTH_RADIUS_M, great_circle_m, unit_xyz_m
@@ -118,9 +119,9 @@ if TYPE_CHECKING:
     from geodata.hierarchy import Hierarchy
     from geodata.transit_estimate import TransitEstimate
 
-WALK_SPEED_KMH = 4.5
-"""Walking speed, km/h: the issue's figure, a little under the ~5 km/h of fit adults on
-purpose — the people this service helps include older and disabled walkers."""
+WALK_SPEED_KMH = walking.WALK_SPEED_KMH
+"""Walking speed, km/h (`geodata.walking`, where its source is): on a walking network and in
+every estimated walk."""
 
 BIKE_SPEED_KMH = 15.0
 """Cycling speed, km/h, on every way a bicycle may use: a conventional bike in town, stops
@@ -133,7 +134,7 @@ MAX_SNAP_DISTANCE_M = 1000.0
 """A point farther than this from every network node (metres) is reported, not snapped."""
 
 DETOUR_FACTOR: Mapping[str, float] = {
-    "walk": 1.3,
+    "walk": walking.WALK_DETOUR,
     "bike": 1.3,
     "car": 1.4,
 }
@@ -141,7 +142,8 @@ DETOUR_FACTOR: Mapping[str, float] = {
 
 Car: 1.4, from Boscoe, Henry & Zdeb (2012), *A nationwide comparison of driving distance versus
 straight-line distance to hospitals*, The Professional Geographer 64(2): 1.417 on average.
-Walk and bike: 1.3, the middle of the 1.2–1.4 circuity of urban street networks measured by
+Walk: `geodata.walking.WALK_DETOUR`, the one estimated walk. Walk and bike: 1.3, the middle
+of the 1.2–1.4 circuity of urban street networks measured by
 Giacomin & Levinson (2015), *Road network circuity in metropolitan areas*, Environment and
 Planning B 42(6). Transit has no single figure: see `geodata.transit_estimate`.
 """
@@ -1247,9 +1249,11 @@ class StraightLineEstimator:
 
     Walk, bike and car: ``t = great_circle_m(A, B) × DETOUR_FACTOR[mode] /
     ESTIMATE_SPEED_KMH[mode]`` (converted to minutes), with no access leg: the speed is meant
-    door to door. Transit: `geodata.transit_estimate.TransitEstimate` without a timetable — a
-    walk to a stop, a wait, a ride and a walk, or the walk when quicker (give it a timetable's
-    stops by building a ``TransitEstimate`` directly). Every answer is an estimate
+    door to door; a walk is `geodata.walking`'s estimated walk, counted in whole seconds
+    rounded up like every estimated walk. Transit:
+    `geodata.transit_estimate.TransitEstimate` without a timetable — a walk to a stop, a
+    wait, a ride and a walk, or the walk when quicker (give it a timetable's stops by
+    building a ``TransitEstimate`` directly). Every answer is an estimate
     (``estimated = True``).
 
     Parameters
@@ -1329,9 +1333,27 @@ class StraightLineEstimator:
         o_lon, o_lat = _lonlat(origins)
         d_lon, d_lat = _lonlat(destinations)
         metres = great_circle_m(o_lon[:, None], o_lat[:, None], d_lon[None, :], d_lat[None, :])
-        minutes = metres / self.metres_per_minute
+        if self.mode == "walk":  # the one estimated walk, in whole seconds
+            minutes = self.walk.minutes(metres)
+        else:
+            minutes = metres / self.metres_per_minute
         minutes[minutes > budget] = np.inf
         return minutes
+
+    @property
+    def walk(self) -> walking.EstimatedWalk:
+        """The estimated walk of this estimator's walk figures (`geodata.walking`): for
+        ``walk``, its own detour and speed."""
+        if self.mode == "walk":
+            return walking.EstimatedWalk(self.speed_kmh, self.detour_factor)
+        return walking.ESTIMATED_WALK
+
+    def metres(self, origins: ArrayLike, destinations: ArrayLike) -> NDArray[np.float64]:
+        """The length of each estimated route, metres: straight line × detour factor."""
+        o_lon, o_lat = _lonlat(origins)
+        d_lon, d_lat = _lonlat(destinations)
+        metres = great_circle_m(o_lon[:, None], o_lat[:, None], d_lon[None, :], d_lat[None, :])
+        return metres * self.detour_factor
 
     def isochrone(self, lon: float, lat: float, minutes: float) -> Polygon:
         """The disc of radius ``minutes × metres_per_minute`` around the point, EPSG:4326.

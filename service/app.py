@@ -11,12 +11,14 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.accounts import routes as accounts
 from service.contract import install_contract
 from service.coverage import routes as coverage
 from service.coverage.compute import CoverageCache
 from service.db import make_engine, make_sessionmaker
 from service.deps import RevisionHeader, get_principal
 from service.errors import UnexpectedErrors, install_error_handlers, is_database_outage
+from service.geocode import routes as geocode
 from service.guards import BodyGuard, RateLimit
 from service.health import routes as health
 from service.isochrones import routes as isochrones
@@ -39,8 +41,9 @@ d'hébergement (AHI), SIAE, ESAT, crèches, plateformes de mobilité, cours de l
 public de l'emploi, employeurs — avec leur géographie et leurs partenariats.
 
 Les données publiques des partenaires se lisent sans clé. Toute écriture demande une clé
-d'API : en-tête `Authorization: Bearer <clé>`. Les erreurs suivent la forme `{"detail": ...}`
-avec un message en français.
+d'API : en-tête `Authorization: Bearer <clé>` (les pages, elles, utilisent la session de la
+personne connectée sur `/connexion`, avec l'en-tête `X-CSRF-Token`). Les erreurs suivent la
+forme `{"detail": ...}` avec un message en français.
 """
 
 
@@ -67,6 +70,8 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            if getattr(app.state, "geocoders", None) and app.state.geocoders[0] is not None:
+                app.state.geocoders[0].close()
             app.state.snapshots.close()
             engine.dispose()
 
@@ -129,12 +134,14 @@ def create_app(settings: Settings) -> FastAPI:
         partners.relations,
         isochrones.router,
         networks.router,
+        geocode.router,
         matching.router,
         territory.router,
         coverage.router,
     ):
         app.include_router(router)
     pages.install(app)
+    accounts.install(app, settings)  # the login page, rendered in the pages' layout
     install_contract(app)  # every answer documented, OPTIONS answered
     return app
 

@@ -1,23 +1,33 @@
 """FastAPI dependencies shared by every feature: a session, the caller and its role, the
 travel networks and the store snapshot.
 
-Roles are checked in one place, `require_role`: ``ViewerDep`` (any key), ``PlatformDep``
-(platform, editor, admin: matching), ``WriterDep`` (editor, admin: writes). Without a key the
-answer is 401; with a key whose role is not enough, 403.
+Roles are checked in one place, `require_role`: ``ViewerDep`` (any key or person),
+``PlatformDep`` (platform, editor, admin: matching), ``WriterDep`` (editor, admin: writes). The
+caller is an API key (``Authorization: Bearer``, machines) or a person's session cookie (the
+pages), one `Principal` either way (`service.auth.authenticate_request`). Without either the
+answer is 401 (« session expirée » when the cookie's session has ended); with a role that is
+not enough, 403.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.auth import Principal, authenticate
+from service.auth import (
+    AUTHENTICATION_REQUIRED,
+    SESSION_COOKIE,
+    SESSION_ENDED,
+    Principal,
+    authenticate_request,
+)
 from service.errors import AuthenticationError, is_database_outage, log_database_outage
 from service.store.snapshot import REVISION_HEADER, SnapshotHolder, StoreSnapshot
 from service.travel import TravelService
@@ -49,13 +59,21 @@ def request_session(app: Any) -> Iterator[Session]:
         provided.close()
 
 
-def get_principal(
-    session: SessionDep,
-    authorization: Annotated[
-        str | None, Header(description="« Bearer <clé d'API> »", include_in_schema=False)
-    ] = None,
-) -> Principal | None:
-    return authenticate(session, authorization)
+def get_principal(request: Request, session: SessionDep) -> Principal | None:
+    """The caller (``None``: anonymous), also kept in ``request.state.principal`` for the
+    pages; ``request.state.session_ended`` says a session cookie came that opens nothing."""
+    settings = request.app.state.settings
+    found = authenticate_request(
+        session,
+        method=request.method,
+        path=request.url.path,
+        headers=request.headers,
+        cookie=request.cookies.get(SESSION_COOKIE),
+        idle=dt.timedelta(minutes=settings.session_idle_minutes),
+    )
+    request.state.principal = found.principal
+    request.state.session_ended = found.session_ended
+    return found.principal
 
 
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
@@ -68,15 +86,17 @@ class RoleCheck:
     def __init__(self, roles: tuple[str, ...]) -> None:
         self.roles = roles
 
-    def __call__(self, principal: PrincipalDep) -> Principal:
+    def __call__(self, request: Request, principal: PrincipalDep) -> Principal:
         if principal is None:
-            raise AuthenticationError("Authentification requise : fournissez une clé d'API.")
+            if getattr(request.state, "session_ended", False):
+                raise AuthenticationError(SESSION_ENDED)
+            raise AuthenticationError(AUTHENTICATION_REQUIRED)
         principal.require(*self.roles)
         return principal
 
 
 def require_role(*roles: str) -> RoleCheck:
-    """A dependency that lets through a caller whose key has one of ``roles``."""
+    """A dependency that lets through a caller (key or person) who has one of ``roles``."""
     return RoleCheck(roles)
 
 

@@ -78,6 +78,17 @@ class RateLimitedError(MaillageError):
         self.retry_after_s = retry_after_s
 
 
+class ServiceUnavailableError(MaillageError):
+    """A service maillage relies on (the national address API) cannot answer now: 503 with
+    ``Retry-After`` (whole seconds)."""
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after_s: int = 30) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 # Errors that say the database cannot be reached now, not that a statement is wrong: a refused
 # or lost connection (psycopg's OperationalError, AdminShutdown when the postmaster dies, wrapped
 # by SQLAlchemy as OperationalError), a connection used after it broke (InterfaceError), a pool
@@ -127,7 +138,7 @@ def error_response(exc: Exception, *, retry_after_s: int = 5) -> JSONResponse:
         headers: dict[str, str] | None = None
         if exc.status_code == 401:
             headers = {"WWW-Authenticate": "Bearer"}
-        elif isinstance(exc, RateLimitedError):
+        elif isinstance(exc, RateLimitedError | ServiceUnavailableError):
             headers = {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
     if is_database_outage(exc):

@@ -1,17 +1,19 @@
 """Guards in front of the routes, as pure ASGI middlewares (they see a request before its body).
 
-- `BodyGuard`: a request that carries a body (POST, PUT, PATCH) needs an API key, checked
-  before a byte of the body is read — every route with a body requires a role, so an anonymous
-  or bad key gets 401 without its body ever being received (an anonymous 27 MB body used to be
-  parsed into 611 MB before its 422) — and its body is bounded: a ``Content-Length`` over the
-  limit is answered 413 at once, and a body without one (chunked) is counted as it is received
-  and refused with 413 as soon as it passes the limit. `POST /v1/matches/batch` has its own,
-  larger limit (`Settings.max_batch_body_bytes`, sized to 200 persons).
-- `RateLimit`: the expensive routes (`ROUTE_GROUPS`) are limited per key and per client address
-  over a moving window of one minute (the ``limits`` library, in memory: one process), 429 with
-  ``Retry-After``. The client address is the ASGI client's host: behind a reverse proxy, run
-  uvicorn with ``--proxy-headers`` and ``--forwarded-allow-ips`` set to the proxy's address, or
-  every client shares the proxy's address (and its limit).
+- `BodyGuard`: a request that carries a body (POST, PUT, PATCH) needs an API key or a
+  person's session (with its CSRF token), checked before a byte of the body is read — every
+  route with a body requires a role, but the login and logout forms (`FORM_PATHS`), so an
+  anonymous or bad key gets 401 without its body ever being received (an anonymous 27 MB
+  body used to be parsed into 611 MB before its 422) — and its body is bounded: a
+  ``Content-Length`` over the limit is answered 413 at once, and a body without one (chunked)
+  is counted as it is received and refused with 413 as soon as it passes the limit.
+  `POST /v1/matches/batch` has its own, larger limit (`Settings.max_batch_body_bytes`, sized
+  to 200 persons).
+- `RateLimit`: the expensive routes (`ROUTE_GROUPS`) are limited per key (or session) and per
+  client address over a moving window of one minute (the ``limits`` library, in memory: one
+  process), 429 with ``Retry-After``. The client address is the ASGI client's host: behind a
+  reverse proxy, run uvicorn with ``--proxy-headers`` and ``--forwarded-allow-ips`` set to the
+  proxy's address, or every client shares the proxy's address (and its limit).
 
 They sit outside FastAPI's exception handlers: their answers are built by
 `service.errors.error_response`, the one mapping from errors to HTTP.
@@ -19,6 +21,7 @@ They sit outside FastAPI's exception handlers: their answers are built by
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 import time
@@ -30,9 +33,16 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.auth import authenticate
+from service.auth import (
+    AUTHENTICATION_REQUIRED,
+    FORM_PATHS,
+    SESSION_COOKIE,
+    SESSION_ENDED,
+    authenticate_request,
+)
 from service.errors import (
     AuthenticationError,
     MaillageError,
@@ -62,12 +72,30 @@ def _content_length(headers: Headers) -> int | None:
         return None
 
 
-def _check_key(app: object, authorization: str) -> None:
-    """`service.auth.authenticate` on a session of the request's kind (worker thread)."""
+def session_cookie(headers: Headers) -> str | None:
+    """The session cookie of a request, if any."""
+    raw = headers.get("cookie")
+    return cookie_parser(raw).get(SESSION_COOKIE) if raw else None
+
+
+def _check_caller(scope: Scope, headers: Headers) -> None:
+    """`service.auth.authenticate_request` on a session of the request's kind (worker
+    thread): 401 for an anonymous caller, a bad key or an ended session; 403 for a session
+    request without its CSRF token."""
     from service.deps import request_session
 
+    app = scope["app"]
     with request_session(app) as session:
-        authenticate(session, authorization)
+        found = authenticate_request(
+            session,
+            method=scope["method"],
+            path=scope["path"],
+            headers=headers,
+            cookie=session_cookie(headers),
+            idle=dt.timedelta(minutes=app.state.settings.session_idle_minutes),
+        )
+    if found.principal is None:
+        raise AuthenticationError(SESSION_ENDED if found.session_ended else AUTHENTICATION_REQUIRED)
 
 
 class BodyGuard:
@@ -86,10 +114,8 @@ class BodyGuard:
         limit = self.max_batch_body_bytes if path == BATCH_PATH else self.max_body_bytes
         headers = Headers(scope=scope)
         try:
-            authorization = headers.get("authorization")
-            if not authorization:
-                raise AuthenticationError("Authentification requise : fournissez une clé d'API.")
-            await run_in_threadpool(_check_key, scope["app"], authorization)
+            if path not in FORM_PATHS:  # the login and logout forms check their own token
+                await run_in_threadpool(_check_caller, scope, headers)
             declared = _content_length(headers)
             if declared is not None and declared > limit:
                 raise PayloadTooLargeError(too_large_message(limit))
@@ -161,8 +187,9 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         identities = [f"adresse:{scope['client'][0] if scope.get('client') else '?'}"]
-        authorization = Headers(scope=scope).get("authorization")
-        if authorization:  # the key as presented; a made-up one still counts for its address
+        headers = Headers(scope=scope)
+        authorization = headers.get("authorization") or session_cookie(headers)
+        if authorization:  # the key (or session) as presented; a made-up one still counts
             identities.append("clé:" + hashlib.sha256(authorization.encode()).hexdigest())
         refused = [who for who in identities if not self.limiter.test(item, group, who)]
         if refused:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PLACEHOLDERS = ("change-me", "changeme", "password@", ":postgres@")
@@ -17,6 +17,21 @@ def default_home() -> Path:
 
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "maillage"
+
+
+def tiles_origin(url: str) -> str | None:
+    """The origin (``https://host[:port]``) a tile URL template loads from, for the pages'
+    Content-Security-Policy; ``None`` when it is neither https nor http on the local host."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    local = host in ("127.0.0.1", "localhost", "::1")
+    if not host or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local):
+        return None
+    if "{" in parts.netloc:  # {s} subdomains: one host only, the policy names it
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 class Settings(BaseSettings):
@@ -135,11 +150,106 @@ class Settings(BaseSettings):
         "territory fetch y découpe l'extrait OpenStreetMap régional",
     )
 
+    # --- accounts for people (service/accounts) ------------------------------------------------
+    session_idle_minutes: int = Field(
+        60,
+        ge=1,
+        le=24 * 60,
+        description="une session sans requête depuis tant de minutes est close (reconnexion)",
+    )
+    session_max_hours: float = Field(
+        12.0,
+        gt=0,
+        le=24 * 31,
+        description="durée de vie maximale d'une session (heures), active ou non",
+    )
+    cookie_secure: bool | None = Field(
+        None,
+        description="cookies de session marqués Secure (HTTPS seulement) ; vide : Secure quand "
+        "la requête arrive en https (derrière un proxy : uvicorn --proxy-headers), toujours "
+        "en production",
+    )
+    login_max_failures: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="échecs de connexion consécutifs avant le verrouillage du compte",
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="durée du verrouillage après trop d'échecs (minutes)"
+    )
+    rate_limit_login_per_minute: int = Field(
+        20,
+        ge=1,
+        le=100_000,
+        description="POST /connexion, par adresse (en plus du verrouillage par compte)",
+    )
+    oidc_issuer: str | None = Field(
+        None,
+        description="connexion OpenID Connect (ProConnect) : URL de l'émetteur, dont "
+        "/.well-known/openid-configuration est lu ; vide : pas de connexion ProConnect",
+    )
+    oidc_client_id: str | None = Field(None, description="identifiant du client OpenID Connect")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="secret du client OpenID Connect"
+    )
+    oidc_redirect_uri: str | None = Field(
+        None,
+        description="adresse de retour déclarée chez le fournisseur, par exemple "
+        "https://maillage.example/connexion/proconnect/retour",
+    )
+    oidc_scopes: str = Field(
+        "openid email given_name usual_name siret",
+        description="portées demandées (ProConnect : email, given_name, usual_name, siret)",
+    )
+    oidc_provisioning: Literal["existing", "siret"] = Field(
+        "existing",
+        description="existing : seul un compte déjà créé (même adresse électronique) se "
+        "connecte ; siret : un compte « viewer » est aussi créé à la première connexion quand "
+        "le SIRET de la personne est celui d'un partenaire du territoire (son organisation)",
+    )
+    oidc_label: str = Field("ProConnect", description="nom du bouton de connexion fédérée")
+
     demo_gtfs: Path | None = Field(
         None,
         description="horaires GTFS des trains de la démo ; vide : "
         "../shared/data/gtfs/sncf_ter_2025.zip à côté du dépôt (absent : la démo n'a que "
         "des transports en commun estimés)",
+    )
+    geocoder: Literal["local", "ban"] = Field(
+        "local",
+        description="GET /v1/geocode : local (hors ligne : communes, adresses des partenaires, "
+        "adresses OpenStreetMap des réseaux de rues inscrits) ou ban (service national "
+        "d'adresses à MAILLAGE_GEOCODER_URL)",
+    )
+    geocoder_url: str = Field(
+        "https://api-adresse.data.gouv.fr/search/",
+        pattern=r"^https?://",
+        description="adresse de recherche du service national d'adresses (format BAN : "
+        "https://api-adresse.data.gouv.fr/search/ ou https://data.geopf.fr/geocodage/search)",
+    )
+    geocoder_timeout_seconds: float = Field(
+        3.0,
+        gt=0,
+        le=60,
+        description="attente maximale d'une réponse du service national d'adresses (s), puis 503",
+    )
+    demo_rome: Path | None = Field(
+        None,
+        description="répertoire des fichiers ROME 4.0 de France Travail que charge la démo ; "
+        "vide : ../shared/data/rome à côté du dépôt (absent : pas d'intitulés de métiers)",
+    )
+
+    tiles_url: str | None = Field(
+        None,
+        description="fond de carte des pages : URL de tuiles XYZ ({z}, {x}, {y}), en https (ou "
+        "http sur 127.0.0.1 / localhost) ; vide : aucun fond de tuiles (hors ligne), les "
+        "communes et leurs noms seulement",
+    )
+    tiles_attribution: str | None = Field(
+        None,
+        max_length=300,
+        description="mention de la source des tuiles (texte), obligatoire avec tiles_url",
     )
 
     @property
@@ -148,6 +258,25 @@ class Settings(BaseSettings):
         if self.rate_limit_enabled is None:
             return self.env != "test"
         return self.rate_limit_enabled
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether the OpenID Connect login is offered (issuer, client and return set)."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_redirect_uri)
+
+    @model_validator(mode="after")
+    def _tiles_make_sense(self) -> Settings:
+        if self.tiles_url is None:
+            return self
+        if not self.tiles_attribution or not self.tiles_attribution.strip():
+            raise ValueError("MAILLAGE_TILES_ATTRIBUTION est obligatoire avec MAILLAGE_TILES_URL")
+        if not all(part in self.tiles_url for part in ("{z}", "{x}", "{y}")):
+            raise ValueError("MAILLAGE_TILES_URL doit contenir {z}, {x} et {y}")
+        if tiles_origin(self.tiles_url) is None:
+            raise ValueError(
+                "MAILLAGE_TILES_URL doit être en https (http seulement sur 127.0.0.1 ou localhost)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:
@@ -159,6 +288,16 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "DATABASE_URL contient un mot de passe d'exemple : "
                     "choisissez un vrai secret en production"
+                )
+            if self.oidc_enabled and not (
+                str(self.oidc_issuer).startswith("https://")
+                and str(self.oidc_redirect_uri).startswith("https://")
+                and self.oidc_client_secret is not None
+            ):
+                raise ValueError(
+                    "connexion OpenID Connect en production : MAILLAGE_OIDC_ISSUER et "
+                    "MAILLAGE_OIDC_REDIRECT_URI en https, et MAILLAGE_OIDC_CLIENT_SECRET, sont "
+                    "obligatoires"
                 )
         return self
 

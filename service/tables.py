@@ -1,4 +1,5 @@
-"""The PostGIS store: partners and their provenances, opportunities, relations, communes, API keys.
+"""The PostGIS store: partners and their provenances, opportunities, relations, communes, API keys,
+people's accounts and their sessions.
 
 Geometries are stored in EPSG:4326 (lon/lat degrees). Distances are computed on the
 ``geography`` cast, in metres; a functional GiST index on ``geom::geography`` serves
@@ -15,7 +16,9 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -29,12 +32,19 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base
 
 ROLES = ("admin", "editor", "platform", "viewer")
+
+PARTNER_SEARCH = (
+    "setweight(to_tsvector('maillage_fr'::regconfig, coalesce(name, '') || ' ' || "
+    "maillage_join(aliases)), 'A') || "
+    "setweight(to_tsvector('maillage_fr'::regconfig, coalesce(address, '')), 'C')"
+)
+"""The partner's search document (migration 0008): name and aliases weigh A, the address C."""
 
 
 def _now() -> dt.datetime:
@@ -55,8 +65,6 @@ class Partner(Timestamped, Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(Text)
-    # other names the sources give it (a directory's, when a register's name won: graph.dedup)
-    aliases: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}", default=list)
     kind: Mapped[str] = mapped_column(String(64), index=True)
     family: Mapped[str] = mapped_column(String(64))  # 12 values: an index would not pay
     siret: Mapped[str | None] = mapped_column(String(14))
@@ -70,6 +78,11 @@ class Partner(Timestamped, Base):
     opening_hours: Mapped[str | None] = mapped_column(Text)
     publics: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
     thematiques: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
+    aliases: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}", default=list)
+    # French text search document, kept by PostgreSQL (migration 0008); never loaded by default
+    search: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed(PARTNER_SEARCH, persisted=True), deferred=True
+    )
     eligibility: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     contact: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     description: Mapped[str | None] = mapped_column(Text)
@@ -104,6 +117,7 @@ class Partner(Timestamped, Base):
             "(capacity IS NULL OR available_places <= capacity))",
             name="available_places_within_capacity",
         ),
+        Index("ix_partner_search", "search", postgresql_using="gin"),
         Index(
             "ix_partner_geog",
             text("(geom::geography)"),
@@ -239,9 +253,15 @@ class Commune(Base):
     epci: Mapped[str | None] = mapped_column(String(9))
     geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
     town_hall: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    town_hall_address: Mapped[str | None] = mapped_column(Text)  # the geocoder's (0008)
 
     __table_args__ = (
         Index("ix_commune_geom", "geom", postgresql_using="gist"),
+        Index(
+            "ix_commune_name_search",
+            text("to_tsvector('maillage_fr'::regconfig, name)"),
+            postgresql_using="gin",
+        ),
         CheckConstraint("population >= 0", name="population_positive"),
     )
 
@@ -269,6 +289,91 @@ class ApiKey(Base):
         CheckConstraint(
             "role <> 'editor' OR organisation_id IS NOT NULL", name="editor_has_organisation"
         ),
+    )
+
+
+class UserAccount(Base):
+    """A person who logs in to the pages (migration 0008): a counsellor, an official.
+
+    Like an API key, an account has a role and, for an editor, an organisation (a partner).
+    ``email`` is unique whatever its case (a unique index on ``lower(email)``). The password is
+    kept as an argon2id hash only (``None``: the account logs in through OpenID Connect only).
+    ``failed_attempts`` counts the failed logins since the last success; past
+    ``Settings.login_max_failures`` the account is locked until ``locked_until``.
+    """
+
+    __tablename__ = "user_account"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(Text)
+    display_name: Mapped[str] = mapped_column(Text)
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("partner.id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    oidc_subject: Mapped[str | None] = mapped_column(Text, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now
+    )
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_user_account_email_lower", text("lower(email)"), unique=True),
+        Index(
+            "ix_user_account_organisation_id",
+            "organisation_id",
+            postgresql_where=text("organisation_id IS NOT NULL"),
+        ),
+        CheckConstraint("role IN ('admin', 'editor', 'platform', 'viewer')", name="role_known"),
+        CheckConstraint(
+            "role <> 'editor' OR organisation_id IS NOT NULL", name="editor_has_organisation"
+        ),
+        CheckConstraint("failed_attempts >= 0", name="failed_attempts_positive"),
+    )
+
+
+class UserSession(Base):
+    """A person's login (server-side session): the cookie holds an opaque random id, only its
+    SHA-256 digest is stored. It ends at ``expires_at`` (absolute), or when ``last_seen_at``
+    is older than the idle limit, or when the row is deleted (logout, account disabled)."""
+
+    __tablename__ = "user_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now
+    )
+    last_seen_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    __table_args__ = (CheckConstraint("method IN ('password', 'oidc')", name="method_known"),)
+
+
+class OidcLogin(Base):
+    """An OpenID Connect login under way: the browser holds an opaque random id in a cookie
+    (its SHA-256 digest is the key), the row keeps what the callback checks — ``state``,
+    ``nonce`` and the PKCE ``code_verifier`` — for a few minutes."""
+
+    __tablename__ = "oidc_login"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(128))
+    nonce: Mapped[str] = mapped_column(String(128))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    next_path: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now, index=True
     )
 
 
@@ -359,3 +464,46 @@ class DemandValue(Base):
     value: Mapped[float] = mapped_column(Float)  # double precision
 
     __table_args__ = (CheckConstraint("value >= 0", name="value_positive"),)
+
+
+# --- reference repertoires (migration 0008) --------------------------------------------------
+
+
+class ReferenceRelease(Base):
+    """Which release of a national repertoire is loaded (``rome``), with its credit line."""
+
+    __tablename__ = "reference_release"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))
+    credit: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), default=_now
+    )
+
+
+class RomeTitle(Base):
+    """A ROME 4.0 job title (`geodata.sources.rome.JobTitle`), loaded by ``maillage reference
+    load-rome``. ``search`` holds the words of its labels and codes (`geodata.words`); its
+    trigram index serves ``search LIKE '% word%'``."""
+
+    __tablename__ = "rome_title"
+
+    code_ogr: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    label: Mapped[str] = mapped_column(Text)
+    label_short: Mapped[str] = mapped_column(Text)
+    code_rome: Mapped[str] = mapped_column(String(5))
+    code_fiche: Mapped[str] = mapped_column(String(5))
+    rome_label: Mapped[str] = mapped_column(Text)
+    principal: Mapped[bool] = mapped_column(Boolean)
+    rare: Mapped[bool] = mapped_column(Boolean)
+    search: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index(
+            "ix_rome_title_search",
+            "search",
+            postgresql_using="gin",
+            postgresql_ops={"search": "gin_trgm_ops"},
+        ),
+    )

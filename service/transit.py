@@ -5,17 +5,22 @@ For a trip by public transport `service.travel.TravelService` weighs, per destin
 
 1. **the walk** — the walk network's time where one is registered, else the straight-line
    walk estimate (`geodata.traveltime.StraightLineEstimator`);
-2. **a timetable ride** — the registered timetable's median time over the departure window
-   (`geodata.transit.TransitNetwork.travel_times`), kept only where it rides: where the
-   timetable's best answer is its own straight-line walk, the walk of (1) stands for it;
+2. **a timetable ride** — the registered timetable's time over the departure window
+   (`geodata.transit.TransitNetwork.travel_times`): for one person's trip (matches, a
+   search by travel time: `DepartureTravel`) the quickest concrete journey leaving within
+   the window, timed from leaving home; for aggregate accessibility (coverage, isochrones)
+   the window's median, as r5py. Kept only where it rides: where the timetable's best
+   answer is its own estimated walk, the walk of (1) stands for it;
 3. **an estimated ride** where the timetable has none within the budget, or where no
    timetable is registered — `geodata.transit_estimate.TransitEstimate`, with the
    timetable's real stops (their names, headways and vehicles) when there is one, the
    default stops otherwise; again kept only where it rides.
 
 The answer is the quickest of the three; when the walk wins, the answer *is* the walk, so
-public transport is never quicker than walking the same trip. Every leg walked on a straight
-line is an estimate (the timetable's walks to and from its stops are), so a journey is
+public transport is never quicker than walking the same trip. Every walk without a walking
+network under it is `geodata.walking`'s estimated walk (the same metres and minutes in a walk
+answer, a journey's walk leg and the estimate); every leg walked on a straight line is an
+estimate (the timetable's walks to and from its stops are), so a journey is
 estimated as soon as it walks on a straight line; a ride read from a timetable is not.
 
 A departure outside the timetable's validity is answered by the same weekday inside it
@@ -38,6 +43,7 @@ from geodata.modes import TravelMode
 from geodata.sphere import great_circle_m
 from geodata.transit_estimate import TransitAssumptions, TransitEstimate
 from geodata.traveltime import DETOUR_FACTOR, ESTIMATE_SPEED_KMH
+from geodata.walking import ESTIMATED_WALK, EstimatedWalk
 
 if TYPE_CHECKING:
     from service.travel import TravelResult, TravelService
@@ -83,18 +89,17 @@ def resolve_departure(
 
 
 def network_walk_minutes(network: Any, lon: float, lat: float, xy: NDArray[np.float64]) -> Any:
-    """Minutes of the timetable's own walk from the origin to each destination: the straight
-    line at its walking speed, in whole seconds, as `TransitNetwork.travel_times` counts it."""
-    metres = great_circle_m(lon, lat, xy[:, 0], xy[:, 1])
-    return np.ceil(metres / (network.walk_speed_kmh / 3.6)) / 60.0
+    """Minutes of the timetable's own walk from the origin to each destination: its estimated
+    walk (`geodata.walking`), as `TransitNetwork.travel_times` counts it."""
+    walk = getattr(network, "walk", ESTIMATED_WALK)
+    return walk.minutes(great_circle_m(lon, lat, xy[:, 0], xy[:, 1]))
 
 
 def estimate_walk_minutes(
     estimate: TransitEstimate, lon: float, lat: float, xy: NDArray[np.float64]
 ) -> Any:
-    """Minutes of the estimate's own walk (straight line × detour at walking speed)."""
-    metres = great_circle_m(lon, lat, xy[:, 0], xy[:, 1])
-    return metres / estimate.assumptions.walk_m_per_min
+    """Minutes of the estimate's own walk (`geodata.walking`: the same estimated walk)."""
+    return estimate.assumptions.walk.minutes(great_circle_m(lon, lat, xy[:, 0], xy[:, 1]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,11 +179,11 @@ def has_ride(journey: Journey | None) -> bool:
     return journey is not None and any(leg.kind == "ride" for leg in journey.legs)
 
 
-def walk_journey(minutes: float, *, estimated: bool, notice: str | None) -> Journey:
-    """A public transport answer that is the walk: one walk leg, said so."""
-    metres = None
-    if estimated:
-        metres = minutes * ESTIMATE_SPEED_KMH["walk"] * 1000.0 / 60.0
+def walk_journey(
+    minutes: float, *, estimated: bool, metres: float | None, notice: str | None
+) -> Journey:
+    """A public transport answer that is the walk: one walk leg (``metres`` said for an
+    estimated walk), said so."""
     walk = street_journey("walk", minutes, estimated=estimated, metres=metres)
     return Journey(mode="transit", legs=walk.legs, notice=WALK_WINS).then(notice=notice)
 
@@ -188,9 +193,14 @@ def with_notice(journey: Journey, notice: str | None) -> Journey:
 
 
 class DepartureTravel:
-    """A `TravelService` with the departure fixed, for one request: a
+    """A `TravelService` with the departure fixed, for one person's request: a
     `geodata.journeys.JourneyModel` (``times`` and ``journeys`` by mode within a budget) that
-    keeps the notices of its timetable answers (`notice`)."""
+    keeps the notices of its timetable answers (`notice`).
+
+    A person plans a trip: a timetable answers with the quickest concrete journey leaving
+    within the window (``statistic="quickest"``), timed from leaving home, told with the legs
+    that add up to it — not the window's median, which aggregate questions (coverage,
+    isochrones) keep."""
 
     def __init__(
         self, service: TravelService, departure: dt.datetime | None, window_minutes: int
@@ -222,6 +232,7 @@ class DepartureTravel:
             max_minutes=max_minutes,
             departure=self.departure,
             window_minutes=self.window_minutes,
+            statistic="quickest",
         )
         if result.notice:
             self._notices.append(result.notice)
@@ -244,6 +255,7 @@ class DepartureTravel:
             max_minutes=max_minutes,
             departure=self.departure,
             window_minutes=self.window_minutes,
+            statistic="quickest",
         )
 
 
@@ -287,9 +299,11 @@ def estimate_assumptions(assumptions: TransitAssumptions, *, real_stops: bool) -
     )
 
 
-def timetable_assumptions(name: str, walk_speed_kmh: float) -> str:
+def timetable_assumptions(name: str, network: Any) -> str:
     """What a timetable answer assumes beyond the timetable itself."""
+    walk: EstimatedWalk = getattr(network, "walk", ESTIMATED_WALK)
     return (
         f"Horaires du réseau « {name} » (médiane sur la fenêtre de départ) ; marche vers les "
-        f"arrêts et depuis eux à vol d'oiseau à {_decimal(walk_speed_kmh)} km/h, 1 km au plus."
+        f"arrêts et depuis eux estimée : {_decimal(walk.detour)} fois la ligne droite à "
+        f"{_decimal(walk.speed_kmh)} km/h, arrêts à 1 km au plus à vol d'oiseau."
     )

@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from geoalchemy2.shape import to_shape
@@ -38,10 +38,19 @@ from graph.inputs import DateTime
 from service import transit
 from service.store import queries
 
+if TYPE_CHECKING:
+    from geodata.transit import WindowStatistic
+
 logger = logging.getLogger("maillage")
 
 MAX_MINUTES = 180.0
 """The largest travel-time budget a request may ask for, minutes."""
+
+DEPARTURE_DESCRIPTION = (
+    "transports en commun : heure de départ (heure locale, début de la fenêtre) ; défaut : "
+    "mardi prochain 08:00"
+)
+"""The French description of a request's ``departure``."""
 
 DepartureTime = DateTime | None
 """A departure of a request: an ISO 8601 date and time, naive (local) or with an offset; any
@@ -146,17 +155,20 @@ class TravelService:
         max_minutes: float | None = None,
         departure: dt.datetime | None = None,
         window_minutes: int = 60,
+        statistic: WindowStatistic = "median",
     ) -> TravelResult:
         """Minutes from (lon, lat) to each destination row (lon, lat), EPSG:4326.
 
         Walk, bike and car: the registered street network, the straight-line estimate off it.
         Transit: the quickest of the walk, a timetable ride and an estimated ride
-        (`service.transit`); ``notice`` says when the departure's date had to move into the
-        timetable's validity."""
+        (`service.transit`); the timetable's window reports its median (aggregate
+        accessibility) or, with ``statistic="quickest"``, one person's quickest trip leaving
+        within it (`geodata.transit.WindowStatistic`); ``notice`` says when the departure's
+        date had to move into the timetable's validity."""
         destinations = np.asarray(destinations, dtype=np.float64).reshape(-1, 2)
         if mode == "transit":
             plan = self._transit_plan(
-                lon, lat, destinations, max_minutes, departure, window_minutes
+                lon, lat, destinations, max_minutes, departure, window_minutes, statistic
             )
             return TravelResult(plan.minutes, plan.estimated, plan.network, plan.notice)
         return self._street_times(mode, lon, lat, destinations, max_minutes)
@@ -171,25 +183,32 @@ class TravelService:
         max_minutes: float | None = None,
         departure: dt.datetime | None = None,
         window_minutes: int = 60,
+        statistic: WindowStatistic = "median",
     ) -> list[Journey | None]:
         """The journey to each destination (``None`` where `times` answers ``inf``), for the
         few trips shown: one leg of the street mode; for transit the timetable's legs, the
-        estimate's, or the walk — whichever `times` chose, with the same notice."""
+        estimate's, or the walk — whichever `times` chose (same ``statistic``), with the same
+        notice."""
         destinations = np.asarray(destinations, dtype=np.float64).reshape(-1, 2)
         if mode != "transit":
             result = self._street_times(mode, lon, lat, destinations, max_minutes)
+            metres = _estimated_metres(mode, lon, lat, destinations)
             return [
                 street_journey(
                     cast("StreetMode", mode),
                     float(minutes),
                     estimated=bool(estimated),
-                    metres=_estimated_metres(mode, float(minutes)) if estimated else None,
+                    metres=float(length) if estimated else None,
                 )
                 if np.isfinite(minutes)
                 else None
-                for minutes, estimated in zip(result.minutes, result.estimated, strict=True)
+                for minutes, estimated, length in zip(
+                    result.minutes, result.estimated, metres, strict=True
+                )
             ]
-        plan = self._transit_plan(lon, lat, destinations, max_minutes, departure, window_minutes)
+        plan = self._transit_plan(
+            lon, lat, destinations, max_minutes, departure, window_minutes, statistic
+        )
         out: list[Journey | None] = [None] * len(destinations)
         rides = np.flatnonzero(plan.source == transit.TIMETABLE)
         loaded = self.network_for("transit", lon, lat)
@@ -202,6 +221,7 @@ class TravelService:
                 departure=plan.departure,
                 window_minutes=window_minutes,
                 max_minutes=max_minutes,
+                statistic=statistic,
             )
             for k, journey in zip(rides, found, strict=True):
                 if transit.has_ride(journey):
@@ -212,11 +232,17 @@ class TravelService:
             found = estimate.journeys(lon, lat, destinations[estimates], max_minutes=max_minutes)
             for k, journey in zip(estimates, found, strict=True):
                 out[k] = journey
-        for k in np.flatnonzero(plan.source == transit.WALK):
+        walks = np.flatnonzero(plan.source == transit.WALK)
+        metres = _estimated_metres("walk", lon, lat, destinations[walks])
+        for k, length in zip(walks, metres, strict=True):
             minutes = float(plan.walk_minutes[k])
             if np.isfinite(minutes):
+                estimated = bool(plan.walk_estimated[k])
                 out[k] = transit.walk_journey(
-                    minutes, estimated=bool(plan.walk_estimated[k]), notice=plan.notice
+                    minutes,
+                    estimated=estimated,
+                    metres=float(length) if estimated else None,
+                    notice=plan.notice,
                 )
         return out
 
@@ -261,6 +287,7 @@ class TravelService:
         max_minutes: float | None,
         departure: dt.datetime | None,
         window_minutes: int,
+        statistic: WindowStatistic = "median",
     ) -> transit.TransitPlan:
         """Walk, timetable ride, estimated ride: the quickest per destination
         (`service.transit`)."""
@@ -272,7 +299,7 @@ class TravelService:
             used, notice = transit.resolve_departure(loaded.network, departure)
         if loaded is not None and used is not None and len(destinations):
             timetable = self._timetable(
-                loaded, lon, lat, destinations, max_minutes, used, window_minutes
+                loaded, lon, lat, destinations, max_minutes, used, window_minutes, statistic
             )
             timetable_walk = transit.network_walk_minutes(loaded.network, lon, lat, destinations)
         ride, source = transit.weigh(walk.minutes, walk.estimated, timetable, timetable_walk)
@@ -429,8 +456,10 @@ class TravelService:
         max_minutes: float | None,
         departure: dt.datetime,
         window_minutes: int,
+        statistic: WindowStatistic,
     ) -> np.ndarray:
-        """The timetable's median minutes over the window (cached per origin)."""
+        """The timetable's median (or quickest) minutes over the window (cached per
+        origin)."""
         key = (
             loaded.id,
             round(lon, 6),
@@ -439,6 +468,7 @@ class TravelService:
             max_minutes,
             departure,
             window_minutes,
+            statistic,
         )
 
         def compute() -> np.ndarray:
@@ -448,6 +478,7 @@ class TravelService:
                 departure=departure,
                 window_minutes=window_minutes,
                 max_minutes=max_minutes,
+                statistic=statistic,
             )
             minutes: np.ndarray = np.asarray(result, dtype=np.float64)[0]
             return minutes
@@ -491,7 +522,7 @@ class TravelService:
             polygon = loaded.network.isochrone(
                 lon, lat, minutes, departure=used, window_minutes=window_minutes
             )
-            said = transit.timetable_assumptions(loaded.name, loaded.network.walk_speed_kmh)
+            said = transit.timetable_assumptions(loaded.name, loaded.network)
             return Isochrone(
                 shapely.union_all([polygon, walk.polygon]),
                 True,
@@ -512,7 +543,7 @@ class TravelService:
         said = transit.estimate_assumptions(estimate.assumptions, real_stops=loaded is not None)
         if loaded is None:
             return said
-        timetable = transit.timetable_assumptions(loaded.name, loaded.network.walk_speed_kmh)
+        timetable = transit.timetable_assumptions(loaded.name, loaded.network)
         return f"{timetable} {said}"
 
 
@@ -527,11 +558,13 @@ class Isochrone:
     notice: str | None
 
 
-def _estimated_metres(mode: str, minutes: float) -> float:
-    """The length of a straight-line estimate's route: its minutes at the mode's speed."""
-    from geodata.traveltime import ESTIMATE_SPEED_KMH
+def _estimated_metres(mode: str, lon: float, lat: float, destinations: np.ndarray) -> np.ndarray:
+    """The length of each straight-line estimate's route, metres: the straight line × the
+    mode's detour (for a walk, `geodata.walking`'s estimated walk)."""
+    from geodata.traveltime import StraightLineEstimator
 
-    return minutes * ESTIMATE_SPEED_KMH[mode] * 1000.0 / 60.0
+    metres: np.ndarray = StraightLineEstimator(mode).metres([[lon, lat]], destinations)[0]
+    return metres
 
 
 def _trip_route_types(network: Any) -> Any:

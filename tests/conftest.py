@@ -214,9 +214,10 @@ def demo_features() -> list[dict[str, Any]]:
 
 @contextmanager
 def loaded_demo(postgis_url: str, prefix: str) -> Iterator[str]:
-    """A new database on the test cluster holding the Gard demo territory (its URL; about 2 s
-    to load), dropped on exit."""
+    """A new database on the test cluster holding the Gard demo territory and the ROME job
+    titles, as ``maillage demo`` loads them (its URL; about 3 s to load), dropped on exit."""
     from service.demo import load_demo
+    from service.demo.jobs import demo_jobs
     from service.migrate import upgrade
 
     with throwaway_database(postgis_url, prefix) as demo:
@@ -224,6 +225,7 @@ def loaded_demo(postgis_url: str, prefix: str) -> Iterator[str]:
         upgrade(engine)
         with Session(engine) as session:
             load_demo(session)
+            demo_jobs(session)
             session.commit()
         engine.dispose()
         yield demo

@@ -47,13 +47,14 @@ Modules, in the order a request goes through them
 ``profile`` (the request), ``offers`` and ``supports`` (the territory, prepared once),
 ``relations``, ``legal`` (step 2), ``travel`` (step 3), ``childcare`` (step 4), ``scoring``
 (step 5), ``evaluation`` (steps 1 to 5 for one request), ``selection`` (step 6),
-``explanations``, ``obstacles``, ``pathways`` and ``support_needs`` (step 7), ``journeys``
-(step 8), ``results`` (what is returned) and ``api`` (`match`, `match_batch`); ``schedules``
-and ``text`` are helpers.
+``explanations``, ``obstacles``, ``pathways``, ``support_needs`` and ``nearest`` (step 7),
+``journeys`` (step 8), ``results`` (what is returned), ``api`` (`match`) and ``cohort``
+(`match_batch`); ``schedules`` and ``text`` are helpers.
 """
 
-from graph.matching.api import match, match_batch
+from graph.matching.api import match
 from graph.matching.childcare import DROP_OFF_MINUTES
+from graph.matching.cohort import match_batch
 from graph.matching.offers import Offer, OfferTable, PartnerSite
 from graph.matching.profile import Needs, Profile, TravelMode, Wishes
 from graph.matching.relations import RelationIndex, Relations
@@ -69,9 +70,12 @@ from graph.matching.results import (
     OpportunityView,
     PartnerView,
     Pathway,
+    PlacesUsed,
     SiteRef,
     SupportNeed,
     Trip,
+    Unassigned,
+    UnassignedCount,
 )
 from graph.matching.scoring import WEIGHTS, ScoreWeights
 from graph.matching.supports import SupportTable
@@ -94,6 +98,7 @@ __all__ = [
     "PartnerSite",
     "PartnerView",
     "Pathway",
+    "PlacesUsed",
     "Profile",
     "RelationIndex",
     "Relations",
@@ -103,6 +108,8 @@ __all__ = [
     "SupportTable",
     "TravelMode",
     "Trip",
+    "Unassigned",
+    "UnassignedCount",
     "Wishes",
     "match",
     "match_batch",

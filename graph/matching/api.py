@@ -1,35 +1,21 @@
-"""`match` and `match_batch`: one person, or a cohort assigned under the places."""
+"""`match`: the opportunities one person can reach, explained (a cohort: `cohort`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from geodata.journeys import TravelTimeModel
-from graph.assignment import assign
+from graph.matching.answers import explained_items
+from graph.matching.cohort import as_tables
 from graph.matching.evaluation import evaluate
-from graph.matching.explanations import explained_item
-from graph.matching.journeys import shown_journeys
 from graph.matching.offers import Offer, OfferTable, PartnerSite
 from graph.matching.pathways import open_pathways
 from graph.matching.profile import Profile
-from graph.matching.relations import RelationIndex, Relations
-from graph.matching.results import BatchPerson, BatchResult, MatchResult, estimated_share
-from graph.matching.selection import diversify, order_candidates
+from graph.matching.relations import Relations
+from graph.matching.results import MatchResult, estimated_share
+from graph.matching.selection import diversify
 from graph.matching.support_needs import support_needs
 from graph.matching.supports import SupportTable
-
-
-def _as_tables(
-    offers: OfferTable | Sequence[Offer],
-    supports: SupportTable | Sequence[PartnerSite],
-    relations: Relations,
-) -> tuple[OfferTable, SupportTable, RelationIndex]:
-    table = offers if isinstance(offers, OfferTable) else OfferTable(offers)
-    sites = supports if isinstance(supports, SupportTable) else SupportTable(supports)
-    index = relations if isinstance(relations, RelationIndex) else RelationIndex(relations)
-    return table, sites, index
 
 
 def match(
@@ -80,11 +66,13 @@ def match(
         score = 0.35 wish + 0.25 travel + 0.15 hours + 0.15 places + 0.10 warm
 
     - ``wish``: 1 for a wished ROME code, 0.6 same group (3 characters), 0.3 same domain;
-      keywords 0.5 + 0.5 x share found in the title; the better of both; 0.5 with no wish;
+      keywords 0.5 + 0.5 x share found in the title (for an ESAT, 0.5 + 0.4 x share found in
+      its activities); the better of both; 0.5 with no wish;
     - ``travel``: 1 - minutes / max_minutes of the reported trip (0 at the budget); 0 when
       children need a crèche and none was found on the way;
-    - ``hours``: 1 when the weekly hours meet the wished range, minus 0.1 per hour of gap,
-      0.5 when unknown;
+    - ``hours``: the share of the offer's hours the person can cover, within their
+      availability and their wished hours at most (``min(offer, available, wished max) /
+      offer``), 0.5 when unknown;
     - ``places``: 1 open places, 0.5 unknown, 0 full for now;
     - ``warm``: 1 when the referent structure is related to the partner.
 
@@ -96,11 +84,11 @@ def match(
     """
     if per_employer < 1:
         raise ValueError("per_employer doit valoir au moins 1")
-    table, sites, index = _as_tables(offers, supports, relations)
+    table, sites, index = as_tables(offers, supports, relations)
     evaluation = evaluate(profile, table, sites, travel, index)
     chosen = diversify(evaluation, profile.limit, per_employer)
-    journeys = shown_journeys(evaluation, chosen, travel)
-    items = [explained_item(evaluation, position, journeys[position]) for position in chosen]
+    explained = explained_items(evaluation, chosen, travel)
+    items = [explained[position] for position in chosen]
     return MatchResult(
         items=items,
         pathways=open_pathways(evaluation),
@@ -110,73 +98,3 @@ def match(
         reachable=len(evaluation.candidates),
         estimated_share=estimated_share(items),
     )
-
-
-def match_batch(
-    profiles: Sequence[Profile],
-    offers: OfferTable | Sequence[Offer],
-    supports: SupportTable | Sequence[PartnerSite],
-    travel: TravelTimeModel,
-    *,
-    relations: Relations = frozenset(),
-    alternatives: int = 3,
-) -> BatchResult:
-    """Assign a cohort to opportunities, maximising the total score under the places.
-
-    Each profile is evaluated as in `match` (same legal conditions, trips and scores); then
-    `graph.assignment.assign` finds the assignment with the largest total score in which no
-    opportunity receives more persons than its places (unknown places count as 1: the cohort
-    does not flood an offer whose capacity is not known; full offers take no one). Each
-    person's ``m`` best candidates are kept (``m`` = cohort size, at least ``alternatives +
-    1``), which keeps the assignment exact (see `graph.assignment`).
-
-    Parameters
-    ----------
-    profiles : sequence of Profile
-        The cohort (the service bounds it, e.g. to 200).
-    offers, supports, travel, relations
-        As in `match`.
-    alternatives : int, optional
-        Next best opportunities to return per person (by score, assigned one excluded).
-
-    Returns
-    -------
-    BatchResult
-        One `BatchPerson` per profile, in order, and the total score of the assignment.
-    """
-    table, sites, index = _as_tables(offers, supports, relations)
-    evaluations = [evaluate(p, table, sites, travel, index) for p in profiles]
-    keep = max(len(profiles), alternatives + 1)
-    kept = [order_candidates(ev, np.arange(len(ev.candidates)))[:keep] for ev in evaluations]
-    columns = np.unique(
-        np.concatenate([ev.candidates[k] for ev, k in zip(evaluations, kept, strict=True)])
-        if kept
-        else np.zeros(0, dtype=np.int64)
-    ).astype(np.int64)
-    scores = np.full((len(profiles), len(columns)), np.nan)
-    position_of: list[dict[int, int]] = []
-    for row, (ev, positions) in enumerate(zip(evaluations, kept, strict=True)):
-        cols = np.searchsorted(columns, ev.candidates[positions])
-        scores[row, cols] = ev.score[positions]
-        position_of.append(dict(zip(cols.tolist(), positions.tolist(), strict=True)))
-    places = np.nan_to_num(table.places[columns], nan=1.0).astype(np.int64)
-    result = assign(scores, places)
-    persons = []
-    for row, (ev, alternative_columns) in enumerate(
-        zip(evaluations, result.top_alternatives(alternatives), strict=True)
-    ):
-        column = int(result.offer_of[row])
-        shown = [position_of[row][int(c)] for c in alternative_columns]
-        assigned_at = position_of[row][column] if column >= 0 else None
-        journeys = shown_journeys(
-            ev, [*shown, *([] if assigned_at is None else [assigned_at])], travel
-        )
-        persons.append(
-            BatchPerson(
-                assigned=None
-                if assigned_at is None
-                else explained_item(ev, assigned_at, journeys[assigned_at]),
-                alternatives=[explained_item(ev, p, journeys[p]) for p in shown],
-            )
-        )
-    return BatchResult(persons=persons, total_score=round(result.total_score, 4))

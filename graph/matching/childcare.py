@@ -3,7 +3,9 @@
 Per mode, the 3 best crèches with a free place in reach (AVIP first, then micro-crèches
 d'insertion, then other crèches; nearest first within a tier) and the nearest one are tried:
 one travel call each, from the crèche to every partner needed, adding `DROP_OFF_MINUTES`. An
-offer goes through the best crèche whose opening hours cover the hours its schedule needs.
+offer goes through the best crèche whose opening hours cover the hours its schedule needs,
+the crèche → work trip and the drop-off included: the crèche must be open before the trip to
+work starts, and until the parent is back (`_creche_covers`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from graph.matching.arrays import BoolArray, FloatArray, IntArray
 from graph.matching.legal import SituationVerdicts
 from graph.matching.offers import OfferTable, PartnerSite
 from graph.matching.profile import Profile, mode_budgets
-from graph.matching.supports import SupportTable, site_open_to
+from graph.matching.schedules import SLOT_MINUTES
+from graph.matching.supports import SupportTable
 from graph.matching.travel import CrecheChain, Reach, ask_times
 
 DROP_OFF_MINUTES: Final = 5.0
@@ -50,7 +53,7 @@ def creche_trips(
     best_chain = np.full(len(partner), -1, dtype=np.int64)
     for number, chain in enumerate(chains):
         ratio = chain.minutes[partner] / budgets[chain.mode]
-        covers = _creche_covers(table, sites.sites[chain.site], reach.offers)
+        covers = _creche_covers(table, sites.sites[chain.site], reach.offers, chain.leg[partner])
         feasible = covers & (ratio <= 1.0)
         better = feasible & (
             (chain.tier < best_tier) | ((chain.tier == best_tier) & (ratio < best_ratio))
@@ -84,13 +87,9 @@ def creche_candidates(
     `_CRECHES_PER_MODE` of them, plus the nearest crèche of any tier as a fallback for hours.
     """
     tiers = sites.tiers["creche"]
-    usable = (tiers >= 0) & (np.nan_to_num(sites.places, nan=0.0) > 0)
-    for index in np.flatnonzero(usable):
-        site = sites.sites[index]
-        if not site_open_to(site, situation) or (
-            site.kind == "creches-avip" and verdicts.avip is Verdict.FAIL
-        ):
-            usable[index] = False
+    usable = (tiers >= 0) & (np.nan_to_num(sites.places, nan=0.0) > 0) & sites.open_to(situation)
+    if verdicts.avip is Verdict.FAIL:
+        usable &= sites.kinds != "creches-avip"
     pairs = []
     for m in range(site_minutes.shape[0]):
         ok = np.flatnonzero(usable & (site_minutes[m] + DROP_OFF_MINUTES <= budgets[m]))
@@ -134,15 +133,35 @@ def creche_chains(
                 tier=int(sites.tiers["creche"][site]),
                 minutes=site_minutes[m, site] + DROP_OFF_MINUTES + leg,
                 estimated=estimated,
+                leg=leg,
             )
         )
     return chains
 
 
-def _creche_covers(table: OfferTable, creche: PartnerSite, offers: IntArray) -> BoolArray:
-    """Whether the crèche is open during enough of each offer's schedule (no schedule: yes)."""
-    covered = table.hours_covered_by(creche.opening_hours or _DEFAULT_CRECHE_HOURS)
-    schedule = table.schedule[offers]
+def _creche_covers(
+    table: OfferTable, creche: PartnerSite, offers: IntArray, leg: FloatArray
+) -> BoolArray:
+    """Whether the crèche keeps the child during enough of each offer's schedule (no schedule:
+    yes), the trip between crèche and work included.
+
+    The child is left before the trip to work and taken back after the trip home: a work
+    quarter-hour counts only when the crèche is open from ``DROP_OFF_MINUTES + leg`` before it
+    to as long after it, ``leg`` being the crèche → work minutes, rounded up to quarter-hours,
+    and only quarter-hours the crèche is open throughout count (a crèche opening at 06:00 does
+    not serve a job starting at 06:00). The hours so kept must
+    reach the hours the offer's schedule needs (`OfferTable.need_hours`).
+    """
     hours = np.full(len(offers), np.inf)
-    hours[schedule >= 0] = covered[schedule[schedule >= 0]]
+    schedule = table.schedule[offers]
+    timed = schedule >= 0
+    margins = np.zeros(len(offers), dtype=np.int64)
+    finite = timed & np.isfinite(leg)
+    margins[finite] = np.ceil((DROP_OFF_MINUTES + leg[finite]) / SLOT_MINUTES - 1e-9)
+    opening = creche.opening_hours or _DEFAULT_CRECHE_HOURS
+    for margin in np.unique(margins[timed]):
+        rows = timed & (margins == margin)
+        covered = table.hours_covered_by(opening, margin_slots=int(margin), whole=True)
+        hours[rows] = covered[schedule[rows]]
+    hours[timed & ~np.isfinite(leg)] = 0.0
     return np.asarray(hours + 1e-9 >= np.nan_to_num(table.need_hours[offers], nan=0.0), bool)

@@ -1,8 +1,8 @@
 """One request's evaluation of the table: trips, legal verdicts, scores of reachable offers.
 
 `evaluate` runs the steps of `graph.matching.match` up to the score; the `Evaluation` it
-returns is what selection and explanations read. `nearest_supports` answers "which partners can
-help with this need" from the trips already computed (no more travel calls).
+returns is what selection and explanations read (`graph.matching.nearest` answers "which
+partners can help with this need").
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from graph.matching.legal import (
 from graph.matching.offers import KIND_CODES, OfferTable
 from graph.matching.profile import Profile, Wishes, mode_budgets
 from graph.matching.relations import RelationIndex
-from graph.matching.results import Exclusion, SiteRef, site_ref
+from graph.matching.results import Exclusion, SiteRef
 from graph.matching.scoring import WEIGHTS, score_components, wish_fit
-from graph.matching.supports import NEEDS, SupportTable, site_open_to
+from graph.matching.supports import SupportTable
 from graph.matching.text import search_tokens
 from graph.matching.travel import (
     Reach,
@@ -63,7 +63,12 @@ class Evaluation:
     considered: int
     car_only: int = 0
     esat_wished: int = 0
-    nearest_cache: dict[str, list[SiteRef]] = field(default_factory=dict)
+    nearest_cache: dict[tuple[str, int], list[SiteRef]] = field(default_factory=dict)
+    usable_cache: dict[str, BoolArray] = field(default_factory=dict)  # "": open to the person
+    # trips beyond the budgets to the nearest carriers (`graph.matching.nearest.reach_far`):
+    # support-site index, or table partner index → (mode index, minutes, estimated)
+    far_sites: dict[int, tuple[int, float, bool]] = field(default_factory=dict)
+    far_partners: dict[int, tuple[int, float, bool]] = field(default_factory=dict)
 
     @property
     def budgets(self) -> FloatArray:
@@ -121,7 +126,15 @@ def evaluate(
     reach = reach.take(state < Verdict.FAIL)
     candidates = reach.offers
     warm = _warm_partners(table, profile.referent_id, relations)
-    components = score_components(profile, table, candidates, reach, warm)
+    available_hours = _available_hours(table, profile.available)
+    components = score_components(
+        profile=profile,
+        table=table,
+        candidates=candidates,
+        reach=reach,
+        warm=warm,
+        available_hours=available_hours,
+    )
     evaluation = Evaluation(
         profile=profile,
         table=table,
@@ -136,7 +149,7 @@ def evaluate(
         candidates=candidates,
         score=np.round(components @ np.array(WEIGHTS.as_tuple()), 9),
         components=components,
-        available_hours=_available_hours(table, profile.available),
+        available_hours=available_hours,
         exclusions=count_exclusions(table, legal, excluded),
         considered=int(table.kind_counts[kinds].sum()),
     )
@@ -224,51 +237,3 @@ def _esat_wished(evaluation: Evaluation, excluded: IntArray) -> int:
     column = LEGAL_RULES.index("orientation-cdaph")
     failing = legal.rules[table.condition_id[excluded], column] == Verdict.FAIL
     return max(1, int(failing.sum()))
-
-
-def nearest_supports(evaluation: Evaluation, need: str, *, count: int = 3) -> list[SiteRef]:
-    """The nearest reachable sites addressing ``need`` (by tier, then minutes, then id).
-
-    Sites whose own eligibility excludes the person (age, RQTH) are left out; for crèches,
-    only those with free places, and no crèche AVIP when the person is known not eligible.
-    When none is reachable, the quickest one is given with ``reachable=False``.
-    """
-    cached = evaluation.nearest_cache.get(need)
-    if cached is not None:
-        return cached
-    sites, situation = evaluation.sites, evaluation.profile.situation
-    tiers = sites.tiers[need]
-    usable = tiers >= 0
-    if NEEDS[need].with_places:
-        usable &= np.nan_to_num(sites.places, nan=0.0) > 0
-    for index in np.flatnonzero(usable):
-        site = sites.sites[index]
-        if not site_open_to(site, situation) or (
-            site.kind == "creches-avip" and evaluation.verdicts.avip is Verdict.FAIL
-        ):
-            usable[index] = False
-    ratios = evaluation.site_minutes / evaluation.budgets[:, np.newaxis]
-    best_mode = np.argmin(ratios, axis=0)
-    columns = np.arange(len(sites))
-    best_ratio = ratios[best_mode, columns]
-    best_minutes = evaluation.site_minutes[best_mode, columns]
-    candidates = np.flatnonzero(usable & np.isfinite(best_minutes))
-    reachable = candidates[best_ratio[candidates] <= 1.0]
-    if len(reachable):
-        order = np.lexsort((reachable, best_minutes[reachable], tiers[reachable]))
-        chosen, within = reachable[order][:count], True
-    else:
-        order = np.lexsort((candidates, best_minutes[candidates]))
-        chosen, within = candidates[order][:1], False
-    refs = [
-        site_ref(
-            sites.sites[i],
-            evaluation.profile.modes[best_mode[i]].mode,
-            float(best_minutes[i]),
-            estimated=bool(evaluation.site_estimated[best_mode[i], i]),
-            reachable=within,
-        )
-        for i in chosen
-    ]
-    evaluation.nearest_cache[need] = refs
-    return refs

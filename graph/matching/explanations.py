@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 
 from geodata.journeys import Journey
@@ -19,8 +21,8 @@ from graph.matching.results import (
     Trip,
     site_ref,
 )
-from graph.matching.scoring import ROME_GROUP, is_learning_french
-from graph.matching.text import fold, hours_text, pluralize, search_tokens
+from graph.matching.scoring import ROME_GROUP, activity_words, is_learning_french
+from graph.matching.text import fold, french_date, hours_text, pluralize, search_tokens
 from graph.models import HoursPerWeek
 
 
@@ -65,12 +67,18 @@ def explained_item(
             schedule=offer.schedule,
             atypical_hours=bool(table.atypical[index]),
             places=None if np.isnan(places) else int(places),
+            starts_on=offer.starts_on,
+            ends_on=offer.ends_on,
         ),
         partner=PartnerView(
             id=offer.partner.id,
             name=offer.partner.name,
             kind=offer.partner.kind,
             family=offer.partner.family,
+            address=offer.partner.address,
+            phone=offer.partner.phone,
+            email=offer.partner.email,
+            opening_hours=offer.partner.opening_hours,
         ),
         score=round(float(evaluation.score[position]), 4),
         components=Components(
@@ -82,7 +90,13 @@ def explained_item(
         ),
         travel=trip,
         reasons=_reasons(evaluation, position, trip),
-        obstacles=obstacles_of(evaluation, position),
+        obstacles=obstacles_of(
+            evaluation,
+            position,
+            site_ref(
+                offer.partner, trip.mode, trip.minutes, estimated=trip.estimated, reachable=True
+            ),
+        ),
     )
 
 
@@ -100,7 +114,7 @@ def _reasons(evaluation: Evaluation, position: int, trip: Trip) -> list[str]:
         reasons.append(
             f"{pluralize(int(places), 'place ouverte', 'places ouvertes')}."
             if places > 0
-            else "Complet pour le moment : demander la prochaine ouverture de place."
+            else full_offer_reason(offer.ends_on)
         )
     if components[4] > 0:
         reasons.append(
@@ -116,11 +130,18 @@ def _wish_reason(evaluation: Evaluation, index: int, fit: float) -> str:
     if not wishes.rome_codes and not wishes.keywords:
         return ""
     code = (offer.rome_code or "").upper()
-    found = [t for t in search_tokens(wishes.keywords) if t in fold(offer.title)]
+    tokens = search_tokens(wishes.keywords)
+    found = [t for t in tokens if t in fold(offer.title)]
+    in_activities = activity_words(evaluation.table, index, tokens)
     if code and code in {wished.upper() for wished in wishes.rome_codes}:
         reason = f"Correspond au métier recherché (fiche ROME {code})."
     elif found:
         reason = f"Correspond à vos mots-clés : {', '.join(found)}."
+    elif in_activities:
+        reason = (
+            f"Un atelier de l'ESAT correspond à vos mots-clés ({', '.join(in_activities)}) : "
+            "l'admission vaut pour l'établissement et ses ateliers."
+        )
     elif evaluation.table.language_course[index] and is_learning_french(evaluation.profile):
         reason = "Un cours de français : un pas vers le métier recherché."
     elif fit >= ROME_GROUP and code:
@@ -186,3 +207,17 @@ def _legal_reasons(evaluation: Evaluation, position: int) -> list[str]:
             "parent isolé, habitant·e d'un QPV ou jeune de moins de 25 ans sans diplôme."
         )
     return reasons
+
+
+def full_offer_reason(ends_on: date | None) -> str:
+    """A full offer, and when its places may open: when the current session or contract ends,
+    if the offer says so."""
+    if ends_on is None:
+        return (
+            "Complet pour le moment, date de prochaine ouverture non publiée : la demander à "
+            "la structure."
+        )
+    return (
+        f"Complet pour le moment ; l'offre en cours se termine le {french_date(ends_on)}, des "
+        "places peuvent s'ouvrir alors : demander la prochaine ouverture à la structure."
+    )

@@ -11,23 +11,62 @@ from collections.abc import Mapping
 from typing import Final
 
 from graph.eligibility import Verdict
-from graph.matching.evaluation import Evaluation, nearest_supports
-from graph.matching.results import ExclusionRule, Obstacle, ObstacleKind
+from graph.matching.evaluation import Evaluation
+from graph.matching.nearest import nearest_supports, who_to_ask
+from graph.matching.results import ExclusionRule, Obstacle, ObstacleKind, SiteRef
 from graph.validation import FRENCH_LEVELS, french_level_rank
 
 
-def obstacles_of(evaluation: Evaluation, position: int) -> list[Obstacle]:
-    """What must be solved for the candidate at ``position``, with the partners that can help."""
-    obstacles = _legal_checks(evaluation, int(evaluation.candidates[position]))
+def obstacles_of(evaluation: Evaluation, position: int, structure: SiteRef) -> list[Obstacle]:
+    """What must be solved for the candidate at ``position``.
+
+    What is settled with the structure itself (age to confirm, hours to discuss) names
+    ``structure``, the partner offering the opportunity; the other obstacles get the partners
+    that can lift them from `with_supports`, once the trips beyond the budgets are known.
+    """
+    index = int(evaluation.candidates[position])
+    obstacles = _legal_checks(evaluation, index)
     obstacles += _practical_obstacles(evaluation, position)
-    return obstacles
+    return [
+        obstacle.model_copy(update={"supports": [structure]})
+        if OBSTACLE_NEEDS[obstacle.code] is None
+        else obstacle
+        for obstacle in obstacles
+    ]
 
 
-def _obstacle(evaluation: Evaluation, code: str, message: str, need: str | None) -> Obstacle:
-    kind = _OBSTACLE_KINDS[code]
-    supports = nearest_supports(evaluation, need) if need else []
-    return Obstacle(kind=kind, code=code, message=message, supports=supports)
+def with_supports(evaluation: Evaluation, obstacle: Obstacle) -> Obstacle:
+    """The obstacle with the nearest partners that can lift it (`graph.matching.nearest`), or
+    whom to ask when the territory knows none (said in its message)."""
+    need = OBSTACLE_NEEDS[obstacle.code]
+    if need is None:
+        return obstacle
+    supports, message = nearest_supports(evaluation, need), obstacle.message
+    if not supports:
+        supports, sentence = who_to_ask(evaluation, need)
+        message += sentence
+    return obstacle.model_copy(update={"supports": supports, "message": message})
 
+
+def _obstacle(evaluation: Evaluation, code: str, message: str) -> Obstacle:
+    return Obstacle(kind=_OBSTACLE_KINDS[code], code=code, message=message, supports=[])
+
+
+OBSTACLE_NEEDS: Final[Mapping[str, str | None]] = {
+    "autorisation-travail": "droits",
+    "autorisation-demandee": "droits",
+    "age": None,
+    "orientation-cdaph": "mdph",
+    "rqth": "mdph",
+    "eligibilite-iae": "diagnostic-iae",
+    "creche": "creche",
+    "permis": "permis",
+    "horaires-decales": "mobilite",
+    "disponibilites": None,
+    "niveau-francais": "langue",
+}
+"""The need each obstacle calls for (`graph.matching.supports.NEEDS`); ``None``: settled with
+the structure offering the opportunity."""
 
 _OBSTACLE_KINDS: Final[Mapping[str, ObstacleKind]] = {
     "autorisation-travail": "droits",
@@ -60,7 +99,6 @@ def _legal_checks(evaluation: Evaluation, index: int) -> list[Obstacle]:
                 "autorisation-travail",
                 "Autorisation de travail à vérifier : un titre de séjour qui permet de "
                 "travailler est nécessaire pour un emploi, une immersion ou un parcours IAE.",
-                "droits",
             )
         )
     if conditions.stated_on_exempt and verdicts.work is not Verdict.PASS:
@@ -70,7 +108,6 @@ def _legal_checks(evaluation: Evaluation, index: int) -> list[Obstacle]:
                 "autorisation-demandee",
                 "La structure demande une autorisation de travail, que la loi n'exige pas "
                 "pour cette activité : à clarifier avec elle.",
-                "droits",
             )
         )
     if unknown("age"):
@@ -82,7 +119,7 @@ def _legal_checks(evaluation: Evaluation, index: int) -> list[Obstacle]:
         else:
             bounds = f"jusqu'à {high} ans"
         checks.append(
-            _obstacle(evaluation, "age", f"Réservé aux personnes {bounds} : âge à confirmer.", None)
+            _obstacle(evaluation, "age", f"Réservé aux personnes {bounds} : âge à confirmer.")
         )
     if unknown("orientation-cdaph"):
         checks.append(
@@ -91,7 +128,6 @@ def _legal_checks(evaluation: Evaluation, index: int) -> list[Obstacle]:
                 "orientation-cdaph",
                 "Travail en ESAT : une orientation CDAPH « ESAT » est nécessaire ; à vérifier, "
                 "ou à demander à la MDPH.",
-                "mdph",
             )
         )
     if unknown("rqth"):
@@ -101,14 +137,11 @@ def _legal_checks(evaluation: Evaluation, index: int) -> list[Obstacle]:
                 "rqth",
                 "Poste réservé aux travailleur·ses handicapé·es : reconnaissance (RQTH) à "
                 "vérifier, ou à demander à la MDPH.",
-                "mdph",
             )
         )
     if unknown("eligibilite-iae"):
         verdict = verdicts.iae[conditions.iae_threshold]
-        checks.append(
-            _obstacle(evaluation, "eligibilite-iae", verdict.explanation(), "diagnostic-iae")
-        )
+        checks.append(_obstacle(evaluation, "eligibilite-iae", verdict.explanation()))
     return checks
 
 
@@ -126,7 +159,6 @@ def _practical_obstacles(evaluation: Evaluation, position: int) -> list[Obstacle
                 "Garde d'enfant : aucune crèche avec une place libre et des horaires "
                 "compatibles n'a été trouvée sur le trajet ; voici les crèches les plus proches "
                 "qui ont des places.",
-                "creche",
             )
         )
     if table.licence[index] and situation.driving_licence is not True:
@@ -136,7 +168,7 @@ def _practical_obstacles(evaluation: Evaluation, position: int) -> list[Obstacle
             else "Permis B demandé par l'employeur : une auto-école sociale peut vous y "
             "préparer ; demandez aussi si le poste l'exige vraiment."
         )
-        obstacles.append(_obstacle(evaluation, "permis", message, "permis"))
+        obstacles.append(_obstacle(evaluation, "permis", message))
     obstacles += _language_obstacle(evaluation, index)
     obstacles += _schedule_obstacles(evaluation, position)
     return obstacles
@@ -163,7 +195,7 @@ def _language_obstacle(evaluation: Evaluation, index: int) -> list[Obstacle]:
         )
     else:
         return []
-    return [_obstacle(evaluation, "niveau-francais", message, "langue")]
+    return [_obstacle(evaluation, "niveau-francais", message)]
 
 
 def _schedule_obstacles(evaluation: Evaluation, position: int) -> list[Obstacle]:
@@ -180,7 +212,6 @@ def _schedule_obstacles(evaluation: Evaluation, position: int) -> list[Obstacle]
                 "disponibilites",
                 f"Horaires ({table.offers[index].schedule}) : {available:g} h par semaine dans "
                 f"vos disponibilités, pour {need:g} h demandées ; à discuter avec la structure.",
-                None,
             )
         )
     mode = profile.modes[int(evaluation.reach.mode[position])].mode
@@ -192,7 +223,6 @@ def _schedule_obstacles(evaluation: Evaluation, position: int) -> list[Obstacle]
                 "Horaires décalés (tôt le matin, le soir ou le dimanche) : bus et trajets à "
                 "pied sont moins sûrs à ces heures ; une plateforme mobilité peut proposer "
                 "une solution (deux-roues, covoiturage).",
-                "mobilite",
             )
         )
     return obstacles

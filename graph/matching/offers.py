@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Final, Self
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy.typing as npt
 from graph import vocabulary
 from graph.eligibility import Conditions, conditions_of, is_language_course
 from graph.matching.arrays import BoolArray, FloatArray, IntArray
-from graph.matching.schedules import SLOT_HOURS, SLOTS, week_slots
+from graph.matching.schedules import SLOT_HOURS, SLOTS, eroded, week_slots
 from graph.matching.text import fold
 from graph.models import CONTRACTS, OPPORTUNITY_KINDS, Eligibility
 from graph.validation import french_level_rank, has_atypical_hours
@@ -47,6 +48,11 @@ class PartnerSite:
         Conditions the partner sets (merged into its offers' requirements).
     organisation_id : str, optional
         Managing organisation; sites of one organisation count as one employer for diversity.
+    address, phone, email : str, optional
+        How to reach the structure, shown with every proposal and support.
+    activities : str, optional
+        What the structure does, in words (its description): for an ESAT, its workshops; the
+        wished keywords are looked for there (`graph.matching.scoring.wish_fit`).
     """
 
     id: str
@@ -60,6 +66,10 @@ class PartnerSite:
     opening_hours: str | None = None
     eligibility: Eligibility = field(default_factory=Eligibility)
     organisation_id: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    activities: str | None = None
 
     @property
     def family(self) -> str:
@@ -88,6 +98,9 @@ class Offer:
         Open places; ``None`` when unknown (then the partner's ``available_places``).
     requirements : graph.models.Eligibility
         What the offer states; the partner's eligibility fills the fields left ``None``.
+    starts_on, ends_on : datetime.date, optional
+        When the offer (a session, a contract) starts and ends: a full offer frees its places
+        when it ends.
     """
 
     id: str
@@ -102,6 +115,8 @@ class Offer:
     atypical_hours: bool | None = None
     places: int | None = None
     requirements: Eligibility = field(default_factory=Eligibility)
+    starts_on: date | None = None
+    ends_on: date | None = None
 
 
 KIND_CODES: Final[tuple[str, ...]] = tuple(OPPORTUNITY_KINDS)
@@ -133,7 +148,7 @@ class OfferTable:
 
     def __init__(self, offers: Sequence[Offer]) -> None:
         self.offers: tuple[Offer, ...] = tuple(offers)
-        self._covered: dict[str, FloatArray] = {}
+        self._covered: dict[tuple[str, int, bool], FloatArray] = {}
         self._index_partners()
         self._index_offers()
         self._index_conditions()
@@ -249,6 +264,8 @@ class OfferTable:
                 )
             conditions.append(found)
         self.conditions: tuple[Conditions, ...] = tuple(conditions)
+        # sheltered work (ESAT): the offers a CDAPH orientation « ESAT » ranks first
+        self.sheltered: BoolArray = np.array([c.cdaph_orientation for c in conditions], bool)
         sets: dict[Conditions, int] = {}
         self.condition_id: IntArray = np.array(
             [sets.setdefault(c, len(sets)) for c in conditions], dtype=np.int64
@@ -323,25 +340,47 @@ class OfferTable:
                 found = folded[key] = texts.setdefault(searchable, len(texts))
             self.text[i] = found
         self.texts: npt.NDArray[np.str_] = np.array(list(texts) or [""], dtype=np.str_)
+        self._index_activities()
+
+    def _index_activities(self) -> None:
+        """The activities of the ESAT offering sheltered work (its description and
+        thematiques), folded once per partner: keywords are looked for there too."""
+        themes = vocabulary.thematiques()
+        texts: dict[str, int] = {}
+        of_partner = np.full(len(self.partners), -1, dtype=np.int64)
+        for position, partner in enumerate(self.partners):
+            words = [partner.activities or ""]
+            words += [themes[t].label if t in themes else t for t in partner.thematiques]
+            searchable = fold(" ".join(words)).strip()
+            if searchable:
+                of_partner[position] = texts.setdefault(searchable, len(texts))
+        self.activity: IntArray = np.where(self.sheltered, of_partner[self.offer_partner], -1)
+        self.activity_texts: npt.NDArray[np.str_] = np.array(list(texts) or [""], dtype=np.str_)
 
     # queries used by the matcher
 
-    def hours_covered_by(self, opening_hours: str) -> FloatArray:
-        """Hours of each schedule of the table during which ``opening_hours`` is open.
+    def hours_covered_by(
+        self, opening_hours: str, *, margin_slots: int = 0, whole: bool = False
+    ) -> FloatArray:
+        """Hours of each schedule of the table during which ``opening_hours`` is open, from
+        ``margin_slots`` quarter-hours before to as many after (`schedules.eroded`); with
+        ``whole``, only quarter-hours open throughout count (`schedules.week_slots`).
 
-        Cached per expression (crèche hours and availabilities repeat).
+        Cached per expression and margin (crèche hours and availabilities repeat).
 
         Returns
         -------
         numpy.ndarray of float64, shape (len(schedule_texts),)
             Hours per week.
         """
-        covered = self._covered.get(opening_hours)
+        key = (opening_hours, margin_slots, whole)
+        covered = self._covered.get(key)
         if covered is None:
-            slots = week_slots(opening_hours).astype(np.float64)
+            slots = eroded(week_slots(opening_hours, whole=whole), margin_slots)
+            slots = slots.astype(np.float64)
             covered = self.schedule_slots @ slots * SLOT_HOURS
             if len(self._covered) < _COVERED_CACHE:
-                self._covered[opening_hours] = covered
+                self._covered[key] = covered
         return covered
 
     def rome_indices(self, codes: Iterable[str]) -> tuple[IntArray, IntArray, IntArray]:

@@ -9,7 +9,8 @@ from typing import Final
 import numpy as np
 
 from graph.eligibility import Verdict
-from graph.matching.evaluation import Evaluation, nearest_supports
+from graph.matching.evaluation import Evaluation
+from graph.matching.nearest import crow_nearest, far_partner_ref, nearest_supports, who_to_ask
 from graph.matching.offers import PATHWAY_CONTRACTS
 from graph.matching.results import Pathway, PathwayCode, SiteRef, site_ref
 from graph.matching.scoring import is_learning_french
@@ -50,6 +51,37 @@ _PATHWAY_TEXTS: Final[Mapping[PathwayCode, tuple[str, str]]] = {
 
 def open_pathways(evaluation: Evaluation) -> list[Pathway]:
     """Programmes the situation opens, each with its nearest carriers."""
+    work = evaluation.verdicts.work
+    pathways = []
+    for code, extra in _opened(evaluation):
+        title, message = _PATHWAY_TEXTS[code]
+        check = (
+            " Autorisation de travail à vérifier."
+            if code in ("phc", "tapaj", "cvg") and work is Verdict.CHECK
+            else ""
+        )
+        carriers = _carriers(evaluation, code)
+        unknown = ""
+        if not carriers:
+            carriers, unknown = who_to_ask(evaluation, code)
+        pathways.append(
+            Pathway(
+                code=code,
+                title=title,
+                message=message + extra + check + unknown,
+                carriers=carriers,
+            )
+        )
+    return pathways
+
+
+def pathway_needs(evaluation: Evaluation) -> set[str]:
+    """The needs (`graph.matching.supports.NEEDS`) of the pathways the situation opens."""
+    return {code for code, _ in _opened(evaluation)}
+
+
+def _opened(evaluation: Evaluation) -> list[tuple[PathwayCode, str]]:
+    """The pathways the situation opens, each with the sentence its situation adds."""
     s = evaluation.profile.situation
     work = evaluation.verdicts.work
     paid_ok = work is not Verdict.FAIL
@@ -83,38 +115,13 @@ def open_pathways(evaluation: Evaluation) -> list[Pathway]:
             else ""
         )
         opened.append(("mdph", extra))
-    pathways = []
-    for code, extra in opened:
-        title, message = _PATHWAY_TEXTS[code]
-        check = (
-            " Autorisation de travail à vérifier."
-            if code in ("phc", "tapaj", "cvg") and work is Verdict.CHECK
-            else ""
-        )
-        pathways.append(
-            Pathway(
-                code=code,
-                title=title,
-                message=message + extra + check,
-                carriers=_carriers(evaluation, code),
-            )
-        )
-    return pathways
-
-
-_PATHWAY_NEEDS: Final[Mapping[PathwayCode, str]] = {
-    "phc": "phc",
-    "tapaj": "tapaj",
-    "cvg": "cvg",
-    "aava": "aava",
-    "langue": "langue",
-    "mdph": "mdph",
-}
+    return opened
 
 
 def _carriers(evaluation: Evaluation, code: PathwayCode, *, count: int = 3) -> list[SiteRef]:
-    """Nearest carriers: support sites of the pathway's kind and partners offering it."""
-    refs = {ref.id: ref for ref in nearest_supports(evaluation, _PATHWAY_NEEDS[code], count=count)}
+    """Nearest carriers: support sites of the pathway's kind and partners offering it; up to
+    ``count`` within the budgets, else the nearest beyond them (`graph.matching.nearest`)."""
+    refs = {ref.id: ref for ref in nearest_supports(evaluation, code, count=count)}
     if code in PATHWAY_CONTRACTS:
         refs.update(
             {ref.id: ref for ref in _offer_carriers(evaluation, code) if ref.id not in refs}
@@ -128,6 +135,8 @@ def _carriers(evaluation: Evaluation, code: PathwayCode, *, count: int = 3) -> l
 
 
 def _offer_carriers(evaluation: Evaluation, contract: str) -> list[SiteRef]:
+    """Partners offering the pathway: within the budgets, or timed beyond them (`reach_far`),
+    else the nearest as the crow flies."""
     table = evaluation.table
     partners = table.carriers[contract]
     if not len(partners):
@@ -137,15 +146,22 @@ def _offer_carriers(evaluation: Evaluation, contract: str) -> list[SiteRef]:
     refs = []
     for column, partner in enumerate(partners):
         minutes = float(evaluation.partner_minutes[best[column], partner])
-        if not math.isfinite(minutes):
-            continue
-        refs.append(
-            site_ref(
-                table.partners[partner],
-                evaluation.profile.modes[best[column]].mode,
-                minutes,
-                estimated=bool(evaluation.partner_estimated[best[column], partner]),
-                reachable=bool(ratios[best[column], column] <= 1.0),
+        within = bool(ratios[best[column], column] <= 1.0)
+        if within:
+            refs.append(
+                site_ref(
+                    table.partners[partner],
+                    evaluation.profile.modes[best[column]].mode,
+                    minutes,
+                    estimated=bool(evaluation.partner_estimated[best[column], partner]),
+                    reachable=True,
+                )
             )
+        elif (far := far_partner_ref(evaluation, int(partner))) is not None:
+            refs.append(far)
+    if not refs:
+        nearest = int(crow_nearest(evaluation, table.partner_xy, partners, 1)[0])
+        refs.append(
+            site_ref(table.partners[nearest], None, math.inf, estimated=False, reachable=False)
         )
     return refs

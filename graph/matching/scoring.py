@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 from graph.matching.arrays import BoolArray, FloatArray, IntArray
 from graph.matching.offers import OfferTable
@@ -60,24 +61,30 @@ WEIGHTS: Final = ScoreWeights()
 
 
 def score_components(
-    profile: Profile, table: OfferTable, candidates: IntArray, reach: Reach, warm: BoolArray
+    *,
+    profile: Profile,
+    table: OfferTable,
+    candidates: IntArray,
+    reach: Reach,
+    warm: BoolArray,
+    available_hours: FloatArray,
 ) -> FloatArray:
     """Score components of the candidates, shape (candidates, 5), each in [0, 1].
 
-    ``reach`` is aligned with ``candidates``.
+    ``reach`` is aligned with ``candidates``; ``available_hours`` gives, per schedule of the
+    table, its hours within the person's availability (``inf`` when not given).
 
     - wish: `wish_fit`;
     - travel: ``1 - minutes / max_minutes`` of the reported trip; 0 when the person needs a
       crèche and none was found on the way (the trip that works is not known);
-    - hours: 1 when the offer's weekly hours meet the wished range, decreasing by 0.1 per hour
-      of gap, 0.5 when either is unknown;
+    - hours: the share of the offer's hours the person can cover (`hours_fit`);
     - places: 1 with open places, 0.5 unknown, 0 when full for now;
     - warm: 1 when the referent structure already works with the partner.
     """
     wish = wish_fit(table, profile.wishes, candidates, learning_french=is_learning_french(profile))
     travel = np.clip(1.0 - reach.ratio, 0.0, 1.0)
     travel[reach.childcare_missing] = 0.0
-    hours = _hours_fit(table, profile.hours_per_week, candidates)
+    hours = hours_fit(table, profile.hours_per_week, available_hours, candidates)
     places = table.places[candidates]
     places_fit = np.where(np.isnan(places), 0.5, np.where(places > 0, 1.0, 0.0))
     warm_fit = warm[table.offer_partner[candidates]].astype(np.float64)
@@ -95,7 +102,10 @@ def wish_fit(
     """Fit with the wishes, in [0, 1].
 
     ROME: 1 for a wished code, 0.6 for the same group (``D11``), 0.3 for the same domain
-    (``D``). Keywords: 0.5 + 0.5 x the share of keywords found in the title (0 when none is).
+    (``D``). Keywords: 0.5 + 0.5 x the share of keywords found in the title (0 when none is);
+    for sheltered work, also 0.5 + 0.4 x the share found in the ESAT's activities (its
+    description and thematiques: an ESAT admits to the establishment, whose workshops are
+    all open to the worker).
     With both, the better of the two; with no wish at all, 0.5 for every offer. When the
     person's French is below B1 (``learning_french``), a French course is a step towards any
     wished job: at least 0.6.
@@ -112,13 +122,38 @@ def wish_fit(
         fit = np.where(np.isin(table.rome_group[candidates], group), ROME_GROUP, fit)
         fit = np.where(np.isin(table.rome_full[candidates], full), _ROME_FULL, fit)
     if tokens:
-        texts, position = np.unique(table.text[candidates], return_inverse=True)
-        found = np.zeros(len(texts))
-        for token in tokens:
-            found += _find(table.texts[texts], token) >= 0
-        share = found[position] / len(tokens)
+        share = _share_found(table.texts, table.text[candidates], tokens)
         fit = np.maximum(fit, np.where(share > 0, 0.5 + 0.5 * share, 0.0))
+        activity = table.activity[candidates]
+        sheltered = activity >= 0
+        if sheltered.any():
+            share = np.zeros(len(candidates))
+            share[sheltered] = _share_found(table.activity_texts, activity[sheltered], tokens)
+            fit = np.maximum(fit, np.where(share > 0, 0.5 + _ACTIVITY_SHARE * share, 0.0))
     return fit
+
+
+_ACTIVITY_SHARE: Final = 0.4
+"""Keywords found in an ESAT's activities, not in the offer's title: 0.5 + 0.4 x share, so that
+the workshop named in the title comes first."""
+
+
+def _share_found(texts: npt.NDArray[np.str_], which: IntArray, tokens: list[str]) -> FloatArray:
+    """Share of ``tokens`` found in ``texts[which]``, per element of ``which``."""
+    unique, position = np.unique(which, return_inverse=True)
+    found = np.zeros(len(unique))
+    for token in tokens:
+        found += _find(texts[unique], token) >= 0
+    return np.asarray(found[position] / len(tokens), dtype=np.float64)
+
+
+def activity_words(table: OfferTable, index: int, tokens: list[str]) -> list[str]:
+    """The ``tokens`` found in the activities of the ESAT offering ``index`` (none otherwise)."""
+    activity = int(table.activity[index])
+    if activity < 0:
+        return []
+    text = str(table.activity_texts[activity])
+    return [token for token in tokens if token in text]
 
 
 def is_learning_french(profile: Profile) -> bool:
@@ -127,9 +162,33 @@ def is_learning_french(profile: Profile) -> bool:
     return level is not None and french_level_rank(level) < french_level_rank("B1")
 
 
-def _hours_fit(table: OfferTable, wished: HoursPerWeek | None, candidates: IntArray) -> FloatArray:
-    low, high = table.hours_min[candidates], table.hours_max[candidates]
-    if wished is None:
-        return np.full(len(candidates), _NEUTRAL)
-    gap = np.maximum(np.maximum(low - wished.max, wished.min - high), 0.0)
-    return np.where(np.isnan(gap), _NEUTRAL, np.clip(1.0 - gap / 10.0, 0.0, 1.0))
+def hours_fit(
+    table: OfferTable,
+    wished: HoursPerWeek | None,
+    available_hours: FloatArray,
+    candidates: IntArray,
+) -> FloatArray:
+    """Share of the offer's hours the person can cover, in [0, 1].
+
+    The offer's hours are those its schedule needs (`OfferTable.need_hours`: its weekly hours
+    within the schedule, or the whole schedule), else its weekly hours (``hours_min``). The
+    person covers at most the hours of the schedule within their availability
+    (``available_hours``, per schedule, ``inf`` when unknown) and at most the hours they wish
+    (``wished.max``)::
+
+        hours = min(offer, available, wished max) / offer
+
+    0.5 when the offer states no hours, or when the person states neither availability nor
+    wished hours (the same for every offer: it does not change the order).
+    """
+    need = table.need_hours[candidates]
+    offered = np.where(np.isnan(need), table.hours_min[candidates], need)
+    schedule = table.schedule[candidates]
+    available = np.full(len(candidates), np.inf)
+    available[schedule >= 0] = available_hours[schedule[schedule >= 0]]
+    limit = np.inf if wished is None else wished.max
+    covered = np.minimum(offered, np.minimum(available, limit))
+    known = np.isfinite(available) | (wished is not None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(offered > 0, covered / offered, 1.0)
+    return np.where(np.isnan(offered) | ~known, _NEUTRAL, np.clip(share, 0.0, 1.0))

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Final, Self
 
 import numpy as np
+import numpy.typing as npt
 
 from graph.eligibility import Situation
-from graph.matching.arrays import FloatArray, IntArray
+from graph.matching.arrays import BoolArray, FloatArray, IntArray
 from graph.matching.offers import PartnerSite
 
 
@@ -82,7 +83,50 @@ NEEDS: Final[Mapping[str, Need]] = {
     "tapaj": Need((_tier("tapaj"),)),
     "cvg": Need((_tier("cvg"),)),
     "aava": Need((_tier("aava"),)),
+    # who to ask when the territory knows no one for a need (`ASK`)
+    "ask-hebergement": Need((_tier("siao"), _tier("ddets"))),
+    "ask-social": Need((_tier("ccas-cias"), _tier("france-service", "departements"))),
+    "ask-emploi": Need((_tier("france-travail", "mission-locale"), _tier("ccas-cias"))),
+    "ask-jeunes": Need((_tier("csapa", "caarud"), _tier("mission-locale"))),
 }
+
+NEED_LABELS: Final[Mapping[str, str]] = {
+    "creche": "la garde d'enfant (crèche avec une place)",
+    "permis": "la préparation du permis",
+    "mobilite": "l'accompagnement à la mobilité",
+    "vehicule": "l'accès à un véhicule",
+    "langue": "l'apprentissage du français",
+    "droits": "l'accès aux droits",
+    "diagnostic-iae": "le diagnostic d'éligibilité à l'IAE",
+    "mdph": "le dossier MDPH",
+    "addictions": "l'accompagnement en addictologie",
+    "logement": "l'hébergement",
+    "phc": "les Premières heures en chantier",
+    "tapaj": "TAPAJ",
+    "cvg": "Convergence",
+    "aava": "les ateliers d'adaptation à la vie active",
+}
+"""Each need in French, for the sentence that says no one is known for it."""
+
+ASK: Final[Mapping[str, str]] = {
+    "creche": "ask-social",
+    "permis": "ask-emploi",
+    "mobilite": "ask-emploi",
+    "vehicule": "ask-emploi",
+    "langue": "ask-emploi",
+    "droits": "ask-social",
+    "diagnostic-iae": "ask-social",
+    "mdph": "ask-social",
+    "addictions": "ask-social",
+    "logement": "ask-hebergement",
+    "phc": "ask-hebergement",
+    "tapaj": "ask-jeunes",
+    "cvg": "ask-hebergement",
+    "aava": "ask-hebergement",
+}
+"""Who can orient the person when the territory knows no partner for a need: the SIAO or the
+DDETS for programmes of the hébergement world, the CCAS or the département for social needs,
+France Travail or the mission locale for mobility and French, CSAPA/CAARUD for TAPAJ."""
 
 
 class SupportTable:
@@ -117,6 +161,30 @@ class SupportTable:
             dtype=np.float64,
         )
         self.tiers: dict[str, IntArray] = {key: tier[keep] for key, tier in tiers.items()}
+        self.kinds: npt.NDArray[np.str_] = np.array([s.kind for s in self.sites], dtype=np.str_)
+        rules = [s.eligibility for s in self.sites]
+        self.min_age: FloatArray = np.array(
+            [np.nan if r.min_age is None else r.min_age for r in rules], dtype=np.float64
+        )
+        self.max_age: FloatArray = np.array(
+            [np.nan if r.max_age is None else r.max_age for r in rules], dtype=np.float64
+        )
+        self.requires_rqth: BoolArray = np.array([r.requires_rqth is True for r in rules], bool)
+
+    def open_to(self, situation: Situation) -> BoolArray:
+        """Sites that can serve the person, by their stated eligibility and their kind.
+
+        Age bounds and RQTH stated by the site apply; Cap emploi serves people with a
+        disability (not a person known without RQTH), the SPIP people under a court measure.
+        """
+        ok = np.ones(len(self.sites), dtype=bool)
+        if situation.age is not None:
+            ok &= ~(self.min_age > situation.age) & ~(self.max_age < situation.age)
+        if situation.rqth is False:
+            ok &= ~self.requires_rqth & (self.kinds != "cap-emploi-reseau-cheops")
+        if situation.justice is not True:
+            ok &= self.kinds != "spip"
+        return ok
 
     @classmethod
     def from_sites(cls, sites: Sequence[PartnerSite]) -> Self:
@@ -154,22 +222,3 @@ def _site_tiers(sites: Sequence[PartnerSite], need: Need) -> IntArray:
                 result[index] = rank
                 break
     return result
-
-
-def site_open_to(site: PartnerSite, situation: Situation) -> bool:
-    """Whether a support site can serve the person, by its stated eligibility and its kind.
-
-    Age bounds and RQTH stated by the site apply; Cap emploi serves people with a disability
-    (not a person known without RQTH), the SPIP people under a court measure.
-    """
-    rules = site.eligibility
-    if situation.age is not None and (
-        (rules.min_age is not None and situation.age < rules.min_age)
-        or (rules.max_age is not None and situation.age > rules.max_age)
-    ):
-        return False
-    if site.kind == "cap-emploi-reseau-cheops" and situation.rqth is False:
-        return False
-    if site.kind == "spip" and situation.justice is not True:
-        return False
-    return not (rules.requires_rqth is True and situation.rqth is False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from typing import Final
 
 _STOPWORDS: Final = frozenset(
@@ -34,3 +35,15 @@ def pluralize(count: int, singular: str, plural: str | None = None) -> str:
 def hours_text(low: float, high: float) -> str:
     """Weekly hours in French: « 20 h » or « 20 à 26 h »."""
     return f"{low:g} h" if low == high else f"{low:g} à {high:g} h"
+
+
+_MONTHS: Final = (
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+    "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def french_date(day: date) -> str:
+    """A date in French: « 1er mars 2027 », « 15 mars 2027 »."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number} {_MONTHS[day.month - 1]} {day.year}"

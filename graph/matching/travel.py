@@ -26,8 +26,9 @@ class CrecheChain:
     mode: int
     site: int
     tier: int
-    minutes: FloatArray  # (partners,)
+    minutes: FloatArray  # (partners,) the whole trip, home → crèche → partner
     estimated: BoolArray
+    leg: FloatArray  # (partners,) crèche → partner, minutes
 
 
 @dataclass(slots=True)

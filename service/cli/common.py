@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import typer
 from rich.console import Console
@@ -17,6 +18,8 @@ from service.settings import Settings
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
+T = TypeVar("T")
+
 
 def load_settings() -> Settings:
     """The settings from the environment; exit 2 with a French message when invalid."""
@@ -24,6 +27,15 @@ def load_settings() -> Settings:
         return Settings()
     except ValueError as exc:
         err.print(f"[red]Configuration invalide :[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def or_exit(read: Callable[[], T]) -> T:
+    """``read()``, or exit 2 with its French `ValueError` message (a file that cannot be read)."""
+    try:
+        return read()
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
 
 

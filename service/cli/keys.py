@@ -46,7 +46,7 @@ def parse_expiry(text: str, *, now: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=PARIS)
 
 
-def _shown(moment: dt.datetime | None) -> str:
+def shown(moment: dt.datetime | None) -> str:
     return moment.astimezone(PARIS).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
@@ -106,7 +106,7 @@ def apikey_create(
         typer.echo(json.dumps(created, ensure_ascii=False))
         return
     typer.echo(key)
-    until = f", valable jusqu'au {_shown(expires_at)}" if expires_at else ""
+    until = f", valable jusqu'au {shown(expires_at)}" if expires_at else ""
     err.print(f"id de la clé : {key_id}{until}")
 
 
@@ -157,10 +157,10 @@ def apikey_list(
             key["role"],
             key["organisation"] or "—",
             key["name"] or "—",
-            _shown(api_key.created_at),
-            _shown(api_key.last_used_at),
-            _shown(api_key.expires_at),
-            _shown(api_key.revoked_at),
+            shown(api_key.created_at),
+            shown(api_key.last_used_at),
+            shown(api_key.expires_at),
+            shown(api_key.revoked_at),
         )
     console.print(table)
 
@@ -179,6 +179,6 @@ def apikey_revoke(key_id: Annotated[str, typer.Argument(help="id de la clé")]) 
             raise typer.Exit(2) from exc
         session.commit()
     if already is not None:
-        console.print(f"✓ clé déjà révoquée le {_shown(already)} : rien à faire")
+        console.print(f"✓ clé déjà révoquée le {shown(already)} : rien à faire")
         return
     console.print("✓ clé révoquée")

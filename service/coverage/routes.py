@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
@@ -25,7 +25,12 @@ from service.coverage.compute import (
     count_unlinked,
 )
 from service.coverage.exports import coverage_csv, gaps_csv, geojson_bytes, write_gpkg
-from service.coverage.parameters import CoverageQuery, GapsQuery, SitingRequest
+from service.coverage.parameters import (
+    SITING_EXAMPLES,
+    CoverageQuery,
+    GapsQuery,
+    SitingRequest,
+)
 from service.coverage.responses import (
     GapsResponse,
     SitingResponse,
@@ -169,7 +174,7 @@ def siting(
     cache: CacheDep,
     travel: TravelDep,
     time_limit: TimeLimitDep,
-    body: SitingRequest,
+    body: Annotated[SitingRequest, Body(openapi_examples=SITING_EXAMPLES)],
 ) -> SitingResponse:
     """Parmi des lieux candidats (mairies, centres des communes ou points donnés), les ``k``
     qui couvriraient le plus de demande encore non couverte dans le budget, les sites

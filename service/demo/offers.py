@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from service.demo import catalogue
-from service.demo.state import ALES, BAGNOLS, BEAUCAIRE, NIMES, BuildState, Partner
+from service.demo.state import ALES, BAGNOLS, BEAUCAIRE, FICTION, NIMES, BuildState, Partner
 
 # Shares of partners that publish an optional set.
 _ASYLUM_VOLUNTEERING_SHARE = 0.6
@@ -247,7 +247,14 @@ def _offer_geiq(state: BuildState) -> None:
 def _offer_sheltered_work(state: BuildState) -> None:
     """ESAT activities (CDAPH orientation), EA jobs (RQTH), the EBE's CDI au temps choisi."""
     for partner in state.of_kind("esat"):
-        for activity in state.rng.sample(catalogue.activities("esat"), 3):
+        workshops = state.rng.sample(catalogue.activities("esat"), 3)
+        # the ESAT's record says its workshops: an orientation admits to the establishment,
+        # and the matcher looks for the wished activities there
+        named = ", ".join(activity.title.lower() for activity in workshops)
+        partner.properties["description"] = partner.properties["description"].replace(
+            FICTION, f"Ateliers : {named}. {FICTION}"
+        )
+        for activity in workshops:
             state.offer(
                 partner,
                 f"Travailleur·se d'ESAT : {activity.title.lower()}",

@@ -8,7 +8,7 @@ from pydantic import BeforeValidator, Field
 
 from geodata.modes import TravelMode
 from graph.inputs import InputModel
-from service.travel import MAX_MINUTES, DepartureTime
+from service.travel import DEPARTURE_DESCRIPTION, MAX_MINUTES, DepartureTime
 
 
 def _minutes_list(value: Any) -> Any:
@@ -30,5 +30,12 @@ class IsochroneQuery(InputModel):
         BeforeValidator(_minutes_list),
         Field(min_length=1, max_length=6),
     ] = Field(description="budgets de temps en minutes, ex. 15,30,45 (6 au plus, 180 au plus)")
-    departure: DepartureTime = Field(None, description="transports en commun : départ")
-    window_minutes: int = Field(60, ge=1, le=180, description="transports en commun : fenêtre")
+    departure: DepartureTime = Field(None, description=DEPARTURE_DESCRIPTION)
+    window_minutes: int = Field(
+        60,
+        ge=1,
+        le=180,
+        description="transports en commun : fenêtre de départ, en minutes ; la zone est celle "
+        "du temps médian sur la fenêtre (accessibilité d'ensemble, comme r5py), pas du "
+        "trajet le plus rapide d'une personne",
+    )

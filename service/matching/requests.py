@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from pydantic import Field, TypeAdapter
 from sqlalchemy.orm import Session
@@ -88,8 +88,11 @@ class Departure(InputModel):
         60,
         ge=1,
         le=180,
-        description="transports en commun : fenêtre de départ, en minutes ; le temps retenu "
-        "est la médiane sur la fenêtre",
+        description="transports en commun : fenêtre de départ, en minutes. Pour le trajet "
+        "d'une personne, le temps retenu est celui du trajet le plus rapide qui part de chez "
+        "elle dans la fenêtre, compté du départ de chez elle (sans attente à la maison), et "
+        "ses étapes font ce temps ; la couverture et les isochrones retiennent la médiane "
+        "sur la fenêtre (accessibilité d'ensemble, comme r5py)",
     )
 
 
@@ -122,6 +125,70 @@ class BatchResponse(BatchResult):
         description="ce qu'il faut savoir des temps de trajet (ex. date des horaires utilisée "
         "quand le départ demandé sort de leur période de validité)",
     )
+
+
+# Request examples for /docs (OpenAPI ``examples``), on the Gard demo territory: communes and
+# town halls are real (Alès 30007, Saint-Jean-du-Gard 30265), the partners are fictitious.
+AMINA: Final[dict[str, Any]] = {
+    "location": {"code_insee": "30007"},
+    "modes": [{"mode": "walk", "max_minutes": 30}, {"mode": "transit", "max_minutes": 45}],
+    "wishes": {"rome_codes": ["D1507", "K2204"], "keywords": "vente nettoyage"},
+    "hours_per_week": {"min": 20, "max": 26},
+    "available": "Mo-Fr 08:30-16:30",
+    "situation": {
+        "age": 29,
+        "work_authorization": True,
+        "french_level": "B1",
+        "driving_licence": False,
+        "vehicle": False,
+        "children_under_3": 1,
+        "single_parent": True,
+        "job_seeker_registered": True,
+        "rsa": True,
+    },
+    "limit": 10,
+}
+YOUNG_HOMELESS: Final[dict[str, Any]] = {
+    "location": {"lat": 44.1036, "lon": 3.8858},
+    "modes": [{"mode": "walk", "max_minutes": 30}, {"mode": "bike", "max_minutes": 30}],
+    "wishes": {"kinds": ["emploi", "immersion", "programme"], "keywords": "espaces verts"},
+    "situation": {"age": 19, "homeless": True, "no_diploma": True},
+    "limit": 5,
+}
+ESAT_ORIENTATION: Final[dict[str, Any]] = {
+    "location": {"lat": 43.8367, "lon": 4.3601},
+    "modes": [{"mode": "transit", "max_minutes": 40}],
+    "wishes": {"keywords": "espaces verts"},
+    "situation": {"age": 34, "rqth": True, "cdaph_orientation": "esat"},
+}
+MATCH_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
+    "amina": {
+        "summary": "Mère isolée à Alès, sans voiture, au RSA",
+        "description": "Vente ou nettoyage, 20 à 26 h par semaine en journée, à pied ou en "
+        "transports en commun ; une fille de 2 ans à faire garder (crèche sur le trajet).",
+        "value": {**AMINA, "departure": "2026-12-08T07:30:00"},
+    },
+    "jeune": {
+        "summary": "Jeune de 19 ans sans logement à Saint-Jean-du-Gard",
+        "description": "Un point de la carte ; tout le reste de la situation est inconnu (non "
+        "renseigné, jamais « non »).",
+        "value": YOUNG_HOMELESS,
+    },
+    "esat": {
+        "summary": "Orientation CDAPH vers un ESAT, à Nîmes",
+        "value": ESAT_ORIENTATION,
+    },
+}
+BATCH_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
+    "session": {
+        "summary": "Une session mensuelle de trois personnes (Alès, Saint-Jean-du-Gard, Nîmes)",
+        "value": {
+            "persons": [AMINA, YOUNG_HOMELESS, ESAT_ORIENTATION],
+            "alternatives": 3,
+            "departure": "2026-12-08T07:30:00",
+        },
+    }
+}
 
 
 @dataclass(frozen=True, slots=True)

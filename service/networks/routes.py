@@ -12,11 +12,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from geodata.roads import main_roads
 from service.deps import SessionDep, TravelDep
 from service.modes import FeedPeriod, common_period, feed_periods
 from service.networks import queries
-from service.networks.parameters import NetworkQuery
-from service.networks.schemas import FeedOut, NetworkOut
+from service.networks.parameters import NetworkQuery, RoadsQuery
+from service.networks.schemas import (
+    FeedOut,
+    NetworkOut,
+    RoadCollection,
+    RoadFeature,
+    RoadGeometry,
+    RoadProperties,
+)
 from service.travel import LoadedNetwork
 
 router = APIRouter(prefix="/v1/networks", tags=["trajets"])
@@ -36,6 +44,44 @@ def list_networks(
         _network_out(row, loaded.get(row[0].id))
         for row in session.execute(queries.registered(params.mode))
     ]
+
+
+OSM = "© les contributeurs d'OpenStreetMap (ODbL)"
+ROAD_MODES = ("car", "walk", "bike")  # the car network knows main roads by their speed
+
+
+@router.get("/roads", summary="Routes principales du réseau de rues inscrit (fond de carte)")
+def roads(travel: TravelDep, params: Annotated[RoadsQuery, Query()]) -> RoadCollection:
+    """Les routes du réseau de rues inscrit qui couvre l'étendue donnée, en lignes GeoJSON
+    simplifiées, pour le fond des cartes hors ligne : le réseau en voiture de préférence (ses
+    vitesses disent les routes principales : 70 km/h ou plus, rang 1), sinon celui à pied
+    ou à vélo (toutes ses rues, quand elles ne sont pas trop nombreuses à cette échelle).
+    Sans réseau de rues inscrit : aucune ligne."""
+    west, south, east, north = params.box
+    candidates = [
+        n
+        for n in travel.networks
+        if n.mode in ROAD_MODES
+        and n.bounds[0] <= east
+        and west <= n.bounds[2]
+        and n.bounds[1] <= north
+        and south <= n.bounds[3]
+    ]
+    if not candidates:
+        return RoadCollection(features=[], complete=True)
+    loaded = min(candidates, key=lambda n: ROAD_MODES.index(n.mode))
+    found = main_roads(loaded.network, params.box, tolerance=(east - west) / 2000)
+    return RoadCollection(
+        features=[
+            RoadFeature(
+                geometry=RoadGeometry(coordinates=line.coordinates),
+                properties=RoadProperties(rank=line.rank, mode=loaded.mode),
+            )
+            for line in found.lines
+        ],
+        complete=found.complete,
+        attribution=OSM,
+    )
 
 
 def _network_out(row: Any, loaded: LoadedNetwork | None) -> NetworkOut:

@@ -46,3 +46,33 @@ class NetworkOut(BaseModel):
     valid_until: dt.date | None = Field(
         None, description="transports en commun : fin de cette période"
     )
+
+
+class RoadProperties(BaseModel):
+    rank: int = Field(description="1 : route principale (70 km/h ou plus) ; 2 : autre rue")
+    mode: str = Field(description="le réseau dont elle vient : car, walk ou bike")
+
+
+class RoadGeometry(BaseModel):
+    type: str = Field("LineString", description="LineString")
+    coordinates: list[tuple[float, float]] = Field(description="lon, lat (degrés WGS84)")
+
+
+class RoadFeature(BaseModel):
+    type: str = Field("Feature", description="Feature")
+    geometry: RoadGeometry
+    properties: RoadProperties
+
+
+class RoadCollection(BaseModel):
+    """The main roads of the registered street network, GeoJSON lines (simplified)."""
+
+    type: str = Field("FeatureCollection", description="FeatureCollection")
+    features: list[RoadFeature]
+    complete: bool = Field(
+        description="faux quand des rues ont été laissées de côté (trop nombreuses à cette "
+        "échelle : rapprochez la carte)"
+    )
+    attribution: str | None = Field(
+        None, description="la source des lignes (« © les contributeurs d'OpenStreetMap »)"
+    )

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.deps import SessionDep, get_travel
 from service.modes import mode_statements
+from service.settings import Settings, tiles_origin
 from service.store import queries
 from service.version import VERSION
 
@@ -36,19 +37,27 @@ def leaflet_version() -> str:
     return (STATIC / "vendor" / "leaflet" / "VERSION").read_text().strip()
 
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
+def content_security_policy(tiles_origin: str | None = None) -> str:
+    """The pages' policy: everything from this origin only; images also from the tile
+    server's origin when one is configured (``MAILLAGE_TILES_URL``), and from nowhere else."""
+    images = "img-src 'self' data:" + (f" {tiles_origin}" if tiles_origin else "")
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            images,
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
     )
-)
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+
 
 # (path, page id, title in the navigation, <title>)
 PAGES = (
@@ -65,6 +74,7 @@ router = APIRouter(include_in_schema=False)
 def install(app: FastAPI) -> None:
     """Add the pages, their static files and the API documentation to the application."""
     app.include_router(router)
+    app.state.render_page = render_page
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/docs", include_in_schema=False)
@@ -81,27 +91,67 @@ def install(app: FastAPI) -> None:
         )
 
 
-def _render(request: Request, session: SessionDep, page: str) -> HTMLResponse:
+def render_page(
+    request: Request,
+    session: SessionDep,
+    template: str,
+    *,
+    page: str,
+    title: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A page in the site's layout; ``app.state.render_page`` for the features that have
+    pages of their own (the login page of `service.accounts`). The header names the person
+    logged in (``request.state.principal``, `service.deps.get_principal`)."""
     try:
         demo = bool(session.scalar(queries.demo_present()))
     except SQLAlchemyError:  # the page still renders; its scripts will say what failed
         demo = False
-    path, _, _, title = next(p for p in PAGES if p[1] == page)
-    context: dict[str, Any] = {
+    settings: Settings = request.app.state.settings
+    travel = get_travel(request)
+    streets = any(network.mode != "transit" for network in travel.networks)
+    tiles = settings.tiles_url
+    attribution = settings.tiles_attribution or ""
+    principal = getattr(request.state, "principal", None)
+    person = principal if principal is not None and principal.user_id is not None else None
+    values: dict[str, Any] = {
         "page": page,
-        "path": path,
+        "path": request.url.path,
         "title": title,
         "pages": PAGES,
         "demo": demo,
-        "modes": mode_statements(get_travel(request)) if page == "accueil" else [],
+        "modes": mode_statements(travel) if page == "accueil" else [],
+        "tiles_url": tiles,
+        "tiles_attribution": attribution if tiles else None,
+        "streets": streets,
+        # what the pages may ask of this server, when another feature provides it
+        "serves": {
+            name: path in request.app.openapi()["paths"]  # built once, then cached by FastAPI
+            for name, path in (("jobs", "/v1/reference/jobs"), ("geocode", "/v1/geocode"))
+        },
+        # OpenStreetMap is credited where its data is used: street networks (travel times,
+        # roads drawn) or OSM tiles
+        "osm": streets or (tiles is not None and "openstreetmap" in attribution.lower()),
         "version": VERSION,
         "leaflet_version": leaflet_version(),
+        "person": person,
+        **(context or {}),
     }
-    response = TEMPLATES.TemplateResponse(request, f"{page}.html", context)
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response = TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        tiles_origin(tiles) if tiles else None
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
+    if person is not None:  # a page that names a person is never kept by a cache
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _render(request: Request, session: SessionDep, page: str) -> HTMLResponse:
+    _, _, _, title = next(p for p in PAGES if p[1] == page)
+    return render_page(request, session, f"{page}.html", page=page, title=title)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -11,7 +11,7 @@ from geodata.modes import TravelMode
 from graph import vocabulary
 from graph.inputs import NOT_BLANK, Documented, InputModel
 from graph.models import KindCode, OpportunityKind, Publics, RomeCode, Thematiques
-from service.travel import MAX_MINUTES, DepartureTime
+from service.travel import DEPARTURE_DESCRIPTION, MAX_MINUTES, DepartureTime
 
 MAX_RADIUS_KM = 200.0
 MAX_PAGE_SIZE = 100
@@ -92,7 +92,11 @@ class PartnerQuery(Pagination):
         None,
         min_length=1,
         max_length=200,
-        description="mots du nom (ou d'un autre nom que lui donne une source) ou de l'adresse",
+        description="mots cherchés, en français : chacun doit désigner le "
+        "partenaire par le début d'un mot de son nom, de ses autres noms ou de son adresse, par "
+        "son type (« CHRS », « crèche », « SIAE ») ou par sa commune (« Alès ») ; accents, "
+        "majuscules et élisions ignorés. Les membres d'un réseau ou d'une plateforme trouvés "
+        "suivent. Sans point, triés par pertinence",
     )
     source: str | None = Field(
         None,
@@ -133,17 +137,16 @@ class PartnerQuery(Pagination):
         description="temps de trajet maximal, en minutes (180 au plus) ; demande un mode "
         "(422 sinon)",
     )
-    departure: DepartureTime = Field(
-        None,
-        description="transports en commun : heure de départ (heure locale, début de la "
-        "fenêtre) ; défaut : mardi prochain 08:00",
-    )
+    departure: DepartureTime = Field(None, description=DEPARTURE_DESCRIPTION)
     window_minutes: int = Field(
         60,
         ge=1,
         le=180,
-        description="transports en commun : fenêtre de départ, en minutes ; le temps retenu "
-        "est la médiane sur la fenêtre",
+        description="transports en commun : fenêtre de départ, en minutes. Pour le trajet "
+        "d'une personne, le temps retenu est celui du trajet le plus rapide qui part de chez "
+        "elle dans la fenêtre, compté du départ de chez elle (sans attente à la maison), et "
+        "ses étapes font ce temps ; la couverture et les isochrones retiennent la médiane "
+        "sur la fenêtre (accessibilité d'ensemble, comme r5py)",
     )
 
     @model_validator(mode="after")

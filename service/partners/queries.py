@@ -10,15 +10,28 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
+from graph.search import is_kind_word, kinds_named, query_words
 from service.db import AnySelect
 from service.errors import NotFoundError
 from service.partners.parameters import OpportunityQuery, PartnerQuery
 from service.store.queries import freshness
 from service.store.records import GEOGRAPHY, point
-from service.tables import Opportunity, Partner, Provenance, Relation
+from service.tables import Commune, Opportunity, Partner, Provenance, Relation
 
 
 def get_partner(session: Session, partner_id: uuid.UUID) -> Partner:
@@ -103,19 +116,82 @@ def partners_query(params: PartnerQuery, *, stale_after_days: int = 365) -> AnyS
         limit = func.now() - dt.timedelta(days=stale_after_days)
         stmt = stmt.where(freshness() < limit)
     if params.q:
-        for word in params.q.split():
-            pattern = "%" + word.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-            haystack = func.unaccent(
-                func.concat_ws(
-                    " ",
-                    Partner.name,
-                    func.array_to_string(Partner.aliases, " "),
-                    Partner.address,
-                    Partner.code_insee,
-                )
-            )
-            stmt = stmt.where(haystack.ilike(func.unaccent(pattern)))
+        stmt, score = _text_search(stmt, params.q)
+        if params.lat is None or params.lon is None:
+            stmt = stmt.order_by(None).order_by(score.desc(), Partner.name, Partner.id)
     return stmt
+
+
+FTS_CONFIG = "maillage_fr"
+"""The text search configuration of migration 0008: French stemming after ``unaccent``."""
+
+
+def _word_query(word: str) -> Any:
+    """The ``tsquery`` of one folded word (letters and digits only): as a prefix (``'ale':*``),
+    but whole for a word that is a kind's code or acronym (`graph.search.is_kind_word`: the
+    stem of « chrs » is « chr », the start of « Christol »); empty for a stop word."""
+    pattern = word if is_kind_word(word) else f"{word}:*"
+    return func.to_tsquery(literal_column(f"'{FTS_CONFIG}'::regconfig"), pattern)
+
+
+def _text_search(stmt: AnySelect, text: str) -> tuple[AnySelect, Any]:
+    """Keep the partners that every word of ``text`` designates, and their relevance score.
+
+    A word (`graph.search.query_words`: folded, elisions dropped) designates a partner when it
+    starts a word of its name, aliases or address (the ``search`` document, French stemming,
+    word boundaries: « ales » is not in « Cigales »), names its kind (`graph.search.kinds_named`)
+    or starts a word of its commune's name; a word that is a stop word for PostgreSQL designates
+    every partner. The members (relation ``membre``) of a partner the words designate are found
+    too, ranked after it (« TESA » finds the employment platform and its members).
+    Score: 2 per word naming the kind, 2 per word naming the commune, 1 for a partner found
+    itself rather than through a network, the text rank (name and aliases weigh more than the
+    address) and the trigram similarity of the name and aliases to the words.
+    """
+    words = query_words(text)
+    if not words:
+        return stmt, literal(0.0)
+    queries = [_word_query(word) for word in words]
+    found, score = _designated(Partner, words, queries)
+    network = aliased(Partner)
+    network_found, _ = _designated(network, words, queries)
+    member = exists().where(
+        Relation.source_partner_id == Partner.id,
+        Relation.kind == "membre",
+        Relation.target_partner_id == network.id,
+        network_found,
+    )
+    everything = queries[0]
+    for query in queries[1:]:
+        everything = everything.op("&&")(query)
+    names = func.unaccent(
+        func.lower(func.concat_ws(" ", Partner.name, func.maillage_join(Partner.aliases)))
+    )
+    score = (
+        score
+        + case((found, 1.0), else_=0.0)
+        + func.ts_rank(Partner.search, everything)
+        + func.similarity(names, " ".join(words))
+    )
+    return stmt.where(or_(found, member)), score
+
+
+def _designated(entity: Any, words: list[str], queries: list[Any]) -> tuple[Any, Any]:
+    """Whether every word designates ``entity`` (`Partner` or an alias of it), and the score of
+    its words naming its kind or commune."""
+    conditions = []
+    score: Any = literal(0.0)
+    for word, query in zip(words, queries, strict=True):
+        kinds = sorted(kinds_named(word))
+        in_kind = entity.kind.in_(kinds) if kinds else false()
+        commune_name = func.to_tsvector(literal_column(f"'{FTS_CONFIG}'::regconfig"), Commune.name)
+        in_commune = entity.code_insee.in_(
+            select(Commune.code_insee).where(commune_name.op("@@")(query))
+        )
+        conditions.append(
+            or_(func.numnode(query) == 0, entity.search.op("@@")(query), in_kind, in_commune)
+        )
+        score = score + case((in_kind, 2.0), else_=0.0) + case((in_commune, 2.0), else_=0.0)
+    return and_(*conditions), score
 
 
 def _categories(stmt: AnySelect, params: PartnerQuery) -> AnySelect:

@@ -72,11 +72,15 @@ class Page(BaseModel, Generic[T]):
 
 class Travel(BaseModel):
     mode: str
-    minutes: float = Field(description="temps de trajet, en minutes")
+    minutes: float = Field(
+        description="temps de trajet, en minutes (à 0,1 près) ; en transports en commun, le "
+        "trajet le plus rapide qui part du point dans la fenêtre de départ, dont les étapes "
+        "(journey) font ce temps"
+    )
     estimated: bool = Field(
         description="vrai quand le temps est estimé en tout ou partie : à vol d'oiseau (pas "
-        "de réseau ici), transports en commun sans horaires, ou marche à vol d'oiseau vers "
-        "les arrêts"
+        "de réseau ici), transports en commun sans horaires, ou marche estimée vers les "
+        "arrêts (1,3 fois la ligne droite à 4,5 km/h)"
     )
     journey: Journey | None = Field(
         None,

@@ -1,12 +1,18 @@
-"""``/v1/reference``: the vocabularies the API speaks (typology, thematiques, publics...)."""
+"""``/v1/reference``: the vocabularies the API speaks (typology, thematiques, publics...) and
+the ROME job titles (``/v1/reference/jobs``, searched in the store: `service.reference.jobs`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from graph import vocabulary
 from graph.models import CONTRACTS, OPPORTUNITY_KINDS, RELATION_KINDS
-from service.reference.schemas import KindItem, ReferenceItem
+from service.deps import SessionDep
+from service.reference.jobs import search_jobs
+from service.reference.parameters import JobQuery
+from service.reference.schemas import JobSearch, KindItem, ReferenceItem
 
 router = APIRouter(prefix="/v1/reference", tags=["référentiels"])
 
@@ -64,3 +70,16 @@ def contracts() -> list[ReferenceItem]:
 @router.get("/relation-kinds", summary="Types de relations entre partenaires")
 def relation_kinds() -> list[ReferenceItem]:
     return _items(RELATION_KINDS)
+
+
+@router.get("/jobs", summary="Intitulés de métiers du ROME 4.0 et leurs codes")
+def jobs(session: SessionDep, params: Annotated[JobQuery, Query()]) -> JobSearch:
+    """Les intitulés de métiers (appellations) du répertoire ROME 4.0 de France Travail qui
+    contiennent les mots donnés — sans tenir compte des accents, des majuscules ni de la
+    ponctuation ; chaque mot peut n'être que le début d'un mot de l'intitulé (« libre serv »,
+    « aide soig ») — chacun avec son code ROME, celui qu'attend la mise en relation. Les
+    intitulés courants passent avant ceux que France Travail dit peu usités. ``source`` est la
+    mention à afficher avec eux (« Source : France Travail, ROME 4.0 v460 (sept. 2025) »).
+    Sans référentiel chargé (``maillage reference load-rome``) : aucun résultat et ``notice``
+    le dit."""
+    return search_jobs(session, params.q, params.limit)

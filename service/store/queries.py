@@ -42,6 +42,8 @@ from service.tables import (
     Provenance,
     Relation,
     StoreRevision,
+    UserAccount,
+    UserSession,
 )
 
 DEMO_SOURCE = "demo"
@@ -86,6 +88,12 @@ def open_partners(ids: Sequence[str] | None = None) -> AnySelect:
             Partner.opening_hours,
             cast(Partner.eligibility, Text),
             cast(Partner.organisation_id, Text),
+            Partner.address,
+            Partner.contact["phone"].astext,
+            Partner.contact["email"].astext,
+            # an ESAT's activities are searched by the matcher; other descriptions stay in
+            # the store (the snapshot keeps no text it does not use)
+            case((Partner.kind == "esat", Partner.description), else_=None),
         )
         .where(Partner.status == "open")
         .order_by(Partner.id)
@@ -111,6 +119,8 @@ def opportunities(partner_ids: Sequence[str] | None = None) -> AnySelect:
         Opportunity.atypical_hours,
         Opportunity.places,
         cast(Opportunity.requirements, Text).label("requirements"),
+        Opportunity.starts_on,
+        Opportunity.ends_on,
     ).order_by(Opportunity.id)
     if partner_ids is not None:
         stmt = stmt.where(Opportunity.partner_id.in_([uuid.UUID(i) for i in partner_ids]))
@@ -283,3 +293,27 @@ def freshness() -> Any:
         .scalar_subquery()
     )
     return func.coalesce(newest, Partner.updated_at)
+
+
+def user_session_with_account(id_hash: str) -> AnySelect:
+    """The session of this digest, its account and the name of the account's organisation."""
+    return (
+        select(UserSession, UserAccount, Partner.name.label("organisation_name"))
+        .join(UserAccount, UserAccount.id == UserSession.user_id)
+        .outerjoin(Partner, Partner.id == UserAccount.organisation_id)
+        .where(UserSession.id_hash == id_hash)
+    )
+
+
+def touch_user_session(id_hash: str, now: dt.datetime, *, every: dt.timedelta) -> Update:
+    """Record a session's activity at ``now`` unless recorded less than ``every`` ago."""
+    return (
+        update(UserSession)
+        .where(UserSession.id_hash == id_hash, UserSession.last_seen_at <= now - every)
+        .values(last_seen_at=now)
+    )
+
+
+def delete_user_session(id_hash: str) -> Delete:
+    """End one session (logout, expiry)."""
+    return delete(UserSession).where(UserSession.id_hash == id_hash)

@@ -211,7 +211,8 @@ def _read_partners(
         fresh = sorted(changed & versions.keys())
         rows = session.execute(queries.open_partners(fresh)) if fresh else iter(())
     read: dict[str, tuple[PartnerSite, Site]] = {}
-    for pid, name, kind, lon, lat, themes, places, capacity, hours, elig, org in rows:
+    for pid, name, kind, lon, lat, themes, places, capacity, hours, elig, org, *contact in rows:
+        address, phone, email, activities = contact
         thematiques = tuple(themes or ())
         x, y = float(lon), float(lat)
         site = PartnerSite(
@@ -226,6 +227,10 @@ def _read_partners(
             opening_hours=hours,
             eligibility=eligibility(elig),
             organisation_id=org,
+            address=address,
+            phone=phone,
+            email=email,
+            activities=activities,
         )
         read[pid] = (site, Site(pid, name, kind, x, y, thematiques, capacity))
     by_id: dict[str, PartnerSite] = {}
@@ -253,6 +258,8 @@ def _offer(row: Any, partner: PartnerSite, eligibility: _Eligibilities) -> Offer
         atypical_hours=row.atypical_hours,
         places=row.places,
         requirements=eligibility(row.requirements),
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
     )
 
 

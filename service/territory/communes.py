@@ -1,4 +1,5 @@
-"""The territory's communes in the store (polygons, population, town halls)."""
+"""The territory's communes in the store (polygons, population, town halls and their
+addresses)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def load_communes(session: Session, communes: Sequence[CommuneRecord]) -> int:
             "epci": c.epci,
             "geom": from_shape(c.geometry, srid=4326),
             "town_hall": from_shape(c.town_hall, srid=4326) if c.town_hall is not None else None,
+            "town_hall_address": c.town_hall_address,
         }
         for c in communes
     ]

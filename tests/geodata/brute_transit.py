@@ -18,7 +18,8 @@ explores a time-expanded graph with a heap (Dijkstra on event times):
 
 Footpaths link *served* stops (where a rider may board a trip and alight further on, or
 alight from a trip boarded before) at most
-500 m apart, or sharing a ``parent_station``, in ``ceil(metres / (4.5 km/h))`` seconds.
+500 m apart, or sharing a ``parent_station``, in ``ceil(metres × 1.3 / (4.5 km/h))`` seconds
+(the straight line stretched by the walk detour: every walk, access and egress included).
 ``transfers.txt`` rules between stops (types 0–3, no route or trip fields; a station stands
 for its served platforms and loses to a rule naming a platform) set the transfer time, or the
 change time from a stop to itself; a listed pair without footpath gets one at the rule's time.
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 WALK_MPS = 4.5 / 3.6
+WALK_DETOUR = 1.3
 MAX_TRANSFER_M = 500.0
 EARTH_RADIUS_M = 6_371_008.8
 INF = math.inf
@@ -58,6 +60,11 @@ def haversine(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+def walk_seconds(metres: float) -> int:
+    """Whole seconds walking ``metres`` of straight line (× the walk detour), rounded up."""
+    return math.ceil(metres * WALK_DETOUR / WALK_MPS)
 
 
 def rows(folder: Path, name: str) -> list[dict[str, str]]:
@@ -219,7 +226,7 @@ def _walks(table: Timetable, served: set[str]) -> dict[str, dict[str, int]]:
             parent = table.stops[a].get("parent_station", "")
             same_station = parent != "" and parent == table.stops[b]["parent_station"]
             if a != b and (metres <= MAX_TRANSFER_M or same_station):
-                walks.setdefault(a, {})[b] = math.ceil(metres / WALK_MPS)
+                walks.setdefault(a, {})[b] = walk_seconds(metres)
     return walks
 
 
@@ -263,7 +270,7 @@ def _apply_rules(table: Timetable, rules: dict[tuple[str, str], Rule]) -> None:
         if x == y:
             default = table.change[x]
         else:
-            straight = math.ceil(haversine(*_at(table, x), *_at(table, y)) / WALK_MPS)
+            straight = walk_seconds(haversine(*_at(table, x), *_at(table, y)))
             default = table.walks.get(x, {}).get(y, straight)
         seconds = {0: default, 1: 0, 2: default if minimum is None else minimum, 3: -1}[kind]
         if x == y:

@@ -19,6 +19,7 @@ from geodata.journeys import (
     street_journey,
     vehicle_of_route_type,
 )
+from geodata.sphere import haversine_m
 from geodata.transit_estimate import EstimatedTravel
 
 ALES = (4.0810, 44.1250)
@@ -182,7 +183,32 @@ def test_estimated_travel_is_a_journey_model_whose_legs_agree_with_its_times() -
             assert journey.mode == mode
     walk = travel.journeys("walk", *ALES, points[:1], max_minutes=None)[0]
     assert walk is not None
-    assert walk.legs[0].metres == pytest.approx(walk.minutes * 75.0)
+    metres = walk.legs[0].metres
+    assert metres is not None
+    assert metres == pytest.approx(haversine_m(*ALES, *NIMES) * 1.3)
+    assert walk.minutes == pytest.approx(metres / 75.0, abs=1 / 60)
     beyond = travel.journeys("car", *ALES, points, max_minutes=10)
     assert beyond[0] is None
     assert beyond[1] is not None
+
+
+def test_the_legs_written_out_add_up_to_the_minutes_written_out() -> None:
+    """Each leg's minutes are rounded cumulatively: the legs shown make the total shown."""
+    legs = (
+        Leg(kind="walk", minutes=10.04, estimated=True),
+        Leg(kind="wait", minutes=0.04, estimated=False),
+        Leg(kind="ride", minutes=35.0, estimated=False),
+        Leg(kind="walk", minutes=12.87, estimated=True),
+    )
+    journey = Journey(mode="transit", legs=legs)
+    written = journey.model_dump(mode="json")
+    shown = [leg["minutes"] for leg in written["legs"]]
+    assert written["minutes"] == 57.9  # 57.95 exactly, a hair under in floating point
+    assert shown == [10.0, 0.1, 35.0, 12.8]  # rounded one by one: 10.0, 0.0, 35.0, 12.9
+    assert sum(shown) == pytest.approx(written["minutes"], abs=1e-9)
+    assert all(abs(s - leg.minutes) < 0.1 for s, leg in zip(shown, legs, strict=True))
+    assert journey.legs[1].minutes == 0.04  # the values themselves are not rounded
+    longer = journey.then(Leg(kind="dropoff", minutes=5.05, estimated=False))
+    assert [leg["minutes"] for leg in longer.model_dump()["legs"]] == [10.0, 0.1, 35.0, 12.8, 5.1]
+    assert longer.model_dump()["minutes"] == 63.0
+    assert [leg["minutes"] for leg in journey.model_dump()["legs"]] == shown  # unchanged

@@ -20,7 +20,7 @@ import pytest
 from geodata import gtfs
 from geodata.transit import TransitNetwork
 from tests.geodata import brute_transit as brute
-from tests.geodata.brute_transit import WALK_MPS
+from tests.geodata.brute_transit import WALK_DETOUR, WALK_MPS, walk_seconds
 from tests.geodata.brute_transit import haversine as _haversine
 from tests.geodata.brute_transit import hms as _hms
 
@@ -117,9 +117,7 @@ def test_outside_the_calendar_only_walking_is_left(
     minutes = nantes.travel_times(
         xy[:3], xy, departure=datetime(2025, 6, 10, 8, 0, tzinfo=PARIS), window_minutes=10
     )
-    walking = np.array(
-        [[math.ceil(_haversine(*a, *b) / WALK_MPS) / 60 for b in xy] for a in xy[:3]]
-    )
+    walking = np.array([[walk_seconds(_haversine(*a, *b)) / 60 for b in xy] for a in xy[:3]])
     np.testing.assert_allclose(minutes, walking, rtol=0, atol=1e-9)
 
 
@@ -150,7 +148,7 @@ def test_travel_times_bounds_and_walking(nantes: TransitNetwork) -> None:
     departure = datetime(2025, 5, 13, 8, 0)  # naive: the feed's local time  # noqa: DTZ001
     free = nantes.travel_times(xy, xy, departure=departure)
     assert np.diagonal(free).tolist() == [0.0] * 25
-    walking = np.array([[math.ceil(_haversine(*a, *b) / WALK_MPS) / 60 for b in xy] for a in xy])
+    walking = np.array([[walk_seconds(_haversine(*a, *b)) / 60 for b in xy] for a in xy])
     assert (free <= walking + 1e-9).all()  # a person may always just walk
     bounded = nantes.travel_times(xy, xy, departure=departure, max_minutes=5)
     assert np.isinf(bounded[free > 5]).all()
@@ -206,7 +204,7 @@ def test_isochrone_holds_the_walking_disc_and_reached_stops(nantes: TransitNetwo
     )
     assert area.is_valid
     assert area.geom_type in {"Polygon", "MultiPolygon"}
-    walk_deg = 8 * 60 * WALK_MPS / 111_195  # the walking radius, in degrees of latitude
+    walk_deg = 8 * 60 * WALK_MPS / WALK_DETOUR / 111_195  # the walking radius, in degrees
     assert area.contains(_point(lon, lat + 0.9 * walk_deg))
     assert not area.contains(_point(lon, lat + 3 * walk_deg))
 
@@ -359,11 +357,11 @@ def test_a_walk_is_one_footpath(tmp_path: Path) -> None:
         (3, 2),
     ]
     got = network.earliest_arrival(["X"], [_hms("07:59:00")], date(2025, 5, 14))
-    step = math.ceil(_haversine(4.0, 45.0, 4.0, 45.0036) / WALK_MPS)
+    step = walk_seconds(_haversine(4.0, 45.0, 4.0, 45.0036))
     assert got.tolist() == [_hms("07:59:00"), _hms("08:10:00"), 29400 + step, math.inf]
 
     # A hook (a walking StreetNetwork's travel_times, here a stub) replaces the straight line:
-    # 3 minutes between any two served stops, within the 500 m budget of 400 s.
+    # 3 minutes between any two served stops, within the budget of 500 m (520 s walked).
     def three_minutes(xy: np.ndarray) -> np.ndarray:
         return np.where(np.eye(len(xy), dtype=bool), 0.0, 3.0)
 

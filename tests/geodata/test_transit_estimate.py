@@ -33,6 +33,7 @@ from geodata.traveltime import StraightLineEstimator
 
 R = 6_371_008.8
 WALK_M_PER_MIN = 4.5 * 1000 / 60 / 1.3  # straight-line metres walked per minute
+SECOND = 1 / 60 + 1e-9  # minutes
 ALES = (4.0810, 44.1250)
 NIMES = (4.3601, 43.8367)
 TUESDAY = date(2025, 5, 13)
@@ -45,6 +46,12 @@ def haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b[0] - a[0]) / 2) ** 2
     )
     return 2 * R * math.asin(math.sqrt(h))
+
+
+def walk_minutes(metres: float) -> float:
+    """The estimated walk over ``metres`` of straight line: × 1.3 at 4.5 km/h, whole seconds
+    rounded up (`geodata.walking`)."""
+    return math.ceil(metres * 1.3 / (4.5 / 3.6)) / 60
 
 
 def moved(point: tuple[float, float], metres: float, bearing: float) -> tuple[float, float]:
@@ -74,8 +81,8 @@ def default_ride(metres: float) -> float:
 
 def expected_without_timetable(a: tuple[float, float], b: tuple[float, float]) -> float:
     d = haversine(a, b)
-    walk = d / WALK_M_PER_MIN
-    access = egress = DEFAULT_ACCESS_M / WALK_M_PER_MIN
+    walk = walk_minutes(d)
+    access = egress = walk_minutes(DEFAULT_ACCESS_M)
     transit = access + DEFAULT_HEADWAY_MINUTES / 2 + default_ride(d) + egress
     return min(walk, transit)
 
@@ -87,7 +94,7 @@ def test_141_metres_by_transit_is_the_walk_of_about_two_minutes() -> None:
     estimate = TransitEstimate()
     there = moved(ALES, 141, 30)
     minutes = estimate.travel_times([ALES], [there])[0, 0]
-    assert minutes == pytest.approx(141 / WALK_M_PER_MIN)
+    assert minutes == pytest.approx(walk_minutes(141))
     assert 2.0 < minutes < 2.6
     (journey,) = estimate.journeys(*ALES, [there])
     assert journey is not None
@@ -117,7 +124,7 @@ def test_a_5_km_trip_walks_waits_rides_and_walks_every_leg_estimated() -> None:
     assert [leg.kind for leg in journey.legs] == ["walk", "wait", "ride", "walk"]
     assert all(leg.estimated for leg in journey.legs)
     access, wait, ride, egress = journey.legs
-    assert access.minutes == pytest.approx(DEFAULT_ACCESS_M / WALK_M_PER_MIN)
+    assert access.minutes == pytest.approx(walk_minutes(DEFAULT_ACCESS_M))
     assert access.metres == pytest.approx(DEFAULT_ACCESS_M * 1.3)
     assert wait.minutes == DEFAULT_HEADWAY_MINUTES / 2
     assert ride.vehicle == "bus"
@@ -131,7 +138,7 @@ def test_a_5_km_trip_walks_waits_rides_and_walks_every_leg_estimated() -> None:
     assert "bus à 17 km/h" in journey.notice
     assert "1,3 fois" in journey.notice
     assert journey.minutes == TransitEstimate().travel_times([ALES], [there])[0, 0]
-    assert journey.minutes < haversine(ALES, there) / WALK_M_PER_MIN
+    assert journey.minutes < walk_minutes(haversine(ALES, there))
 
 
 def test_ales_to_nimes_without_a_timetable_rides_a_coach() -> None:
@@ -169,7 +176,8 @@ def test_the_estimate_is_the_quicker_of_the_walk_and_the_ride_never_slower_than_
     estimate = TransitEstimate()
     minutes = float(estimate.travel_times([origin], [there])[0, 0])
     walk = float(StraightLineEstimator("walk").travel_times([origin], [there])[0, 0])
-    assert minutes == pytest.approx(expected_without_timetable(origin, there), rel=1e-9, abs=1e-9)
+    # a second at most: the whole seconds of two haversines agreeing to a nanometre
+    assert minutes == pytest.approx(expected_without_timetable(origin, there), abs=SECOND)
     assert minutes <= walk + 1e-9
     (journey,) = estimate.journeys(lon, lat, [there])
     assert journey is not None
@@ -362,14 +370,14 @@ def test_a_trip_between_two_served_stops_walks_to_them_and_waits_half_their_head
         "Saint-Christol",
     )
     assert access.minutes == pytest.approx(
-        120 / WALK_M_PER_MIN, rel=1e-4
-    )  # stops.txt keeps 7 decimals: ~1 cm
+        walk_minutes(120), abs=1 / 60
+    )  # stops.txt keeps 7 decimals: ~1 cm, a second at most
     assert wait.minutes == 5.0
     assert ride.vehicle == "bus"
     assert ride.minutes == pytest.approx(ride_minutes(haversine(CENTRE, CHRISTOL), "bus"))
     assert egress.minutes == pytest.approx(
-        300 / WALK_M_PER_MIN, rel=1e-4
-    )  # stops.txt keeps 7 decimals: ~1 cm
+        walk_minutes(300), abs=1 / 60
+    )  # stops.txt keeps 7 decimals: ~1 cm, a second at most
     assert journey.notice is not None
     assert "arrêt le plus proche à 120 m" in journey.notice
     assert "un départ toutes les 10 min en semaine à cet arrêt" in journey.notice
@@ -385,7 +393,7 @@ def test_far_from_every_stop_the_stop_is_assumed_and_the_same_stop_gives_the_wal
     journey = estimate.journeys(*remote, [there])[0]
     assert journey is not None
     assert journey.legs[0].to_name is None
-    assert journey.legs[0].minutes == pytest.approx(DEFAULT_ACCESS_M / WALK_M_PER_MIN)
+    assert journey.legs[0].minutes == pytest.approx(walk_minutes(DEFAULT_ACCESS_M))
     assert journey.legs[1].minutes == DEFAULT_HEADWAY_MINUTES / 2
     assert journey.notice is not None
     assert "arrêt supposé à 400 m" in journey.notice
@@ -395,8 +403,8 @@ def test_far_from_every_stop_the_stop_is_assumed_and_the_same_stop_gives_the_wal
     assert walk is not None
     assert [leg.kind for leg in walk.legs] == ["walk"]
     assert walk.minutes == pytest.approx(
-        1600 / WALK_M_PER_MIN, rel=1e-4
-    )  # stops.txt keeps 7 decimals: ~1 cm
+        walk_minutes(1600), abs=1 / 60
+    )  # stops.txt keeps 7 decimals: ~1 cm, a second at most
 
 
 def test_a_ride_is_the_slower_vehicle_of_its_two_stops(stops: StopService) -> None:
@@ -431,16 +439,16 @@ def test_with_stops_the_estimate_is_still_the_quicker_of_walk_and_ride(
     there = moved(origin, metres, bearing)
     estimate = TransitEstimate(stops)
     minutes = float(estimate.travel_times([origin], [there])[0, 0])
-    walk = haversine(origin, there) / WALK_M_PER_MIN
-    assert minutes <= walk * (1 + 1e-9) + 1e-9
+    walk = walk_minutes(haversine(origin, there))
+    assert minutes <= walk + SECOND
     (journey,) = estimate.journeys(*origin, [there])
     assert journey is not None
     assert journey.minutes == minutes
     if len(journey.legs) == 1:
-        assert minutes == pytest.approx(walk, rel=1e-9, abs=1e-9)
+        assert minutes == pytest.approx(walk, abs=SECOND)
     else:
         assert [leg.kind for leg in journey.legs] == ["walk", "wait", "ride", "walk"]
-        assert minutes < walk
+        assert minutes < float(StraightLineEstimator("walk").travel_times([origin], [there])[0, 0])
 
 
 def test_a_transit_network_is_read_for_its_stops(network: TransitNetwork) -> None:

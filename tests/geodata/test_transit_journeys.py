@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +20,9 @@ from shapely.geometry import shape
 from geodata import gtfs, transit
 from geodata.journeys import Journey
 from geodata.sphere import great_circle_m
-from geodata.transit import TransitNetwork, WindowMethod
+from geodata.transit import TransitNetwork, WindowMethod, WindowStatistic
 from geodata.transit_estimate import StopService
-from tests.geodata.brute_transit import WALK_MPS
+from tests.geodata.brute_transit import walk_seconds
 from tests.geodata.test_transit_rules import EVERY_DAY_2025, STOP_TIMES, _feed
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -95,7 +95,7 @@ def _destination(metres_north: float, of: tuple[float, float] = (4.0, 45.1)) -> 
 
 
 def _walk_minutes(a: tuple[float, float] | list[float], b: tuple[float, float]) -> float:
-    return math.ceil(float(great_circle_m(a[0], a[1], b[0], b[1])) / WALK_MPS) / 60
+    return walk_seconds(float(great_circle_m(a[0], a[1], b[0], b[1]))) / 60
 
 
 def _check_sum(journey: Journey) -> None:
@@ -117,13 +117,13 @@ def test_a_journey_tells_walk_wait_ride_transfer_ride_walk(tmp_path: Path) -> No
         "walk", "wait", "ride", "transfer", "wait", "ride", "walk"
     ]  # fmt: skip
     walk, wait, tram, change, wait2, coach, last = journey.legs
-    # the walk: 167 m at 4.5 km/h, 134 s, a straight-line estimate
+    # the walk: 167 m of straight line, 217 m walked (× 1.3) at 4.5 km/h, 174 s, an estimate
     assert walk.estimated
     assert walk.to_name == "Amont"
     assert walk.from_name is None
-    assert walk.metres == pytest.approx(166.8, abs=0.1)
+    assert walk.metres == pytest.approx(166.8 * 1.3, abs=0.1)
     assert walk.minutes == _walk_minutes(ORIGIN, (4.0, 45.0))
-    # the wait for the 08:05 tram: from 08:02:14
+    # the wait for the 08:05 tram: from 08:02:54
     assert not wait.estimated
     assert wait.from_name == "Amont"
     assert wait.minutes == pytest.approx(5 - walk.minutes)
@@ -168,11 +168,11 @@ def test_a_transfer_without_rule_walks_and_says_so(tmp_path: Path) -> None:
     )
     assert journey is not None
     change = journey.legs[3]
-    # the 56 m between the platforms, 45 s on foot at 4.5 km/h, a straight-line estimate
+    # the 56 m between the platforms, 72 m walked (× 1.3), 58 s at 4.5 km/h: an estimate
     assert change.kind == "transfer"
     assert change.estimated
-    assert change.minutes == 45 / 60
-    assert change.metres == pytest.approx(55.6, abs=0.1)
+    assert change.minutes == 58 / 60
+    assert change.metres == pytest.approx(55.6 * 1.3, abs=0.1)
 
     # A street network's walks (the footpaths hook) are not estimates; the walks to and from
     # the stops still are.
@@ -193,7 +193,7 @@ def test_a_transfer_without_rule_walks_and_says_so(tmp_path: Path) -> None:
 
 def test_walking_wins_when_quicker_and_none_beyond_the_budget(tmp_path: Path) -> None:
     network = TransitNetwork.from_gtfs(_hand_made(tmp_path / "feed"))
-    near = _destination(300, of=ORIGIN)  # 300 m: the walk beats the tram
+    near = _destination(300, of=ORIGIN)  # 300 m (390 m walked): the walk beats the tram
     far = _destination(200)
     journeys = network.journeys(
         *ORIGIN, [near, far], departure=WEDNESDAY, window_minutes=1, max_minutes=30
@@ -202,7 +202,7 @@ def test_walking_wins_when_quicker_and_none_beyond_the_budget(tmp_path: Path) ->
     assert walk is not None
     assert [leg.kind for leg in walk.legs] == ["walk"]
     assert walk.legs[0].estimated
-    assert walk.legs[0].metres == pytest.approx(300, abs=0.5)
+    assert walk.legs[0].metres == pytest.approx(300 * 1.3, abs=0.5)
     assert walk.minutes == _walk_minutes(ORIGIN, (near[0], near[1]))
     assert journeys[1] is None  # 48 minutes by tram and coach, beyond 30
     reported = network.travel_times(
@@ -431,6 +431,68 @@ def test_profile_search_equals_one_query_per_minute(
     walk = network.travel_times(origins, destinations, window_minutes=1, departure=NO_SERVICE)
     assert (per_minute < walk).sum() > 100  # rides matter
     np.testing.assert_array_equal(medians("auto"), per_minute)
+
+
+@pytest.mark.parametrize("feed", ["nantes", "ter"])
+def test_the_quickest_of_the_window_is_the_best_departure_by_both_methods(
+    feed: str, request: pytest.FixtureRequest
+) -> None:
+    """One person's trip: the quickest of the window's departures — the profile search and
+    one query per minute agree, and it is the minimum of the single departures' times."""
+    network: TransitNetwork = request.getfixturevalue(feed)
+    departure = {"nantes": WEDNESDAY, "ter": TER_TUESDAY}[feed]
+    origins = _near_points(network, 60, seed=31)
+    destinations = _near_points(network, 40, seed=32)
+
+    def window(method: WindowMethod, statistic: WindowStatistic) -> np.ndarray:
+        return network.travel_times(
+            origins,
+            destinations,
+            departure=departure,
+            window_minutes=30,
+            max_minutes=120,
+            method=method,
+            statistic=statistic,
+        )
+
+    quickest = window("per_minute", "quickest")
+    np.testing.assert_array_equal(window("profile", "quickest"), quickest)
+    single = [
+        network.travel_times(
+            origins,
+            destinations,
+            departure=departure + timedelta(minutes=k),
+            window_minutes=1,
+            max_minutes=120,
+            method="per_minute",
+        )
+        for k in range(30)
+    ]
+    np.testing.assert_array_equal(quickest, np.min(single, axis=0))
+    median = window("per_minute", "median")
+    assert (quickest <= median).all()
+    assert (quickest < median).sum() > 20  # waiting at home is gone
+
+
+def test_a_person_s_journey_is_the_quickest_departure(tmp_path: Path) -> None:
+    network = TransitNetwork.from_gtfs(_hand_made(tmp_path / "feed"))
+    z = _destination(200)
+    [journey] = network.journeys(
+        *ORIGIN, [z], departure=WEDNESDAY, window_minutes=60, statistic="quickest"
+    )
+    [[reported]] = network.travel_times(
+        [ORIGIN], [z], departure=WEDNESDAY, window_minutes=60, statistic="quickest"
+    )
+    assert journey is not None
+    assert journey.minutes == reported
+    _check_sum(journey)
+    # Leaving 08:02 (174 s to the stop) catches the 08:05 tram with 6 s to spare: C at 08:45,
+    # 43 minutes, the quickest of the window (the median is 57).
+    rides = [leg for leg in journey.legs if leg.kind == "ride"]
+    assert rides[0].departure == datetime.fromisoformat("2025-05-14T08:05")
+    assert journey.legs[1].kind == "wait"
+    assert journey.legs[1].minutes == pytest.approx(0.1)
+    assert reported == pytest.approx(43 + journey.legs[-1].minutes)
 
 
 def test_profile_search_in_batches_of_destinations(

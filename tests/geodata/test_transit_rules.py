@@ -70,7 +70,7 @@ def _same_as_brute(
 # --- transfers.txt ------------------------------------------------------------------------
 
 # A station S with two platforms 11 m apart, and a bus stop T 111 m north; A, B, C, D, E and
-# F lie kilometres away. Walks: S1–S2 9 s, S1–T 89 s, S2–T 80 s (at 4.5 km/h).
+# F lie kilometres away. Walks: S1–S2 12 s, S1–T 116 s, S2–T 105 s (× 1.3 at 4.5 km/h).
 STATION_STOPS = """
 stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station
 S,Gare,45.0400,4.0,1,
@@ -129,14 +129,14 @@ def test_transfer_rules_are_honoured(station: Path) -> None:
 
     assert at[index["S1"]] == hms("08:10:00")
     assert at[index["C"]] == hms("08:30:00")  # 5 min at S1: 08:12 missed, 08:16 taken
-    assert at[index["S2"]] == hms("08:10:09")  # walked to (9 s), ...
+    assert at[index["S2"]] == hms("08:10:12")  # walked to (12 s), ...
     assert at[index["D"]] == math.inf  # ... but changing from S1 to S2 is forbidden
-    assert at[index["T"]] == hms("08:11:29")  # walked to (89 s), 10 min to change: 08:14 missed
+    assert at[index["T"]] == hms("08:11:56")  # walked to (116 s), 10 min to change: 08:14 missed
     assert at[index["E"]] == hms("08:45:00")
     assert at[index["F"]] == hms("08:55:00")  # S1's 08:10 missed; C's 08:31 caught at once
     assert network.transfer_rules_ignored == 1
 
-    # S2 → S1: the station's timed rule (0 s) beats the 9 s walk: the 08:10 from S1 is caught.
+    # S2 → S1: the station's timed rule (0 s) beats the 12 s walk: the 08:10 from S1 is caught.
     from_b = network.earliest_arrival(["B"], [hms("07:55:00")], WEDNESDAY)
     assert from_b[index["F"]] == hms("08:50:00")
     assert from_b[index["D"]] == hms("08:20:00")  # the rule restricted to routes is ignored
@@ -151,11 +151,11 @@ def test_without_transfers_txt_a_change_costs_the_walk_and_min_transfer_s(statio
     index = {str(stop): k for k, stop in enumerate(free.stops.ids)}
     at = free.earliest_arrival(["A"], [hms("07:55:00")], WEDNESDAY)
     assert at[index["C"]] == hms("08:20:00")  # 08:12 caught: no change time by default
-    assert at[index["D"]] == hms("08:20:00")  # S1 → S2 (9 s) then 08:13
-    assert at[index["E"]] == hms("08:25:00")  # S1 → T (89 s) then 08:14
+    assert at[index["D"]] == hms("08:20:00")  # S1 → S2 (12 s) then 08:13
+    assert at[index["E"]] == hms("08:25:00")  # S1 → T (116 s) then 08:14
     assert at[index["F"]] == hms("08:50:00")  # the 08:10 at S1 leaves as the rider alights
     assert free.earliest_arrival(["B"], [hms("07:55:00")], WEDNESDAY)[index["F"]] == hms(
-        "08:55:00"  # 08:10 at S1 is 9 s away from S2: missed; C at 08:20, its 08:31
+        "08:55:00"  # 08:10 at S1 is 12 s away from S2: missed; C at 08:20, its 08:31
     )
 
     slow = TransitNetwork.from_gtfs(station, min_transfer_s=180)

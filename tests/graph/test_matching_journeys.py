@@ -181,7 +181,8 @@ def test_a_parent_s_journey_goes_through_the_creche_with_a_drop_off_leg(
     assert drop_off.estimated is False
     assert drop_off.to_name == "CRECHE (test)"
     assert to_creche.minutes == pytest.approx(item.travel.creche.minutes or 0, abs=0.05)
-    expected_onward = haversine_m(*east(0, 500), *east(900)) / WALK_M_PER_MIN
+    onward_m = haversine_m(*east(0, 500), *east(900))
+    expected_onward = math.ceil(onward_m * 1.3 / (4.5 / 3.6)) / 60  # whole seconds, rounded up
     assert to_work.minutes == pytest.approx(expected_onward)
     assert journey.minutes == pytest.approx(item.travel.minutes, abs=0.05)
     assert journey.estimated is True

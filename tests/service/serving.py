@@ -58,10 +58,12 @@ class Served:
 
 
 @contextmanager
-def served(database_url: str, home: Path, **settings: str) -> Iterator[Served]:
-    """Serve the API on a free local port (``MAILLAGE_<NAME>`` for each of ``settings``),
-    waiting until ``/health`` answers 200; stopped on exit."""
-    port = free_port()
+def served(
+    database_url: str, home: Path, *, port: int | None = None, **settings: str
+) -> Iterator[Served]:
+    """Serve the API on ``port`` (a free local one by default; ``MAILLAGE_<NAME>`` for each of
+    ``settings``), waiting until ``/health`` answers 200; stopped on exit."""
+    port = port or free_port()
     home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAILLAGE_", "PG"))}
     env.pop("DATABASE_URL", None)

@@ -142,13 +142,20 @@ COMMUNE_ABSENT = Rule(
     r"location\.code_insee : commune absente du territoire chargé",
 )
 
+ROAD_BOX = Rule(
+    "bbox : ouest < est, sud < nord, en degrés, au plus 5 degrés de côté",
+    r"bbox : (ouest < est|au plus 5 degrés)",
+)
+
 _COVERAGE = (BBOX_OUTSIDE, DEMAND_ABSENT)
 _PARTNER = (IN_FRANCE, PLACES_WITHIN_CAPACITY, OPENING_HOURS, SIRET_KEY, ELIGIBILITY_AGES)
 _OPPORTUNITY = (HOURS_ORDERED, REQUIREMENT_AGES, DATES_ORDERED, SCHEDULE)
 _PERSON = (AVAILABLE, HOURS_ORDERED, UNIQUE_MODES, REFERENT_ABSENT, COMMUNE_ABSENT)
 
 LEGITIMATE_422: dict[str, tuple[Rule, ...]] = {
+    "GET /v1/networks/roads": (ROAD_BOX,),
     "GET /v1/partners": (LAT_LON_TOGETHER, RADIUS_NEEDS_POINT, MODE_NEEDS_POINT, MINUTES_NEED_MODE),
+    "GET /v1/geocode": (LAT_LON_TOGETHER,),
     "GET /v1/coverage": _COVERAGE,
     "GET /v1/gaps": _COVERAGE,
     "POST /v1/siting": _COVERAGE,

@@ -51,6 +51,7 @@ POLICY: dict[str, str] = {
     "GET /health": "public",
     "GET /v1/reference/contracts": "public",
     "GET /v1/reference/families": "public",
+    "GET /v1/reference/jobs": "public",
     "GET /v1/reference/kinds": "public",
     "GET /v1/reference/opportunity-kinds": "public",
     "GET /v1/reference/publics": "public",
@@ -65,6 +66,8 @@ POLICY: dict[str, str] = {
     "GET /v1/relations/{relation_id}": "public",
     "GET /v1/isochrones": "public",
     "GET /v1/networks": "public",
+    "GET /v1/geocode": "public",
+    "GET /v1/networks/roads": "public",
     "GET /v1/communes": "public",
     "GET /v1/stats": "public",
     "GET /v1/network/isolated": "public",
@@ -108,6 +111,9 @@ REQUESTS: dict[str, Callable[[World], dict[str, Any]]] = {
     "GET /v1/isochrones": lambda w: {
         "params": {"lat": ALES[1], "lon": ALES[0], "mode": "walk", "minutes": "10"}
     },
+    "GET /v1/reference/jobs": lambda w: {"params": {"q": "libre serv"}},
+    "GET /v1/geocode": lambda w: {"params": {"q": "ales"}},
+    "GET /v1/networks/roads": lambda w: {"params": {"bbox": "4.0,44.0,4.2,44.2"}},
     "GET /v1/coverage": lambda w: {"params": CRECHES},
     "GET /v1/gaps": lambda w: {"params": CRECHES},
     "POST /v1/siting": lambda w: {"json": {**CRECHES, "k": 1}},

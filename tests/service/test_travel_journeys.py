@@ -34,7 +34,6 @@ from tests.service.test_travel_api import LAT, STREET_LON, street
 
 STATION_A = (STREET_LON[3], LAT)  # on the street, 300 m east of its start
 STATION_B = (STREET_LON[3], LAT - 0.27)  # 30 km south
-WALK_M_PER_MIN = 4500 / 60 / 1.3  # the walk estimate: straight line × 1.3 at 4.5 km/h
 TUESDAY = dt.datetime(2025, 2, 4, 8, 0)  # noqa: DTZ001 - timetable local time
 HAS_LEGS = hasattr(TransitNetwork, "journeys")
 needs_legs = pytest.mark.skipif(
@@ -94,8 +93,13 @@ def north_of(point: tuple[float, float], metres: float) -> tuple[float, float]:
     return point[0], point[1] + metres / 111_195
 
 
+def walk_minutes(straight_m: float) -> float:
+    """The estimated walk: straight line × 1.3 at 4.5 km/h, whole seconds rounded up."""
+    return math.ceil(straight_m * 1.3 / (4.5 / 3.6)) / 60
+
+
 def walk_estimate(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return float(great_circle_m(a[0], a[1], b[0], b[1])) / WALK_M_PER_MIN
+    return walk_minutes(float(great_circle_m(a[0], a[1], b[0], b[1])))
 
 
 def test_the_service_is_a_journey_model() -> None:
@@ -117,7 +121,10 @@ def test_street_journeys_are_one_leg_estimated_off_the_network() -> None:
     assert journeys[0] is not None
     assert journeys[0].legs[0].metres is None
     assert journeys[1] is not None
-    assert journeys[1].legs[0].metres == pytest.approx(times.minutes[1] * 75)
+    assert journeys[1].legs[0].metres == pytest.approx(
+        float(great_circle_m(STREET_LON[0], LAT, *off)) * 1.3
+    )
+    assert times.minutes[1] == walk_estimate((STREET_LON[0], LAT), off)
     beyond = travel.journeys("walk", STREET_LON[0], LAT, destinations, max_minutes=20)
     assert beyond[0] is not None
     assert beyond[1] is None
@@ -135,7 +142,7 @@ def test_without_a_timetable_a_short_trip_is_the_walk_and_a_long_one_an_estimate
     assert far_trip is not None
     # 141 m: the walk, 2.4 minutes, not a phantom bus
     assert [leg.kind for leg in near_trip.legs] == ["walk"]
-    assert near_trip.minutes == pytest.approx(141 / WALK_M_PER_MIN, rel=1e-3)
+    assert near_trip.minutes == pytest.approx(walk_minutes(141), abs=1 / 60)
     assert near_trip.notice == WALK_WINS
     assert near_trip.mode == "transit"
     # 30 km: walk to an assumed stop, wait, coach, walk; every leg estimated
@@ -333,7 +340,8 @@ def test_isochrones_say_what_they_assume(with_trains: TravelService) -> None:
     assert by_train.network == "trains"
     assert by_train.notice is not None
     assert by_train.notice.startswith("Horaires du réseau valables du 06/01/2025")
-    assert "marche vers les arrêts et depuis eux à vol d'oiseau à 4,5 km/h" in by_train.notice
+    said = "marche vers les arrêts et depuis eux estimée : 1,3 fois la ligne droite à 4,5 km/h"
+    assert said in by_train.notice
     assert by_train.polygon.covers(Point(*north_of(STATION_B, 300)))  # the train's reach
     nowhere = TravelService().isochrone("transit", *origin, 20)
     assert nowhere.estimated is True
@@ -379,7 +387,7 @@ def test_a_search_by_public_transport_at_141_m_answers_the_walk(
     ).json()
     near, far = body["items"]
     assert near["name"] == "À 141 m (fictif)"
-    assert near["travel"]["minutes"] == pytest.approx(141 / WALK_M_PER_MIN, abs=0.05)
+    assert near["travel"]["minutes"] == pytest.approx(walk_minutes(141), abs=0.06)
     assert near["travel"]["estimated"] is True
     journey = near["travel"]["journey"]
     assert [leg["kind"] for leg in journey["legs"]] == ["walk"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,14 +19,6 @@ from service.errors import AuthenticationError
 
 runner = CliRunner()
 PARIS = ZoneInfo("Europe/Paris")
-
-
-@pytest.fixture
-def env(scratch_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    monkeypatch.setenv("DATABASE_URL", scratch_url)
-    monkeypatch.setenv("MAILLAGE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COLUMNS", "250")
-    return scratch_url
 
 
 def listed(env: str) -> list[dict[str, object]]:

@@ -100,6 +100,40 @@ def key_for(lines: list[str], role: str) -> str:
     return next(line.split()[1] for line in lines if line.strip().startswith(f"{role} "))
 
 
+def account_for(lines: list[str], role: str) -> tuple[str, str]:
+    """The demo account printed for ``role``: (email, password)."""
+    words = next(
+        line.split()
+        for line in lines
+        if line.strip().startswith(f"{role} ") and "@demo.example.org" in line
+    )
+    return words[1], words[2]
+
+
+def logged_in_matches(base: str, email: str, password: str, body: dict[str, Any]) -> Any:
+    """Log in on /connexion as a browser does (form token, cookies), then POST /v1/matches
+    with the session and its CSRF token: no API key."""
+    import re
+
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=30) as browser:
+        form = browser.get("/connexion").text
+        token = re.search(r'name="csrf" value="([^"]+)"', form)
+        assert token is not None
+        answer = browser.post(
+            "/connexion",
+            data={"email": email, "password": password, "csrf": token.group(1)},
+        )
+        assert answer.status_code == 200, answer.text  # redirected to /, logged in
+        page = browser.get("/orientation").text
+        csrf = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
+        assert csrf is not None, "connecté : la page porte le jeton CSRF de la session"
+        result = browser.post("/v1/matches", json=body, headers={"X-CSRF-Token": csrf.group(1)})
+        assert result.status_code == 200, result.text
+        return result.json()
+
+
 @pytest.mark.skipif(not MAILLAGE.exists(), reason="la commande maillage n'est pas installée")
 def test_demo_serves_the_gard_and_reuses_its_data(tmp_path: Path) -> None:
     home = tmp_path / "maillage-home"
@@ -136,6 +170,14 @@ def test_demo_serves_the_gard_and_reuses_its_data(tmp_path: Path) -> None:
             platform_key,
         )
         assert result["items"]
+        email, password = account_for(_lines, "platform")
+        by_session = logged_in_matches(
+            f"http://127.0.0.1:{port}",
+            email,
+            password,
+            {"location": {"lat": lat, "lon": lon}, "modes": [{"mode": "walk", "max_minutes": 30}]},
+        )
+        assert by_session["items"]
         networks = get(f"http://127.0.0.1:{port}/v1/networks")
         if DEFAULT_FEED.exists():  # the real trains of the Gard
             assert [(n["name"], n["mode"], n["loaded"]) for n in networks] == [
@@ -158,11 +200,14 @@ def test_demo_serves_the_gard_and_reuses_its_data(tmp_path: Path) -> None:
     # stopped cleanly: no server left on the cluster
     assert not (home / "postgres" / "pgdata" / "postmaster.pid").exists()
     admin_key = key_for(_lines, "admin")
+    admin_account = account_for(_lines, "admin")
+    assert (home / "demo-accounts.json").stat().st_mode & 0o777 == 0o600
 
     with demo(home, port) as (_, second):
         assert get(f"http://127.0.0.1:{port}/v1/partners?size=1")["total"] == total
     second_output = "".join(second)
     assert admin_key in second_output  # the keys are kept too
+    assert account_for(second, "admin") == admin_account  # and the accounts' passwords
     assert "partenaires (" not in second_output  # nothing loaded twice
     if DEFAULT_FEED.exists():
         assert "(déjà construits, réutilisés)" in second_output  # nor the trains built twice

@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.auth import create_api_key
+from service.accounts.users import create_account
 from service.db import make_engine
 from service.pages.routes import PAGES
 from service.store.records import point
@@ -52,6 +52,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--lang=fr-FR",
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 VIEWPORTS = {"bureau": (1280, 900), "telephone": (390, 844)}
@@ -74,19 +75,30 @@ def _unavailable(reason: str) -> None:
 @dataclass(frozen=True)
 class Demo:
     url: str
-    platform_key: str
-    viewer_key: str
+    platform_email: str  # a person with the platform role (a counsellor): logs in, no key
+    viewer_email: str  # a person with the viewer role (an official of the DDETS)
     amina_chrs: str  # id of the CHRS nearest to Alès town hall
     platform: str  # id of the demo's job-mediation platform (like TESA)
+
+
+PASSWORD = "mot de passe du navigateur"
 
 
 @pytest.fixture(scope="module")
 def demo_server(demo_url: str) -> Iterator[Demo]:
     """The app on the demo database, served by uvicorn in a thread until the module ends."""
     engine = make_engine(demo_url)
+    suffix = uuid.uuid4().hex[:8]
     with Session(engine) as session:
-        key, _ = create_api_key(session, role="platform", name=f"navigateur-{uuid.uuid4().hex}")
-        viewer, _ = create_api_key(session, role="viewer", name=f"carte-{uuid.uuid4().hex}")
+        for role in ("platform", "viewer"):
+            create_account(
+                session,
+                email=f"{role}-{suffix}@navigateur.example.org",
+                display_name=f"Dominique {role.capitalize()} (test)",
+                role=role,
+                organisation_id=None,
+                password=PASSWORD,
+            )
         session.commit()
         chrs = session.scalar(
             select(Partner.id)
@@ -99,18 +111,32 @@ def demo_server(demo_url: str) -> Iterator[Demo]:
     assert platform is not None
 
     with serving(demo_url) as base:
-        yield Demo(base, key, viewer, str(chrs), str(platform))
+        yield Demo(
+            base,
+            f"platform-{suffix}@navigateur.example.org",
+            f"viewer-{suffix}@navigateur.example.org",
+            str(chrs),
+            str(platform),
+        )
 
 
 @contextmanager
-def serving(database_url: str) -> Iterator[str]:
-    """The app on ``database_url`` served by uvicorn in a thread (its base URL) until exit."""
-    import uvicorn
-
+def serving(database_url: str, **settings: Any) -> Iterator[str]:
+    """The app on ``database_url`` (with ``settings``) served by uvicorn in a thread (its base
+    URL) until exit."""
     from service.app import create_app
     from service.settings import Settings
 
-    app = create_app(Settings(env="test", database_url=database_url))
+    app = create_app(Settings(env="test", database_url=database_url, **settings))
+    with serve_app(app) as base:
+        yield base
+
+
+@contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread, on a free port (its base URL), until exit."""
+    import uvicorn
+
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, log_config=None, ws="none", lifespan="on"
     )
@@ -187,6 +213,18 @@ class Visit:
     def check_clean(self) -> None:
         assert not self.errors, "erreurs dans la console :\n" + "\n".join(self.errors)
         assert not self.foreign, "requêtes vers une autre origine : " + ", ".join(self.foreign)
+
+
+def log_in(visit: Visit, email: str, then: str) -> None:
+    """Log in on /connexion as a person does (no key anywhere), landing on ``then``."""
+    page = visit.page
+    page.goto(visit.base + "/connexion?suite=" + then)
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("#connexion button[type=submit]")
+    page.wait_for_url(visit.base + then)
+    page.wait_for_selector("body[data-ready=true]", timeout=TIMEOUT_MS)
+    assert "Se déconnecter" in page.inner_text("header")
 
 
 def open_tab(browser: Browser, base: str, viewport: tuple[int, int]) -> Visit:
@@ -324,7 +362,7 @@ def test_partner_search_by_the_form_lists_and_maps_reachable_partners(tab: Visit
     page.fill("#minutes", "20")
     page.press("#minutes", "Enter")
     page.wait_for_selector("#resultats .result")
-    assert "mairie de Alès" in page.inner_text("#depart")
+    assert "mairie d'Alès" in page.inner_text("#depart")
     items = page.locator("#resultats .result")
     assert items.count() >= 5
     minutes = result_minutes(tab)
@@ -474,10 +512,11 @@ def test_the_coverage_hook_draws_an_indicator_and_the_ranked_gaps(tab: Visit) ->
     tab.shot("carte-indicateur-branche")
 
 
-def test_coverage_map_with_a_viewer_key_colours_the_zones_and_ranks_the_gaps(
+def test_coverage_map_for_a_viewer_colours_the_zones_and_ranks_the_gaps(
     tab: Visit, demo_server: Demo
 ) -> None:
-    """/carte wired to /v1/coverage and /v1/gaps: crèches AVIP on foot in 20 minutes."""
+    """/carte wired to /v1/coverage and /v1/gaps: crèches AVIP on foot in 20 minutes, for an
+    official logged in (viewer role): no key pasted anywhere."""
     tab.open("/carte")
     page = tab.page
     authorised: list[str] = []
@@ -485,9 +524,11 @@ def test_coverage_map_with_a_viewer_key_colours_the_zones_and_ranks_the_gaps(
         "request",
         lambda r: authorised.append(r.url) if r.all_headers().get("authorization") else None,
     )
-    assert "Saisissez une clé d'API pour afficher la couverture" in page.inner_text("#etat")
+    assert "Connectez-vous pour afficher la couverture" in page.inner_text("#etat")
+    assert page.locator("#connexion-requise a").get_attribute("href") == "/connexion?suite=/carte"
     assert not page.is_enabled("#export-manques")
-    page.fill("#cle", demo_server.viewer_key)
+    log_in(tab, demo_server.viewer_email, "/carte")
+    assert page.locator("#cle").count() == 0
     page.select_option("#categorie", "creches-avip")
     page.select_option("#mode", "walk")
     page.fill("#minutes", "20")
@@ -525,15 +566,13 @@ def test_coverage_map_with_a_viewer_key_colours_the_zones_and_ranks_the_gaps(
     page.select_option("#indicateur", "e2sfca")
     assert "Accessibilité E2SFCA" in legend.inner_text()
     page.select_option("#indicateur", "nearest_minutes")
-    # the key went to the coverage endpoints only, and stays in sessionStorage only
-    assert authorised
-    assert all(urlsplit(url).path in ("/v1/coverage", "/v1/gaps") for url in authorised)
-    assert all(url.startswith(demo_server.url + "/") for url in authorised)
+    # no key anywhere: the session cookie (HttpOnly: out of the scripts' reach) did the work
+    assert authorised == []
     storage = page.evaluate(
         "() => ({session: Object.keys(sessionStorage), local: localStorage.length,"
         " cookie: document.cookie})"
     )
-    assert storage == {"session": ["maillage.cle-api"], "local": 0, "cookie": ""}
+    assert storage == {"session": [], "local": 0, "cookie": ""}
     page.evaluate("window.scrollTo(0, 0)")
     tab.shot("carte-couverture", full_page=False)  # 1280×900: controls, map, first gaps
 
@@ -541,35 +580,38 @@ def test_coverage_map_with_a_viewer_key_colours_the_zones_and_ranks_the_gaps(
 # -- /orientation -------------------------------------------------------------------------------
 
 
-AMINA_SITUATION = {
-    "work_authorization": "true",
-    "french_level": "B1",
-    "driving_licence": "false",
-    "vehicle": "false",
-    "single_parent": "true",
-    "job_seeker_registered": "true",
-    "rsa": "true",
-}
+AMINA_ANSWERS = (
+    "work_authorization-oui",
+    "driving_licence-non",
+    "vehicle-non",
+    "single_parent-oui",
+)
 
 
 def fill_amina(visit: Visit, demo: Demo) -> None:
     """Amina (domain.md §9): CHRS in Alès, daughter aged 2, no licence, B1, RSA; retail or
     cleaning, 20–26 h a week; walks or takes the bus, 40 minutes at most."""
     page = visit.page
-    page.fill("#structure-recherche", "CHRS Alès")
-    page.wait_for_selector(f"#structure option[value='{demo.amina_chrs}']", state="attached")
-    page.select_option("#structure", demo.amina_chrs)
+    page.click("#structure")
+    page.keyboard.type("CHRS Alès")
+    page.click(f"#structure-liste [data-key='{demo.amina_chrs}']")
+    assert page.is_checked("#depart-structure")
     page.fill("#minutes-walk", "40")
     page.check("#mode-transit")
     page.fill("#minutes-transit", "40")
-    page.fill("#rome", "D1106, K2204")
+    page.click("#metier")
+    page.keyboard.type("D1106, K2204")
+    page.keyboard.press("Enter")
     page.fill("#mots-cles", "vente nettoyage")
     page.fill("#heures-min", "20")
     page.fill("#heures-max", "26")
     page.fill("#situation-age", "29")
     page.fill("#situation-children_under_3", "1")
-    for name, value in AMINA_SITUATION.items():
-        page.select_option(f"#situation-{name}", value)
+    for answer in AMINA_ANSWERS:
+        page.check(f"#situation-{answer}")
+    page.select_option("#situation-french_level", "B1")
+    page.select_option("#situation-job_seeker", "oui")
+    page.check("#situation-rsa")
 
 
 def test_orientation_for_amina_gives_explained_results_with_a_creche(
@@ -579,15 +621,17 @@ def test_orientation_for_amina_gives_explained_results_with_a_creche(
     page = tab.page
     bodies: list[Any] = []
     authorised: list[str] = []
+    csrf: list[str] = []
 
     def record(request: Request) -> None:
         if request.all_headers().get("authorization"):
             authorised.append(request.url)
         if request.url.endswith("/v1/matches"):
             bodies.append(request.post_data_json)
+            csrf.append(request.all_headers().get("x-csrf-token", ""))
 
     page.on("request", record)
-    page.fill("#cle", demo_server.platform_key)
+    log_in(tab, demo_server.platform_email, "/orientation")
     fill_amina(tab, demo_server)
     page.click("#orientation button[type=submit]")
     page.wait_for_selector(".match-card")
@@ -613,14 +657,17 @@ def test_orientation_for_amina_gives_explained_results_with_a_creche(
             "limit": 10,
         }
     ]
-    # the key went to /v1/matches only, and stays in this tab's sessionStorage only
-    assert authorised == [demo_server.url + "/v1/matches"]
+    # no key: the session cookie and its CSRF token, nothing stored by the page
+    assert authorised == []
+    token = page.get_attribute('meta[name="csrf-token"]', "content")
+    assert token
+    assert csrf == [token]
     storage = page.evaluate(
         "() => ({session: Object.keys(sessionStorage), local: localStorage.length,"
         " cookie: document.cookie, url: location.href})"
     )
     assert storage == {
-        "session": ["maillage.cle-api"],
+        "session": [],
         "local": 0,
         "cookie": "",
         "url": demo_server.url + "/orientation",
@@ -671,7 +718,7 @@ TABBABLE = """() => {
 def test_keyboard_reaches_the_form_controls_in_order_and_enter_submits(
     tab: Visit, demo_server: Demo
 ) -> None:
-    tab.open("/orientation")
+    log_in(tab, demo_server.platform_email, "/orientation")
     page = tab.page
     # the first Tab reaches the skip link, which leads to the content
     page.keyboard.press("Tab")
@@ -679,24 +726,18 @@ def test_keyboard_reaches_the_form_controls_in_order_and_enter_submits(
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "contenu"
     order = page.evaluate(TABBABLE)
-    start = order.index("cle")
+    start = order.index("depart-structure")
     submit = page.locator("#orientation button[type=submit]")
     submit_index = int(submit.get_attribute("data-tab-order") or -1)
     assert submit_index > start
     expected = order[start : submit_index + 1]
-    assert {
-        "structure-recherche",
-        "structure",
-        "commune",
-        "mode-walk",
-        "minutes-walk",
-        "rome",
-    } <= set(expected)
-    assert [n for n in expected if n.startswith("situation-")][:2] == [
+    assert {"adresse", "structure", "mode-walk", "minutes-walk", "metier"} <= set(expected)
+    assert [n for n in expected if n.startswith("situation-")][:3] == [
+        "situation-work_authorization",  # the checked radio of the group: « je ne sais pas »
         "situation-age",
         "situation-french_level",
     ]
-    page.focus("#cle")
+    page.focus("#depart-structure")
     reached = []
     for _ in range(len(expected) - 1):
         page.keyboard.press("Tab")
@@ -706,14 +747,15 @@ def test_keyboard_reaches_the_form_controls_in_order_and_enter_submits(
                 " document.activeElement.dataset.tabOrder"
             )
         )
-    assert ["cle", *reached] == expected
+    assert ["depart-structure", *reached] == expected
     assert page.evaluate("document.activeElement.type") == "submit"
-    # filled from the keyboard: the key, a commune, the wishes; Enter in a field submits
-    page.focus("#cle")
-    page.keyboard.type(demo_server.platform_key)
-    page.focus("#commune")
-    page.keyboard.type("Alès (30007)")
-    assert page.is_checked("#depart-commune")
+    # filled from the keyboard: a commune, the wishes; Enter in a field submits
+    page.focus("#adresse")
+    page.keyboard.type("Alès")
+    page.wait_for_selector("#adresse-liste .combobox-option")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # picks the first proposal, the commune
+    assert page.is_checked("#depart-adresse")
     page.focus("#mots-cles")
     page.keyboard.type("vente")
     page.keyboard.press("Enter")
@@ -721,16 +763,26 @@ def test_keyboard_reaches_the_form_controls_in_order_and_enter_submits(
     assert page.locator(".match-card").count() >= 1
 
 
-def test_orientation_without_a_key_says_what_to_do(tab: Visit) -> None:
+def test_orientation_without_a_session_says_to_log_in(tab: Visit) -> None:
     tab.open("/orientation")
     page = tab.page
-    page.evaluate("sessionStorage.clear()")
-    page.fill("#cle", "")
-    page.fill("#commune", "Alès (30007)")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/v1/matches" in r.url else None)
+    assert page.locator("#cle").count() == 0
+    notice = page.locator("#connexion-requise")
+    assert "Connectez-vous" in notice.inner_text()
+    assert notice.locator("a").get_attribute("href") == "/connexion?suite=/orientation"
+    assert "Se connecter" in page.inner_text("header")
+    page.click("#adresse")
+    page.keyboard.type("Alès")
+    page.click("#adresse-liste .combobox-option >> nth=0")
     page.click("#orientation button[type=submit]")
-    assert "clé d'API" in page.inner_text("#resume")
-    assert page.evaluate("document.activeElement.id") == "cle"
+    assert "Connectez-vous pour demander des propositions" in page.inner_text("#resume")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == (
+        "/connexion?suite=%2Forientation"
+    )
     assert page.locator(".match-card").count() == 0
+    assert asked == []  # nothing sent without a session
 
 
 # -- /reseau ------------------------------------------------------------------------------------

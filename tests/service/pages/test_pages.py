@@ -25,8 +25,7 @@ from tests.conftest import ALES, NIMES
 ROOT = Path(__file__).resolve().parents[3]
 LEAFLET = ROOT / "service" / "pages" / "static" / "vendor" / "leaflet"
 PATHS = [path for path, *_ in PAGES]
-ATTRIBUTIONS = (
-    "© OpenStreetMap contributors (ODbL)",
+ATTRIBUTIONS = (  # OpenStreetMap is credited only where its data is shown (test_basemap.py)
     "Source : Insee, IGN",
     "data·inclusion (Licence Ouverte 2.0)",
 )
@@ -164,25 +163,43 @@ def test_pages_are_not_part_of_the_api_contract(client: TestClient) -> None:
     assert {"/v1/communes", "/v1/stats", "/v1/network/isolated"} <= set(spec["paths"])
 
 
-def test_orientation_form_maps_to_the_match_request(client: TestClient) -> None:
-    """Every situation field of the API has its tri-state select, unknown by default."""
+def test_orientation_form_asks_every_situation_field_unknown_by_default(
+    client: TestClient,
+) -> None:
+    """Every situation field of the API is asked by some question of the form (grouped:
+    France Travail's registration and its length, housing, allowances), and every question
+    starts at « je ne sais pas » / unticked: unknown stays unknown."""
     from graph.eligibility import Situation
 
-    page = parse(client.get("/orientation").text)
-    selects = {str(c["id"]): c for c in page.controls if c["_tag"] == "select"}
-    schema = Situation.model_json_schema()["properties"]
-    booleans = [
-        name for name, field in schema.items() if {"type": "boolean"} in field.get("anyOf", [field])
-    ]
-    assert len(booleans) >= 15
-    for name in Situation.model_fields:
-        assert f"situation-{name}" in page.ids, name
-    for name in booleans:
-        assert f"situation-{name}" in selects, name
-        assert "data-tri-state" in selects[f"situation-{name}"]
     html = client.get("/orientation").text
-    assert html.count('<option value="" selected>non renseigné</option>') == len(booleans)
-    assert 'type="password"' in html  # the API key never shows on screen
+    page = parse(html)
+    asked = set(" ".join(re.findall(r'data-situation="([^"]+)"', html)).split())
+    assert asked == set(Situation.model_fields)
+    # tri-state questions: three radios, « je ne sais pas » checked
+    radios = re.findall(
+        r'<input type="radio" id="situation-(\w+?)(-oui|-non)?" name="(\w+)"'
+        r' value="(true|false|)"( checked)?>',
+        html,
+    )
+    groups = {name for _, _, name, _, _ in radios}
+    assert {"work_authorization", "driving_licence", "vehicle", "rqth", "single_parent"} <= groups
+    for name in groups:
+        checked = [value for _, _, n, value, on in radios if n == name and on]
+        assert checked == [""], name
+    # every select of the situation starts at « je ne sais pas »
+    selects = [
+        c
+        for c in page.controls
+        if c["_tag"] == "select" and str(c.get("id")).startswith("situation-")
+    ]
+    assert len(selects) >= 5
+    for match in re.finditer(
+        r'<select id="(situation-\w+)"[^>]*>\s*<option value="">([^<]+)<', html
+    ):
+        assert match.group(2) == "je ne sais pas", match.group(1)
+    assert html.count('<option value="">je ne sais pas</option>') == len(selects)
+    assert 'id="cle"' not in html  # no API key asked: the person's session is used
+    assert 'href="/connexion?suite=/orientation"' in html  # « Connectez-vous »
     for mode in ("walk", "transit", "bike", "car"):
         assert f'id="mode-{mode}"' in html
         assert f'id="minutes-{mode}"' in html

@@ -46,7 +46,6 @@
   ];
   const MODE_LABELS = { walk: "à pied", bike: "à vélo", car: "en voiture", transit: "en transports en commun" };
   const GAPS_SHOWN = 20; // manques listés sur la page ; l'export CSV les donne tous
-  const KEY_STORAGE = "maillage.cle-api"; // la même entrée que la page Orientation
 
   const form = document.getElementById("couverture");
   const categorySelect = document.getElementById("categorie");
@@ -54,7 +53,6 @@
   const gapsZone = document.getElementById("manques");
   const zonePanel = document.getElementById("zone");
   const status = document.getElementById("etat");
-  const keyInput = document.getElementById("cle");
   const summary = document.getElementById("couverture-resume");
 
   const state = {
@@ -63,8 +61,8 @@
     collection: null, // la FeatureCollection colorée (communes, ou couverture une fois branchée)
     indicator: POPULATION,
     indicators: [POPULATION],
-    gaps: null, // null : pas encore de manques (pas de clé, ou couverture non chargée)
-    communes: null, // les communes seules (sans clé d'API)
+    gaps: null, // null : pas encore de manques (pas connecté, ou couverture non chargée)
+    communes: null, // les communes seules (sans session)
     zones: null,
     legend: null,
     partners: null,
@@ -213,10 +211,13 @@
 
   function renderGaps() {
     if (state.gaps === null) {
-      M.fill(gapsZone,
-        el("p", { class: "notice" }, "Le classement des manques s'affichera ici avec les indicateurs de " +
-          "couverture (saisissez une clé d'API). En attendant, la carte montre la population des " +
-          "communes et l'offre de la catégorie choisie."));
+      if (M.can(M.ROLES.viewer)) {
+        M.fill(gapsZone, el("p", { class: "notice" }, "Le classement des manques s'affichera ici avec les " +
+          "indicateurs de couverture."));
+      } else {
+        M.loginPrompt(gapsZone, "pour voir les indicateurs de couverture et le classement des manques. " +
+          "En attendant, la carte montre la population des communes et l'offre de la catégorie choisie");
+      }
       document.getElementById("export-manques").disabled = true;
       return;
     }
@@ -254,9 +255,9 @@
   //   options  : { indicator: {property, label, unit?, reverse?}, indicators?: [...] } —
   //              la propriété à colorer ; reverse = vrai quand une grande valeur est bonne
   //              (un ratio offre/demande : les zones faibles en foncé).
-  // ▶ requestCoverage(params) : GET /v1/coverage et GET /v1/gaps avec la clé d'API saisie
-  //   (en-tête Authorization, vers ces deux adresses de la même origine seulement), puis
-  //   showCoverage ; rend un message français pour la zone d'état quand rien n'est affiché.
+  // ▶ requestCoverage(params) : GET /v1/coverage et GET /v1/gaps avec la session de la
+  //   personne connectée (cookie, même origine), puis showCoverage ; rend un message français
+  //   pour la zone d'état quand rien n'est affiché.
   //
   function showCoverage(coverage, gaps, options) {
     const opts = options || {};
@@ -271,24 +272,6 @@
     });
     drawZones();
     renderGaps();
-  }
-
-  function storage() {
-    try {
-      return window.sessionStorage;
-    } catch (err) {
-      return null;
-    }
-  }
-
-  function initKey() {
-    const store = storage();
-    if (store && store.getItem(KEY_STORAGE)) keyInput.value = store.getItem(KEY_STORAGE);
-    keyInput.addEventListener("input", () => {
-      if (!store) return;
-      if (keyInput.value.trim()) store.setItem(KEY_STORAGE, keyInput.value.trim());
-      else store.removeItem(KEY_STORAGE);
-    });
   }
 
   function showSummary(metadata) {
@@ -308,7 +291,7 @@
     summary.hidden = false;
   }
 
-  /** Revenir aux communes colorées par leur population (sans clé, ou après une erreur). */
+  /** Revenir aux communes colorées par leur population (sans session, ou après une erreur). */
   function showCommunes() {
     showSummary(null);
     if (!state.communes || state.collection === state.communes) return;
@@ -322,20 +305,19 @@
   }
 
   async function requestCoverage(params) {
-    const key = keyInput.value.trim();
-    if (!key) {
+    if (!M.can(M.ROLES.viewer)) {
       showCommunes();
-      return "Saisissez une clé d'API pour afficher la couverture.";
+      return "Connectez-vous pour afficher la couverture.";
     }
     const query = M.query({ category: params.category, mode: params.mode, max_minutes: params.max_minutes, zones: "communes" });
-    const auth = { headers: { Authorization: "Bearer " + key } };
     let coverage;
     let gaps;
     try {
-      [coverage, gaps] = await Promise.all([M.api("/v1/coverage" + query, auth), M.api("/v1/gaps" + query, auth)]);
+      [coverage, gaps] = await Promise.all([M.api("/v1/coverage" + query), M.api("/v1/gaps" + query)]);
     } catch (err) {
       if (!(err instanceof M.ApiError)) throw err;
       showCommunes();
+      if (err.status === 401) M.loginPrompt(gapsZone, "à nouveau : " + err.message, "error");
       return "Couverture indisponible : " + err.message;
     }
     const indicator = COVERAGE_INDICATORS.find((i) => i.property === state.indicator.property && state.collection !== state.communes) ||
@@ -451,7 +433,6 @@
     state.map = M.map("carte");
     state.map.createPane("partenaires").style.zIndex = 450;
     state.partners = L.layerGroup().addTo(state.map);
-    initKey();
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (form.reportValidity()) apply();

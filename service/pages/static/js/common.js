@@ -30,15 +30,74 @@
     return "Erreur " + status + ".";
   }
 
-  /** GET (ou autre méthode) sur l'API ; rend le JSON, lève ApiError avec un message français. */
+  // -- la session de la personne connectée --------------------------------------------------
+  //
+  // Les pages ne demandent jamais de clé d'API : une personne se connecte sur /connexion et son
+  // navigateur garde un cookie de session (HttpOnly : invisible au JavaScript). M.api envoie ce
+  // cookie (même origine seulement) et, pour les requêtes qui modifient (POST, PUT, PATCH,
+  // DELETE), le jeton anti-falsification de la session dans l'en-tête X-CSRF-Token (le serveur
+  // le met dans <meta name="csrf-token">). Les rôles sont ceux des clés : viewer, platform,
+  // editor, admin.
+
+  const UNSAFE_METHODS = ["POST", "PUT", "PATCH", "DELETE"];
+  M.ROLES = {
+    viewer: ["viewer", "platform", "editor", "admin"],
+    platform: ["platform", "editor", "admin"],
+    writer: ["editor", "admin"],
+  };
+
+  /** La personne connectée, {role}, ou null (son nom et son organisation sont dans l'en-tête). */
+  M.person = document.body.dataset.role ? { role: document.body.dataset.role } : null;
+
+  /** Le jeton CSRF de la session (null sans session). */
+  M.csrfToken = function () {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : null;
+  };
+
+  /** Vrai quand la personne connectée a l'un des rôles : M.can(M.ROLES.platform). */
+  M.can = function (roles) {
+    return Boolean(M.person && roles.indexOf(M.person.role) >= 0);
+  };
+
+  /** L'adresse de la page de connexion, qui ramène ici ensuite. */
+  M.loginUrl = function () {
+    return "/connexion?suite=" + encodeURIComponent(window.location.pathname + window.location.search);
+  };
+
+  /** Un message « Connectez-vous » avec le lien vers /connexion : node rempli, rendu.
+   * reason : ce que la connexion permet (« pour demander des propositions »). */
+  M.loginPrompt = function (node, reason, kind) {
+    return M.fill(node, M.el("p", { class: "notice notice-" + (kind || "info") + " login-required" },
+      M.el("a", { href: M.loginUrl() }, "Connectez-vous"), " " + reason + "."));
+  };
+
+  /** Le message d'une erreur d'API, et « Connectez-vous » quand la session manque (401) ou
+   * quand le rôle ne suffit pas (403) : un nœud à afficher. */
+  M.apiProblem = function (err, prefix) {
+    const text = (prefix || "") + err.message;
+    if (err.status === 401) {
+      return M.el("p", { class: "notice notice-error" }, text + " ", M.el("a", { href: M.loginUrl() }, "Se connecter"));
+    }
+    return M.el("p", { class: "notice notice-error" }, text);
+  };
+
+  /** Appel à l'API (GET par défaut) ; rend le JSON, lève ApiError avec un message français.
+   * options : celles de fetch, plus json (un objet envoyé en JSON). Le cookie de session part
+   * avec (credentials « same-origin ») et, pour une méthode qui modifie, l'en-tête
+   * X-CSRF-Token. ApiError.status : 0 (pas de réponse), 401 (pas ou plus de session), 403
+   * (rôle insuffisant, ou jeton CSRF refusé), 422, 429, 503... */
   M.api = async function (path, options) {
-    const opts = Object.assign({ headers: {} }, options || {});
+    const opts = Object.assign({ headers: {}, credentials: "same-origin" }, options || {});
     opts.headers = Object.assign({ Accept: "application/json" }, opts.headers);
     if (opts.json !== undefined) {
       opts.body = JSON.stringify(opts.json);
       opts.headers["Content-Type"] = "application/json";
       delete opts.json;
     }
+    const method = (opts.method || "GET").toUpperCase();
+    const token = M.csrfToken();
+    if (token && UNSAFE_METHODS.indexOf(method) >= 0) opts.headers["X-CSRF-Token"] = token;
     let response;
     try {
       response = await fetch(path, opts);
@@ -181,6 +240,14 @@
     distance: (metres) =>
       metres < 1000 ? Math.round(metres) + " m" : decimalFormat.format(metres / 1000) + " km",
     plural: (n, singular, plural) => numberFormat.format(n) + " " + (n > 1 ? plural || singular + "s" : singular),
+    /** « de » + un nom de lieu, élidé ou contracté : « d'Alès », « du Vigan », « des Mages ». */
+    of: (name) => {
+      if (/^Le /.test(name)) return "du " + name.slice(3);
+      if (/^Les /.test(name)) return "des " + name.slice(4);
+      return (/^[AEIOUYÂÀÉÈÊÎÔÛaeiouyâàéèêîôûh]/.test(name) && !/^H[a-z]/.test(name) ? "d'" : "de ") + name;
+    },
+    /** « la crèche X », sans répéter le mot quand le nom le porte déjà (« Crèche AVIP … »). */
+    creche: (name) => (/^(micro-)?crèche/i.test(name) ? name : "la crèche " + name),
   };
 
   M.MODES = {
@@ -258,18 +325,27 @@
     map.attributionControl.addAttribution("Communes : Insee, IGN");
     L.control.scale({ imperial: false, metric: true }).addTo(map);
     map.setView([44.0, 4.2], 9);
+    M.basemap.addTiles(map);
     M.maps[elementId] = map;
     return map;
   };
 
-  /** Les communes en fins contours gris ; interactive=false : un simple fond de carte. */
+  /** Les communes en fins contours gris ; interactive=false : un simple fond de carte, avec
+   * leurs noms et les routes principales quand aucun fond de tuiles n'est configuré. */
   M.drawCommunes = function (map, collection, options) {
+    const interactive = Boolean(options && options.interactive);
+    const tiles = M.basemap.tiles();
     const layer = L.geoJSON(collection, {
-      interactive: Boolean(options && options.interactive),
-      style: () => ({ color: "#8a8f98", weight: 0.6, fillColor: "#ffffff", fillOpacity: 0.55 }),
+      interactive: interactive,
+      pane: interactive ? "overlayPane" : M.basemap.pane(map, "communes", 300),
+      style: () => ({ color: "#8a8f98", weight: 0.6, fillColor: "#ffffff", fillOpacity: tiles ? 0.08 : 0.55 }),
     }).addTo(map);
     const bounds = layer.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });
+    if (!interactive) {
+      M.basemap.communeLabels(map, collection);
+      M.basemap.roads(map);
+    }
     return layer;
   };
 

@@ -1,69 +1,47 @@
 /* Orientation : le formulaire devient exactement le corps de POST /v1/matches (MatchRequest) ;
- * la réponse (MatchResult) est mise en forme : score, trajet, crèche sur le trajet, raisons,
- * obstacles et qui peut aider, parcours, appuis, exclusions légales.
+ * la réponse est mise en forme par orientation-results.js.
  *
- * Rien du formulaire n'est conservé (ni stockage local, ni adresse de page) ; seule la clé
- * d'API est gardée dans sessionStorage, le temps de l'onglet, et n'est envoyée qu'à l'API.
+ * Point de départ : une adresse ou une commune choisie dans une liste (GET /v1/geocode quand le
+ * serveur l'offre, sinon les communes du territoire), un clic sur la carte, ou la structure
+ * référente (GET /v1/partners?q=). Métiers : des intitulés choisis dans le ROME
+ * (GET /v1/reference/jobs quand le serveur l'offre), ou des codes. Disponibilités : des jours
+ * et des heures (availability.js). Situation : des questions groupées où « je ne sais pas »
+ * est la réponse par défaut et n'est jamais envoyée comme « non ».
+ *
+ * Rien du formulaire n'est conservé (ni stockage local, ni adresse de page). La demande part
+ * avec la session de la personne connectée (rôle plateforme, éditeur ou administrateur) :
+ * aucune clé d'API n'est demandée.
  */
 "use strict";
 
 (function () {
   const M = window.maillage;
   const el = M.el;
-  const KEY_STORAGE = "maillage.cle-api";
   const MODES = ["walk", "transit", "bike", "car"];
-  const COMPONENTS = { wish: "souhaits", travel: "trajet", hours: "horaires", places: "places", warm: "relation" };
-  const OBSTACLE_KINDS = {
-    "garde-enfants": "Garde d'enfants",
-    mobilite: "Mobilité",
-    langue: "Langue",
-    sante: "Santé et handicap",
-    droits: "Accès aux droits",
-    logement: "Logement",
-    formation: "Formation",
-  };
+  const ROME_CODE = /^[A-N]\d{4}$/;
+  const PRECISIONS = { housenumber: "adresse", street: "rue", locality: "lieu-dit", municipality: "commune" };
 
   const form = document.getElementById("orientation");
-  const keyInput = document.getElementById("cle");
   const summary = document.getElementById("resume");
   const output = document.getElementById("propositions");
   const printButton = document.getElementById("imprimer");
-  const structureSearch = document.getElementById("structure-recherche");
-  const structureSelect = document.getElementById("structure");
-  const communeInput = document.getElementById("commune");
+  const addressInput = document.getElementById("adresse");
+  const structureInput = document.getElementById("structure");
+  const jobInput = document.getElementById("metier");
+  const jobChips = document.getElementById("metiers-choisis");
   const pointText = document.getElementById("point-choisi");
+  const served = document.body.dataset;  // data-jobs, data-geocode : ce que le serveur offre
 
-  const state = { point: null, pointLayer: null, map: null, labels: null, structureQuery: 0 };
-  let findCommune = () => null;
-
-  // -- la clé d'API : sessionStorage seulement --------------------------------------------
-
-  function storage() {
-    try {
-      return window.sessionStorage;
-    } catch (err) {
-      return null;
-    }
-  }
-
-  function initKey() {
-    const store = storage();
-    if (store && store.getItem(KEY_STORAGE)) keyInput.value = store.getItem(KEY_STORAGE);
-    keyInput.addEventListener("input", () => {
-      if (!store) return;
-      if (keyInput.value.trim()) store.setItem(KEY_STORAGE, keyInput.value.trim());
-      else store.removeItem(KEY_STORAGE);
-    });
-    document.getElementById("acces").addEventListener("submit", (event) => {
-      event.preventDefault();  // Entrée dans le champ de la clé : passer au formulaire
-      document.getElementById("structure-recherche").focus();
-    });
-    document.getElementById("oublier-cle").addEventListener("click", () => {
-      keyInput.value = "";
-      if (store) store.removeItem(KEY_STORAGE);
-      keyInput.focus();
-    });
-  }
+  const state = {
+    home: null,  // {body, lat, lon, label} : adresse, commune ou point de la carte
+    referent: null,  // {id, lat, lon, label}
+    jobs: [],  // [{code, label}]
+    marker: null,
+    map: null,
+    labels: null,
+    communes: [],
+    availability: null,
+  };
 
   // -- le point de départ ------------------------------------------------------------------
 
@@ -71,54 +49,132 @@
     document.getElementById("depart-" + value).checked = true;
   }
 
-  async function searchStructures(text) {
-    const query = ++state.structureQuery;
-    const words = text.trim();
-    if (words.length < 2) return;
-    let page;
-    try {
-      page = await M.api("/v1/partners" + M.query({ q: words, size: 30 }));
-    } catch (err) {
-      M.clear(structureSelect).append(el("option", { value: "" }, "Recherche impossible : " + err.message));
-      return;
-    }
-    if (query !== state.structureQuery) return;
-    M.clear(structureSelect);
-    if (!page.items.length) {
-      structureSelect.append(el("option", { value: "" }, "Aucune structure ne correspond"));
-      return;
-    }
-    structureSelect.append(el("option", { value: "" },
-      "— " + M.fmt.plural(page.total, "structure trouvée", "structures trouvées") + ", choisissez —"));
-    page.items.forEach((p) => {
-      structureSelect.append(el("option", { value: p.id },
-        M.partnerLabel(p, state.labels) + (p.address ? " — " + p.address : "")));
+  function mark(lat, lon) {
+    if (state.marker) state.marker.remove();
+    state.marker = M.originMarker(lat, lon).addTo(state.map);
+    if (!state.map.getBounds().contains([lat, lon])) state.map.panTo([lat, lon]);
+  }
+
+  /** Sans accents ni majuscules, pour comparer des noms. */
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
+  }
+
+  function communeCandidates(text) {
+    const wanted = fold(text);
+    const found = state.communes.filter((c) => c.folded.startsWith(wanted) || c.code_insee === wanted);
+    const inside = state.communes.filter((c) => !found.includes(c) && c.folded.includes(" " + wanted));
+    return found.concat(inside).slice(0, 8).map((c) => ({
+      label: c.name, detail: "commune (" + c.code_insee + ") : départ de sa mairie",
+      value: { body: { code_insee: c.code_insee }, lat: c.lat, lon: c.lon },
+    }));
+  }
+
+  async function addressCandidates(text) {
+    if (served.geocode !== "true") return communeCandidates(text);
+    const centre = state.map.getCenter();
+    const answer = await M.api("/v1/geocode" + M.query({ q: text, limit: 8, lat: centre.lat.toFixed(4), lon: centre.lng.toFixed(4) }));
+    return answer.results.map((r) => ({
+      label: r.label,
+      detail: [PRECISIONS[r.precision] || r.precision, r.postcode, r.city].filter(Boolean).join(" · "),
+      value: { body: { lat: Number(r.lat.toFixed(6)), lon: Number(r.lon.toFixed(6)) }, lat: r.lat, lon: r.lon },
+    }));
+  }
+
+  async function structureCandidates(text) {
+    const page = await M.api("/v1/partners" + M.query({ q: text, size: 8 }));
+    return page.items.map((p) => ({
+      label: p.name,
+      detail: [state.labels ? M.partnerLabel(p, state.labels).slice(p.name.length + 3) : p.kind, p.address].filter(Boolean).join(" · "),
+      value: { id: p.id, lat: p.lat, lon: p.lon },
+      key: p.id,
+    }));
+  }
+
+  /** Un point de départ choisi dans une liste : ``slot`` (home, referent) garde le choix, le
+   * bouton radio ``depart`` le dit ; taper à nouveau l'oublie. */
+  function startPicker(input, slot, depart, source, empty) {
+    M.combobox(input, {
+      source: source,
+      empty: empty,
+      onPick: (option) => {
+        state[slot] = Object.assign({ label: option.label }, option.value);
+        choose(depart);
+        if (slot === "home") pointText.textContent = "";
+        mark(option.value.lat, option.value.lon);
+      },
+    });
+    input.addEventListener("input", () => {
+      state[slot] = null;
+      choose(depart);
     });
   }
 
   function initLocation() {
-    let timer = null;
-    structureSearch.addEventListener("input", () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => searchStructures(structureSearch.value), 250);
-    });
-    structureSearch.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") {  // chercher la structure, pas envoyer le formulaire
-        event.preventDefault();
-        clearTimeout(timer);
-        searchStructures(structureSearch.value);
-      }
-    });
-    structureSearch.addEventListener("focus", () => choose("structure"));
-    structureSelect.addEventListener("change", () => choose("structure"));
-    communeInput.addEventListener("input", () => choose("commune"));
+    startPicker(addressInput, "home", "adresse", addressCandidates,
+      "Aucune adresse ni commune ne correspond ; essayez le nom de la commune, ou cliquez sur la carte.");
+    startPicker(structureInput, "referent", "structure", structureCandidates, "Aucune structure ne correspond.");
     state.map.on("click", (event) => {
-      state.point = { lat: event.latlng.lat, lon: event.latlng.lng };
-      if (state.pointLayer) state.pointLayer.remove();
-      state.pointLayer = M.originMarker(state.point.lat, state.point.lon).addTo(state.map);
-      pointText.textContent = "Point choisi : " + M.fmt.decimal(state.point.lat) + " ; " +
-        M.fmt.decimal(state.point.lon) + " (latitude ; longitude).";
-      choose("point");
+      const lat = event.latlng.lat;
+      const lon = event.latlng.lng;
+      state.home = { body: { lat: Number(lat.toFixed(6)), lon: Number(lon.toFixed(6)) }, lat: lat, lon: lon };
+      addressInput.value = "Point de la carte";
+      pointText.textContent = "Point choisi sur la carte : " + M.fmt.decimal(lat) + " ; " + M.fmt.decimal(lon) +
+        " (latitude ; longitude). Les trajets partent de là.";
+      choose("adresse");
+      mark(lat, lon);
+    });
+  }
+
+  // -- les métiers -------------------------------------------------------------------------
+
+  function drawJobs() {
+    M.clear(jobChips);
+    state.jobs.forEach((job, i) => {
+      jobChips.append(el("li", { class: "chip" },
+        el("span", {}, job.label ? job.label + " (" + job.code + ")" : "code ROME " + job.code),
+        el("button", { type: "button", class: "chip-remove", "aria-label": "Retirer " + (job.label || job.code),
+          onclick: () => {
+            state.jobs.splice(i, 1);
+            drawJobs();
+            jobInput.focus();
+          } }, "×")));
+    });
+  }
+
+  function addJob(code, label) {
+    if (state.jobs.length >= 20 || state.jobs.some((j) => j.code === code && j.label === label)) return;
+    state.jobs.push({ code: code, label: label });
+    drawJobs();
+  }
+
+  async function jobCandidates(text) {
+    const code = text.trim().toUpperCase();
+    const typed = ROME_CODE.test(code) ? [{ label: "Code ROME " + code, detail: "ajouter ce code", value: { code: code, label: null } }] : [];
+    if (served.jobs !== "true") return typed;
+    const answer = await M.api("/v1/reference/jobs" + M.query({ q: text, limit: 8 }));
+    if (answer.source) document.getElementById("metier-aide").dataset.source = answer.source;
+    return typed.concat(answer.results.map((r) => ({
+      label: r.label, detail: "ROME " + r.code_rome + " — " + r.rome_label, value: { code: r.code_rome, label: r.label },
+    })));
+  }
+
+  function initJobs() {
+    const widget = M.combobox(jobInput, {
+      source: jobCandidates,
+      minLength: 2,
+      empty: served.jobs === "true" ? "Aucun métier ne correspond ; essayez un autre mot." : "Tapez un code ROME (ex. D1106) puis Entrée.",
+      onPick: (option) => {
+        addJob(option.value.code, option.value.label);
+        widget.clear();
+      },
+      onEnter: (text) => {
+        const codes = text.toUpperCase().split(/[\s,;]+/).filter(Boolean);
+        if (!codes.length || !codes.every((c) => ROME_CODE.test(c))) return false;
+        codes.forEach((c) => addJob(c, null));
+        widget.clear();
+        return true;
+      },
     });
   }
 
@@ -137,20 +193,16 @@
   }
 
   function location() {
-    const chosen = form.elements.depart.value;
-    if (chosen === "structure") {
-      if (!structureSelect.value) {
-        throw new FormProblem("Choisissez la structure référente dans la liste (ou un autre point de départ).", structureSearch);
+    if (form.elements.depart.value === "structure") {
+      if (!state.referent) {
+        throw new FormProblem("Choisissez la structure référente dans la liste (ou partez de chez la personne).", structureInput);
       }
-      return { partner_id: structureSelect.value };
+      return { partner_id: state.referent.id };
     }
-    if (chosen === "commune") {
-      const commune = findCommune(communeInput.value);
-      if (!commune) throw new FormProblem("Choisissez une commune de la liste.", communeInput);
-      return { code_insee: commune.code_insee };
+    if (!state.home) {
+      throw new FormProblem("Choisissez l'adresse ou la commune dans la liste, ou cliquez sur la carte.", addressInput);
     }
-    if (!state.point) throw new FormProblem("Cliquez sur la carte pour placer le point de départ.", document.getElementById("depart-point"));
-    return { lat: Number(state.point.lat.toFixed(6)), lon: Number(state.point.lon.toFixed(6)) };
+    return state.home.body;
   }
 
   function modes() {
@@ -169,8 +221,9 @@
 
   function wishes() {
     const out = {};
-    const rome = document.getElementById("rome").value.split(/[\s,;]+/).map((c) => c.trim().toUpperCase()).filter(Boolean);
-    if (rome.length) out.rome_codes = rome;
+    const typed = jobInput.value.toUpperCase().split(/[\s,;]+/).filter((c) => ROME_CODE.test(c));
+    const codes = [...new Set(state.jobs.map((j) => j.code).concat(typed))];
+    if (codes.length) out.rome_codes = codes;
     const kinds = Array.from(form.querySelectorAll("input[name=kinds]:checked")).map((i) => i.value);
     if (kinds.length) out.kinds = kinds;
     const keywords = document.getElementById("mots-cles").value.trim();
@@ -178,22 +231,48 @@
     return out;
   }
 
+  const JOB_SEEKER = {
+    non: { job_seeker_registered: false },
+    oui: { job_seeker_registered: true },
+    "moins-12": { job_seeker_registered: true, deld: false, detld: false },
+    "12-24": { job_seeker_registered: true, deld: true, detld: false },
+    "24-plus": { job_seeker_registered: true, deld: false, detld: true },
+  };
+  const HOUSING = {
+    logement: { homeless: false, hosted: false },
+    heberge: { homeless: false, hosted: true },
+    sans: { homeless: true, hosted: false },
+  };
+
+  /** La situation : seules les réponses données sont envoyées (« je ne sais pas » : rien). */
   function situation() {
     const out = {};
-    form.querySelectorAll("select[data-tri-state]").forEach((select) => {
-      if (select.value === "true") out[select.name] = true;
-      else if (select.value === "false") out[select.name] = false;
+    form.querySelectorAll(".tri-state input[type=radio]:checked").forEach((radio) => {
+      if (radio.value) out[radio.name] = radio.value === "true";
     });
     [["situation-age", "age"], ["situation-children_under_3", "children_under_3"]].forEach(([id, name]) => {
       const value = numberOf(id);
       if (value !== null) out[name] = value;
     });
     const diploma = document.getElementById("situation-diploma_level").value;
-    if (diploma) out.diploma_level = Number(diploma);
+    if (diploma === "aucun") out.no_diploma = true;
+    else if (diploma) {
+      out.diploma_level = Number(diploma);
+      if (out.diploma_level >= 3) out.no_diploma = false;
+    }
     ["french_level", "cdaph_orientation"].forEach((name) => {
       const value = document.getElementById("situation-" + name).value;
       if (value) out[name] = value;
     });
+    Object.assign(out, JOB_SEEKER[document.getElementById("situation-job_seeker").value] || {});
+    Object.assign(out, HOUSING[document.getElementById("situation-logement").value] || {});
+    const allowances = Array.from(form.querySelectorAll("input[data-allowance]:checked")).map((c) => c.dataset.allowance);
+    if (allowances.includes("aucun")) {
+      ["rsa", "ass", "aah"].forEach((name) => (out[name] = false));
+    } else {
+      allowances.forEach((name) => (out[name] = true));
+    }
+    form.querySelectorAll("input[data-flag]:checked").forEach((c) => (out[c.dataset.flag] = true));
     return out;
   }
 
@@ -203,123 +282,25 @@
     const low = numberOf("heures-min");
     const high = numberOf("heures-max");
     if (low !== null || high !== null) body.hours_per_week = { min: low === null ? 0 : low, max: high === null ? 48 : high };
-    const available = document.getElementById("disponibilites").value.trim();
+    let available;
+    try {
+      available = state.availability.value();
+    } catch (err) {
+      if (err instanceof M.AvailabilityProblem) throw new FormProblem(err.message, err.field);
+      throw err;
+    }
     if (available) body.available = available;
     const limit = numberOf("limite");
     if (limit !== null) body.limit = limit;
     return body;
   }
 
-  // -- la réponse (MatchResult) -----------------------------------------------------------
+  // -- l'envoi -----------------------------------------------------------------------------
 
-  function kindLabel(code) {
-    const kind = state.labels && state.labels.kinds[code];
-    return kind ? kind.label : code;
-  }
-
-  function estimatedBadge() {
-    return el("span", { class: "badge badge-estimate", title: "Aucun réseau ne couvre ce trajet : temps estimé à vol d'oiseau, corrigé des détours" }, "estimé");
-  }
-
-  /** Un partenaire d'appui : nom, typologie, trajet, places. */
-  function siteLine(site) {
-    const parts = [el("strong", {}, site.name), " (" + kindLabel(site.kind) + ")"];
-    if (site.minutes !== null && site.minutes !== undefined && site.mode) {
-      parts.push(" — " + M.fmt.minutes(site.minutes) + " " + M.MODES[site.mode]);
-      if (site.estimated) parts.push(" ", estimatedBadge());
-    }
-    if (site.reachable === false) parts.push(" ", el("span", { class: "badge badge-unreachable" }, "hors de portée"));
-    if (site.available_places !== null && site.available_places !== undefined) {
-      parts.push(" · " + (site.available_places ? M.fmt.plural(site.available_places, "place libre", "places libres") : "complet"));
-    }
-    return parts;
-  }
-
-  function tripLine(travel) {
-    const line = el("p", { class: "trip" }, el("strong", {}, "Trajet : "),
-      M.fmt.minutes(travel.minutes) + " " + M.MODES[travel.mode]);
-    if (travel.estimated) line.append(" ", estimatedBadge());
-    if (travel.creche) {
-      line.append(el("br"), "En passant par la crèche ", el("strong", { class: "creche" }, travel.creche.name),
-        " (" + M.fmt.minutes(travel.creche.minutes) + " depuis le départ" +
-        (travel.creche.available_places !== null && travel.creche.available_places !== undefined ?
-          ", " + M.fmt.plural(travel.creche.available_places, "place libre", "places libres") : "") +
-        ") ; dépôt de l'enfant compris.");
-    }
-    return line;
-  }
-
-  function opportunityFacts(o) {
-    const parts = [];
-    if (o.contract) parts.push("contrat " + o.contract.toUpperCase());
-    if (o.hours_min !== null && o.hours_max !== null) {
-      parts.push(o.hours_min === o.hours_max ? M.fmt.decimal(o.hours_min) + " h par semaine" :
-        M.fmt.decimal(o.hours_min) + " à " + M.fmt.decimal(o.hours_max) + " h par semaine");
-    }
-    if (o.schedule) parts.push("horaires : " + M.openingHours(o.schedule));
-    if (o.atypical_hours) parts.push("horaires décalés");
-    if (o.places !== null && o.places !== undefined) parts.push(o.places ? M.fmt.plural(o.places, "place") : "pas de place pour l'instant");
-    if (o.rome_code) parts.push("ROME " + o.rome_code);
-    return parts.join(" · ");
-  }
-
-  function obstacleItem(obstacle) {
-    const item = el("li", {}, el("strong", {}, (OBSTACLE_KINDS[obstacle.kind] || obstacle.kind) + " : "), obstacle.message);
-    if (obstacle.supports.length) {
-      item.append(el("p", { class: "obstacle-help" }, "Qui peut aider :"),
-        el("ul", { class: "obstacle-supports" }, obstacle.supports.map((s) => el("li", {}, siteLine(s)))));
-    }
-    return item;
-  }
-
-  function matchCard(item, rank) {
-    const o = item.opportunity;
-    const card = el("article", { class: "match-card", "aria-labelledby": "proposition-" + rank },
-      el("div", { class: "match-head" },
-        el("h3", { id: "proposition-" + rank }, rank + ". " + o.title),
-        el("span", { class: "score", title: "Score de 0 à 100 : somme pondérée des composantes" },
-          "Score " + Math.round(item.score * 100) + " / 100")),
-      el("p", { class: "meta" }, el("strong", {}, item.partner.name), " — " + kindLabel(item.partner.kind) +
-        " · " + (state.labels.families[item.partner.family] || item.partner.family)),
-      el("p", { class: "opportunity-facts" }, o.kind + (opportunityFacts(o) ? " · " + opportunityFacts(o) : "")),
-      tripLine(item.travel),
-      el("ul", { class: "components", "aria-label": "Composantes du score" },
-        Object.entries(COMPONENTS).map(([key, label]) =>
-          el("li", {}, label + " " + Math.round(item.components[key] * 100) + " %"))),
-      el("h4", {}, "Pourquoi cette proposition"),
-      el("ul", { class: "reasons" }, item.reasons.map((r) => el("li", {}, r))));
-    if (item.obstacles.length) {
-      card.append(el("h4", {}, "À résoudre"), el("ul", { class: "obstacles" }, item.obstacles.map(obstacleItem)));
-    } else {
-      card.append(el("p", { class: "no-obstacle" }, "Aucun obstacle repéré pour cette proposition."));
-    }
-    return card;
-  }
-
-  function section(title, className, children) {
-    return el("section", { class: className }, el("h3", {}, title), children);
-  }
-
-  function render(result) {
-    const out = [];
-    if (result.items.length) {
-      out.push(...result.items.map((item, i) => matchCard(item, i + 1)));
-    }
-    if (result.pathways.length) {
-      out.push(section("Parcours possibles", "pathways", el("ul", {}, result.pathways.map((p) =>
-        el("li", {}, el("strong", {}, p.title + " : "), p.message,
-          p.carriers.length ? el("ul", { class: "obstacle-supports" }, p.carriers.map((s) => el("li", {}, siteLine(s)))) : null)))));
-    }
-    if (result.supports.length) {
-      out.push(section("Appuis à mobiliser", "supports", el("ul", {}, result.supports.map((s) =>
-        el("li", {}, el("strong", {}, (OBSTACLE_KINDS[s.kind] || s.kind) + " : "), s.message,
-          s.partners.length ? el("ul", { class: "obstacle-supports" }, s.partners.map((p) => el("li", {}, siteLine(p)))) : null)))));
-    }
-    if (result.exclusions.length) {
-      out.push(section("Écartées par une condition légale", "exclusions", el("ul", {}, result.exclusions.map((e) =>
-        el("li", {}, e.message)))));
-    }
-    return out;
+  function originText() {
+    if (form.elements.depart.value === "structure" && state.referent) return "depuis la structure référente " + state.referent.label;
+    if (state.home && state.home.label) return "depuis " + state.home.label;
+    return "depuis un point choisi sur la carte";
   }
 
   async function submit(event) {
@@ -334,10 +315,15 @@
       if (err.field) err.field.focus();
       return;
     }
-    const key = keyInput.value.trim();
-    if (!key) {
-      M.notice(summary, "Saisissez une clé d'API (rôle plateforme, éditeur ou administrateur) en haut de la page.", "error");
-      keyInput.focus();
+    if (!M.can(M.ROLES.platform)) {
+      if (M.person) {
+        M.notice(summary, "Votre compte (consultation) ne permet pas de demander des propositions : " +
+          "demandez un rôle plateforme à l'administrateur du service.", "error");
+      } else {
+        M.loginPrompt(summary, "pour demander des propositions (compte plateforme, éditeur ou administrateur)", "error");
+      }
+      const link = summary.querySelector("a");
+      if (link) link.focus();
       return;
     }
     M.notice(summary, "Recherche des opportunités atteignables…");
@@ -348,43 +334,53 @@
       result = await M.api("/v1/matches", {
         method: "POST",
         json: body,
-        headers: { Authorization: "Bearer " + key },
-        credentials: "same-origin",
         referrerPolicy: "no-referrer",
       });
     } catch (err) {
-      const hint = err.status === 401 ? " Vérifiez la clé d'API." : err.status === 403 ? " Cette clé n'a pas le droit de demander des propositions." : "";
-      M.notice(summary, "La demande a échoué : " + err.message + hint, "error");
+      if (!(err instanceof M.ApiError)) throw err;
+      M.fill(summary, M.apiProblem(err, "La demande a échoué : "));
       return;
     }
+    await M.orientationResults.ensureContacts(result);
     const count = result.items.length;
     M.fill(summary,
+      el("p", { class: "print-only print-title" }, "Propositions d'orientation — maillage"),
       el("p", { class: "result-count" }, el("strong", {}, count ? M.fmt.plural(count, "proposition") : "Aucune proposition"),
         " parmi " + M.fmt.plural(result.reachable, "offre atteignable", "offres atteignables") +
-        " (" + M.fmt.plural(result.considered, "offre examinée", "offres examinées") + ")."),
-      el("p", { class: "print-only" }, "Établi le " + M.fmt.dateTime(new Date().toISOString()) + " avec maillage — document de travail, à vérifier avec les structures."));
-    M.fill(output, render(result));
+        " (" + M.fmt.plural(result.considered, "offre examinée", "offres examinées") + "), " + originText() + "."),
+      result.notice ? el("p", { class: "notice notice-info" }, result.notice) : null,
+      el("p", { class: "print-only" }, "Établi le " + M.fmt.dateTime(new Date().toISOString()) +
+        " avec maillage — document de travail, à vérifier avec les structures. Aucune donnée de la personne n'y figure."));
+    M.fill(output, M.orientationResults.render(state.labels, result));
     printButton.hidden = false;
     summary.scrollIntoView({ block: "start" });
   }
 
+  function reset() {
+    state.home = null;
+    state.referent = null;
+    state.jobs = [];
+    drawJobs();
+    if (state.marker) state.marker.remove();
+    pointText.textContent = "";
+    setTimeout(() => state.availability.reset(), 0);  // après la remise à zéro des champs
+  }
+
   async function main() {
-    initKey();
     state.map = M.map("carte");
     initLocation();
+    initJobs();
+    state.availability = M.availability(document.getElementById("plages"), document.getElementById("plage-modele"),
+      document.getElementById("ajouter-plage"), document.getElementById("dispo-resume"));
     printButton.addEventListener("click", () => window.print());
     form.addEventListener("submit", submit);
-    form.addEventListener("reset", () => {
-      state.point = null;
-      if (state.pointLayer) state.pointLayer.remove();
-      pointText.textContent = "Cliquez sur la carte pour placer le point.";
-      M.clear(structureSelect).append(el("option", { value: "" }, "— tapez quelques lettres ci-dessus —"));
-    });
+    form.addEventListener("reset", reset);
     try {
       const [labels, kinds, communes] = await Promise.all([
         M.labels(), M.reference("opportunity-kinds"), M.communes(),
       ]);
       state.labels = labels;
+      state.labels.opportunityKinds = Object.fromEntries(kinds.map((k) => [k.code, k.label]));
       const box = document.getElementById("types-offres");
       box.querySelectorAll(".loading").forEach((n) => n.remove());
       kinds.forEach((kind) => {
@@ -392,7 +388,8 @@
           el("input", { type: "checkbox", id: "type-" + kind.code, name: "kinds", value: kind.code }), kind.label)));
       });
       M.drawCommunes(state.map, communes);
-      findCommune = await M.communePicker(document.getElementById("communes-liste"));
+      state.communes = communes.features.map((f) => Object.assign({ folded: fold(f.properties.name) }, f.properties))
+        .sort((a, b) => (b.population || 0) - (a.population || 0));
     } catch (err) {
       M.notice(summary, "Chargement impossible : " + err.message, "error");
       return;

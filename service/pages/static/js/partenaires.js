@@ -105,7 +105,9 @@
     if (p.distance_m !== null && p.distance_m !== undefined) {
       parts.push(" · " + M.fmt.distance(p.distance_m) + " à vol d'oiseau");
     }
-    return el("p", { class: "travel" }, parts);
+    const line = el("p", { class: "travel" }, parts);
+    const legs = p.travel ? M.journeyList(p.travel.journey) : null;
+    return legs ? el("div", { class: "trip-block" }, line, legs) : line;
   }
 
   function resultItem(p, rank) {
@@ -229,7 +231,7 @@
     if (!state.origin) {
       const commune = findCommune(communeInput.value);
       if (commune) {
-        setOrigin(commune.lat, commune.lon, "mairie de " + commune.name);
+        setOrigin(commune.lat, commune.lon, "mairie " + M.fmt.of(commune.name));
       } else {
         M.notice(summary, "Choisissez une commune de départ dans la liste ou cliquez sur la carte.", "error");
         communeInput.focus();
@@ -311,14 +313,14 @@
     communeInput.addEventListener("change", () => {
       const commune = findCommune(communeInput.value);
       if (commune) {
-        setOrigin(commune.lat, commune.lon, "mairie de " + commune.name);
+        setOrigin(commune.lat, commune.lon, "mairie " + M.fmt.of(commune.name));
         state.map.setView([commune.lat, commune.lon], 12);
       }
     });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const commune = findCommune(communeInput.value);
-      if (commune) setOrigin(commune.lat, commune.lon, "mairie de " + commune.name);
+      if (commune) setOrigin(commune.lat, commune.lon, "mairie " + M.fmt.of(commune.name));
       search();
     });
     document.body.dataset.ready = "true";
