@@ -160,3 +160,14 @@ class RevisionHeader:
 
 
 SnapshotDep = Annotated[StoreSnapshot, Depends(get_snapshot)]
+
+
+def _stale_after_days(request: Request) -> int:
+    """``MAILLAGE_STALE_AFTER_DAYS`` of the running app (days)."""
+    settings = getattr(request.app.state, "settings", None)
+    return int(getattr(settings, "stale_after_days", 365))
+
+
+StaleAfterDep = Annotated[int, Depends(_stale_after_days)]
+"""Days after which a partner not confirmed by its sources is stale (the partners search,
+the figures of the home page)."""

@@ -125,6 +125,10 @@ CONTRACTS: Final[Mapping[str, str | None]] = {
     "cdd d usage": "cdd",
     "cdd insertion": "cddi",
     "cdd d insertion": "cddi",
+    "cdd de insertion": "cddi",
+    "contrat a duree determinee d insertion": "cddi",
+    "contrat a duree determinee d insertion cddi": "cddi",
+    "cdd d insertion cddi": "cddi",
     "cddi": "cddi",
     "cdd i": "cddi",
     "cdd i phc": "phc",
@@ -160,7 +164,8 @@ def contract_of(value: Any) -> str | None:
         return None
     if text.upper() in CONTRACTS:
         return CONTRACTS[text.upper()]
-    key = " ".join(re.sub(r"[-'’()]", " ", fold(text)).split())
+    # case, accents, hyphens, apostrophes (' ’ ʼ), brackets and the dots of « C.D.D. » aside
+    key = " ".join(re.sub(r"[-'’ʼ`´()]", " ", fold(text).replace(".", "")).split())
     return CONTRACTS.get(key)
 
 

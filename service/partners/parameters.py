@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal, Self
 
-from fastapi import Depends, Request
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from geodata.modes import TravelMode
@@ -172,12 +171,3 @@ class OpportunityQuery(Pagination):
         default_factory=list, description="codes ROME, ex. D1106"
     )
     with_places: bool = Field(False, description="seulement les offres avec des places ouvertes")
-
-
-def _stale_after_days(request: Request) -> int:
-    """``MAILLAGE_STALE_AFTER_DAYS`` of the running app (days)."""
-    settings = getattr(request.app.state, "settings", None)
-    return int(getattr(settings, "stale_after_days", 365))
-
-
-StaleAfterDep = Annotated[int, Depends(_stale_after_days)]

@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 from sqlalchemy import (
-    DateTime,
     Select,
     and_,
     case,
@@ -30,6 +29,7 @@ from graph.search import is_kind_word, kinds_named, query_words
 from service.db import AnySelect
 from service.errors import NotFoundError
 from service.partners.parameters import OpportunityQuery, PartnerQuery
+from service.store.queries import freshness
 from service.store.records import GEOGRAPHY, point
 from service.tables import Commune, Opportunity, Partner, Provenance, Relation
 
@@ -57,39 +57,6 @@ def get_relation(session: Session, relation_id: uuid.UUID) -> Relation:
 
 def _lonlat() -> tuple[Any, Any]:
     return func.ST_X(Partner.geom).label("lon"), func.ST_Y(Partner.geom).label("lat")
-
-
-def freshness() -> Any:
-    """When a partner's data was last known true, by the rule of each of its sources.
-
-    Two signals are kept apart on each provenance: ``seen_at``, the last import that listed
-    the record, and ``source_updated_on``, the source's own date of last change. A record of
-    a register (`geodata.sources.provenances.REGISTERS`: FINESS, Les emplois) is confirmed
-    when an extract lists it: ``seen_at``. A record of a service directory (data·inclusion
-    producers, médiation numérique) is confirmed when its producer dated it *and* an import
-    still listed it: the earlier of ``source_updated_on`` and ``seen_at`` (``seen_at`` when
-    undated). A partner's freshness is its best-confirmed live record's (records gone from
-    their source do not count), else, for a partner written in maillage, its ``updated_at``.
-    """
-    from geodata.sources.provenances import REGISTERS
-
-    confirmed = case(
-        (Provenance.source.in_(sorted(REGISTERS)), Provenance.seen_at),
-        (Provenance.source_updated_on.is_(None), Provenance.seen_at),
-        else_=func.least(
-            Provenance.seen_at, cast(Provenance.source_updated_on, DateTime(timezone=True))
-        ),
-    )
-    newest = (
-        select(func.max(confirmed))
-        .where(
-            Provenance.partner_id == Partner.id,
-            Provenance.gone_at.is_(None),
-            Provenance.record.is_not(None),
-        )
-        .scalar_subquery()
-    )
-    return func.coalesce(newest, Partner.updated_at)
 
 
 def geocoding() -> Any:

@@ -16,10 +16,10 @@ from service.auth import (
     check_can_write_partner,
     check_source_claim,
 )
-from service.deps import SessionDep, TravelDep, WriterDep
+from service.deps import SessionDep, StaleAfterDep, TravelDep, WriterDep
 from service.errors import PermissionDeniedError
 from service.partners import queries, schemas
-from service.partners.parameters import OpportunityQuery, PartnerQuery, StaleAfterDep
+from service.partners.parameters import OpportunityQuery, PartnerQuery
 from service.partners.schemas import (
     OpportunityCreate,
     OpportunityOut,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    DateTime,
     Delete,
     Text,
     TextClause,
@@ -250,6 +251,48 @@ def touch_api_key(key_id: uuid.UUID, now: dt.datetime, *, every: dt.timedelta) -
         )
         .values(last_used_at=now)
     )
+
+
+# -- freshness: the rule of each source (shared by the partners search and the figures) -------
+
+
+def confirmed_at() -> Any:
+    """When a provenance's record was last known true, by the rule of its source.
+
+    Two signals are kept apart on each provenance: ``seen_at``, the last import that listed
+    the record, and ``source_updated_on``, the source's own date of last change. A record of
+    a register (`geodata.sources.provenances.REGISTERS`: FINESS, Les emplois) is confirmed
+    when an extract lists it: ``seen_at``. A record of a service directory (data·inclusion
+    producers, médiation numérique) is confirmed when its producer dated it *and* an import
+    still listed it: the earlier of ``source_updated_on`` and ``seen_at`` (``seen_at`` when
+    undated).
+    """
+    from geodata.sources.provenances import REGISTERS
+
+    return case(
+        (Provenance.source.in_(sorted(REGISTERS)), Provenance.seen_at),
+        (Provenance.source_updated_on.is_(None), Provenance.seen_at),
+        else_=func.least(
+            Provenance.seen_at, cast(Provenance.source_updated_on, DateTime(timezone=True))
+        ),
+    )
+
+
+def freshness() -> Any:
+    """When a partner's data was last known true: its best-confirmed live record's
+    `confirmed_at` (records gone from their source do not count), else, for a partner written
+    in maillage, its ``updated_at``. ``GET /v1/partners?stale=true`` lists the partners whose
+    freshness is older than ``MAILLAGE_STALE_AFTER_DAYS``."""
+    newest = (
+        select(func.max(confirmed_at()))
+        .where(
+            Provenance.partner_id == Partner.id,
+            Provenance.gone_at.is_(None),
+            Provenance.record.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    return func.coalesce(newest, Partner.updated_at)
 
 
 def user_session_with_account(id_hash: str) -> AnySelect:

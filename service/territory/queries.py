@@ -5,6 +5,7 @@ isolated AHI structures. Points and polygons EPSG:4326; distances in metres on t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -25,6 +26,7 @@ from sqlalchemy.orm import aliased
 from graph import vocabulary
 from graph.coverage import AHI_FAMILY, EMPLOYER_FAMILIES
 from service.db import AnySelect
+from service.store.queries import confirmed_at, freshness
 from service.store.records import GEOGRAPHY
 from service.tables import Commune, Opportunity, Partner, Provenance, Relation
 
@@ -79,19 +81,58 @@ def communes_geojson(departement: str | None) -> TextClause:
     )
 
 
+def count_partners() -> AnySelect:
+    return select(func.count()).select_from(Partner)
+
+
 def partners_by_family() -> AnySelect:
     """(family, number of partners)."""
     return select(Partner.family, func.count()).group_by(Partner.family)
 
 
-def partner_freshness(fresh_months: int) -> AnySelect:
-    """(partners, oldest update, newest update, partners updated within ``fresh_months``)."""
-    threshold = func.now() - func.make_interval(0, fresh_months)  # (years, months)
+def _stale_limit(stale_after_days: int) -> Any:
+    return func.now() - dt.timedelta(days=stale_after_days)
+
+
+def partner_freshness(stale_after_days: int) -> AnySelect:
+    """(open partners, those stale by the rule of their sources — what
+    ``GET /v1/partners?stale=true`` lists —, those with no live source record: written in
+    maillage, their freshness is their ``updated_at``)."""
+    live_record = exists().where(
+        Provenance.partner_id == Partner.id,
+        Provenance.gone_at.is_(None),
+        Provenance.record.is_not(None),
+    )
     return select(
         func.count(),
-        func.min(Partner.updated_at),
-        func.max(Partner.updated_at),
-        func.count().filter(Partner.updated_at >= threshold),
+        func.count().filter(freshness() < _stale_limit(stale_after_days)),
+        func.count().filter(~live_record),
+    ).where(Partner.status == "open")
+
+
+def source_freshness(stale_after_days: int) -> AnySelect:
+    """Per source, the live records of open partners: ``(source, records, last seen in an
+    extract, first of those, oldest and newest producer's date, records the producer dated,
+    records stale by the source's rule)``, the largest source first."""
+    return (
+        select(
+            Provenance.source,
+            func.count(),
+            func.max(Provenance.seen_at),
+            func.min(Provenance.seen_at),
+            func.min(Provenance.source_updated_on),
+            func.max(Provenance.source_updated_on),
+            func.count(Provenance.source_updated_on),
+            func.count().filter(confirmed_at() < _stale_limit(stale_after_days)),
+        )
+        .join(Partner, Partner.id == Provenance.partner_id)
+        .where(
+            Partner.status == "open",
+            Provenance.gone_at.is_(None),
+            Provenance.record.is_not(None),
+        )
+        .group_by(Provenance.source)
+        .order_by(func.count().desc(), Provenance.source)
     )
 
 

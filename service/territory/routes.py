@@ -17,16 +17,17 @@ from fastapi import APIRouter, Header, Query, Response
 
 from graph import vocabulary
 from graph.coverage import UNLINKED_AHI_DEFINITION
-from service.deps import SessionDep, SnapshotDep
+from service.deps import SessionDep, SnapshotDep, StaleAfterDep
 from service.territory import queries
 from service.territory.schemas import (
-    FRESH_MONTHS,
+    STALE_RULE,
     FamilyCount,
     Freshness,
     IsolatedStructure,
     IsolatedStructures,
     NearestSiae,
     SourceCount,
+    SourceFreshness,
     TerritoryStats,
 )
 
@@ -87,26 +88,23 @@ def communes(
 
 
 @router.get("/stats", summary="Le territoire en chiffres")
-def stats(session: SessionDep) -> TerritoryStats:
-    """Partenaires par famille, provenance des fiches et fraîcheur des données (plus ancienne
-    et plus récente mise à jour, part des fiches mises à jour depuis 12 mois), nombres d'offres,
-    de relations et de communes chargées."""
+def stats(session: SessionDep, stale_after_days: StaleAfterDep) -> TerritoryStats:
+    """Partenaires par famille, provenance des fiches, nombres d'offres, de relations et de
+    communes chargées, et fraîcheur des données : pour chaque source, les deux signaux
+    séparés — vu dans un extrait de la source (dernier import qui listait ses fiches) et date
+    du producteur —, et les fiches à vérifier selon la règle de chaque source."""
     by_family: dict[str, int] = dict(session.execute(queries.partners_by_family()).all())
     families = [
         FamilyCount(code=code, label=term.label, count=int(by_family.get(code, 0)))
         for code, term in vocabulary.families().items()
     ]
-    total, oldest, newest, fresh = session.execute(queries.partner_freshness(FRESH_MONTHS)).one()
+    total = int(session.scalar(queries.count_partners()) or 0)
     sources = session.execute(queries.partners_by_source()).all()
     departements = session.scalars(queries.loaded_departements()).all()
     return TerritoryStats(
-        partners=int(total),
+        partners=total,
         families=families,
-        freshness=Freshness(
-            oldest=oldest,
-            newest=newest,
-            fresh_share=round(fresh / total, 4) if total else None,
-        ),
+        freshness=_freshness(session, stale_after_days),
         sources=[SourceCount(source=s, count=int(c)) for s, c in sources],
         opportunities=int(session.scalar(queries.count_opportunities()) or 0),
         relations=int(session.scalar(queries.count_relations()) or 0),
@@ -114,6 +112,42 @@ def stats(session: SessionDep) -> TerritoryStats:
         commune_placed=int(session.scalar(queries.count_commune_placed()) or 0),
         departements=list(departements),
         demo=any(s == "demo" for s, _ in sources),
+    )
+
+
+def _freshness(session: SessionDep, stale_after_days: int) -> Freshness:
+    from geodata.sources.provenances import REGISTERS
+
+    _, stale, edited = session.execute(queries.partner_freshness(stale_after_days)).one()
+    rows = session.execute(queries.source_freshness(stale_after_days)).all()
+    return Freshness(
+        stale=int(stale),
+        stale_after_days=stale_after_days,
+        rule=STALE_RULE.format(days=stale_after_days),
+        edited=int(edited),
+        sources=[
+            SourceFreshness(
+                source=source,
+                rule="registre" if source in REGISTERS else "annuaire",
+                records=int(records),
+                last_seen=last_seen,
+                oldest_seen=oldest_seen,
+                producer_oldest=producer_oldest,
+                producer_newest=producer_newest,
+                dated=int(dated),
+                stale=int(stale_records),
+            )
+            for (
+                source,
+                records,
+                last_seen,
+                oldest_seen,
+                producer_oldest,
+                producer_newest,
+                dated,
+                stale_records,
+            ) in rows
+        ],
     )
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 from pydantic import BaseModel, Field
-
-FRESH_MONTHS = 12
-"""A record updated within this many months counts as fresh in ``/v1/stats``."""
 
 
 class FamilyCount(BaseModel):
@@ -22,13 +20,54 @@ class SourceCount(BaseModel):
     count: int
 
 
-class Freshness(BaseModel):
-    oldest: dt.datetime | None = Field(description="mise à jour la plus ancienne")
-    newest: dt.datetime | None = Field(description="mise à jour la plus récente")
-    fresh_share: float | None = Field(
-        description="part des fiches mises à jour depuis 12 mois, entre 0 et 1"
+STALE_RULE = (
+    "Une fiche de registre (FINESS, Les emplois) est à jour tant qu'un extrait importé depuis "
+    "moins de {days} jours la liste : sa date de mise à jour dit quand elle a changé, pas "
+    "qu'elle est fausse. Une fiche d'annuaire de services (producteurs de data·inclusion, "
+    "médiation numérique) doit en plus avoir été confirmée par son producteur depuis moins de "
+    "{days} jours. Une fiche écrite dans maillage vieillit avec sa dernière modification."
+)
+"""The documented rule of ``stale`` (`service.store.queries.freshness`), in French."""
+
+
+class SourceFreshness(BaseModel):
+    """The two freshness signals of one source's records, named apart."""
+
+    source: str = Field(description="provenance des fiches (finess, emplois-siae, dora…)")
+    rule: Literal["registre", "annuaire"] = Field(
+        description="registre : à jour tant qu'un extrait récent liste la fiche ; annuaire : "
+        "il faut aussi une date récente du producteur"
     )
-    fresh_months: int = Field(FRESH_MONTHS, description="le seuil, en mois")
+    records: int = Field(description="fiches vivantes de la source (partenaires ouverts)")
+    last_seen: dt.datetime | None = Field(
+        description="vu dans un extrait : dernier import de la source qui listait ses fiches"
+    )
+    oldest_seen: dt.datetime | None = Field(
+        description="vu dans un extrait : la fiche vue il y a le plus longtemps"
+    )
+    producer_newest: dt.date | None = Field(
+        description="date du producteur (date_maj, maj) la plus récente"
+    )
+    producer_oldest: dt.date | None = Field(description="date du producteur la plus ancienne")
+    dated: int = Field(description="fiches que le producteur date")
+    stale: int = Field(description="fiches à vérifier selon la règle de la source")
+
+
+class Freshness(BaseModel):
+    """How fresh the records are: seen in a source extract, dated by their producer, and
+    stale by the rule of each source (`STALE_RULE`)."""
+
+    stale: int = Field(
+        description="partenaires ouverts à vérifier selon la règle de leurs sources "
+        "(ceux que liste /v1/partners?stale=true)"
+    )
+    stale_after_days: int = Field(description="le seuil, en jours (MAILLAGE_STALE_AFTER_DAYS)")
+    rule: str = Field(description="la règle, en clair")
+    edited: int = Field(
+        description="partenaires ouverts sans fiche de source (écrits dans maillage) : leur "
+        "date est celle de leur dernière modification"
+    )
+    sources: list[SourceFreshness] = Field(description="par source, la plus fournie d'abord")
 
 
 class TerritoryStats(BaseModel):

@@ -241,6 +241,24 @@ def test_contract_labels(label: str, contract: str | None) -> None:
     assert contract_of(label) == contract
 
 
+def test_every_spelling_of_the_insertion_contract_in_an_api_page(
+    communes: CommuneReference,
+) -> None:
+    """« CDD d'insertion » and its variants (case, accents, apostrophes, CDD-I, C.D.D.I.,
+    spelled out) in a Les emplois API page: every job is a CDDI, none falls back."""
+    path = FIXTURES / "emplois_siaes_contrats.json"
+    labels = [
+        p["type_contrat"] for p in json.loads(path.read_text("utf-8"))["results"][0]["postes"]
+    ]
+    result = read_siae(path, communes=communes)
+    assert result.rejections == []
+    (siae,) = result.records
+    assert siae.partner.kind == "ei"
+    assert len(siae.opportunities) == len(labels) == 14
+    assert {job.contract for job in siae.opportunities} == {"cddi"}
+    assert [contract_of(label) for label in labels] == ["cddi"] * 14
+
+
 def test_one_page_of_several_is_read_as_incomplete(communes: CommuneReference) -> None:
     result = read_siae(PAGE_1, communes=communes)
     assert not result.complete

@@ -397,6 +397,22 @@ def test_stale_follows_the_rule_of_each_source(
     everything = client.get("/v1/partners", params={"size": 100}).json()
     assert everything["total"] == 12 + len(directory.records) + 2
 
+    # the home page's figures: the same stale count, and the two signals apart by source
+    freshness = client.get("/v1/stats").json()["freshness"]
+    assert freshness["stale"] == stale["total"] == 3
+    assert freshness["stale_after_days"] == days
+    assert freshness["edited"] == 2  # written in maillage: their own modification date
+    by_source = {s["source"]: s for s in freshness["sources"]}
+    register = by_source["finess"]
+    assert (register["rule"], register["records"], register["stale"]) == ("registre", 12, 0)
+    assert register["last_seen"] is not None  # seen in today's extract
+    assert register["producer_oldest"] == "2023-12-01"  # the CMP's « maj »: old, not stale
+    directories = [s for s in freshness["sources"] if s["rule"] == "annuaire"]
+    assert sum(s["stale"] for s in directories) == 2
+    assert sum(s["records"] for s in freshness["sources"]) == 12 + len(directory.records)
+    assert "12 mois" not in freshness["rule"]
+    assert str(days) in freshness["rule"]
+
 
 def test_stale_after_days_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILLAGE_STALE_AFTER_DAYS", "30")
@@ -866,3 +882,43 @@ def test_partners_placed_at_their_commune_are_filtered_and_counted(
     assert client.get("/v1/stats").json()["commune_placed"] == 3
     bad = client.get("/v1/partners", params={"geocoding": "adresse"})
     assert bad.status_code == 422
+
+
+def test_a_national_les_emplois_page_loads_for_all_of_france(env: str, tmp_path: Path) -> None:
+    """SIAE of every part of France in one API page (no ``--departement``), in a store where
+    only the Gard's communes were loaded: each placed at its commune, none rejected."""
+    loaded = runner.invoke(cli, ["territory", "load", "--departement", "30"])
+    assert loaded.exit_code == 0, loaded.output
+    template = json.loads(SIAE_PAGE_1.read_text(encoding="utf-8"))["results"][1]
+    towns = [
+        ("29200", "BREST", "29", "29019"),
+        ("13001", "MARSEILLE", "13", "13201"),
+        ("20000", "AJACCIO", "2A", "2A004"),
+        ("75015", "PARIS 15", "75", "75115"),
+        ("97300", "CAYENNE", "973", "97302"),
+        ("30100", "ALES", "30", "30007"),
+    ]
+    sirets = [r["siret"] for r in json.loads(SIAE_PAGE_1.read_text("utf-8"))["results"]][:6]
+    results = [
+        {**template, "siret": siret, "code_postal": postcode, "ville": town, "departement": dep}
+        for siret, (postcode, town, dep, _) in zip(sirets, towns, strict=True)
+    ]
+    page = tmp_path / "siaes-france.json"
+    page.write_text(
+        json.dumps({"count": 6, "next": None, "previous": None, "results": results}),
+        encoding="utf-8",
+    )
+    report = tmp_path / "rapport.json"
+    done = runner.invoke(cli, ["import", "siae", str(page), "--report", str(report)])
+    assert done.exit_code == 0, done.output
+    counts = json.loads(report.read_text(encoding="utf-8"))["counts"]
+    assert (counts["fiches"], counts["rejetes"], counts["hors_perimetre"]) == (6, 0, 0)
+    engine = create_engine(env)
+    with Session(engine) as session:
+        placed = dict(
+            session.execute(
+                select(Partner.siret, Partner.code_insee).where(Partner.source == "emplois-siae")
+            ).all()
+        )
+    engine.dispose()
+    assert placed == {siret: code for siret, (*_, code) in zip(sirets, towns, strict=True)}

@@ -312,8 +312,10 @@ def test_stats_count_partners_by_family_and_tell_freshness(
     assert families["employeurs-inclusifs"] == 1
     assert families["garde-enfants"] == 1
     assert families["mobilite"] == 0  # every family is listed, even empty
-    assert body["freshness"]["fresh_share"] == pytest.approx(2 / 3, abs=1e-4)
-    assert body["freshness"]["oldest"].startswith("2020-01-01")
+    # written through maillage, no source record: aged by their last modification
+    assert body["freshness"]["edited"] == 3
+    assert body["freshness"]["stale"] == 1
+    assert body["freshness"]["sources"] == []
     assert {s["source"]: s["count"] for s in body["sources"]} == {"test": 2, "demo": 1}
     assert body["demo"] is True
     assert body["communes"] == 3
@@ -323,12 +325,10 @@ def test_stats_count_partners_by_family_and_tell_freshness(
 def test_stats_on_an_empty_store(client: TestClient) -> None:
     body = client.get("/v1/stats").json()
     assert body["partners"] == 0
-    assert body["freshness"] == {
-        "oldest": None,
-        "newest": None,
-        "fresh_share": None,
-        "fresh_months": 12,
-    }
+    assert body["freshness"]["stale"] == 0
+    assert body["freshness"]["edited"] == 0
+    assert body["freshness"]["sources"] == []
+    assert body["freshness"]["stale_after_days"] == 365
     assert body["demo"] is False
 
 

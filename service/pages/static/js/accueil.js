@@ -47,37 +47,78 @@
     return table;
   }
 
+  const shortDate = new Intl.DateTimeFormat("fr-FR", { dateStyle: "medium" });
+  const day = (iso) => (iso ? shortDate.format(new Date(iso)) : "—");
+
+  function producerDates(s) {
+    if (!s.dated) {
+      return "non fournie";
+    }
+    const span = s.producer_oldest === s.producer_newest ? day(s.producer_newest) :
+      day(s.producer_oldest) + " – " + day(s.producer_newest);
+    return s.dated < s.records ? span + " (" + M.fmt.number(s.dated) + " datées)" : span;
+  }
+
+  function sourceTable(f) {
+    const body = el("tbody", {});
+    f.sources.forEach((s) => {
+      const toCheck = s.stale ? el("strong", {}, M.fmt.number(s.stale) + " à vérifier") :
+        "aucune à vérifier";
+      body.append(el("tr", {},
+        el("th", { scope: "row" }, el("strong", {}, s.source), el("br", {}),
+          el("span", { class: "hint" }, s.rule + ", " + M.fmt.plural(s.records, "fiche") + ", "),
+          el("span", { class: "hint" }, toCheck)),
+        el("td", {}, day(s.last_seen)),
+        el("td", {}, producerDates(s))));
+    });
+    if (f.edited) {
+      body.append(el("tr", {},
+        el("th", { scope: "row" }, el("strong", {}, "écrites dans maillage"), el("br", {}),
+          el("span", { class: "hint" }, M.fmt.plural(f.edited, "fiche"))),
+        el("td", {}, "—"),
+        el("td", {}, "leur dernière modification")));
+    }
+    return el("div", { class: "table-scroll" },
+      el("table", { class: "data-table freshness-table" },
+        el("caption", { class: "visually-hidden" },
+          "Fraîcheur par source : fiches à vérifier, dernier extrait qui listait les fiches, dates du producteur"),
+        el("thead", {}, el("tr", {},
+          el("th", { scope: "col" }, "Source"),
+          el("th", { scope: "col" }, "Vu dans un extrait"),
+          el("th", { scope: "col" }, "Date du producteur"))),
+        body));
+  }
+
   function freshness(stats) {
     const f = stats.freshness;
     if (!stats.partners) {
       return [el("p", {}, "Aucun partenaire n'est encore enregistré.")];
     }
-    const share = f.fresh_share;
     const items = [
       el("dl", { class: "facts" },
-        el("dt", {}, "Fiches mises à jour depuis " + f.fresh_months + " mois"),
-        el("dd", {}, el("strong", {}, M.fmt.percent(share)),
-          " (" + M.fmt.number(Math.round(share * stats.partners)) + " sur " + M.fmt.number(stats.partners) + ")"),
-        el("dt", {}, "Mise à jour la plus récente"),
-        el("dd", {}, M.fmt.dateTime(f.newest)),
-        el("dt", {}, "Mise à jour la plus ancienne"),
-        el("dd", {}, M.fmt.dateTime(f.oldest)),
+        el("dt", {}, "À vérifier"),
+        el("dd", {}, el("a", { href: "/v1/partners?stale=true&size=100" },
+          el("strong", {}, M.fmt.plural(f.stale, "partenaire"))),
+          " non confirmés depuis " + M.fmt.number(f.stale_after_days) + " jours selon la règle de leur source"),
         el("dt", {}, "Placés au centre de leur commune"),
         el("dd", {}, el("a", { href: "/v1/partners?geocoding=commune&size=100" },
           M.fmt.number(stats.commune_placed || 0) + " sur " + M.fmt.number(stats.partners)),
-          " (adresse non géocodée par la source : position approchée)"),
-        el("dt", {}, "Provenance des fiches"),
-        el("dd", {}, stats.sources.map((s) => s.source + " : " + M.fmt.number(s.count)).join(" ; "))),
+          " (adresse non géocodée par la source : position approchée)")),
+      el("p", {}, "Deux signaux, séparés : ", el("strong", {}, "vu dans un extrait"),
+        " (le dernier import de la source qui listait ses fiches) et ",
+        el("strong", {}, "date du producteur"), " (sa propre date de mise à jour)."),
+      sourceTable(f),
+      el("p", { class: "hint" }, f.rule),
     ];
-    if (share < 0.8) {
-      items.push(el("p", { class: "notice notice-warning" },
-        "Une part importante des fiches n'a pas été mise à jour depuis un an : vérifiez places, " +
-        "horaires et contacts avant d'orienter."));
+    if (f.stale > 0.2 * stats.partners) {
+      items.splice(1, 0, el("p", { class: "notice notice-warning" },
+        "Une part importante des fiches n'a pas été confirmée par sa source récemment : " +
+        "vérifiez places, horaires et contacts avant d'orienter."));
     }
     if (stats.demo) {
       items.push(el("p", { class: "hint" },
-        "Les partenaires de démonstration sont fictifs (source « demo ») : leurs dates de mise à " +
-        "jour sont celles du chargement de la démo."));
+        "Les partenaires de démonstration sont fictifs (source « demo ») : écrits par la démo, " +
+        "ils datent de son chargement."));
     }
     return items;
   }
