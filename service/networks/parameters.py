@@ -19,7 +19,7 @@ class NetworkQuery(InputModel):
 
 
 MAX_ROAD_BOX_DEGREES: Final = 5.0
-NUMBER = r"-?\d{1,3}(\.\d{1,20})?"
+NUMBER = r"-?[0-9]{1,3}([.][0-9]{1,20})?"
 
 
 class RoadsQuery(InputModel):
@@ -27,7 +27,7 @@ class RoadsQuery(InputModel):
 
     bbox: str = Field(
         max_length=120,
-        pattern=rf"^\s*{NUMBER}\s*(,\s*{NUMBER}\s*){{3}}$",
+        pattern=rf"^ *{NUMBER} *(, *{NUMBER} *){{3}}$",
         description="l'étendue de la carte : ouest,sud,est,nord (degrés WGS84), au plus "
         "5 degrés de côté",
     )
