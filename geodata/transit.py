@@ -139,8 +139,9 @@ was boarded (`geodata.transit_kernels.trace`, equal labels). Walking these back 
 destination's best stop gives the walk, the waits, the rides, the transfers and the last
 walk, whose whole seconds add up to the reported time. Each trip's line (``routes.txt``:
 short or long name, ``route_type``) is kept in the network (`TransitNetwork.routes`,
-``trip_route``, ``trip_route_types``). Walks to and from the stops are straight lines:
-estimates; a ride's times are the timetable's.
+``trip_route``, ``trip_route_types``). Walks to and from the stops are the estimated walk
+(estimates), or a walking network's where a `WalkHook` says (not estimates); a ride's times
+are the timetable's.
 """
 
 from __future__ import annotations
@@ -182,6 +183,14 @@ WindowStatistic = Literal["median", "quickest"]
 (aggregate accessibility, as r5py); ``"quickest"``, the quickest of them (one person's trip:
 the best concrete journey leaving within the window, timed from leaving home)."""
 """How `TransitNetwork.travel_times` searches a departure window (same results)."""
+
+WalkHook = Callable[[NDArray[np.float64], NDArray[np.float64]], ArrayLike]
+"""Walking times from points to points: given (k, 2) and (m, 2) arrays of ``(lon, lat)``,
+return a (k, m) matrix of walking minutes — NaN where it cannot say (a point off its walking
+network: the estimated walk of `geodata.walking` stands), ``inf`` where there is no walk —,
+e.g. from a walking `StreetNetwork`. Given to `TransitNetwork.travel_times` and
+`TransitNetwork.journeys` (``walk``), it times the walks to the stops, from the stops and
+the walk-only trip; their legs are then not estimated."""
 
 FootpathHook = Callable[[NDArray[np.float64]], ArrayLike]
 """Walking times between stops: given an (n, 2) array of stop ``(lon, lat)``, return an (n, n)
@@ -824,6 +833,7 @@ class TransitNetwork:
         max_access_m: float = 1000.0,
         method: WindowMethod = "auto",
         statistic: WindowStatistic = "median",
+        walk: WalkHook | None = None,
     ) -> NDArray[np.float64]:
         """Median door-to-door public transport time over a departure window, minutes.
 
@@ -863,6 +873,10 @@ class TransitNetwork:
             accessibility (coverage, isochrones, as r5py); ``"quickest"``: the quickest of
             them, one person's trip — the best concrete journey leaving within the window,
             timed from the moment they leave (no wait at home).
+        walk
+            A `WalkHook` timing the walks to and from the stops and the walk-only trip (a
+            walking network's); None (default): the estimated walk of `geodata.walking`.
+            The stops walked to are still those within ``max_access_m`` in straight line.
 
         Returns
         -------
@@ -876,18 +890,18 @@ class TransitNetwork:
         day, departures = self._departures(departure, window_minutes, step_minutes)
         rank = _rank(departures.size, statistic)
         budget = _budget_seconds(max_minutes)
-        egress = self._egress(destination_xy, max_access_m)
-        access = self._near_stops(origin_xy, max_access_m)
+        egress = self._egress(destination_xy, max_access_m, walk)
+        access = self._near_stops(origin_xy, max_access_m, walk)
         result = np.full((origin_xy.shape[0], destination_xy.shape[0]), np.inf)
         sharing = np.unique(access.point).size >= _PROFILE_MIN_ORIGINS or method == "profile"
         if method != "per_minute" and egress.stop.size and access.stop.size and sharing:
             plan = self._profile_plan(day, departures, access, egress, rank)
             if method == "profile" or plan.scans < departures.size * plan.origins_with_stops:
-                self._by_profile(plan, origin_xy, destination_xy, budget, result)
+                self._by_profile(plan, origin_xy, destination_xy, budget, result, walk)
                 return result
         for first in range(0, origin_xy.shape[0], _ORIGIN_CHUNK):
             chunk = slice(first, min(first + _ORIGIN_CHUNK, origin_xy.shape[0]))
-            direct = self._direct_seconds(origin_xy[chunk], destination_xy)
+            direct = self._direct_seconds(origin_xy[chunk], destination_xy, walk)
             for k in range(chunk.start, chunk.stop):
                 per_run = self._runs(day, departures, budget, access, egress, k, direct[k - first])
                 result[k] = _median_within(per_run, budget, rank)
@@ -904,6 +918,7 @@ class TransitNetwork:
         max_minutes: float | None = None,
         max_access_m: float = 1000.0,
         statistic: WindowStatistic = "median",
+        walk: WalkHook | None = None,
     ) -> list[Journey | None]:
         """The journey from ``(lon, lat)`` to each destination, with its legs.
 
@@ -932,8 +947,9 @@ class TransitNetwork:
             The origin, EPSG:4326 degrees.
         destinations
             (n, 2) array of EPSG:4326 ``(lon, lat)``.
-        departure, window_minutes, max_minutes, max_access_m, statistic
-            As `travel_times` (one departure a minute).
+        departure, window_minutes, max_minutes, max_access_m, statistic, walk
+            As `travel_times` (one departure a minute); the walks a ``walk`` hook times
+            are not estimated, and carry no straight-line ``metres``.
         """
         origin_xy = _lonlat_array([[lon, lat]], "origine")
         destination_xy = _lonlat_array(destinations, "destinations")
@@ -943,23 +959,31 @@ class TransitNetwork:
         local = datetime.combine(day, local.time())
         _, departures = self._departures(local, window_minutes, 1)
         budget = _budget_seconds(max_minutes)
-        egress = self._egress(destination_xy, max_access_m)
-        access = self._near_stops(origin_xy, max_access_m)
+        egress = self._egress(destination_xy, max_access_m, walk)
+        access = self._near_stops(origin_xy, max_access_m, walk)
         metres = self.walk.metres(
             great_circle_m(lon, lat, destination_xy[:, 0], destination_xy[:, 1])
         )
-        direct = self._direct_seconds(origin_xy, destination_xy)[0]  # as travel_times does
+        seconds, said = self._direct(origin_xy, destination_xy, walk)  # as travel_times does
+        direct, direct_estimated = seconds[0], ~said[0]
         per_run = self._runs(day, departures, budget, access, egress, 0, direct)
         chosen = _lower_median(per_run, _rank(departures.size, statistic))
         minutes = chosen / 60.0
         journeys: list[Journey | None] = [None] * destination_xy.shape[0]
         traces: dict[int, _Trace] = {}
         src_stop, src_seconds = access.around(0)
+        src_estimated = access.estimated_around(0)
         for d in np.flatnonzero(np.isfinite(chosen)).tolist():
             run = int(np.argmax(per_run[:, d] == chosen[d]))
-            if per_run[run, d] >= direct[d]:  # walking straight is at least as quick
-                walk = _step("walk", int(direct[d]), True, metres=float(metres[d]))
-                journeys[d] = _journey([walk], int(chosen[d]), float(minutes[d]), notice)
+            if per_run[run, d] >= direct[d]:  # walking straight there is at least as quick
+                estimated = bool(direct_estimated[d])
+                only = _step(
+                    "walk",
+                    int(direct[d]),
+                    estimated,
+                    metres=float(metres[d]) if estimated else None,
+                )
+                journeys[d] = _journey([only], int(chosen[d]), float(minutes[d]), notice)
                 continue
             if run not in traces:
                 traces[run] = self._trace(day, src_stop, src_seconds, int(departures[run]), budget)
@@ -967,8 +991,7 @@ class TransitNetwork:
                 traces[run],
                 d,
                 egress,
-                src_stop,
-                src_seconds,
+                _Sources(src_stop, src_seconds, src_estimated),
                 origin_xy[0],
                 destination_xy[d],
                 day_start,
@@ -1166,10 +1189,23 @@ class TransitNetwork:
         return self.walk.seconds(metres)
 
     def _direct_seconds(
-        self, origin_xy: NDArray[np.float64], destination_xy: NDArray[np.float64]
+        self,
+        origin_xy: NDArray[np.float64],
+        destination_xy: NDArray[np.float64],
+        walk: WalkHook | None = None,
     ) -> NDArray[np.float64]:
-        """(origins, destinations) seconds of walking straight from each to each."""
-        return self._walk_seconds(
+        """(origins, destinations) seconds of walking from each to each (`_direct`)."""
+        return self._direct(origin_xy, destination_xy, walk)[0]
+
+    def _direct(
+        self,
+        origin_xy: NDArray[np.float64],
+        destination_xy: NDArray[np.float64],
+        walk: WalkHook | None,
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        """(origins, destinations) seconds of the walk from each to each — the estimated walk,
+        or the hook's where it says — and where the hook said it."""
+        seconds = self._walk_seconds(
             great_circle_m(
                 origin_xy[:, None, 0],
                 origin_xy[:, None, 1],
@@ -1177,6 +1213,9 @@ class TransitNetwork:
                 destination_xy[:, 1],
             )
         )
+        if walk is None or seconds.size == 0:
+            return seconds, np.zeros(seconds.shape, dtype=bool)
+        return _hooked(seconds, _minutes_of(walk, origin_xy, destination_xy))
 
     def _runs(  # noqa: PLR0917 - the pieces of one window query
         self,
@@ -1253,13 +1292,14 @@ class TransitNetwork:
             rank=rank,
         )
 
-    def _by_profile(
+    def _by_profile(  # noqa: PLR0917 - the pieces of one window query
         self,
         plan: _ProfilePlan,
         origin_xy: NDArray[np.float64],
         destination_xy: NDArray[np.float64],
         budget: int,
         result: NDArray[np.float64],
+        walk: WalkHook | None = None,
     ) -> None:
         """Fill ``result`` (origins, destinations) by the profile search, destinations in
         batches small enough for the profiles (breakpoints × their egress stops) to stay
@@ -1269,7 +1309,7 @@ class TransitNetwork:
         without = np.setdiff1d(np.arange(origin_xy.shape[0]), with_stops)
         for first in range(0, without.size, _ORIGIN_CHUNK):
             rows = without[first : first + _ORIGIN_CHUNK]
-            direct = self._direct_seconds(origin_xy[rows], destination_xy)
+            direct = self._direct_seconds(origin_xy[rows], destination_xy, walk)
             if budget >= 0:
                 direct[direct > budget] = np.inf
             result[rows] = direct / 60.0
@@ -1291,6 +1331,7 @@ class TransitNetwork:
                 origin_xy[with_stops],
                 destination_xy[batch],
                 budget,
+                walk,
             )
             result[np.ix_(with_stops, batch)] = window
 
@@ -1303,6 +1344,7 @@ class TransitNetwork:
         origin_xy: NDArray[np.float64],
         destination_xy: NDArray[np.float64],
         budget: int,
+        walk: WalkHook | None = None,
     ) -> NDArray[np.float64]:
         """The window medians from the origins that walk to some stop (all of ``plan``'s, in
         order) to a batch of destinations, whose egress pairs are given in rows."""
@@ -1366,7 +1408,7 @@ class TransitNetwork:
                 egress_indptr.astype(np.int64),
                 column_of[egress_stop].astype(np.int64),
                 egress_seconds,
-                self._direct_seconds(origin_xy[first:last], destination_xy),
+                self._direct_seconds(origin_xy[first:last], destination_xy, walk),
                 np.int64(budget),
                 np.int64(rank),
             )
@@ -1412,8 +1454,7 @@ class TransitNetwork:
         trace: _Trace,
         destination: int,
         egress: _Egress,
-        src_stop: NDArray[np.int64],
-        src_seconds: NDArray[np.int64],
+        sources: _Sources,
         origin: NDArray[np.float64],
         destination_xy: NDArray[np.float64],
         day_start: datetime,
@@ -1426,14 +1467,21 @@ class TransitNetwork:
         via = trace.arr[stops] + seconds.astype(np.int64)
         best = int(np.argmin(via))
         last = int(stops[best])
-        tell = _Teller(self, trace, src_stop, src_seconds, origin, day_start)
+        tell = _Teller(self, trace, sources, origin, day_start)
         steps = tell.at(last)
         lon, lat = destination_xy
+        estimated = bool(egress.estimated[lo:hi][best])
         metres = float(
             self.walk.metres(great_circle_m(self.stops.lon[last], self.stops.lat[last], lon, lat))
         )
         steps.append(
-            _step("walk", int(seconds[best]), True, metres=metres, from_name=self._stop_name(last))
+            _step(
+                "walk",
+                int(seconds[best]),
+                estimated,
+                metres=metres if estimated else None,
+                from_name=self._stop_name(last),
+            )
         )
         return steps
 
@@ -1457,13 +1505,23 @@ class TransitNetwork:
             )
         return self._tree
 
-    def _near_stops(self, xy: NDArray[np.float64], radius_m: float) -> _Near:
-        """Served stops within ``radius_m`` of each point, with the walking seconds."""
+    def _near_stops(
+        self,
+        xy: NDArray[np.float64],
+        radius_m: float,
+        walk: WalkHook | None = None,
+        *,
+        to_stops: bool = True,
+    ) -> _Near:
+        """Served stops within ``radius_m`` (straight line) of each point, with the walking
+        seconds: the estimated walk, or the ``walk`` hook's where it says (from the points to
+        the stops, or from the stops when not ``to_stops``; a pair it cannot walk is left
+        out)."""
         if not radius_m >= 0:
             raise ValueError("La distance de marche maximale doit être positive ou nulle")
         if xy.shape[0] == 0 or not self.served.any():
             empty = np.zeros(0, dtype=np.int64)
-            return _Near(empty, empty, np.zeros(0), xy.shape[0])
+            return _Near(empty, empty, np.zeros(0), xy.shape[0], np.zeros(0, dtype=bool))
         from scipy.spatial import cKDTree
 
         tree, served = self._stop_tree()
@@ -1475,20 +1533,33 @@ class TransitNetwork:
         metres = _arc_m(pairs["v"])
         keep = metres <= radius_m
         order = np.lexsort((stop[keep], point[keep]))
-        return _Near(
-            point[keep][order],
-            stop[keep][order],
-            self._walk_seconds(metres[keep][order]),
-            xy.shape[0],
-        )
+        point, stop = point[keep][order], stop[keep][order]
+        seconds = self._walk_seconds(metres[keep][order])
+        said = np.zeros(seconds.shape, dtype=bool)
+        if walk is not None and point.size:
+            points, at_point = np.unique(point, return_inverse=True)
+            stops, at_stop = np.unique(stop, return_inverse=True)
+            stop_xy = np.column_stack([self.stops.lon[stops], self.stops.lat[stops]])
+            if to_stops:
+                minutes = _minutes_of(walk, xy[points], stop_xy)
+            else:
+                minutes = _minutes_of(walk, stop_xy, xy[points]).T
+            seconds, said = _hooked(seconds, minutes[at_point, at_stop])
+            walked = np.isfinite(seconds)
+            point, stop, seconds, said = point[walked], stop[walked], seconds[walked], said[walked]
+        return _Near(point, stop, seconds, xy.shape[0], ~said)
 
-    def _egress(self, xy: NDArray[np.float64], radius_m: float) -> _Egress:
-        near = self._near_stops(xy, radius_m)
+    def _egress(
+        self, xy: NDArray[np.float64], radius_m: float, walk: WalkHook | None = None
+    ) -> _Egress:
+        near = self._near_stops(xy, radius_m, walk, to_stops=False)
         if near.stop.size == 0:
             empty = np.zeros(0, dtype=np.int64)
-            return _Egress(empty, np.zeros(0), empty, empty)
+            return _Egress(empty, np.zeros(0), empty, empty, np.zeros(0, dtype=bool))
         group_start = np.flatnonzero(np.r_[True, np.diff(near.point) != 0])
-        return _Egress(near.stop, near.seconds, group_start, near.point[group_start])
+        return _Egress(
+            near.stop, near.seconds, group_start, near.point[group_start], near.estimated
+        )
 
 
 class _Near(NamedTuple):
@@ -1498,10 +1569,44 @@ class _Near(NamedTuple):
     stop: NDArray[np.int64]
     seconds: NDArray[np.float64]
     n_points: int
+    estimated: NDArray[np.bool_]  # per pair: the estimated walk, not a hook's
 
     def around(self, k: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         lo, hi = np.searchsorted(self.point, [k, k + 1])
         return self.stop[lo:hi], self.seconds[lo:hi].astype(np.int64)
+
+    def estimated_around(self, k: int) -> NDArray[np.bool_]:
+        lo, hi = np.searchsorted(self.point, [k, k + 1])
+        return self.estimated[lo:hi]
+
+
+class _Sources(NamedTuple):
+    """The stops one origin walks to: their seconds and whether each walk is estimated."""
+
+    stop: NDArray[np.int64]
+    seconds: NDArray[np.int64]
+    estimated: NDArray[np.bool_]
+
+
+def _minutes_of(
+    walk: WalkHook, a: NDArray[np.float64], b: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The hook's (len(a), len(b)) minutes, checked."""
+    minutes = np.asarray(walk(a, b), dtype=np.float64)
+    if minutes.shape != (a.shape[0], b.shape[0]):
+        raise ValueError("Le calcul des marches doit rendre une matrice (départs × arrivées)")
+    return minutes
+
+
+def _hooked(
+    seconds: NDArray[np.float64], minutes: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """The hook's whole seconds (rounded up) where it says (not NaN), the estimated walk's
+    elsewhere; and where it said."""
+    said = ~np.isnan(minutes)
+    with np.errstate(invalid="ignore"):
+        hooked = np.ceil(np.where(said, minutes, 0.0) * 60.0 - 1e-6)
+    return np.where(said, hooked, seconds), said
 
 
 class _Egress(NamedTuple):
@@ -1511,6 +1616,7 @@ class _Egress(NamedTuple):
     seconds: NDArray[np.float64]
     group_start: NDArray[np.int64]
     destination: NDArray[np.int64]
+    estimated: NDArray[np.bool_]  # per pair
 
 
 # --- building -----------------------------------------------------------------------------
@@ -1952,19 +2058,19 @@ class _Trace(NamedTuple):
 class _Teller:
     """Tells, leg by leg, how a traced run reached a stop (parents of its labels)."""
 
-    def __init__(  # noqa: PLR0917 - the pieces of one journey
+    def __init__(
         self,
         network: TransitNetwork,
         trace: _Trace,
-        src_stop: NDArray[np.int64],
-        src_seconds: NDArray[np.int64],
+        sources: _Sources,
         origin: NDArray[np.float64],
         day_start: datetime,
     ) -> None:
         self.net = network
         self.trace = trace
-        self.src_stop = src_stop
-        self.src_seconds = src_seconds
+        self.src_stop = sources.stop
+        self.src_seconds = sources.seconds
+        self.src_estimated = sources.estimated
         self.origin = origin
         self.day_start = day_start
 
@@ -2065,7 +2171,14 @@ class _Teller:
             )
         )
         name = self.net._stop_name(stop)
-        return _step("walk", int(self.src_seconds[source]), True, metres=metres, to_name=name)
+        estimated = bool(self.src_estimated[source])
+        return _step(
+            "walk",
+            int(self.src_seconds[source]),
+            estimated,
+            metres=metres if estimated else None,
+            to_name=name,
+        )
 
     def _walk(self, start: int, end: int, footpath: int) -> _Step:
         f = self.net.footpaths

@@ -162,7 +162,10 @@ def bands_for_budget(max_minutes: float) -> Bands:
     budget = float(max_minutes)
     if not (math.isfinite(budget) and budget > 0):
         raise ValueError("le budget de temps doit être un nombre fini > 0")
-    return tuple((budget * (k + 1) / 3.0, weight) for k, weight in enumerate(E2SFCA_WEIGHTS))
+    bands = tuple((budget * (k + 1) / 3.0, weight) for k, weight in enumerate(E2SFCA_WEIGHTS))
+    if not bands[0][0] < bands[1][0] < bands[2][0]:  # a budget so small its thirds underflow
+        return ((budget, 1.0),)
+    return bands
 
 
 AHI_FAMILY: Final = "hebergement"

@@ -40,6 +40,13 @@ INSEE, hours, phone, e-mail, website, description, capacity, publics, thematique
 source priority (``source_priority``: official registers first), then ``(provenance,
 source_id)`` for determinism. :meth:`Cluster.partner` fills the canonical record's gaps from
 the others in that order and unions their publics and thematiques.
+
+Names: when an official register lists the structure (``official``: FINESS, Les emplois —
+`geodata.sources.provenances.REGISTERS`), the merged partner takes the register's name (the
+first register in ``source_priority``), even when a service directory's record is canonical
+for its point or completeness: « ESAT LES ATELIERS DE LA CLEDE » (FINESS) wins over « Les
+ateliers de la Clède » (DORA). The other names are kept as :attr:`Cluster.aliases`, so that a
+search finds the structure under the name a counsellor knows it by.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Generic, Literal, Protocol, TypeVar
 
+from geodata.sources.provenances import REGISTERS
 from geodata.sphere import EARTH_RADIUS_M, haversine_m
 from graph.models import PartnerFields, dump
 
@@ -191,6 +199,8 @@ class Cluster(Generic[R]):
 
     records: tuple[R, ...]
     links: tuple[Link, ...] = ()
+    source_priority: tuple[str, ...] = DEFAULT_SOURCE_PRIORITY
+    official: frozenset[str] = REGISTERS
 
     @property
     def canonical(self) -> R:
@@ -207,14 +217,42 @@ class Cluster(Generic[R]):
         """Every provenance in the cluster, canonical first."""
         return tuple(record.provenance for record in self.records)
 
+    @property
+    def named_by(self) -> R:
+        """The record whose name the partner takes: the first official register's (by
+        ``source_priority``), else the canonical record."""
+        rank = {provenance: position for position, provenance in enumerate(self.source_priority)}
+        registers = [
+            (rank.get(record.provenance, len(rank)), position, record)
+            for position, record in enumerate(self.records)
+            if record.provenance in self.official
+        ]
+        return min(registers, key=lambda entry: entry[:2])[2] if registers else self.canonical
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """The other names the records give, in rank order, each once: names that differ only
+        by case, accents or spacing are one name."""
+        seen = {_spelling(self.named_by.partner.name)}
+        found: list[str] = []
+        for record in self.records:
+            name = record.partner.name
+            if _spelling(name) not in seen:
+                seen.add(_spelling(name))
+                found.append(name)
+        return tuple(found)
+
     def partner(self) -> PartnerFields:
         """The canonical partner, gaps filled from the other records, publics/thematiques merged.
 
-        Point, kind, name, source and source_id stay the canonical record's. An empty optional
-        field (SIRET, address, code INSEE, hours, description, each contact detail, capacity
-        with its available places) takes the value of the first other record that has it.
+        Point, kind, source and source_id stay the canonical record's; the name is
+        :attr:`named_by`'s (an official register's when one lists the structure). An empty
+        optional field (SIRET, address, code INSEE, hours, description, each contact detail,
+        capacity with its available places) takes the value of the first other record that
+        has it.
         """
         merged: dict[str, Any] = dump(self.canonical.partner)
+        merged["name"] = self.named_by.partner.name
         contact: dict[str, Any] = dict(merged["contact"])
         for record in self.records[1:]:
             other = record.partner
@@ -340,8 +378,7 @@ def name_tokens(name: str) -> frozenset[str]:
     ``"Association La Clède — CHRS d'Alès"`` → ``{"clede", "chrs", "ales"}``;
     ``"Centre d'hébergement et de réinsertion sociale"`` → ``{"chrs"}`` (see :data:`ACRONYMS`).
     """
-    decomposed = unicodedata.normalize("NFKD", name)
-    folded = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    folded = _fold(name)
     tokens = [token for token in _NON_ALNUM.split(folded) if token and token not in _STOP_WORDS]
     return frozenset(_fold_acronyms(tokens))
 
@@ -367,6 +404,17 @@ def name_similarity(a: str, b: str) -> float:
     ``|A ∩ B| / |A ∪ B|`` with :func:`name_tokens`; 0 when either name has no token left.
     """
     return _jaccard(name_tokens(a), name_tokens(b))
+
+
+def _fold(name: str) -> str:
+    """Lower case, without accents."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def _spelling(name: str) -> str:
+    """A name folded for telling two spellings of one name apart: case, accents, spacing."""
+    return " ".join(_fold(name).split())
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -435,7 +483,7 @@ def _clusters(
     clusters: list[Cluster[R]] = []
     for root in sorted(members, key=lambda root: min(members[root])):
         ranked = canonical_order((records[index] for index in members[root]), source_priority)
-        clusters.append(Cluster(tuple(ranked), tuple(links.get(root, ()))))
+        clusters.append(Cluster(tuple(ranked), tuple(links.get(root, ())), tuple(source_priority)))
     return clusters
 
 

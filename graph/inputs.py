@@ -113,6 +113,8 @@ _ISO_DATETIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\S+)?")
 def is_stored(info: ValidationInfo) -> bool:
     """Whether this validation reads a stored record (context `STORED`)."""
     context = info.context
+    if context is None:  # the usual case, answered without the costly Mapping check
+        return False
     return isinstance(context, Mapping) and context.get("origin") == STORED["origin"]
 
 
@@ -146,6 +148,15 @@ class InputModel(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _at_the_boundary(cls, value: Any, info: ValidationInfo) -> Any:
+        # runs for every field of every record an import reads: the two usual values, absent
+        # and a text, take a short path (the same checks: no NUL, strict type, stripped)
+        if value is None:
+            return None  # no NUL, and `Strict.check` lets None through
+        if type(value) is str:
+            if _NUL in value:
+                raise PydanticCustomError(NUL_ERROR, NUL_MESSAGE)
+            _check_strict(cls, value, info)
+            return value.strip()
         if has_nul(value):
             raise PydanticCustomError(NUL_ERROR, NUL_MESSAGE)
         _check_strict(cls, value, info)
@@ -232,6 +243,8 @@ class Strict:
 
 
 def _is_number(value: Any) -> bool:
+    if type(value) is float or type(value) is int:  # the usual values, without the ABC check
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
@@ -311,10 +324,10 @@ def _strict_fields(model: type[BaseModel]) -> Mapping[str, tuple[Strict, bool]]:
 
 
 def _check_strict(model: type[BaseModel], value: Any, info: ValidationInfo) -> None:
-    if info.field_name is None or is_stored(info):
+    if info.field_name is None:
         return
     strict = _strict_fields(model).get(info.field_name)
-    if strict is None:
+    if strict is None or is_stored(info):
         return
     marker, of_items = strict
     if not of_items:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from geodata.modes import TRAVEL_MODES
 from geodata.traveltime import DETOUR_FACTOR, ESTIMATE_SPEED_KMH
+from geodata.walking import WALK_DETOUR, WALK_SPEED_KMH
 from service.travel import LoadedNetwork, TravelService
 
 MODE_LABELS = {
@@ -119,7 +120,11 @@ def _transit(networks: Sequence[LoadedNetwork]) -> ModeStatement:
     text = (
         f"horaires réels des trajets en véhicule : {', '.join(parts)} ; un départ hors de la "
         "période de validité est servi par le même jour de la semaine dans la période, et la "
-        "réponse le dit. La marche vers les arrêts et depuis eux est estimée à vol d'oiseau ; "
+        "réponse le dit. Le trajet d'une personne est le plus rapide qui part dans la fenêtre "
+        "de départ ; la couverture et les isochrones retiennent la médiane sur la fenêtre. La "
+        "marche vers les arrêts et depuis eux est estimée "
+        f"({_decimal(WALK_DETOUR)} fois la ligne droite à {_decimal(WALK_SPEED_KMH)} km/h), "
+        "sauf pour le trajet d'une personne là où un réseau à pied est inscrit ; "
         "là où aucun horaire ne dessert le trajet, il est estimé (arrêts réels, attente, "
         "vitesse du véhicule) ; la marche répond quand elle est plus rapide."
     )

@@ -78,6 +78,7 @@ class Partner(Timestamped, Base):
     opening_hours: Mapped[str | None] = mapped_column(Text)
     publics: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
     thematiques: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
+    # other names the sources give it (a directory's, when a register's name won: graph.dedup)
     aliases: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}", default=list)
     # French text search document, kept by PostgreSQL (migration 0008); never loaded by default
     search: Mapped[Any] = mapped_column(

@@ -46,6 +46,7 @@ from geodata.traveltime import DETOUR_FACTOR, ESTIMATE_SPEED_KMH
 from geodata.walking import ESTIMATED_WALK, EstimatedWalk
 
 if TYPE_CHECKING:
+    from geodata.transit import WalkHook
     from service.travel import TravelResult, TravelService
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -154,8 +155,9 @@ def quickest(
     ride: NDArray[np.float64],
     source: NDArray[np.int8],
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int8]]:
-    """The walk where it is at least as quick as the ride, else the ride (always an estimate:
-    a timetable ride is walked to and from on straight lines)."""
+    """The walk where it is at least as quick as the ride, else the ride (flagged estimated:
+    its walks to and from the stops are estimated unless a walking network timed them, which
+    only its legs tell)."""
     walk_wins = walk_minutes <= ride
     minutes = np.where(walk_wins, walk_minutes, ride)
     estimated = np.where(walk_wins, walk_estimated, True)
@@ -164,15 +166,37 @@ def quickest(
 
 def honest(journey: Journey) -> Journey:
     """The timetable's journey with every leg walked on a straight line flagged estimated:
-    walks to and from the stops, and transfers that walk between two stops."""
+    walks and transfers that carry straight-line metres (a walking network's walks carry
+    none)."""
     legs = tuple(
         leg.model_copy(update={"estimated": True})
-        if not leg.estimated
-        and (leg.kind == "walk" or (leg.kind == "transfer" and (leg.metres or 0) > 0))
+        if not leg.estimated and leg.kind in ("walk", "transfer") and (leg.metres or 0) > 0
         else leg
         for leg in journey.legs
     )
     return Journey(mode=journey.mode, legs=legs, notice=journey.notice)
+
+
+def walk_hook(network: Any, max_minutes: float | None) -> WalkHook:
+    """The walks a registered walking network times for one person's trip by public
+    transport: to and from the stops and the walk-only trip (`geodata.transit.WalkHook`; NaN
+    off the network, where the estimated walk stands). Aggregate questions (coverage:
+    thousands of origins, each walking every stop to every destination again) keep the
+    estimated walk."""
+
+    def walk(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+        from_snap, to_snap = network.snap(a), network.snap(b)
+        minutes = np.array(
+            network.travel_times(from_snap, to_snap, max_minutes=max_minutes), dtype=np.float64
+        )
+        off = (
+            np.asarray(from_snap.too_far, dtype=bool)[:, None]
+            | np.asarray(to_snap.too_far, dtype=bool)[None, :]
+        )
+        minutes[off] = np.nan
+        return minutes
+
+    return walk
 
 
 def has_ride(journey: Journey | None) -> bool:

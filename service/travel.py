@@ -222,6 +222,7 @@ class TravelService:
                 window_minutes=window_minutes,
                 max_minutes=max_minutes,
                 statistic=statistic,
+                **self._walk_hook(lon, lat, max_minutes, statistic),
             )
             for k, journey in zip(rides, found, strict=True):
                 if transit.has_ride(journey):
@@ -479,12 +480,23 @@ class TravelService:
                 window_minutes=window_minutes,
                 max_minutes=max_minutes,
                 statistic=statistic,
+                **self._walk_hook(lon, lat, max_minutes, statistic),
             )
             minutes: np.ndarray = np.asarray(result, dtype=np.float64)[0]
             return minutes
 
         minutes: np.ndarray = self._origins.get_or_compute(key, compute)
         return minutes
+
+    def _walk_hook(
+        self, lon: float, lat: float, max_minutes: float | None, statistic: WindowStatistic
+    ) -> dict[str, Any]:
+        """The ``walk`` argument of the timetable's queries from (lon, lat), for one person's
+        trip only (`service.transit.walk_hook`)."""
+        loaded = self.network_for("walk", lon, lat)
+        if loaded is None or statistic != "quickest":
+            return {}
+        return {"walk": transit.walk_hook(loaded.network, max_minutes)}
 
     def isochrone(
         self,

@@ -752,6 +752,7 @@ def locate(
     commune_centroids: Mapping[str, tuple[float, float]] | None = None,
     communes: CommuneReference | None = None,
     tolerance_m: float = COMMUNE_TOLERANCE_M,
+    measured_m: float | None = None,
 ) -> Location:
     """Check a point read from a source, repairing what can be repaired.
 
@@ -783,6 +784,9 @@ def locate(
         The national commune list (`geodata.sources.communes`), for the check.
     tolerance_m : float
         See above, metres.
+    measured_m : float, optional
+        The distance from ``(lon, lat)`` to the commune ``code_insee``, metres, when the
+        caller measured it already for many points at once (`CommuneReference.distances_m`).
 
     Returns
     -------
@@ -820,6 +824,7 @@ def locate(
             communes=communes,
             centroids=commune_centroids,
             tolerance_m=tolerance_m,
+            measured_m=measured_m,
         )
     centroid = (commune_centroids or {}).get(code_insee) if code_insee else None
     if point_missing:
@@ -851,14 +856,18 @@ def _in_commune(
     communes: CommuneReference,
     centroids: Mapping[str, tuple[float, float]] | None,
     tolerance_m: float,
+    measured_m: float | None = None,
 ) -> Location:
     """``found`` when it lies in (or near) its commune, else the commune's centroid."""
-    distance = communes.distance_m(code_insee, found.lon, found.lat)
+    if measured_m is not None and found.geocoding == "source":  # measured for (lon, lat)
+        distance: float | None = measured_m
+    else:
+        distance = communes.distance_m(code_insee, found.lon, found.lat)
     if distance is None or distance <= tolerance_m:
         return found
     if found.geocoding == "source":  # the swap may be the one in the commune
-        swapped = communes.distance_m(code_insee, lat, lon)
-        if swapped is not None and swapped <= tolerance_m and in_france(lat, lon):
+        swapped = communes.distance_m(code_insee, lat, lon) if in_france(lat, lon) else None
+        if swapped is not None and swapped <= tolerance_m:
             return Location(
                 lat, lon, "swapped", "latitude et longitude inversées dans la source : corrigé"
             )

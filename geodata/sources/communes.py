@@ -35,7 +35,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
@@ -299,18 +299,30 @@ class CommuneReference:
         worst over a few kilometres: enough to tell a point in its commune from one at the
         other end of France).
         """
+        found = self.distances_m(code, [lon], [lat])
+        return found[0] if found else None
+
+    def distances_m(self, code: str, lons: Sequence[float], lats: Sequence[float]) -> list[float]:
+        """`distance_m` of many points to one commune, the same values: the nearest points of
+        the boundary are found in one vectorised shapely call. Empty without a boundary."""
         geometry = self.geometry(code)
-        if geometry is None or geometry.is_empty:
-            return None
+        if geometry is None or geometry.is_empty or not len(lons):
+            return []
+        import numpy as np
         import shapely
 
-        point = shapely.Point(lon, lat)
-        if geometry.contains(point):
-            return 0.0
-        (near_lon, near_lat), _ = shapely.shortest_line(geometry, point).coords
-        dlon = (near_lon - lon) * math.cos(math.radians(lat))
-        dlat = near_lat - lat
-        return math.hypot(dlon, dlat) * 111_195.0
+        xs, ys = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+        outside = np.flatnonzero(~shapely.contains_xy(geometry, xs, ys))
+        distances = [0.0] * len(xs)
+        if not len(outside):
+            return distances
+        lines = shapely.shortest_line(geometry, shapely.points(xs[outside], ys[outside]))
+        nearest = shapely.get_coordinates(lines)[0::2].tolist()  # each line: boundary → point
+        for position, (near_lon, near_lat) in zip(outside.tolist(), nearest, strict=True):
+            lon, lat = float(xs[position]), float(ys[position])
+            dlon = (near_lon - lon) * math.cos(math.radians(lat))
+            distances[position] = math.hypot(dlon, near_lat - lat) * 111_195.0
+        return distances
 
     # --- postcode and town name ----------------------------------------------------------
 

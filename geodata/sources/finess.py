@@ -227,7 +227,8 @@ class _Establishment:
     ``fields`` are stripped. ``point`` is the geolocalisation projected to EPSG:4326
     ``(lon, lat)`` degrees, ``None`` when the file gives no usable coordinates; ``in_france``
     says the point needs none of :func:`locate`'s repairs, ``in_commune`` that it lies in the
-    commune the row names (when the national commune list is given; else assumed).
+    commune the row names (when the national commune list is given; else assumed), and
+    ``distance_m`` how far from it, metres, when it does not.
     """
 
     index: int
@@ -237,6 +238,7 @@ class _Establishment:
     point: tuple[float, float] | None = None
     in_france: bool = False
     in_commune: bool = True
+    distance_m: float | None = None
 
 
 def read_finess(
@@ -565,8 +567,9 @@ def _project(
 
 
 def _check_communes(establishments: Sequence[_Establishment], communes: CommuneReference) -> None:
-    """``in_commune`` of points in France: inside their commune's boundary (a point outside
-    goes through `locate`, which measures how far and decides)."""
+    """``in_commune`` of points in France: inside their commune's boundary; a point outside
+    goes through `locate`, which decides, with its distance measured here (``distance_m``:
+    one vectorised call per commune, `CommuneReference.distances_m`)."""
     import numpy as np
     import shapely
 
@@ -584,8 +587,14 @@ def _check_communes(establishments: Sequence[_Establishment], communes: CommuneR
         xs = np.array([e.point[0] for e in group if e.point is not None])
         ys = np.array([e.point[1] for e in group if e.point is not None])
         inside = shapely.contains_xy(geometry, xs, ys)
-        for establishment, flag in zip(group, inside.tolist(), strict=True):
-            establishment.in_commune = bool(flag)
+        outside = [e for e, flag in zip(group, inside.tolist(), strict=True) if not flag]
+        for establishment in outside:
+            establishment.in_commune = False
+        if outside:
+            points = [e.point for e in outside if e.point is not None]
+            distances = communes.distances_m(code, [p[0] for p in points], [p[1] for p in points])
+            for establishment, distance in zip(outside, distances, strict=True):
+                establishment.distance_m = distance
 
 
 def _read_establishment(
@@ -702,6 +711,7 @@ def _location(
             code_insee=code_insee,
             commune_centroids=commune_centroids,
             communes=communes,
+            measured_m=establishment.distance_m,
         )
     except LocationError as exc:
         problems.reject("geolocalisation", str(exc))
@@ -726,6 +736,7 @@ def _centroid_of_source(
     return Location(location.lon, location.lat, "commune")
 
 
+@functools.lru_cache(maxsize=1024)
 def commune_centroid_source(sourcecoordet: str) -> bool:
     """Whether a ``sourcecoordet`` says the point is a commune centroid, not an address.
 
@@ -733,7 +744,7 @@ def commune_centroid_source(sourcecoordet: str) -> bool:
     ``BDADRESSE`` place an address (with a numeric score); ``ADMIN-EXPRESS-<year>`` (the IGN
     commune base, score ``.``) places the establishment on its commune's centroid — about
     4,600 establishments of the national register. Older files spell a centroid out
-    (``CENTROIDE``).
+    (``CENTROIDE``). Cached: a file holds a few dozen spellings.
     """
     text = fold(sourcecoordet).upper()
     return "ADMIN-EXPRESS" in text or "ADMIN EXPRESS" in text or "CENTROIDE" in text

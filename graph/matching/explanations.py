@@ -155,6 +155,9 @@ def _wish_reason(evaluation: Evaluation, index: int, fit: float) -> str:
 
 def _trip_reason(trip: Trip, profile: Profile) -> str:
     label = MODE_LABELS[trip.mode]
+    walked = trip.journey is not None and all(leg.kind == "walk" for leg in trip.journey.legs)
+    if walked and trip.mode != "walk":  # the public transport answer is the walk: say so
+        label = f"{MODE_LABELS['walk']} (plus rapide {_instead(trip.mode)})"
     estimate = " (estimation)" if trip.estimated else ""
     budget = next(m.max_minutes for m in profile.modes if m.mode == trip.mode)
     if trip.creche is not None:
@@ -165,6 +168,12 @@ def _trip_reason(trip: Trip, profile: Profile) -> str:
             f"pour {budget:g} min au plus."
         )
     return f"À {trip.minutes:.0f} min {label}{estimate}, pour {budget:g} min au plus."
+
+
+def _instead(mode: str) -> str:
+    """« que les transports en commun », « qu'à vélo »… after « plus rapide »."""
+    words = {"transit": "que les transports en commun", "bike": "qu'à vélo", "car": "qu'en voiture"}
+    return words.get(mode, "")
 
 
 def _hours_reason(table: OfferTable, index: int, wished: HoursPerWeek | None) -> str:

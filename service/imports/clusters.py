@@ -11,7 +11,8 @@ Placing (`stored_candidates`, `place_cluster`, `assign`)
 Merging (`write_complex_partners`)
     A partner with several provenances or with opportunities gets the merged record
     (`graph.dedup.Cluster.partner`: the canonical record — precise point, most complete,
-    official source first — with its gaps filled by the others) and its source opportunities
+    official source first — with its gaps filled by the others, named by an official register
+    when one lists it, the other names kept as aliases) and its source opportunities
     synchronised (only those a source gave: an opportunity added in maillage stays). A partner
     whose provenance is maillage's own (edited through the API, GeoJSON) keeps its fields.
 """
@@ -224,17 +225,23 @@ def _canonical_order(records: Iterable[SourceRecord]) -> list[SourceRecord]:
 
 
 def _apply_merged(partner: Partner, records: Sequence[SourceRecord]) -> None:
-    """Write the merged record onto the partner when it differs (its organisation kept)."""
+    """Write the merged record and its aliases (the names a register's name won over) onto
+    the partner when they differ (its organisation kept)."""
     from graph.dedup import Cluster
 
-    merged = Cluster(tuple(_canonical_order(records))).partner()
-    if partner.name is not None and comparable(record_rows.partner_record(partner)) == comparable(
-        merged
+    cluster = Cluster(tuple(_canonical_order(records)))
+    merged = cluster.partner()
+    aliases = list(cluster.aliases)
+    if (
+        partner.name is not None
+        and list(partner.aliases or []) == aliases
+        and comparable(record_rows.partner_record(partner)) == comparable(merged)
     ):
         return
     if partner.organisation_id is not None:
         merged = merged.model_copy(update={"organisation_id": partner.organisation_id})
     record_rows.apply_partner(partner, merged)
+    partner.aliases = aliases
 
 
 def _source_opportunities(records: Sequence[SourceRecord]) -> dict[str, OpportunityFields]:

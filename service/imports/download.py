@@ -6,7 +6,9 @@ file. A transfer interrupted within a run goes on from where it stopped (HTTP ``
 guarded by ``If-Range`` so a file changed meanwhile is fetched whole); a body shorter than its
 ``Content-Length`` is never taken for a whole file (urllib returns it silently). A ``.part``
 left by an earlier run is kept, and resumed, only when a published checksum will verify the
-result; when the result does not match, the file is fetched whole once more.
+result; when the result does not match, the file is fetched whole once more. A file already
+on disk is asked for with the validators of its last download (``If-None-Match``,
+``If-Modified-Since``): a ``304 Not Modified`` keeps it, nothing transferred.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,13 +33,26 @@ class FetchError(RuntimeError):
     """A download failed for good (French message)."""
 
 
+class _NotModifiedError(Exception):
+    """The server answered ``304 Not Modified`` to a conditional request."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__(attempts)
+        self.attempts = attempts
+
+
 @dataclass(frozen=True, slots=True)
 class Downloaded:
-    """A file on disk: size in bytes, SHA-256, and how many requests it took (0: kept)."""
+    """A file on disk: size in bytes, SHA-256, how many requests it took (0: kept without
+    asking), whether the server said it had not changed (``304``), and the validators of the
+    answer (``ETag``, ``Last-Modified``; ``None`` when not sent or not asked)."""
 
     size: int
     sha256: str
     attempts: int
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 class Client:
@@ -73,11 +88,19 @@ class Client:
             raise FetchError(f"réponse JSON invalide de {url}") from exc
 
     def download(
-        self, url: str, path: Path, *, name: str, checksum: tuple[str, str] | None
+        self,
+        url: str,
+        path: Path,
+        *,
+        name: str,
+        checksum: tuple[str, str] | None,
+        validators: Mapping[str, str] | None = None,
     ) -> Downloaded:
         """Write ``url`` to ``path``; ``checksum`` is ``(hashlib algorithm, hex digest)``.
 
-        A file already at ``path`` whose checksum matches is kept as is.
+        A file already at ``path`` whose checksum matches is kept as is. ``validators``
+        (``{"etag": …, "last_modified": …}`` of the file's last download, given only when
+        ``path`` is that file) make the request conditional: ``304`` keeps the file.
 
         Raises
         ------
@@ -87,6 +110,8 @@ class Client:
         if checksum and path.exists() and digest(path, checksum[0]) == checksum[1]:
             return Downloaded(path.stat().st_size, digest(path, "sha256"), 0)
         part = _Partial(path.with_name(path.name + ".part"), checksum)
+        if validators and path.is_file():
+            part.conditional = _conditional(validators)
         attempts = 0
         for whole in (False, True):
             if whole or not (checksum and part.path.exists()):
@@ -97,6 +122,16 @@ class Client:
             try:
                 attempts += self.with_retries(
                     url, part.save, headers=part.headers, refused=part.refused
+                )
+            except _NotModifiedError as kept:
+                part.path.unlink(missing_ok=True)
+                return Downloaded(
+                    path.stat().st_size,
+                    digest(path, "sha256"),
+                    attempts + kept.attempts,
+                    not_modified=True,
+                    etag=validators.get("etag") if validators else None,
+                    last_modified=validators.get("last_modified") if validators else None,
                 )
             except FetchError:
                 if checksum is None:  # never leave half a file that cannot be verified
@@ -115,7 +150,13 @@ class Client:
                     f"{expected}, obtenue {actual}) : fichier corrompu ou modifié, non conservé"
                 )
         os.replace(part.path, path)  # atomic: a reader never sees half a file
-        return Downloaded(path.stat().st_size, part.hashes["sha256"].hexdigest(), attempts)
+        return Downloaded(
+            path.stat().st_size,
+            part.hashes["sha256"].hexdigest(),
+            attempts,
+            etag=part.etag,
+            last_modified=part.last_modified,
+        )
 
     def with_retries(
         self,
@@ -144,6 +185,8 @@ class Client:
                     consume(response)
                 return attempt + 1
             except urllib.error.HTTPError as exc:
+                if exc.code == 304:  # only a conditional request gets it: the file is current
+                    raise _NotModifiedError(attempt + 1) from exc
                 if refused:
                     refused(exc.code)
                 retryable = exc.code in (416, 429) or exc.code >= 500  # 416: range past the end
@@ -178,6 +221,9 @@ class _Partial:
         self.algorithms = ["sha256"] + ([checksum[0]] if checksum else [])
         self.size = 0
         self.validator: str | None = None  # ETag or Last-Modified of the response resumed
+        self.etag: str | None = None
+        self.last_modified: str | None = None
+        self.conditional: dict[str, str] = {}  # headers of a request for a file on disk
         self.hashes: dict[str, Any] = {name: hashlib.new(name) for name in self.algorithms}
 
     def restart(self) -> None:
@@ -204,7 +250,7 @@ class _Partial:
 
     def headers(self) -> dict[str, str]:
         if not self.size:
-            return {}
+            return dict(self.conditional)
         headers = {"Range": f"bytes={self.size}-"}
         if self.validator:
             headers["If-Range"] = self.validator
@@ -217,7 +263,9 @@ class _Partial:
         start = _range_start(response.headers.get("Content-Range"))
         if not (self.size and response.status == 206 and start == self.size):
             self.restart()
-        self.validator = response.headers.get("ETag") or response.headers.get("Last-Modified")
+        self.etag = response.headers.get("ETag")
+        self.last_modified = response.headers.get("Last-Modified")
+        self.validator = self.etag or self.last_modified
         announced = response.headers.get("Content-Length")
         received = 0
         with self.path.open("ab") as file:
@@ -232,6 +280,16 @@ class _Partial:
 
 
 _MAX_RETRY_AFTER_S = 120.0
+
+
+def _conditional(validators: Mapping[str, str]) -> dict[str, str]:
+    """The headers of a conditional request from the validators of the last download."""
+    headers = {}
+    if validators.get("etag"):
+        headers["If-None-Match"] = validators["etag"]
+    if validators.get("last_modified"):
+        headers["If-Modified-Since"] = validators["last_modified"]
+    return headers
 
 
 def _retry_after(value: str | None) -> float | None:

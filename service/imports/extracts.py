@@ -9,7 +9,7 @@ Roussillon for the Gard) is cut to the département's boundary plus a buffer
   name and checksum of the regional extract (a second run with the same extract and area does
   not cut again).
 
-Both are added to ``SHA256SUMS``.
+Both are added to ``SHA256SUMS`` and ``MANIFEST.json``, dated by the regional extract.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from geodata.osm_extract import TerritoryArea, clip_extract
-from service.imports.fetch import Fetched, describe, write_sums
+from service.imports.fetched import Fetched, describe, write_sums
 
 OSM_SUFFIX = ".osm.pbf"
 
@@ -74,8 +74,10 @@ def clip_to_territory(
             unchanged = False
         if unchanged:
             report.files += [
-                describe(target, "rues OpenStreetMap du territoire (déjà découpées)"),
-                describe(geojson, "limite et zone tampon du territoire"),
+                describe(
+                    target, "rues OpenStreetMap du territoire (déjà découpées)", **_dated(regional)
+                ),
+                describe(geojson, "limite et zone tampon du territoire", **_dated(regional)),
             ]
             if log:
                 log(f"✓ {target.name} — déjà découpé dans {regional.path.name}, inchangé")
@@ -92,8 +94,12 @@ def clip_to_territory(
         return report
     part.replace(geojson)
     report.files += [
-        describe(target, f"rues OpenStreetMap du territoire (découpées dans {regional.path.name})"),
-        describe(geojson, "limite et zone tampon du territoire"),
+        describe(
+            target,
+            f"rues OpenStreetMap du territoire (découpées dans {regional.path.name})",
+            **_dated(regional),
+        ),
+        describe(geojson, "limite et zone tampon du territoire", **_dated(regional)),
     ]
     write_sums(out, report.files)
     if log:
@@ -104,6 +110,11 @@ def clip_to_territory(
             f"({regional.size} octets avant découpage)"
         )
     return report
+
+
+def _dated(regional: Fetched) -> dict[str, str | None]:
+    """A cut file's date in the manifest: that of the regional extract it was cut from."""
+    return {"date": regional.date, "source": f"date de {regional.path.name}"}
 
 
 def _jsonable(document: dict[str, Any]) -> Any:

@@ -4,38 +4,60 @@
 :data:`GEOFABRIK_REGIONS`, :data:`TERRITORIES` and the entries below); :func:`fetch` downloads
 them with retries and exponential backoff, into ``.part`` files renamed atomically once
 complete, checks the checksum the publisher gives (data.gouv.fr resources carry one,
-Geofabrik publishes an ``.md5`` beside each extract) and writes ``SHA256SUMS``; a transfer
-cut short is resumed where it stopped (`service.imports.download`). Entries resolved through
-an API (data.gouv.fr, transport.data.gouv.fr) always take the latest resource. ``base_url``
-replaces the scheme and host of every URL (tests serve small files from ``127.0.0.1``).
+Geofabrik publishes an ``.md5`` beside each extract) and writes ``SHA256SUMS`` and
+``MANIFEST.json`` (each file's publisher's date, checksum, URL: `service.imports.fetched`); a
+transfer cut short is resumed where it stopped (`service.imports.download`). Entries resolved
+through an API (data.gouv.fr, transport.data.gouv.fr) always take the latest resource.
+``base_url`` replaces the scheme and host of every URL (tests serve small files from
+``127.0.0.1``).
 
-The addresses follow the publishers' documented patterns but could not be checked online
-from the offline build: the data.gouv.fr dataset slugs, the Les emplois API query and the
-transport.data.gouv.fr search terms are the parts to confirm on a connected machine. Only
+Running it again is idempotent: a file whose published checksum, portal date or HTTP
+validators (``ETag``, ``Last-Modified``: a conditional request answered ``304``) say it has
+not changed is not downloaded again, and both ``SHA256SUMS`` and ``MANIFEST.json`` come out
+byte for byte the same.
+
+data.gouv.fr datasets are named by their **identifier**, which a renamed dataset keeps (the
+data·inclusion dataset changed its slug in 2025), and read through the portal's API v2, whose
+list of resources is paginated (``next_page``, followed to the end: the FINESS dataset holds
+every monthly extract). The identifiers come from the publishers' own code (data·inclusion's
+``DATAGOUV_DI_DATASET_ID`` and resource ids in gip-inclusion/data-inclusion) and from scripts
+calling ``/api/1/datasets/53699569a3a729239d2046eb`` for FINESS; the Les emplois API query and
+the transport.data.gouv.fr search terms are the parts to confirm on a connected machine. Only
 départements of :data:`TERRITORIES` (the Gard) get the SIAE and GTFS entries; elsewhere,
 ``--manifest`` supplies them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import hashlib
 import json
-import os
 import re
-import urllib.parse
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from geodata.sources.common import fold
-from service.imports.download import Client, FetchError, digest
+from service.imports.download import Client, FetchError
+from service.imports.emplois import EmploisSiaes, fetch_pages
+from service.imports.fetched import Fetched, describe, previous, unchanged, write_sums
 
 GEOFABRIK: Final = "https://download.geofabrik.de/europe/france"
-DATA_GOUV_API: Final = "https://www.data.gouv.fr/api/1/datasets"
+DATA_GOUV_API: Final = "https://www.data.gouv.fr/api/2/datasets"
+FINESS_DATASET: Final = "53699569a3a729239d2046eb"
+"""« FINESS Extraction du Fichier des établissements » (slug
+``finess-extraction-du-fichier-des-etablissements``)."""
+DATA_INCLUSION_DATASET: Final = "6233723c2c1e4a54af2f6b2d"
+"""« Référentiel de l'offre d'insertion » of data·inclusion (slug changed in 2025 to
+``referentiel-de-loffre-dinsertion-sociale-et-professionnelle-data-inclusion``)."""
+DATA_INCLUSION_STRUCTURES_JSON: Final = "4fc64287-e869-4550-8fb9-b1e0b7809ffa"
+DATA_INCLUSION_SERVICES_JSON: Final = "0eac1faa-66f9-4e49-8fb3-f0721027d89f"
+_PAGE_SIZE: Final = 50
+_MAX_PAGES: Final = 200
 TRANSPORT_API: Final = "https://transport.data.gouv.fr/api/datasets"
 DECOUPAGE: Final = "https://unpkg.com/@etalab/decoupage-administratif@6.0.0/data"
-EMPLOIS_API: Final = "https://emplois.inclusion.beta.gouv.fr/api/v1/siaes/"
 
 GEOFABRIK_REGIONS: Final[Mapping[str, tuple[str, ...]]] = {
     # Geofabrik still cuts France along the regions before 2016: region extract → départements
@@ -109,20 +131,28 @@ class Download:
     what: str
     checksum: tuple[str, str] | None = None
     checksum_url: str | None = None
+    date: str | None = None
+    date_source: str | None = None
+    dataset: str | None = None
+    resource: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class DataGouvResource:
-    """The latest resource of a data.gouv.fr dataset whose URL or title matches ``pattern``.
+    """A resource of the data.gouv.fr dataset whose identifier is ``dataset``: the one whose
+    identifier is ``resource`` when given and still there, else the latest (``last_modified``)
+    whose URL or title matches ``pattern``.
 
-    Resolved through ``{DATA_GOUV_API}/{dataset}/``; the resource's published checksum (sha1,
-    sha256 or md5) is verified.
+    Resolved through ``{DATA_GOUV_API}/{dataset}/resources/``, every page; the resource's
+    published checksum (sha1, sha256 or md5) is verified and its ``last_modified`` is the
+    file's date.
     """
 
     name: str
     dataset: str
     pattern: str
     what: str
+    resource: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,24 +167,9 @@ class TransportGtfs:
     what: str = "horaires GTFS des réseaux du département (transport.data.gouv.fr)"
 
 
-@dataclass(frozen=True, slots=True)
-class EmploisSiaes:
-    """Every SIAE of a département from the Les emplois API, page after page.
-
-    ``{EMPLOIS_API}?departement={departement}`` answers ``{"count", "next", "previous",
-    "results"}`` 20 SIAE at a time; ``next`` is followed to the last page and the SIAE are
-    written together in one file of the same shape (``next`` null). A page that fails (after
-    the retries) writes nothing: the file of an earlier run stays as it was, so an import never
-    sees a partial list and never closes the SIAE of the pages it missed.
-    """
-
-    departement: str
-    name: str = "siae.json"
-    what: str = "SIAE du département (Les emplois de l'inclusion, API, toutes les pages)"
-    max_pages: int = 1_000
-
-
 Entry = Download | DataGouvResource | TransportGtfs | EmploisSiaes
+
+__all__ = ["EmploisSiaes", "Entry", "FetchReport", "fetch", "fetch_pages", "manifest"]
 
 
 def manifest(departement: str) -> list[Entry]:
@@ -163,11 +178,11 @@ def manifest(departement: str) -> list[Entry]:
     =======================  =================================================================
     OSM (streets)            Geofabrik, the old region's extract (:data:`GEOFABRIK_REGIONS`)
     GTFS                     transport.data.gouv.fr, datasets of :data:`TERRITORIES`
-    FINESS                   data.gouv.fr ``finess-extraction-du-fichier-des-etablissements``,
+    FINESS                   data.gouv.fr dataset `FINESS_DATASET`,
                              ``etalab-cs1100507-stock-*.csv`` (geolocated establishments)
     SIAE                     Les emplois de l'inclusion API, by département, every page
-    data·inclusion           data.gouv.fr ``referentiel-de-loffre-dinsertion-liste-des-
-                             structures-et-services-dinsertion``: structures and services JSON
+    data·inclusion           data.gouv.fr dataset `DATA_INCLUSION_DATASET`: structures and
+                             services JSON (their resource ids)
     communes                 ``@etalab/decoupage-administratif`` 6.0.0 (``communes.json``)
     =======================  =================================================================
 
@@ -189,21 +204,23 @@ def manifest(departement: str) -> list[Entry]:
         ),
         DataGouvResource(
             "finess-etablissements.csv",
-            "finess-extraction-du-fichier-des-etablissements",
+            FINESS_DATASET,
             r"etalab-cs1100507-stock-[0-9-]+\.csv$",
             "FINESS, établissements géolocalisés (data.gouv.fr)",
         ),
         DataGouvResource(
             "data-inclusion-structures.json",
-            "referentiel-de-loffre-dinsertion-liste-des-structures-et-services-dinsertion",
+            DATA_INCLUSION_DATASET,
             r"structures[^/]*\.json$",
             "data·inclusion, structures (data.gouv.fr)",
+            DATA_INCLUSION_STRUCTURES_JSON,
         ),
         DataGouvResource(
             "data-inclusion-services.json",
-            "referentiel-de-loffre-dinsertion-liste-des-structures-et-services-dinsertion",
+            DATA_INCLUSION_DATASET,
             r"services[^/]*\.json$",
             "data·inclusion, services (data.gouv.fr)",
+            DATA_INCLUSION_SERVICES_JSON,
         ),
         Download(
             "communes.json",
@@ -216,17 +233,6 @@ def manifest(departement: str) -> list[Entry]:
     if territory is not None and territory.gtfs_terms:
         entries.append(TransportGtfs(territory.gtfs_terms))
     return entries
-
-
-@dataclass(slots=True)
-class Fetched:
-    """A file written by :func:`fetch`: its path, size in bytes and SHA-256."""
-
-    path: Path
-    size: int
-    sha256: str
-    what: str
-    attempts: int = 1
 
 
 @dataclass(slots=True)
@@ -250,7 +256,7 @@ def fetch(
     timeout_s: float = 60.0,
     log: Log | None = None,
 ) -> FetchReport:
-    """Download the manifest's files into ``out`` and write ``out/SHA256SUMS``.
+    """Download the manifest's files into ``out``; write ``SHA256SUMS`` and ``MANIFEST.json``.
 
     Parameters
     ----------
@@ -272,12 +278,14 @@ def fetch(
     Returns
     -------
     FetchReport
-        A failed entry does not stop the others. A file already present whose published
-        checksum matches is kept as is.
+        A failed entry does not stop the others. A file already present is kept as is when
+        its published checksum matches, when the portal gives the same URL and date as last
+        time, or when the server answers a conditional request ``304 Not Modified``.
     """
     out.mkdir(parents=True, exist_ok=True)
     client = Client(base_url, retries, backoff_s, timeout_s)
     report = FetchReport()
+    before = previous(out)
     for entry in entries:
         if isinstance(entry, EmploisSiaes):
             try:
@@ -289,10 +297,7 @@ def fetch(
                 continue
             report.files.append(fetched)
             if log:
-                log(
-                    f"✓ {entry.name} — {entry.what}, {fetched.size} octets, "
-                    f"sha256 {fetched.sha256[:12]}…"
-                )
+                log(_line(fetched))
             continue
         try:
             targets = _resolve(entry, client)
@@ -301,89 +306,83 @@ def fetch(
             continue
         for target in targets:
             try:
-                done = client.download(
-                    target.url, out / target.name, name=target.name, checksum=target.checksum
-                )
+                fetched = _download(target, client, out, before.get(target.name))
             except FetchError as exc:
                 report.failures.append(str(exc))
                 if log:
                     log(f"✗ {target.name} : {exc}")
                 continue
-            fetched = Fetched(out / target.name, done.size, done.sha256, target.what, done.attempts)
             report.files.append(fetched)
             if log:
-                log(
-                    f"✓ {target.name} — {target.what}, {fetched.size} octets, "
-                    f"sha256 {fetched.sha256[:12]}…"
-                )
+                log(_line(fetched))
     write_sums(out, report.files)
     return report
 
 
-def fetch_pages(entry: EmploisSiaes, client: Client, out: Path) -> Fetched:
-    """Follow the API's ``next`` pages and write every SIAE in one file (see `EmploisSiaes`).
-
-    Raises
-    ------
-    FetchError
-        In French: a page failed, was not a page of the API, the pages loop, or they do not
-        add up to the ``count`` the first page announced. Nothing is written then.
-    """
-    query = urllib.parse.urlencode({"departement": entry.departement})
-    url: str | None = f"{EMPLOIS_API}?{query}"
-    results: list[object] = []
-    count: int | None = None
-    seen: set[str] = set()
-    pages = 0
-    while url:
-        if url in seen or pages >= entry.max_pages:
-            raise FetchError(f"{entry.name} : pagination sans fin ({url}) : rien n'est écrit")
-        seen.add(url)
-        pages += 1
-        try:
-            page = client.json(url)
-        except FetchError as exc:
-            raise FetchError(
-                f"{entry.name} : page {pages} en échec, rien n'est écrit ({exc})"
-            ) from exc
-        if not isinstance(page, Mapping) or not isinstance(page.get("results"), list):
-            raise FetchError(
-                f"{entry.name} : la page {pages} n'est pas une page de l'API (« results »)"
-            )
-        if count is None and isinstance(page.get("count"), int):
-            count = page["count"]
-        results.extend(page["results"])
-        following = page.get("next")
-        url = str(following) if following else None
-    if count is not None and count != len(results):
-        raise FetchError(
-            f"{entry.name} : {len(results)} SIAE reçues sur {count} annoncées "
-            f"({pages} page(s)) : liste changée pendant la lecture, rien n'est écrit"
-        )
-    body = json.dumps(
-        {"count": len(results), "next": None, "previous": None, "results": results},
-        ensure_ascii=False,
-    ).encode("utf-8")
-    path = out / entry.name
-    part = path.with_name(path.name + ".part")
-    part.write_bytes(body)
-    os.replace(part, path)
-    return Fetched(path, len(body), hashlib.sha256(body).hexdigest(), entry.what, pages)
+def _download(target: Download, client: Client, out: Path, entry: dict[str, Any] | None) -> Fetched:
+    """One file, kept when unchanged (see `fetch`); its date: the portal's, else the HTTP
+    ``Last-Modified`` of the answer, else (kept without asking) the earlier run's."""
+    path = out / target.name
+    same = unchanged(path, entry)
+    known = entry if same and entry is not None else {}
+    if (
+        target.date is not None
+        and known.get("url") == target.url
+        and known.get("date") == target.date
+    ):  # the portal says this very file, unchanged since it was fetched
+        return _fetched(target, path, known, attempts=0, etag=None, last_modified=None)
+    validators = {k: str(known[k]) for k in ("etag", "last_modified") if known.get(k)}
+    done = client.download(
+        target.url, path, name=target.name, checksum=target.checksum, validators=validators
+    )
+    if done.attempts == 0 or done.not_modified:  # kept: the earlier run's validators stand
+        return _fetched(target, path, known, attempts=done.attempts, etag=None, last_modified=None)
+    return _fetched(
+        target, path, {}, attempts=done.attempts, etag=done.etag, last_modified=done.last_modified
+    )
 
 
-def write_sums(out: Path, files: Iterable[Fetched]) -> None:
-    """``SHA256SUMS`` in the format of ``sha256sum -c``, merged with an existing one."""
-    path = out / "SHA256SUMS"
-    sums: dict[str, str] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            digest, _, name = line.partition("  ")
-            if name:
-                sums[name] = digest
-    sums.update({file.path.name: file.sha256 for file in files})
-    part = path.with_name(path.name + ".part")
-    part.write_text("".join(f"{sums[n]}  {n}\n" for n in sorted(sums)), encoding="utf-8")
-    os.replace(part, path)
+def _fetched(
+    target: Download,
+    path: Path,
+    known: Mapping[str, Any],
+    *,
+    attempts: int,
+    etag: str | None,
+    last_modified: str | None,
+) -> Fetched:
+    fetched = describe(path, target.what)
+    fetched.attempts = attempts
+    fetched.url = target.url
+    fetched.dataset = target.dataset
+    fetched.resource = target.resource
+    fetched.etag = etag or known.get("etag")
+    fetched.last_modified = last_modified or known.get("last_modified")
+    if target.date is not None:
+        fetched.date, fetched.date_source = target.date, target.date_source
+    elif last_modified is not None:
+        fetched.date, fetched.date_source = _iso(last_modified), "HTTP Last-Modified"
+    else:
+        fetched.date, fetched.date_source = known.get("date"), known.get("date_source")
+    return fetched
+
+
+def _iso(http_date: str) -> str:
+    """An HTTP date (``Tue, 12 May 2026 09:11:52 GMT``) as ISO 8601, UTC; as given when
+    unreadable."""
+    try:
+        return email.utils.parsedate_to_datetime(http_date).astimezone(dt.UTC).isoformat()
+    except (TypeError, ValueError):
+        return http_date
+
+
+def _line(fetched: Fetched) -> str:
+    kept = " (inchangé, gardé)" if fetched.attempts == 0 else ""
+    date = f", du {fetched.date}" if fetched.date else ""
+    return (
+        f"✓ {fetched.path.name} — {fetched.what}, {fetched.size} octets{date}, "
+        f"sha256 {fetched.sha256[:12]}…{kept}"
+    )
 
 
 def _resolve(entry: Download | DataGouvResource | TransportGtfs, client: Client) -> list[Download]:
@@ -393,25 +392,7 @@ def _resolve(entry: Download | DataGouvResource | TransportGtfs, client: Client)
             return [entry]
         return [replace(entry, checksum=_published_checksum(entry, client))]
     if isinstance(entry, DataGouvResource):
-        page = client.json(f"{DATA_GOUV_API}/{entry.dataset}/")
-        pattern = re.compile(entry.pattern, re.IGNORECASE)
-        resources = [
-            r
-            for r in page.get("resources", [])
-            if isinstance(r, Mapping)
-            and (pattern.search(str(r.get("url", ""))) or pattern.search(str(r.get("title", ""))))
-        ]
-        if not resources:
-            raise FetchError(
-                f"{entry.name} : aucune ressource « {entry.pattern} » dans le jeu de données "
-                f"data.gouv.fr « {entry.dataset} »"
-            )
-        latest = max(resources, key=lambda r: str(r.get("last_modified") or ""))
-        checksum = latest.get("checksum") or {}
-        pair = None
-        if checksum.get("type") and checksum.get("value"):
-            pair = (_algorithm(str(checksum["type"])), str(checksum["value"]).lower())
-        return [Download(entry.name, str(latest["url"]), entry.what, pair)]
+        return [_data_gouv(entry, client)]
     catalogue = client.json(TRANSPORT_API)
     found = []
     for dataset in catalogue if isinstance(catalogue, list) else []:
@@ -420,16 +401,86 @@ def _resolve(entry: Download | DataGouvResource | TransportGtfs, client: Client)
             continue
         for resource in dataset.get("resources", []):
             if str(resource.get("format", "")).upper() == "GTFS" and resource.get("url"):
+                updated = resource.get("updated")
                 found.append(
                     Download(
                         f"gtfs-{dataset.get('slug')}-{resource.get('id')}.zip",
                         str(resource["url"]),
                         f"GTFS « {dataset.get('title')} »",
+                        date=str(updated) if updated else None,
+                        date_source="transport.data.gouv.fr (updated)" if updated else None,
+                        dataset=str(dataset.get("id") or dataset.get("slug")),
+                        resource=str(resource.get("id")),
                     )
                 )
     if not found:
         raise FetchError("aucun jeu GTFS trouvé sur transport.data.gouv.fr pour ce département")
     return found
+
+
+def data_gouv_resources(dataset: str, client: Client) -> list[Mapping[str, Any]]:
+    """Every resource of a data.gouv.fr dataset (its identifier), page after page.
+
+    ``{DATA_GOUV_API}/{dataset}/resources/?page=1&page_size=50`` answers
+    ``{"data", "next_page", "page", "page_size", "total"}``; ``next_page`` is followed to the
+    end.
+
+    Raises
+    ------
+    FetchError
+        In French, when a page is not such a page or the pages loop.
+    """
+    url: str | None = f"{DATA_GOUV_API}/{dataset}/resources/?page=1&page_size={_PAGE_SIZE}"
+    seen: set[str] = set()
+    resources: list[Mapping[str, Any]] = []
+    while url:
+        if url in seen or len(seen) >= _MAX_PAGES:
+            raise FetchError(f"jeu de données data.gouv.fr {dataset} : pagination sans fin")
+        seen.add(url)
+        page = client.json(url)
+        if not isinstance(page, Mapping) or not isinstance(page.get("data"), list):
+            raise FetchError(
+                f"jeu de données data.gouv.fr {dataset} : réponse inattendue de l'API "
+                "(liste « data » des ressources attendue)"
+            )
+        resources.extend(r for r in page["data"] if isinstance(r, Mapping))
+        following = page.get("next_page")
+        url = str(following) if following else None
+    return resources
+
+
+def _data_gouv(entry: DataGouvResource, client: Client) -> Download:
+    """The resource an entry names (see `DataGouvResource`), with its checksum and date."""
+    resources = data_gouv_resources(entry.dataset, client)
+    chosen = next((r for r in resources if entry.resource and r.get("id") == entry.resource), None)
+    if chosen is None:
+        pattern = re.compile(entry.pattern, re.IGNORECASE)
+        matching = [
+            r
+            for r in resources
+            if pattern.search(str(r.get("url", ""))) or pattern.search(str(r.get("title", "")))
+        ]
+        if not matching:
+            raise FetchError(
+                f"{entry.name} : aucune ressource « {entry.pattern} » dans le jeu de données "
+                f"data.gouv.fr {entry.dataset} ({len(resources)} ressource(s) lue(s))"
+            )
+        chosen = max(matching, key=lambda r: str(r.get("last_modified") or ""))
+    checksum = chosen.get("checksum") or {}
+    pair = None
+    if checksum.get("type") and checksum.get("value"):
+        pair = (_algorithm(str(checksum["type"])), str(checksum["value"]).lower())
+    modified = chosen.get("last_modified")
+    return Download(
+        entry.name,
+        str(chosen["url"]),
+        entry.what,
+        pair,
+        date=str(modified) if modified else None,
+        date_source="data.gouv.fr (last_modified)" if modified else None,
+        dataset=entry.dataset,
+        resource=str(chosen["id"]) if chosen.get("id") else None,
+    )
 
 
 def _published_checksum(entry: Download, client: Client) -> tuple[str, str]:
@@ -452,11 +503,6 @@ def _algorithm(name: str) -> str:
     """data.gouv.fr checksum types (``sha1``, ``sha2``, ``sha256``, ``md5``) → hashlib names."""
     lowered = name.lower()
     return "sha256" if lowered in ("sha2", "sha256") else lowered
-
-
-def describe(path: Path, what: str) -> Fetched:
-    """A file written otherwise than by a download (an extract cut here), for `write_sums`."""
-    return Fetched(path, path.stat().st_size, digest(path, "sha256"), what, 0)
 
 
 def read_manifest(path: Path) -> list[Entry]:

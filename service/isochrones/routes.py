@@ -19,9 +19,10 @@ def isochrones(travel: TravelDep, params: Annotated[IsochroneQuery, Query()]) ->
     grand au plus petit pour qu'une carte les superpose lisiblement. ``estimated`` est vrai
     quand une part de la zone est estimée : aucun réseau ne couvre le point pour ce mode
     (cercle à vol d'oiseau corrigé d'un facteur de détour), ou, en transports en commun, la
-    marche vers les arrêts et depuis eux, à vol d'oiseau. ``notice`` dit en français ce qui
-    est supposé, et la date des horaires utilisée quand le départ demandé sort de leur
-    période de validité."""
+    marche vers les arrêts et depuis eux, estimée (1,3 fois la ligne droite). ``notice`` dit
+    en français ce qui est supposé, et la date des horaires utilisée quand le départ demandé
+    sort de leur période de validité ; la zone est celle du temps médian sur la fenêtre de
+    départ."""
     features = []
     for minutes in sorted(set(params.minutes), reverse=True):
         area = travel.isochrone(

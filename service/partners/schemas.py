@@ -92,6 +92,13 @@ class Travel(BaseModel):
 class PartnerSummary(BaseModel):
     id: uuid.UUID
     name: str
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="autres noms que lui donnent ses sources : quand un registre officiel "
+        "(FINESS, Les emplois) et un annuaire de services (data·inclusion) décrivent la même "
+        "structure, le nom officiel l'emporte et celui de l'annuaire est gardé ici ; la "
+        "recherche q= les lit aussi",
+    )
     kind: str
     family: str
     lat: float
@@ -150,11 +157,6 @@ class PartnerDetail(PartnerSummary):
     eligibility: Eligibility
     contact: Contact
     description: str | None
-    aliases: list[str] = Field(
-        default_factory=list,
-        description="autres noms de la structure (nom d'un annuaire quand le nom officiel a "
-        "prévalu, sigle) ; la recherche par texte les lit aussi",
-    )
     source_id: str | None
     organisation_id: uuid.UUID | None
     created_at: dt.datetime
@@ -231,6 +233,7 @@ def partner_summary(
     return PartnerSummary(
         id=row.id,
         name=row.name,
+        aliases=list(row.aliases or []),
         kind=row.kind,
         family=row.family,
         lat=lat,
@@ -257,7 +260,6 @@ def partner_detail(row: Partner) -> PartnerDetail:
         eligibility=Eligibility.model_validate(row.eligibility or {}, context=STORED),
         contact=row.contact or {},
         description=row.description,
-        aliases=list(row.aliases or []),
         source_id=row.source_id,
         organisation_id=row.organisation_id,
         created_at=row.created_at,

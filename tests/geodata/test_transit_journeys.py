@@ -531,3 +531,123 @@ def test_routes_are_read_leniently(tmp_path: Path) -> None:
     [journey] = network.journeys(*ORIGIN, [_destination(200)], departure=WEDNESDAY)
     assert journey is not None
     assert all(leg.line is None for leg in journey.legs)
+
+
+# --- walks timed by a walking network (a hook) ---------------------------------------------
+
+
+def _slow_walk(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A walking network stand-in: twice the estimated walk, whole seconds; it cannot say
+    (NaN) for points between 3.9° and 3.99° of longitude (off its streets)."""
+    metres = great_circle_m(a[:, None, 0], a[:, None, 1], b[None, :, 0], b[None, :, 1])
+    minutes = np.ceil(metres * 1.3 / (4.5 / 3.6)) * 2 / 60
+
+    def outside(xy: np.ndarray) -> np.ndarray:
+        return (xy[:, 0] > 3.9) & (xy[:, 0] < 3.99)
+
+    off = outside(a)[:, None] | outside(b)[None, :]
+    return np.where(off, np.nan, minutes)
+
+
+def test_a_walking_network_times_the_walks_to_and_from_the_stops(tmp_path: Path) -> None:
+    network = TransitNetwork.from_gtfs(_hand_made(tmp_path / "feed"))
+    z = _destination(200)
+    [journey] = network.journeys(
+        *ORIGIN, [z], departure=WEDNESDAY, window_minutes=1, walk=_slow_walk
+    )
+    assert journey is not None
+    walk_to, *_, walk_from = journey.legs
+    # the hook's walks: not estimated, no straight-line metres, twice the estimated walk
+    assert (walk_to.kind, walk_to.estimated, walk_to.metres) == ("walk", False, None)
+    assert walk_to.minutes == 2 * _walk_minutes(ORIGIN, (4.0, 45.0))
+    assert (walk_from.kind, walk_from.estimated, walk_from.metres) == ("walk", False, None)
+    assert walk_from.minutes == pytest.approx(2 * _walk_minutes((4.0, 45.1), (z[0], z[1])))
+    assert not journey.estimated  # the tram, the transfer of transfers.txt, the coach
+    [[reported]] = network.travel_times(
+        [ORIGIN], [z], departure=WEDNESDAY, window_minutes=1, walk=_slow_walk
+    )
+    assert journey.minutes == reported
+    # off the hook's network (NaN): the estimated walk, said so
+    west = (3.9899, 45.0)
+    [[direct]] = network.travel_times(
+        [west], [ORIGIN], departure=WEDNESDAY, window_minutes=1, walk=_slow_walk
+    )
+    assert direct == _walk_minutes(west, ORIGIN)
+    [only] = network.journeys(
+        *west, [ORIGIN], departure=WEDNESDAY, window_minutes=1, walk=_slow_walk
+    )
+    assert only is not None
+    assert [(leg.kind, leg.estimated) for leg in only.legs] == [("walk", True)]
+
+
+@pytest.mark.parametrize("statistic", ["median", "quickest"])
+def test_hooked_walks_compose_with_the_one_to_all_scan(
+    nantes: TransitNetwork, statistic: WindowStatistic
+) -> None:
+    """With a hook, each departure's time is the best of the hooked walk, and of the walks to
+    the stops (the hook's, the estimate where it is silent), the scan from them and the
+    walks from the stops — by both methods."""
+    origins = _near_points(nantes, 12, seed=41)
+    destinations = _near_points(nantes, 15, seed=42)
+    origins[0, 0] = 3.95  # off the hook's streets: the estimated walk stands
+
+    def window(method: WindowMethod) -> np.ndarray:
+        return nantes.travel_times(
+            origins,
+            destinations,
+            departure=WEDNESDAY,
+            window_minutes=10,
+            max_minutes=90,
+            method=method,
+            statistic=statistic,
+            walk=_slow_walk,
+        )
+
+    per_minute = window("per_minute")
+    np.testing.assert_array_equal(window("profile"), per_minute)
+    stop_xy = np.column_stack([nantes.stops.lon, nantes.stops.lat])
+    served = np.flatnonzero(nantes.served)
+    start = 8 * 3600
+    expected = np.empty_like(per_minute)
+    for i, origin in enumerate(origins):
+        runs = []
+        for k in range(10):
+            tau = start + 60 * k
+            straight = great_circle_m(origin[0], origin[1], stop_xy[served, 0], stop_xy[served, 1])
+            near = served[straight <= 1000.0]
+            hooked = _slow_walk(origin[None, :], stop_xy[near])[0]
+            estimated = np.array([walk_seconds(m) for m in straight[straight <= 1000.0]])
+            to_stop = np.where(np.isnan(hooked), estimated, np.round(hooked * 60))
+            arrival = nantes.earliest_arrival(near, tau + to_stop.astype(np.int64), WEDNESDAY)
+            times = []
+            for d in destinations:
+                direct = _slow_walk(origin[None, :], d[None, :])[0, 0] * 60
+                if np.isnan(direct):
+                    direct = walk_seconds(float(great_circle_m(*origin, *d)))
+                best = float(direct)
+                gap = great_circle_m(stop_xy[served, 0], stop_xy[served, 1], *d)
+                ends = served[gap <= 1000.0]
+                from_stop = _slow_walk(stop_xy[ends], d[None, :])[:, 0] * 60
+                egress = np.where(
+                    np.isnan(from_stop),
+                    [walk_seconds(m) for m in gap[gap <= 1000.0]],
+                    np.round(from_stop),
+                )
+                if ends.size:
+                    best = min(best, float(np.min(arrival[ends] + egress)) - tau)
+                times.append(best if best <= 90 * 60 else np.inf)
+            runs.append(times)
+        rank = 0 if statistic == "quickest" else 4
+        expected[i] = np.sort(np.array(runs), axis=0)[rank] / 60
+    np.testing.assert_array_equal(per_minute, expected)
+    estimated = nantes.travel_times(  # the estimated walks: half the hook's
+        origins,
+        destinations,
+        departure=WEDNESDAY,
+        window_minutes=10,
+        max_minutes=90,
+        statistic=statistic,
+    )
+    assert (per_minute >= estimated).all()
+    assert (per_minute > estimated).sum() > 50
+    np.testing.assert_array_equal(per_minute[0], estimated[0])  # off the hook's streets

@@ -581,6 +581,7 @@ def test_bands_fitted_to_the_budget() -> None:
     assert [w for _, w in bands] == [1.0, 0.68, 0.22]
     with pytest.raises(ValueError, match="budget"):
         bands_for_budget(0)
+    assert bands_for_budget(5e-324) == ((5e-324, 1.0),)  # thirds underflow: one band
     sentence = e2sfca_sentence(bands_for_budget(45))
     assert "1 jusqu'à 15 min" in sentence
     assert "0,22 jusqu'à 45 min" in sentence

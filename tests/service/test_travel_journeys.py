@@ -497,3 +497,30 @@ def test_any_date_is_answered_by_a_date_of_the_timetable(
         )  # fmt: skip
         assert response.status_code == 200, response.text
         assert "Horaires du réseau valables du 06/01/2025 au 28/03/2025" in response.text
+
+
+@needs_legs
+def test_a_registered_walking_network_times_the_walk_to_the_station(
+    trains: TransitNetwork,
+) -> None:
+    """With a walking network under the origin, the walk to the station is the network's
+    (not estimated, the walk answer's minutes); the walk from the far station, off that
+    network, stays the estimated walk."""
+    travel = TravelService([loaded("rue", "walk", street()), loaded("trains", "transit", trains)])
+    origin = (STREET_LON[0], LAT)
+    far = north_of(STATION_B, 300)
+    (journey,) = travel.at(TUESDAY).journeys("transit", *origin, np.array([far]), max_minutes=120)
+    assert journey is not None
+    kinds = [leg.kind for leg in journey.legs]
+    assert kinds[0] == "walk"
+    assert "ride" in kinds
+    to_station, from_station = journey.legs[0], journey.legs[-1]
+    on_foot = travel.times("walk", *origin, np.array([STATION_A]))
+    assert not on_foot.estimated[0]
+    assert (to_station.estimated, to_station.metres) == (False, None)
+    assert to_station.minutes == pytest.approx(float(on_foot.minutes[0]), abs=1 / 60)
+    assert from_station.estimated
+    assert from_station.minutes == pytest.approx(walk_estimate(STATION_B, far))
+    assert journey.estimated
+    result = travel.at(TUESDAY).times("transit", *origin, np.array([far]), max_minutes=120)
+    assert journey.minutes == pytest.approx(float(result.minutes[0]), abs=1e-9)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -114,6 +115,35 @@ def test_centroids_and_distances(communes: CommuneReference) -> None:
     assert 800_000 < brest < 900_000
     assert communes.current("13201") == "13201"
     assert communes.departement("2A004") == "2A"
+
+
+def test_distances_in_bulk_are_the_distances_one_by_one(communes: CommuneReference) -> None:
+    """The FINESS reader measures its points outside their commune in one call per commune:
+    the same metres as a shapely point, its nearest boundary point, the degrees converted at
+    its latitude."""
+    import shapely
+
+    def one_by_one(lon: float, lat: float) -> float:
+        geometry = communes.geometry("30189")
+        assert geometry is not None
+        point = shapely.Point(lon, lat)
+        if geometry.contains(point):
+            return 0.0
+        (near_lon, near_lat), _ = shapely.shortest_line(geometry, point).coords
+        dlon = (near_lon - lon) * math.cos(math.radians(lat))
+        return math.hypot(dlon, near_lat - lat) * 111_195.0
+
+    lon, lat = communes.centroids["30189"]
+    points = [(lon, lat), (-4.486, 48.390), (4.08, 44.12), (lon + 0.2, lat), (4.3601, 43.8367)]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    bulk = communes.distances_m("30189", lons, lats)
+    assert bulk == [one_by_one(x, y) for x, y in points]
+    assert bulk[0] == 0.0
+    assert bulk[1] > 800_000
+    assert 20_000 < bulk[2] < 40_000
+    assert [communes.distance_m("30189", x, y) for x, y in points] == bulk
+    assert communes.distances_m("30189", [], []) == []
+    assert communes.distances_m("99999", lons, lats) == []  # no boundary
 
 
 def test_town_names_and_postcodes_normalised() -> None:

@@ -188,6 +188,39 @@ def test_canonical_record_rule() -> None:
     assert [r.provenance for r in canonical_order(same, ("dora", "finess"))] == ["dora", "finess"]
 
 
+def test_the_official_name_wins_and_the_directory_names_are_kept_as_aliases() -> None:
+    # the DORA record is canonical (more complete, precise point), yet FINESS names it
+    dora = toy(
+        "dora",
+        "d1",
+        "Les ateliers de la Clède",
+        kind="esat",
+        description="Atelier de menuiserie et espaces verts.",
+        opening_hours="Mo-Fr 08:00-16:30",
+    )
+    finess = toy("finess", "f1", "ESAT LES ATELIERS DE LA CLEDE", kind="esat", north_m=40)
+    soliguide = toy("soliguide", "s1", "Les Ateliers de la Clède", kind="esat", north_m=60)
+    (cluster,) = deduplicate([dora, finess, soliguide])
+    assert cluster.canonical is dora
+    assert cluster.named_by is finess
+    merged = cluster.partner()
+    assert merged.name == "ESAT LES ATELIERS DE LA CLEDE"
+    assert (merged.source, merged.source_id) == ("dora", "d1")  # point and kind: canonical's
+    assert merged.opening_hours == "Mo-Fr 08:00-16:30"
+    # Soliguide spells DORA's name with another capital letter: one alias, not two
+    assert cluster.aliases == ("Les ateliers de la Clède",)
+
+    # among registers, source priority (FINESS before Les emplois) names the partner
+    siae = toy("emplois-siae", "e1", "Ateliers de la Clède", kind="esat", north_m=20)
+    (both,) = deduplicate([siae, finess, dora])
+    assert both.partner().name == "ESAT LES ATELIERS DE LA CLEDE"
+    assert set(both.aliases) == {"Ateliers de la Clède", "Les ateliers de la Clède"}
+    # without a register, the canonical record names it and nothing is an alias of itself
+    (directories,) = deduplicate([dora, soliguide])
+    assert directories.partner().name == "Les ateliers de la Clède"
+    assert directories.aliases == ()
+
+
 def test_result_does_not_depend_on_input_order() -> None:
     records = [
         toy("finess", "f1", "CHRS Le Mas"),
@@ -244,6 +277,11 @@ def test_finess_and_data_inclusion_give_one_partner_per_structure() -> None:
     assert link.rule == "nom-distance"
     assert link.distance_m < 150
     assert link.similarity >= 0.5
+    # FINESS names the CHRS; Soliguide's name is kept for searches
+    assert chrs.partner().name == (
+        "CENTRE D'HEBERGEMENT ET DE REINSERTION SOCIALE LE MAS DU GARDON"
+    )
+    assert chrs.aliases == ("CHRS Le Mas du Gardon - Alès",)
 
     # One pin per structure: 12 FINESS + 7 data·inclusion + 8 SIAE records, 2 duplicates.
     assert len(records) == 27

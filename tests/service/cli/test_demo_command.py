@@ -117,7 +117,7 @@ def logged_in_matches(base: str, email: str, password: str, body: dict[str, Any]
 
     import httpx
 
-    with httpx.Client(base_url=base, timeout=30) as browser:
+    with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as browser:
         form = browser.get("/connexion").text
         token = re.search(r'name="csrf" value="([^"]+)"', form)
         assert token is not None

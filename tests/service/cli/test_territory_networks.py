@@ -92,6 +92,7 @@ def test_fetch_then_build_every_street_mode_of_a_territory(
     base, state = served
     directory = fetch_saint_barthelemy(base, state, tmp_path)
     assert sorted(p.name for p in directory.iterdir()) == [
+        "MANIFEST.json",
         "SHA256SUMS",
         "departement-977.osm.pbf",
         "saint-barthelemy-latest.osm.pbf",
@@ -99,6 +100,9 @@ def test_fetch_then_build_every_street_mode_of_a_territory(
     ]
     sums = (directory / "SHA256SUMS").read_text(encoding="utf-8")
     assert "  departement-977.osm.pbf\n" in sums
+    files = json.loads((directory / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
+    regional = files["saint-barthelemy-latest.osm.pbf"]
+    assert files["departement-977.osm.pbf"].get("date") == regional.get("date")
     area = TerritoryArea.from_geojson(
         json.loads((directory / "territoire-977.geojson").read_text(encoding="utf-8"))
     )

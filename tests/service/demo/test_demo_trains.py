@@ -125,9 +125,8 @@ def _ales_person(**extra: Any) -> dict[str, Any]:
 
 def test_from_ales_without_a_car_offers_in_nimes_come_by_ter(demo_with_trains: Any) -> None:
     """Leaving Alès town hall between 07:10 and 07:20 on a Tuesday of the feed, the 07:29 TER
-    reaches Nîmes Centre at 08:06: offers near the station fit in 60 minutes. (With the
-    default hour-long window from 08:00 they do not: the 08:30 and 09:30 trains make the
-    median trip longer than an hour — the honest answer.)"""
+    reaches Nîmes Centre at 08:06: offers near the station fit in 60 minutes. (The default
+    window from 08:00: `test_by_default_a_person_in_ales_reaches_nimes_by_ter_within_an_hour`.)"""
     client, keys, session = demo_with_trains
     response = client.post(
         "/v1/matches",

@@ -5,16 +5,16 @@ published checksum says — against a real HTTP server on 127.0.0.1 that honours
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from service.imports.download import Client, FetchError
+from tests.service.imports import serving
 
 BODY = bytes(range(256)) * 4096  # 1 MiB, every byte position distinguishable
 ETAG = '"v1"'
@@ -72,14 +72,8 @@ def served() -> Iterator[tuple[str, Served]]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(Handler) as base:
+        yield base, state
 
 
 def client(base: str, retries: int = 3) -> Client:

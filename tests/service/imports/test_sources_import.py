@@ -4,7 +4,6 @@ all-or-nothing, crash safety, the data·inclusion export, and fetching the offic
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import signal
@@ -13,10 +12,8 @@ import sys
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +33,6 @@ from service.app import create_app
 from service.cli.main import app as cli
 from service.deps import get_session
 from service.imports import readahead as importer
-from service.imports.fetch import manifest
 from service.imports.geojson import export_collection, import_collection
 from service.imports.report import ImportReport
 from service.imports.sources import import_source
@@ -662,221 +658,6 @@ def test_an_import_killed_midway_leaves_the_store_as_a_clean_run_would(
     assert _snapshot(scratch_url) == _snapshot(clean_url)
 
 
-# --- territory fetch -------------------------------------------------------------------------
-
-
-class _Files:
-    """What the local server answers: path (with query) → responses, the last one repeated."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, list[tuple[int, bytes]]] = {}
-        self.hits: Counter[str] = Counter()
-
-    def add(self, path: str, body: bytes | Any, *, failures: int = 0) -> bytes:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
-        self.routes[path] = [(503, b"indisponible")] * failures + [(200, data)]
-        return data
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[str, _Files]]:
-    files = _Files()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            files.hits[self.path] += 1
-            answers = files.routes.get(self.path, [(404, b"introuvable")])
-            status, body = answers.pop(0) if len(answers) > 1 else answers[0]
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", files
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
-def test_the_manifest_of_the_gard_names_the_official_publications() -> None:
-    entries = manifest("30")
-    text_ = repr(entries)
-    for expected in (
-        "download.geofabrik.de/europe/france/languedoc-roussillon-latest.osm.pbf",
-        "download.geofabrik.de/europe/france/languedoc-roussillon-latest.osm.pbf.md5",
-        "finess-extraction-du-fichier-des-etablissements",
-        "etalab-cs1100507-stock",
-        "referentiel-de-loffre-dinsertion",
-        "@etalab/decoupage-administratif@6.0.0/data/communes.json",
-        "EmploisSiaes(departement='30'",
-        "TransportGtfs",
-    ):
-        assert expected in text_
-    assert "corse" in repr(manifest("2a"))
-    assert "EmploisSiaes(departement='2A'" in repr(manifest("2a"))  # every département
-    with pytest.raises(ValueError, match="département inconnu"):
-        manifest("99")
-
-
-def test_territory_fetch_retries_checks_and_renames_atomically(
-    server: tuple[str, _Files], tmp_path: Path
-) -> None:
-    base, files = server
-    osm = files.add("/europe/france/languedoc-roussillon-latest.osm.pbf", b"PBF" * 1000, failures=2)
-    md5 = hashlib.md5(osm).hexdigest()  # noqa: S324 (Geofabrik publishes md5)
-    files.add(
-        "/europe/france/languedoc-roussillon-latest.osm.pbf.md5",
-        f"{md5}  languedoc-roussillon-latest.osm.pbf\n".encode(),
-    )
-    finess_csv = FINESS.read_bytes()
-    finess_path = (
-        "/resources/finess-extraction-du-fichier-des-etablissements/20260512-091152/"
-        "etalab-cs1100507-stock-20260512-0339.csv"
-    )
-    files.add(finess_path, finess_csv)
-    files.add(
-        "/api/1/datasets/finess-extraction-du-fichier-des-etablissements/",
-        {
-            "resources": [
-                {
-                    "title": "Extraction Finess des établissements géolocalisés",
-                    "url": f"https://static.data.gouv.fr{finess_path}",
-                    "last_modified": "2026-05-12T09:11:52",
-                    "checksum": {"type": "sha1", "value": hashlib.sha1(finess_csv).hexdigest()},  # noqa: S324
-                },
-                {
-                    "title": "ancienne extraction",
-                    "url": "https://static.data.gouv.fr/resources/x/etalab-cs1100507-stock-20260312-0339.csv",
-                    "last_modified": "2026-03-12T09:00:00",
-                },
-                {
-                    "title": "sans géolocalisation",
-                    "url": "https://static.data.gouv.fr/resources/x/etalab-cs1100502-stock-20260512-0339.csv",
-                    "last_modified": "2026-05-12T09:11:53",
-                },
-            ]
-        },
-    )
-    structures = DATA_INCLUSION.read_bytes()
-    di = "/resources/referentiel-de-loffre-dinsertion-liste-des-structures-et-services-dinsertion"
-    files.add(f"{di}/structures-inclusion-2026-05-01.json", structures)
-    files.add(f"{di}/services-inclusion-2026-05-01.json", b"[]")
-    files.add(
-        "/api/1/datasets/referentiel-de-loffre-dinsertion-liste-des-structures-et-services-dinsertion/",
-        {
-            "resources": [
-                {
-                    "title": "structures",
-                    "url": f"https://static.data.gouv.fr{di}/structures-inclusion-2026-05-01.json",
-                    "checksum": {"type": "sha256", "value": hashlib.sha256(structures).hexdigest()},
-                },
-                {
-                    "title": "services",
-                    "url": f"https://static.data.gouv.fr{di}/services-inclusion-2026-05-01.json",
-                    "checksum": {"type": "sha256", "value": "0" * 64},  # does not match
-                },
-            ]
-        },
-    )
-    communes = files.add("/@etalab/decoupage-administratif@6.0.0/data/communes.json", [])
-    siae = _serve_siae_pages(files)
-    gtfs = files.add("/resources/81234/download", b"PK\x05\x06" + b"\0" * 18)
-    files.add(
-        "/api/datasets",
-        [
-            {
-                "slug": "reseau-tango-nimes-metropole",
-                "title": "Réseau Tango (Nîmes Métropole)",
-                "resources": [
-                    {"id": 81234, "format": "GTFS", "url": "https://transport.data.gouv.fr/resources/81234/download"},
-                    {"id": 81235, "format": "gtfs-rt", "url": "https://example.org/rt"},
-                ],
-            },
-            {
-                "slug": "reseau-star-rennes",
-                "title": "Réseau STAR (Rennes)",
-                "resources": [{"id": 1, "format": "GTFS", "url": "https://example.org/star.zip"}],
-            },
-        ],
-    )  # fmt: skip
-    out = tmp_path / "gard"
-    result = runner.invoke(
-        cli, ["territory", "fetch", "--departement", "30", "--out", str(out), "--base-url", base]
-    )
-    assert result.exit_code == 1, result.output  # the services file was refused
-    assert "somme de contrôle sha256 incorrecte" in result.output
-    assert files.hits["/europe/france/languedoc-roussillon-latest.osm.pbf"] == 3
-    # not a real extract: downloaded and verified, but osmium cannot cut it
-    assert "découpage impossible de languedoc-roussillon-latest.osm.pbf" in result.output
-    written = {
-        "languedoc-roussillon-latest.osm.pbf": osm,
-        "finess-etablissements.csv": finess_csv,
-        "data-inclusion-structures.json": structures,
-        "communes.json": communes,
-        "siae.json": siae,
-        "gtfs-reseau-tango-nimes-metropole-81234.zip": gtfs,
-    }
-    assert sorted(p.name for p in out.iterdir()) == sorted([*written, "SHA256SUMS"])
-    for name, data in written.items():
-        assert (out / name).read_bytes() == data
-    sums = (out / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-    assert sums == [f"{hashlib.sha256(written[n]).hexdigest()}  {n}" for n in sorted(written)]
-
-    # a second run keeps the files whose published checksum matches
-    again = runner.invoke(
-        cli, ["territory", "fetch", "--departement", "30", "--out", str(out), "--base-url", base]
-    )
-    assert again.exit_code == 1
-    assert files.hits[finess_path] == 1  # verified by its published checksum: not fetched again
-    assert files.hits["/europe/france/languedoc-roussillon-latest.osm.pbf"] == 3  # md5 matches
-
-
-def _serve_siae_pages(files: _Files, *, failures: int = 0) -> bytes:
-    """The two Les emplois API pages of the fixtures; returns what `territory fetch` writes."""
-    first = json.loads(SIAE_PAGE_1.read_text(encoding="utf-8"))
-    second = json.loads(SIAE_PAGE_2.read_text(encoding="utf-8"))
-    files.add("/api/v1/siaes/?departement=30", first)
-    files.add("/api/v1/siaes/?departement=30&page=2", second, failures=failures)
-    whole = {
-        "count": 36,
-        "next": None,
-        "previous": None,
-        "results": first["results"] + second["results"],
-    }
-    return json.dumps(whole, ensure_ascii=False).encode("utf-8")
-
-
-def test_territory_fetch_follows_every_siae_page_and_a_failed_page_writes_nothing(
-    server: tuple[str, _Files], tmp_path: Path
-) -> None:
-    base, files = server
-    expected = _serve_siae_pages(files, failures=2)
-    manifest_file = tmp_path / "manifeste.json"
-    manifest_file.write_text("[]", encoding="utf-8")
-    out = tmp_path / "gard"
-    out.mkdir()
-    (out / "siae.json").write_bytes(b"{}")  # an earlier run's file
-    from service.imports.download import Client, FetchError
-    from service.imports.fetch import EmploisSiaes, fetch_pages
-
-    client = Client(base, 1, 0.01, 5.0)
-    with pytest.raises(FetchError, match="page 2 en échec, rien n'est écrit"):
-        fetch_pages(EmploisSiaes("30"), client, out)
-    assert (out / "siae.json").read_bytes() == b"{}"  # kept as it was
-    assert not list(out.glob("*.part"))
-    fetched = fetch_pages(EmploisSiaes("30"), client, out)  # the page is back
-    assert (out / "siae.json").read_bytes() == expected
-    assert fetched.sha256 == hashlib.sha256(expected).hexdigest()
-    assert files.hits["/api/v1/siaes/?departement=30"] == 2
-
-
 def test_an_incomplete_siae_page_closes_nothing(env: str, tmp_path: Path) -> None:
     whole = tmp_path / "siae.json"
     first = json.loads(SIAE_PAGE_1.read_text(encoding="utf-8"))
@@ -912,34 +693,6 @@ def test_an_incomplete_siae_page_closes_nothing(env: str, tmp_path: Path) -> Non
     assert closed == 0
     assert set(geocoded) == {"commune"}
     assert len(geocoded) == 34
-
-
-def test_territory_fetch_gives_up_in_french(server: tuple[str, _Files], tmp_path: Path) -> None:
-    base, files = server
-    files.add("/toujours-en-panne.bin", b"ok", failures=10)
-    files.add("/fichier.bin", b"contenu")
-    entries = [
-        {"name": "panne.bin", "url": "https://example.org/toujours-en-panne.bin"},
-        {"name": "absent.bin", "url": "https://example.org/absent.bin"},
-        {"name": "faux.bin", "url": "https://example.org/fichier.bin", "sha256": "ab" * 32},
-        {"name": "bon.bin", "url": "https://example.org/fichier.bin",
-         "sha256": hashlib.sha256(b"contenu").hexdigest()},
-    ]  # fmt: skip
-    path = tmp_path / "manifeste.json"
-    path.write_text(json.dumps(entries), encoding="utf-8")
-    out = tmp_path / "out"
-    result = runner.invoke(
-        cli,
-        ["territory", "fetch", "--departement", "30", "--out", str(out), "--manifest", str(path),
-         "--base-url", base, "--retries", "1"],
-    )  # fmt: skip
-    assert result.exit_code == 1
-    assert "échec après 2 tentative(s) (HTTP 503)" in result.output
-    assert "refusé par le serveur (HTTP 404)" in result.output
-    assert "somme de contrôle sha256 incorrecte" in result.output
-    assert files.hits["/toujours-en-panne.bin"] == 2
-    assert files.hits["/absent.bin"] == 1  # a 404 is not retried
-    assert sorted(p.name for p in out.iterdir()) == ["SHA256SUMS", "bon.bin"]
 
 
 def test_text_with_backslashes_tabs_and_newlines_goes_through_copy_unchanged(db: Session) -> None:

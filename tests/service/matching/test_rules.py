@@ -105,6 +105,14 @@ def _assert_contacts_and_legs(item: Body) -> None:
     assert sum(leg["minutes"] for leg in journey["legs"]) == pytest.approx(
         item["travel"]["minutes"], abs=1.0
     )
+    # the reason says the trip the legs tell: a public transport answer that is a walk is a walk
+    walked = all(leg["kind"] == "walk" for leg in journey["legs"])
+    trip_reasons = [r for r in item["reasons"] if " min " in r and "au plus" in r]
+    assert len(trip_reasons) == 1, item["reasons"]
+    if walked and item["travel"]["mode"] != "walk":
+        assert "à pied (plus rapide" in trip_reasons[0]
+    elif not walked:
+        assert "à pied (plus rapide" not in trip_reasons[0]
 
 
 _STATED_HOURS = re.compile(r"([\d.]+) h par semaine dans vos disponibilités, pour ([\d.]+) h")

@@ -534,7 +534,11 @@ def test_coverage_map_for_a_viewer_colours_the_zones_and_ranks_the_gaps(
     page.fill("#minutes", "20")
     page.click("#couverture button[type=submit]")
     page.wait_for_selector("#manques ol.gaps li")
-    page.wait_for_function("() => !document.querySelector('#couverture-resume').hidden")
+    # logged in, the page drew the default coverage first: wait for the one asked for
+    page.wait_for_function(
+        "() => !document.querySelector('#couverture-resume').hidden &&"
+        " document.querySelector('#couverture-resume').textContent.includes('20 min à pied')"
+    )
 
     zones = page.locator("#carte .leaflet-overlay-pane path.leaflet-interactive")
     assert zones.count() >= 350
@@ -595,7 +599,7 @@ def fill_amina(visit: Visit, demo: Demo) -> None:
     page.click("#structure")
     page.keyboard.type("CHRS Alès")
     page.click(f"#structure-liste [data-key='{demo.amina_chrs}']")
-    assert page.is_checked("#depart-structure")
+    assert page.is_checked("#depart-adresse")
     page.fill("#minutes-walk", "40")
     page.check("#mode-transit")
     page.fill("#minutes-transit", "40")

@@ -126,7 +126,7 @@
 
   function opportunityFacts(o) {
     const parts = [];
-    if (o.contract && o.contract !== o.kind) parts.push((CONTRACTS[o.contract] || o.contract).replace(/^./, (c) => c.toLowerCase()));
+    if (o.contract && o.contract !== o.kind) parts.push((CONTRACTS[o.contract] || o.contract).replace(/^[A-ZÀ-Ý](?=[a-zà-ÿ])/, (c) => c.toLowerCase()));
     if (o.hours_min !== null && o.hours_max !== null) {
       parts.push(o.hours_min === o.hours_max ? M.fmt.decimal(o.hours_min) + " h par semaine" :
         M.fmt.decimal(o.hours_min) + " à " + M.fmt.decimal(o.hours_max) + " h par semaine");
