@@ -456,6 +456,7 @@
       drawZones();
       const bounds = state.zones.getBounds();
       if (bounds.isValid()) state.map.fitBounds(bounds, { padding: [8, 8] });
+      M.basemap.communeLabels(state.map, communes);  // hors ligne : les noms, sans tuiles
       renderGaps();
       const findCommune = await M.communePicker(document.getElementById("communes-liste"));
       document.getElementById("zone-commune").addEventListener("change", (event) => {
