@@ -599,7 +599,7 @@ def fill_amina(visit: Visit, demo: Demo) -> None:
     page.click("#structure")
     page.keyboard.type("CHRS Alès")
     page.click(f"#structure-liste [data-key='{demo.amina_chrs}']")
-    assert page.is_checked("#depart-adresse")
+    assert page.is_checked("#depart-structure")
     page.fill("#minutes-walk", "40")
     page.check("#mode-transit")
     page.fill("#minutes-transit", "40")
