@@ -18,6 +18,7 @@ from service.coverage.compute import CoverageCache
 from service.db import make_engine, make_sessionmaker
 from service.deps import RevisionHeader, get_principal
 from service.errors import UnexpectedErrors, install_error_handlers, is_database_outage
+from service.flows import routes as flows
 from service.geocode import routes as geocode
 from service.guards import BodyGuard, RateLimit
 from service.health import routes as health
@@ -90,6 +91,11 @@ def create_app(settings: Settings) -> FastAPI:
             {"name": "offres", "description": "Emplois, immersions, formations, programmes."},
             {"name": "relations", "description": "Qui travaille avec qui."},
             {
+                "name": "orientations",
+                "description": "Combien d'orientations par relation et par période : des "
+                "comptes agrégés, jamais une personne.",
+            },
+            {
                 "name": "trajets",
                 "description": "Zones atteignables en un temps donné, réseaux de déplacement.",
             },
@@ -132,6 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
         partners.partners,
         partners.opportunities,
         partners.relations,
+        flows.router,
         isochrones.router,
         networks.router,
         geocode.router,

@@ -57,6 +57,21 @@ class Settings(BaseSettings):
         description="âge (jours) au-delà duquel une fiche est ancienne "
         "(GET /v1/partners?stale=true)",
     )
+    flow_retention_months: int = Field(
+        36,
+        ge=1,
+        le=120,
+        description="durée de conservation des comptes d'orientations (mois) : une période "
+        "finie avant le premier jour du mois, autant de mois en arrière, est effacée à chaque "
+        "écriture et par « maillage network purge-flows »",
+    )
+    flow_min_public_count: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="sans clé ni session, un compte d'orientations entre 1 et ce seuil moins un "
+        "est masqué (et les totaux qui le contiennent) ; 1 : rien n'est masqué",
+    )
     snapshot_refresh: Literal["background", "inline"] = Field(
         "background",
         description="background : après une écriture, le nouvel instantané de la base est "

@@ -1,5 +1,5 @@
-"""The PostGIS store: partners and their provenances, opportunities, relations, communes, API keys,
-people's accounts and their sessions.
+"""The PostGIS store: partners and their provenances, opportunities, relations and their
+orientation counts, communes, API keys, people's accounts and their sessions.
 
 Geometries are stored in EPSG:4326 (lon/lat degrees). Distances are computed on the
 ``geography`` cast, in metres; a functional GiST index on ``geom::geography`` serves
@@ -32,7 +32,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base
@@ -241,6 +241,65 @@ class Relation(Timestamped, Base):
             name="kind_known",
         ),
         CheckConstraint("since IS NULL OR until IS NULL OR since <= until", name="dates_ordered"),
+    )
+
+
+class RelationFlow(Timestamped, Base):
+    """Orientation counts along a relation over one period of whole months (migration 0011):
+    sent, received, accepted — numbers of orientations, never a person (`graph.flows`).
+
+    ``NULL`` counts are undeclared, not zero. Periods of one relation never overlap (an
+    exclusion constraint on the date range, ``btree_gist``), so summing them never counts an
+    orientation twice. ``source``: ``declared`` through the API, ``import`` from a CSV file;
+    ``declared_by``: the organisation whose editor wrote last (``NULL``: an administrator).
+    Rows whose period ended before the retention (``MAILLAGE_FLOW_RETENTION_MONTHS``) are
+    purged on every write and by ``maillage network purge-flows``.
+    """
+
+    __tablename__ = "relation_flow"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    relation_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("relation.id", ondelete="CASCADE")
+    )
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date, index=True)
+    sent: Mapped[int | None] = mapped_column(Integer)
+    received: Mapped[int | None] = mapped_column(Integer)
+    accepted: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    declared_by: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("partner.id", ondelete="SET NULL")
+    )
+
+    __table_args__ = (
+        UniqueConstraint("relation_id", "period_start"),
+        ExcludeConstraint(
+            ("relation_id", "="),
+            (text("daterange(period_start, period_end, '[]')"), "&&"),
+            using="gist",
+            name="relation_flow_periods_apart",
+        ),
+        CheckConstraint("source IN ('declared', 'import')", name="source_known"),
+        CheckConstraint(
+            "sent IS NOT NULL OR received IS NOT NULL OR accepted IS NOT NULL",
+            name="some_count",
+        ),
+        CheckConstraint(
+            "coalesce(sent, 0) >= 0 AND coalesce(received, 0) >= 0 AND coalesce(accepted, 0) >= 0",
+            name="counts_positive",
+        ),
+        CheckConstraint(
+            "accepted IS NULL OR received IS NULL OR accepted <= received",
+            name="accepted_within_received",
+        ),
+        CheckConstraint(
+            "extract(day FROM period_start) = 1 AND period_end >= period_start "
+            "AND period_end = (date_trunc('month', period_end) + interval '1 month' "
+            "- interval '1 day')::date "
+            "AND period_end < period_start + interval '12 months'",
+            name="whole_months",
+        ),
     )
 
 

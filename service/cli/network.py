@@ -1,4 +1,5 @@
-"""``maillage network``: build, register, list and remove travel networks."""
+"""``maillage network``: build, register, list and remove travel networks; purge the
+orientation counts past their retention."""
 
 from __future__ import annotations
 
@@ -239,3 +240,19 @@ def network_remove(
         err.print(f"[red]Aucun réseau « {name} » ({mode}).[/red]")
         raise typer.Exit(1)
     console.print(f"✓ réseau « {name} » ({mode}) retiré")
+
+
+@app.command("purge-flows")
+def network_purge_flows() -> None:
+    """Effacer les comptes d'orientations plus anciens que la durée de conservation
+    (MAILLAGE_FLOW_RETENTION_MONTHS mois, 36 par défaut)."""
+    from service.flows.retention import purge_expired
+
+    settings = load_settings()
+    with database(settings) as (engine, _), Session(engine) as session:
+        deleted, cutoff = purge_expired(session, settings.flow_retention_months)
+        session.commit()
+    console.print(
+        f"✓ {deleted} période(s) de comptes d'orientations effacée(s) : celles finies avant le "
+        f"{cutoff:%d/%m/%Y} (conservation : {settings.flow_retention_months} mois)"
+    )

@@ -1,5 +1,5 @@
 """The shared reads of the store: its revision, what a snapshot is built from, the networks,
-the API keys.
+the API keys, the orientation counts along relations.
 
 Functions return composable ``Select`` objects (executed by their caller); points come out as
 EPSG:4326 longitude and latitude in degrees.
@@ -41,6 +41,7 @@ from service.tables import (
     Partner,
     Provenance,
     Relation,
+    RelationFlow,
     StoreRevision,
     UserAccount,
     UserSession,
@@ -132,6 +133,29 @@ def relation_pairs() -> AnySelect:
     return select(
         cast(Relation.source_partner_id, Text), cast(Relation.target_partner_id, Text)
     ).order_by(Relation.id)
+
+
+def relation_flows(since: dt.date | None = None, until: dt.date | None = None) -> AnySelect:
+    """The orientation counts of the periods lying within ``since`` – ``until`` (both
+    included; ``None``: unbounded): relation id, source and target partner ids (text), the
+    relation's kind, period start and end, sent, received, accepted (``NULL``: undeclared).
+    A period that straddles a bound is left out, never cut: its counts are not spread."""
+    stmt = select(
+        cast(RelationFlow.relation_id, Text),
+        cast(Relation.source_partner_id, Text),
+        cast(Relation.target_partner_id, Text),
+        Relation.kind,
+        RelationFlow.period_start,
+        RelationFlow.period_end,
+        RelationFlow.sent,
+        RelationFlow.received,
+        RelationFlow.accepted,
+    ).join(Relation, Relation.id == RelationFlow.relation_id)
+    if since is not None:
+        stmt = stmt.where(RelationFlow.period_start >= since)
+    if until is not None:
+        stmt = stmt.where(RelationFlow.period_end <= until)
+    return stmt.order_by(RelationFlow.period_start, Relation.id)
 
 
 FINGERPRINTED = ("partner", "opportunity", "relation", "commune", "demand_layer", "demand_value")

@@ -152,6 +152,21 @@ _PARTNER = (IN_FRANCE, PLACES_WITHIN_CAPACITY, OPENING_HOURS, SIRET_KEY, ELIGIBI
 _OPPORTUNITY = (HOURS_ORDERED, REQUIREMENT_AGES, DATES_ORDERED, SCHEDULE)
 _PERSON = (AVAILABLE, HOURS_ORDERED, UNIQUE_MODES, REFERENT_ABSENT, COMMUNE_ABSENT)
 
+FLOW_PERIOD = Rule(
+    "period_start, period_end : mois entiers, au plus 12, pas à venir, dans la durée de "
+    "conservation",
+    r"period_(start|end) : ",
+)
+FLOW_COUNTS = Rule(
+    "au moins un compte ; accepted au plus received (comptes enregistrés compris)",
+    r"(au moins un compte est attendu|accepted : plus d'orientations acceptées que reçues)",
+)
+FLOW_FILE = Rule(
+    "un fichier CSV de comptes : chaque ligne rejetée nommée (en-tête, relation, période, "
+    "comptes), rien n'est écrit",
+    r"ligne [0-9]+",
+)
+
 LEGITIMATE_422: dict[str, tuple[Rule, ...]] = {
     "GET /v1/networks/roads": (ROAD_BOX,),
     "GET /v1/partners": (LAT_LON_TOGETHER, RADIUS_NEEDS_POINT, MODE_NEEDS_POINT, MINUTES_NEED_MODE),
@@ -165,6 +180,9 @@ LEGITIMATE_422: dict[str, tuple[Rule, ...]] = {
     "PATCH /v1/opportunities/{opportunity_id}": _OPPORTUNITY,
     "POST /v1/relations": (DATES_ORDERED,),
     "PATCH /v1/relations/{relation_id}": (DATES_ORDERED,),
+    "PUT /v1/relations/{relation_id}/flows": (FLOW_PERIOD, FLOW_COUNTS),
+    "GET /v1/network/flows": (DATES_ORDERED,),
+    "POST /v1/network/flows/import": (FLOW_FILE,),
     "POST /v1/matches": _PERSON,
     "POST /v1/matches/batch": _persons(_PERSON),
 }

@@ -9,6 +9,7 @@ so a DELETE by one never changes what the next one sees.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,12 +19,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from graph.flows import add_months, month_end
 from graph.models import OpportunityFields, RelationFields
 from service.app import create_app
 from service.auth import create_api_key
 from service.settings import Settings
 from service.store import records
-from service.tables import Opportunity, Partner, Relation
+from service.tables import Opportunity, Partner, Relation, RelationFlow
 from tests.conftest import ALES, bearer
 from tests.service.coverage.test_coverage_api import add_commune
 
@@ -85,6 +87,11 @@ POLICY: dict[str, str] = {
     "POST /v1/relations": "owner",
     "PATCH /v1/relations/{relation_id}": "owner",
     "DELETE /v1/relations/{relation_id}": "owner",
+    "GET /v1/relations/{relation_id}/flows": "public",
+    "PUT /v1/relations/{relation_id}/flows": "owner",  # an editor of either party, or admin
+    "DELETE /v1/relations/{relation_id}/flows": "owner",
+    "GET /v1/network/flows": "public",
+    "POST /v1/network/flows/import": "owner",  # the lines name the owner's relation
 }
 
 CRECHES = {"category": "garde-enfants", "mode": "walk", "max_minutes": 20}
@@ -92,6 +99,7 @@ PERSON = {
     "modes": [{"mode": "walk", "max_minutes": 30}],
     "location": {"lat": ALES[1], "lon": ALES[0]},
 }
+LAST_MONTH = add_months(dt.datetime.now(dt.UTC).date(), -1)  # counts are about the past
 NEW_PARTNER = {"name": "Atelier vélo (fictif)", "kind": "aci", "lon": 4.08, "lat": 44.12}
 
 
@@ -103,6 +111,7 @@ class World:
     opportunity: Opportunity
     relation: Relation
     other: Partner
+    flow: RelationFlow
 
 
 # What each operation receives: query parameters or a body (a JSON object) that succeed for a
@@ -133,6 +142,15 @@ REQUESTS: dict[str, Callable[[World], dict[str, Any]]] = {
         }
     },
     "PATCH /v1/relations/{relation_id}": lambda w: {"json": {"note": "Convention 2026"}},
+    "PUT /v1/relations/{relation_id}/flows": lambda w: {
+        "json": {"period_start": LAST_MONTH.isoformat(), "sent": 6}
+    },
+    "DELETE /v1/relations/{relation_id}/flows": lambda w: {
+        "params": {"period_start": w.flow.period_start.isoformat()}
+    },
+    "POST /v1/network/flows/import": lambda w: {
+        "content": f"relation;debut;recues\n{w.relation.id};{LAST_MONTH:%Y-%m};4\n".encode()
+    },
 }
 NEEDS_INPUT = {
     f"{method.upper()} {path}"
@@ -193,7 +211,17 @@ def new_world(
         records.apply_relation(relation, RelationFields.model_validate({"kind": "oriente-vers"}))
         db.add_all([opportunity, relation])
         db.flush()
-        return World(mine=mine, opportunity=opportunity, relation=relation, other=other)
+        earlier = add_months(LAST_MONTH, -1)
+        flow = RelationFlow(
+            relation_id=relation.id,
+            period_start=earlier,
+            period_end=month_end(earlier),
+            sent=9,
+            source="declared",
+        )
+        db.add(flow)
+        db.flush()
+        return World(mine=mine, opportunity=opportunity, relation=relation, other=other, flow=flow)
 
     return make
 

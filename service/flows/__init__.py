@@ -1,0 +1,1 @@
+"""Orientation counts along relations, by period, never a person (`graph.flows`)."""
