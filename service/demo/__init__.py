@@ -26,7 +26,8 @@ Layout
   every file. Edit these to change the scenario; multi-valued cells use ``|``.
 - `builder` (pure): `build_demo_territory`, `demo_summary`; it runs `partners` (where partners
   go), `offers`, `employers`, `remobilisation` and `links` over a `state.BuildState`.
-- `loader`: `load_demo` writes the communes and the territory through the ordinary import.
+- `loader`: `load_demo` writes the communes and the territory through the ordinary import,
+  then fictional orientation counts on its relations (`flows`, pure).
 """
 
 from service.demo.builder import build_demo_territory, demo_summary

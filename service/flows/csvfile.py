@@ -107,35 +107,46 @@ def read_rows(
     if not lines or not lines[0].strip():
         return [], [Rejection(1, None, "ligne d'en-tête absente (relation, debut, envoyees…)")]
     delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [_column(name) for name in next(reader)]
-    problem = _header_problem(header)
-    if problem is not None:
-        return [], [Rejection(1, None, problem)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[CsvRow] = []
     rejections: list[Rejection] = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(rows) + len(rejections) >= MAX_ROWS:
-            rejections.append(Rejection(number, None, f"plus de {MAX_ROWS} lignes par fichier"))
-            break
-        if len(cells) != len(header):
-            rejections.append(
-                Rejection(number, None, f"{len(header)} colonnes attendues, comme l'en-tête")
-            )
-            continue
-        try:
-            rows.append(
-                _row(
-                    number,
-                    dict(zip(header, cells, strict=True)),
-                    today=today,
-                    retention_months=retention_months,
+    try:
+        header = [_column(name) for name in next(reader)]
+        problem = _header_problem(header)
+        if problem is not None:
+            return [], [Rejection(1, None, problem)]
+        for cells in reader:
+            number = reader.line_num  # the file's line where this row ends
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) + len(rejections) >= MAX_ROWS:
+                rejections.append(Rejection(number, None, f"plus de {MAX_ROWS} lignes par fichier"))
+                break
+            if len(cells) != len(header):
+                rejections.append(
+                    Rejection(number, None, f"{len(header)} colonnes attendues, comme l'en-tête")
                 )
+                continue
+            try:
+                rows.append(
+                    _row(
+                        number,
+                        dict(zip(header, cells, strict=True)),
+                        today=today,
+                        retention_months=retention_months,
+                    )
+                )
+            except _RefusedError as refused:
+                rejections.append(Rejection(number, refused.column, refused.message))
+    except csv.Error:
+        rejections.append(
+            Rejection(
+                reader.line_num or 1,
+                None,
+                "CSV illisible (guillemet non fermé, fin de ligne dans un champ non cité ou "
+                "champ trop long)",
             )
-        except _RefusedError as refused:
-            rejections.append(Rejection(number, refused.column, refused.message))
+        )
     if not rows and not rejections:
         rejections.append(Rejection(2, None, "aucune ligne de comptes après l'en-tête"))
     return rows, rejections

@@ -74,6 +74,17 @@ def relations_touching(partner_id: uuid.UUID) -> AnySelect:
     )
 
 
+def relations_between(source: str, kinds: Collection[str]) -> AnySelect:
+    """(relation id, source's source_id, target's source_id, kind) of the relations of these
+    kinds whose two partners come from ``source`` (the demo's)."""
+    return (
+        select(cast(Relation.id, Text), _Source.source_id, _Target.source_id, Relation.kind)
+        .join(_Source, _Source.id == Relation.source_partner_id)
+        .join(_Target, _Target.id == Relation.target_partner_id)
+        .where(_Source.source == source, _Target.source == source, Relation.kind.in_(kinds))
+    )
+
+
 def purge_before(cutoff: dt.date) -> Delete:
     """Delete the periods that ended before ``cutoff`` (the retention)."""
     return delete(RelationFlow).where(RelationFlow.period_end < cutoff)
