@@ -37,7 +37,9 @@ class Counts(BaseModel):
     received: int | None = Field(description="orientations reçues par la structure cible")
     accepted: int | None = Field(description="orientations acceptées parmi les reçues")
     masked: list[CountField] = Field(
-        default_factory=list, description="comptes masqués (petits nombres, lecture sans connexion)"
+        default_factory=list,
+        description="comptes masqués à une lecture sans connexion : un petit nombre, ou un "
+        "total qui en contient un",
     )
 
 
