@@ -1,6 +1,8 @@
-/* Réseau : les relations d'une structure (GET /v1/partners/{id}/relations), ses partenaires sur
- * la carte (GET /v1/partners/{id}), et les structures d'hébergement isolées de l'emploi
- * (GET /v1/network/isolated).
+/* Réseau : le réseau du territoire par défaut (reseau-territoire.js : courtiers, partenariats
+ * suggérés, employeurs, orientations, structures isolées), ou celui d'une structure choisie :
+ * ses relations (GET /v1/partners/{id}/relations), ses partenaires sur la carte
+ * (GET /v1/partners/{id}), les orientations de chaque relation quand elles sont déclarées, et
+ * toujours les structures d'hébergement isolées de l'emploi (GET /v1/network/isolated).
  */
 "use strict";
 
@@ -35,8 +37,13 @@
   const network = document.getElementById("reseau");
   const status = document.getElementById("etat");
   const isolatedZone = document.getElementById("isoles");
+  const backButton = document.getElementById("vue-territoire");
+  const territoryLegend = document.getElementById("legende-territoire");
 
-  const state = { map: null, layer: null, legend: null, labels: null, query: 0, shown: 0, isolated: [] };
+  const state = {
+    map: null, layer: null, legend: null, labels: null, query: 0, shown: 0, isolated: [],
+    kindColours: KIND_COLOURS, territory: null,
+  };
 
   async function searchStructures(text) {
     const query = ++state.query;
@@ -89,6 +96,13 @@
     state.legend = control.addTo(state.map);
   }
 
+  /** Les orientations déclarées d'une relation (null sans compte). */
+  function flowOf(relation) {
+    if (!state.territory || !state.territory.flows) return null;
+    const flows = state.territoryFlows || (state.territoryFlows = M.territoryNetwork.flowsByEdge(state.territory.flows));
+    return flows.get(M.territoryNetwork.edgeKey(relation.source_partner_id, relation.target_partner_id, relation.kind)) || null;
+  }
+
   function groupList(partnerId, relations) {
     const groups = new Map();
     relations.forEach((r) => {
@@ -107,13 +121,17 @@
         el("ul", {}, items.map((item) => el("li", {},
           el("a", { href: "/reseau?partenaire=" + encodeURIComponent(item.other) }, item.name),
           item.relation.since ? " — depuis " + M.fmt.date(item.relation.since) : "",
-          item.relation.note ? " — " + item.relation.note : ""))));
+          item.relation.note ? " — " + item.relation.note : "",
+          flowOf(item.relation) ? el("span", { class: "flow-note" },
+            " — " + M.territoryNetwork.flowSentence(flowOf(item.relation), state.territory.flows)) : ""))));
     });
     return out;
   }
 
   async function showNetwork(partnerId) {
     const shown = ++state.shown;
+    backButton.hidden = false;
+    territoryLegend.hidden = true;
     M.notice(network, "Chargement du réseau…");
     let partner;
     let relations;
@@ -158,12 +176,15 @@
       const other = neighbours[otherId];
       if (!other) return;
       kinds.add(r.kind);
+      const flow = flowOf(r);
       L.polyline([centre, [other.lat, other.lon]], {
         color: KIND_COLOURS[r.kind] || "#374151",
-        weight: 2.5,
+        weight: flow && flow.volume ? 5 : 2.5,
         opacity: 0.85,
         dashArray: r.source_partner_id === partner.id ? null : "6 4",
-      }).bindTooltip(M.escapeHtml((M.RELATION_KINDS[r.kind] || r.kind) + " : " + r.source_name + " → " + r.target_name)).addTo(state.layer);
+        className: flow ? "lien lien-flux" : "lien",
+      }).bindTooltip(M.escapeHtml((M.RELATION_KINDS[r.kind] || r.kind) + " : " + r.source_name + " → " + r.target_name +
+        (flow ? " — " + M.territoryNetwork.flowSentence(flow, state.territory.flows) : ""))).addTo(state.layer);
     });
     Object.values(neighbours).forEach((p) => {
       M.partnerMarker(p).bindTooltip(M.escapeHtml(p.name + " — " + kindLabel(p.kind))).addTo(state.layer);
@@ -173,26 +194,22 @@
     relationLegend(Array.from(kinds));
     const bounds = state.layer.getBounds();
     if (bounds.isValid()) state.map.fitBounds(bounds, { paddingTopLeft: [40, 40], paddingBottomRight: [200, 60], maxZoom: 13 });
-    status.textContent = "Traits pleins : relations de la structure vers ses partenaires ; pointillés : de ses partenaires vers elle.";
+    status.textContent = "Traits pleins : relations de la structure vers ses partenaires ; pointillés : de ses " +
+      "partenaires vers elle ; trait épais : orientations déclarées.";
   }
 
-  function drawIsolated() {
-    state.layer.clearLayers();
-    if (state.legend) state.legend.remove();
-    state.isolated.forEach((s) => {
-      M.partnerMarker({ lat: s.lat, lon: s.lon, family: "hebergement" }, { radius: 8, color: "#b91c1c", weight: 3 })
-        .bindTooltip(M.escapeHtml(s.name + " — sans lien avec un employeur")).addTo(state.layer);
-    });
-    status.textContent = state.isolated.length ?
-      "Cercles rouges : structures d'hébergement sans lien avec un employeur." : "";
+  function drawTerritory() {
+    state.shown++;
+    backButton.hidden = true;
+    M.territoryNetwork.draw(state, state.territory);
+    status.textContent = state.territory.graph ?
+      "Le réseau du territoire : chaque trait est une relation, les pointillés des partenariats suggérés." : "";
   }
 
-  async function loadIsolated() {
-    let result;
-    try {
-      result = await M.api("/v1/network/isolated");
-    } catch (err) {
-      M.notice(isolatedZone, "Liste indisponible : " + err.message, "error");
+  function listIsolated() {
+    const result = state.territory.isolated;
+    if (!result) {
+      M.notice(isolatedZone, "Liste indisponible.", "error");
       return;
     }
     state.isolated = result.items;
@@ -247,12 +264,19 @@
       M.notice(network, "Chargement impossible : " + err.message, "error");
       return;
     }
-    await loadIsolated();
+    state.territory = await M.territoryNetwork.show(state);
+    listIsolated();
+    backButton.addEventListener("click", () => {
+      history.replaceState(null, "", "/reseau");
+      if (state.legend) state.legend.remove();
+      M.clear(network);
+      drawTerritory();
+    });
     const wanted = new URLSearchParams(window.location.search).get("partenaire");
     if (wanted && /^[0-9a-f-]{36}$/i.test(wanted)) {
       await showNetwork(wanted);
     } else {
-      drawIsolated();
+      drawTerritory();
     }
     document.body.dataset.ready = "true";
   }
