@@ -1,0 +1,267 @@
+"""Partnerships to create: employment-side actors a shelter or a SIAE could link to, ranked.
+
+For each *origin* (a shelter of the AHI family, or a SIAE) and each *candidate* (an
+employment-side actor, `graph.network.model.is_employment_side`, of another family than the
+origin's), a partnership is suggested when
+
+1. the origin's residents or employees reach the candidate within the budget:
+   ``minutes[i, j] ≤ budget`` (minutes from the origin to the candidate by the mode asked, from
+   the service's travel-time model; a straight-line estimate is said to be one), and
+2. no relation links them yet, of any kind, in either direction.
+
+Suggestions are ranked by a score in [0, 1]:
+
+``score = 0.35 × proximity + 0.25 × opportunities + 0.25 × warm path + 0.15 × new family``
+
+- proximity ``= 1 − minutes / budget``;
+- opportunities ``= 1`` when the candidate publishes open places (free places, or places of
+  its open offers), ``0.5`` when it has open offers without a number of places, ``0``
+  otherwise;
+- warm path ``= 1`` when the candidate is already a partner of one of the origin's partners
+  (a partner of its partners: someone can introduce them), funding left out
+  (`WARM_PATH_KINDS`), ``0`` otherwise;
+- new family ``= 1`` when the origin has no relation yet with any partner of the candidate's
+  family, ``0`` otherwise.
+
+Ties go to the shorter trip, then to the name. Each suggestion says its reasons in French.
+The same pairs, read from the candidate's side, are the shelters and SIAE an employer could
+work with (`for_candidate`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from geodata.modes import MODE_LABELS
+from graph import vocabulary
+from graph.network.model import NetworkPartner, is_employment_side, is_shelter
+
+__all__ = [
+    "SCORE_RULE",
+    "WARM_PATH_KINDS",
+    "WEIGHTS",
+    "Suggestion",
+    "candidates_of",
+    "for_candidate",
+    "origins_of",
+    "suggest",
+]
+
+WEIGHTS: Final = {"proximity": 0.35, "opportunities": 0.25, "warm_path": 0.25, "new_family": 0.15}
+"""Weights of the score's four parts (they add up to 1)."""
+
+SCORE_RULE: Final = (
+    "Partenariats proposés : pour chaque structure d'hébergement et chaque SIAE, les acteurs du "
+    "côté emploi d'une autre famille que la sienne, atteignables dans le budget de temps et avec "
+    "lesquels elle n'a encore aucune relation. Score de 0 à 1 = 0,35 × proximité (1 − temps / "
+    "budget) + 0,25 × offres (1 : places ouvertes publiées ; 0,5 : offres ouvertes sans nombre "
+    "de places ; 0 : aucune) + 0,25 × chemin chaud (1 : déjà partenaire d'un de ses partenaires, "
+    "qui peut les présenter ; les financements ne comptent pas) + 0,15 × famille nouvelle "
+    "(1 : aucune relation encore avec cette famille d'acteurs)."
+)
+"""The ranking rule in French (every answer says it)."""
+
+WARM_PATH_KINDS: Final = frozenset(
+    {"oriente-vers", "prescrit", "convention", "membre", "recrute", "referent-employeur"}
+)
+"""Relations a warm path may follow: every kind but « finance » (a funder of every structure
+would make every path warm)."""
+
+MAX_WARM_NAMED: Final = 3
+"""At most this many go-betweens are named in a warm-path reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A partnership to create between ``origin`` and ``candidate`` (partner ids).
+
+    ``minutes`` from the origin to the candidate by the mode asked, ``estimated`` when the
+    travel model estimated it; ``warm_via``: the origin's partners already linked to the
+    candidate (ids, by name); ``score`` in [0, 1] (module docstring).
+    """
+
+    origin: str
+    candidate: str
+    minutes: float
+    estimated: bool
+    score: float
+    new_family: bool
+    warm_via: tuple[str, ...]
+    open_places: int
+    open_offers: int
+    reasons: tuple[str, ...]
+
+
+def origins_of(partners: Sequence[NetworkPartner]) -> list[NetworkPartner]:
+    """The shelters (AHI family) and the SIAE among ``partners``, in the order given."""
+    return [p for p in partners if is_shelter(p.kind) or p.kind in vocabulary.SIAE_KINDS]
+
+
+def candidates_of(partners: Sequence[NetworkPartner]) -> list[NetworkPartner]:
+    """The employment-side actors among ``partners``, in the order given."""
+    return [p for p in partners if is_employment_side(p.kind)]
+
+
+def _opportunities(candidate: NetworkPartner) -> tuple[float, int]:
+    places = candidate.offer_places + (candidate.available_places or 0)
+    if places > 0:
+        return 1.0, places
+    return (0.5 if candidate.offers > 0 else 0.0), 0
+
+
+def _minutes_text(minutes: float) -> str:
+    """Whole minutes, rounded half up, at least 1 (« à 1 min » for a next-door partner)."""
+    return str(max(1, math.floor(minutes + 0.5)))
+
+
+def suggest(
+    simple: Any,
+    origins: Sequence[NetworkPartner],
+    candidates: Sequence[NetworkPartner],
+    minutes: npt.ArrayLike,
+    estimated: npt.ArrayLike,
+    *,
+    budget: float,
+    mode: str,
+    warm: Any | None = None,
+) -> dict[str, list[Suggestion]]:
+    """Every suggested partnership, by origin id, best first (module docstring).
+
+    Parameters
+    ----------
+    simple : networkx.Graph
+        The undirected view of the whole network (`graph.network.model.undirected`): who is
+        already linked to whom, by any relation.
+    origins, candidates : sequences of NetworkPartner
+    minutes : array (len(origins), len(candidates))
+        Minutes from each origin to each candidate; ``inf`` beyond reach.
+    estimated : bool array, same shape
+        Which of those minutes are estimates.
+    budget : float
+        Minutes, bound included.
+    mode : str
+        ``walk``, ``bike``, ``car`` or ``transit``, named in the reasons.
+    warm : networkx.Graph, optional
+        The links a warm path may follow (default ``simple``): `WARM_PATH_KINDS` leaves
+        funding out — a funder of everyone introduces no one.
+    """
+    times = np.asarray(minutes, dtype=np.float64).reshape(len(origins), len(candidates))
+    guessed = np.asarray(estimated, dtype=bool).reshape(times.shape)
+    name_of = {p.id: p.name for p in (*origins, *candidates)}
+    family_of = dict(simple.nodes(data="family")) if simple.number_of_nodes() else {}
+    warm_links = simple if warm is None else warm
+    found: dict[str, list[Suggestion]] = {}
+    for i, origin in enumerate(origins):
+        partners = set(simple[origin.id]) if origin.id in simple else set()
+        introducers = set(warm_links[origin.id]) if origin.id in warm_links else set()
+        linked_families = {family_of.get(n) for n in partners}
+        reach = np.flatnonzero(times[i] <= budget).tolist()
+        found[origin.id] = sorted(
+            (
+                _suggestion(
+                    warm_links,
+                    origin,
+                    candidates[j],
+                    float(times[i, j]),
+                    bool(guessed[i, j]),
+                    partners=introducers,
+                    linked_families=linked_families,
+                    budget=budget,
+                    mode=mode,
+                )
+                for j in reach
+                if _eligible(origin, candidates[j], partners)
+            ),
+            key=lambda s: (-s.score, s.minutes, name_of.get(s.candidate, ""), s.candidate),
+        )
+    return found
+
+
+def _eligible(origin: NetworkPartner, candidate: NetworkPartner, partners: set[str]) -> bool:
+    return (
+        candidate.id != origin.id
+        and candidate.id not in partners
+        and candidate.family != origin.family
+    )
+
+
+def _suggestion(
+    simple: Any,
+    origin: NetworkPartner,
+    candidate: NetworkPartner,
+    minutes: float,
+    estimated: bool,
+    *,
+    partners: set[str],
+    linked_families: set[str | None],
+    budget: float,
+    mode: str,
+) -> Suggestion:
+    proximity = max(0.0, 1.0 - minutes / budget) if budget > 0 else 1.0
+    opportunity, places = _opportunities(candidate)
+    via = (
+        tuple(sorted(partners & set(simple[candidate.id]), key=lambda n: (_name(simple, n), n)))
+        if candidate.id in simple
+        else ()
+    )
+    new_family = candidate.family not in linked_families
+    score = (
+        WEIGHTS["proximity"] * proximity
+        + WEIGHTS["opportunities"] * opportunity
+        + WEIGHTS["warm_path"] * (1.0 if via else 0.0)
+        + WEIGHTS["new_family"] * (1.0 if new_family else 0.0)
+    )
+    reasons = [
+        f"À {_minutes_text(minutes)} min {MODE_LABELS.get(mode, mode)} depuis "
+        f"{origin.name} ({'temps estimé' if estimated else 'temps du réseau'})."
+    ]
+    if places:
+        plural = "s" if places > 1 else ""
+        reasons.append(f"{places} place{plural} ouverte{plural} publiée{plural}.")
+    elif candidate.offers:
+        reasons.append(
+            f"{candidate.offers} offre{'s' if candidate.offers > 1 else ''} ouverte"
+            f"{'s' if candidate.offers > 1 else ''}, sans nombre de places publié."
+        )
+    if new_family:
+        label = vocabulary.families()[candidate.family].label
+        reasons.append(f"Aucune relation encore avec la famille « {label} ».")
+    if via:
+        named = ", ".join(_name(simple, n) for n in via[:MAX_WARM_NAMED])
+        more = f" et {len(via) - MAX_WARM_NAMED} autre(s)" if len(via) > MAX_WARM_NAMED else ""
+        reasons.append(
+            f"Chemin chaud : déjà partenaire de {named}{more}, partenaire(s) de la structure."
+        )
+    return Suggestion(
+        origin=origin.id,
+        candidate=candidate.id,
+        minutes=minutes,
+        estimated=estimated,
+        score=round(score, 4),
+        new_family=new_family,
+        warm_via=via,
+        open_places=places,
+        open_offers=candidate.offers,
+        reasons=tuple(reasons),
+    )
+
+
+def _name(simple: Any, node: str) -> str:
+    name: str = simple.nodes[node].get("name", node)
+    return name
+
+
+def for_candidate(
+    suggestions: Mapping[str, Sequence[Suggestion]], candidate: str
+) -> list[Suggestion]:
+    """The shelters and SIAE an employment-side actor could work with: the suggestions that
+    name it, best first (the same pairs, the same score)."""
+    found = [s for items in suggestions.values() for s in items if s.candidate == candidate]
+    found.sort(key=lambda s: (-s.score, s.minutes, s.origin))
+    return found
