@@ -25,13 +25,13 @@ Suggestions are ranked by a score in [0, 1]:
 
 Ties go to the shorter trip, then to the name. Each suggestion says its reasons in French.
 The same pairs, read from the candidate's side, are the shelters and SIAE an employer could
-work with (`for_candidate`).
+work with (`suggest_for_candidate`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -48,9 +48,9 @@ __all__ = [
     "WEIGHTS",
     "Suggestion",
     "candidates_of",
-    "for_candidate",
     "origins_of",
     "suggest",
+    "suggest_for_candidate",
 ]
 
 WEIGHTS: Final = {"proximity": 0.35, "opportunities": 0.25, "warm_path": 0.25, "new_family": 0.15}
@@ -130,8 +130,9 @@ def suggest(
     budget: float,
     mode: str,
     warm: Any | None = None,
+    keep: int | None = None,
 ) -> dict[str, list[Suggestion]]:
-    """Every suggested partnership, by origin id, best first (module docstring).
+    """The suggested partnerships, by origin id, best first (module docstring).
 
     Parameters
     ----------
@@ -150,45 +151,129 @@ def suggest(
     warm : networkx.Graph, optional
         The links a warm path may follow (default ``simple``): `WARM_PATH_KINDS` leaves
         funding out — a funder of everyone introduces no one.
+    keep : int, optional
+        At most this many suggestions per origin (all by default). Scores are computed for
+        every pair at once (numpy); only the suggestions kept are written out with reasons.
     """
-    times = np.asarray(minutes, dtype=np.float64).reshape(len(origins), len(candidates))
-    guessed = np.asarray(estimated, dtype=bool).reshape(times.shape)
-    name_of = {p.id: p.name for p in (*origins, *candidates)}
-    family_of = dict(simple.nodes(data="family")) if simple.number_of_nodes() else {}
-    warm_links = simple if warm is None else warm
-    found: dict[str, list[Suggestion]] = {}
-    for i, origin in enumerate(origins):
-        partners = set(simple[origin.id]) if origin.id in simple else set()
-        introducers = set(warm_links[origin.id]) if origin.id in warm_links else set()
-        linked_families = {family_of.get(n) for n in partners}
-        reach = np.flatnonzero(times[i] <= budget).tolist()
-        found[origin.id] = sorted(
-            (
-                _suggestion(
-                    warm_links,
-                    origin,
-                    candidates[j],
-                    float(times[i, j]),
-                    bool(guessed[i, j]),
-                    partners=introducers,
-                    linked_families=linked_families,
-                    budget=budget,
-                    mode=mode,
-                )
-                for j in reach
-                if _eligible(origin, candidates[j], partners)
-            ),
-            key=lambda s: (-s.score, s.minutes, name_of.get(s.candidate, ""), s.candidate),
-        )
+    pairs = _Pairs(simple, origins, candidates, minutes, estimated, budget, mode, warm)
+    return {origin.id: pairs.row(i, keep) for i, origin in enumerate(origins)}
+
+
+def suggest_for_candidate(  # noqa: PLR0917 - the arguments of `suggest`, and one id
+    simple: Any,
+    origins: Sequence[NetworkPartner],
+    candidates: Sequence[NetworkPartner],
+    minutes: npt.ArrayLike,
+    estimated: npt.ArrayLike,
+    candidate: str,
+    *,
+    budget: float,
+    mode: str,
+    warm: Any | None = None,
+) -> list[Suggestion]:
+    """The shelters and SIAE an employment-side actor (``candidate``, an id of
+    ``candidates``) could work with: the pairs of `suggest` that name it, same scores, best
+    first (then shorter trip, then origin name)."""
+    pairs = _Pairs(simple, origins, candidates, minutes, estimated, budget, mode, warm)
+    found: list[Suggestion] = []
+    for j, c in enumerate(candidates):
+        if c.id == candidate:
+            found = [pairs.pair(i, j) for i in range(len(origins)) if pairs.eligible(i)[j]]
+    found.sort(key=lambda s: (-s.score, s.minutes, pairs.name_of[s.origin], s.origin))
     return found
 
 
-def _eligible(origin: NetworkPartner, candidate: NetworkPartner, partners: set[str]) -> bool:
-    return (
-        candidate.id != origin.id
-        and candidate.id not in partners
-        and candidate.family != origin.family
-    )
+class _Pairs:
+    """Every origin × candidate pair: scores by numpy, suggestions written out on demand."""
+
+    def __init__(  # noqa: PLR0917 - the arguments of `suggest`
+        self,
+        simple: Any,
+        origins: Sequence[NetworkPartner],
+        candidates: Sequence[NetworkPartner],
+        minutes: npt.ArrayLike,
+        estimated: npt.ArrayLike,
+        budget: float,
+        mode: str,
+        warm: Any | None,
+    ) -> None:
+        self.simple, self.warm = simple, simple if warm is None else warm
+        self.origins, self.candidates = origins, candidates
+        self.budget, self.mode = budget, mode
+        self.times = np.asarray(minutes, dtype=np.float64).reshape(len(origins), len(candidates))
+        self.guessed = np.asarray(estimated, dtype=bool).reshape(self.times.shape)
+        self.name_of = {p.id: p.name for p in (*origins, *candidates)}
+        self.column = {c.id: j for j, c in enumerate(candidates)}
+        families = sorted({c.family for c in candidates})
+        self.family_index = {f: k for k, f in enumerate(families)}
+        self.candidate_family = np.array(
+            [self.family_index[c.family] for c in candidates], dtype=np.int64
+        )
+        self.opportunity = np.array([_opportunities(c)[0] for c in candidates])
+        self.family_of = dict(simple.nodes(data="family"))
+        self._names = np.array([c.name for c in candidates], dtype=object)
+
+    def _partners(self, i: int) -> set[str]:
+        origin = self.origins[i].id
+        return set(self.simple[origin]) if origin in self.simple else set()
+
+    def _introducers(self, i: int) -> set[str]:
+        origin = self.origins[i].id
+        return set(self.warm[origin]) if origin in self.warm else set()
+
+    def eligible(self, i: int) -> npt.NDArray[np.bool_]:
+        """Candidates within the budget, not the origin, not linked to it, of another family."""
+        origin = self.origins[i]
+        ok: npt.NDArray[np.bool_] = self.times[i] <= self.budget
+        ok &= self.candidate_family != self.family_index.get(origin.family, -1)
+        for n in (*self._partners(i), origin.id):
+            j = self.column.get(n)
+            if j is not None:
+                ok[j] = False
+        return ok
+
+    def scores(self, i: int) -> npt.NDArray[np.float64]:
+        """The score of every candidate for origin ``i`` (module docstring)."""
+        proximity = np.clip(1.0 - self.times[i] / self.budget, 0.0, 1.0) if self.budget > 0 else 1.0
+        linked = {self.family_of.get(n) for n in self._partners(i)}
+        known = [self.family_index[f] for f in linked if f in self.family_index]
+        new_family = ~np.isin(self.candidate_family, known)
+        warm = np.zeros(len(self.candidates), dtype=bool)
+        for n in self._introducers(i):
+            for m in self.warm[n]:
+                j = self.column.get(m)
+                if j is not None:
+                    warm[j] = True
+        score: npt.NDArray[np.float64] = (
+            WEIGHTS["proximity"] * proximity
+            + WEIGHTS["opportunities"] * self.opportunity
+            + WEIGHTS["warm_path"] * warm
+            + WEIGHTS["new_family"] * new_family
+        )
+        return np.round(score, 4)
+
+    def row(self, i: int, keep: int | None) -> list[Suggestion]:
+        columns = np.flatnonzero(self.eligible(i))
+        if columns.size == 0:
+            return []
+        score = self.scores(i)[columns]
+        order = np.lexsort((self._names[columns].astype(str), self.times[i, columns], -score))
+        chosen = columns[order[:keep] if keep is not None else order]
+        return [self.pair(i, int(j)) for j in chosen]
+
+    def pair(self, i: int, j: int) -> Suggestion:
+        partners = self._partners(i)
+        return _suggestion(
+            self.warm,
+            self.origins[i],
+            self.candidates[j],
+            float(self.times[i, j]),
+            bool(self.guessed[i, j]),
+            partners=self._introducers(i),
+            linked_families={self.family_of.get(n) for n in partners},
+            budget=self.budget,
+            mode=self.mode,
+        )
 
 
 def _suggestion(
@@ -255,13 +340,3 @@ def _suggestion(
 def _name(simple: Any, node: str) -> str:
     name: str = simple.nodes[node].get("name", node)
     return name
-
-
-def for_candidate(
-    suggestions: Mapping[str, Sequence[Suggestion]], candidate: str
-) -> list[Suggestion]:
-    """The shelters and SIAE an employment-side actor could work with: the suggestions that
-    name it, best first (the same pairs, the same score)."""
-    found = [s for items in suggestions.values() for s in items if s.candidate == candidate]
-    found.sort(key=lambda s: (-s.score, s.minutes, s.origin))
-    return found

@@ -59,9 +59,10 @@ SEED: Final = 42
 """Seed of every random draw (Louvain's node order, betweenness sources): same graph, same
 answer."""
 
-EXACT_BETWEENNESS_WORK: Final = 1_500_000
+EXACT_BETWEENNESS_WORK: Final = 750_000
 """Above this many nodes × (nodes + links), betweenness is estimated from a sample of source
-structures (about 1 s of networkx on this machine); the Gard demo (≈ 425 × 1 000) is exact."""
+structures (about half a second of networkx on this machine, loaded); the Gard demo
+(425 × 980) is exact."""
 
 MIN_BETWEENNESS_SOURCES: Final = 24
 """Fewest source structures of an estimated betweenness."""
@@ -99,11 +100,18 @@ def components(graph: Any) -> list[set[str]]:
     return found
 
 
+def linked_only(simple: Any) -> Any:
+    """A copy of ``simple`` without its isolated partners (a copy: networkx's subgraph views
+    slow every algorithm that walks them)."""
+    linked = simple.copy()
+    linked.remove_nodes_from([n for n, d in simple.degree() if d == 0])
+    return linked
+
+
 def communities(simple: Any) -> list[set[str]]:
     """``networkx.community.louvain_communities`` (seed `SEED`), largest first; isolated
     partners (no relation) are left out: each would be a community of its own."""
-    linked = simple.subgraph([n for n in simple.nodes if simple.degree(n) > 0])
-    found = [set(c) for c in nx.community.louvain_communities(linked, seed=SEED)]
+    found = [set(c) for c in nx.community.louvain_communities(linked_only(simple), seed=SEED)]
     found.sort(key=lambda c: (-len(c), min(c)))
     return found
 
@@ -130,7 +138,16 @@ def employment_cuts(
     shelter_set, employment_set = set(shelters), set(employment)
     vertices: dict[str, tuple[str, ...]] = {}
     bridges: dict[tuple[str, str], tuple[str, ...]] = {}
-    for component in nx.connected_components(simple):
+    # blocks and cut vertices of the whole graph at once (no subgraph views: they are slow)
+    all_cuts = set(nx.articulation_points(simple))
+    component_of: dict[str, int] = {}
+    components = list(nx.connected_components(simple))
+    for i, component in enumerate(components):
+        component_of.update(dict.fromkeys(component, i))
+    blocks: dict[int, list[frozenset[str]]] = {}
+    for block in nx.biconnected_components(simple):
+        blocks.setdefault(component_of[next(iter(block))], []).append(frozenset(block))
+    for i, component in enumerate(components):
         if not component & employment_set or not component & shelter_set:
             continue
         if len(component) == 2:
@@ -139,24 +156,22 @@ def employment_cuts(
             if cut and component & employment_set - set(cut):
                 bridges[(u, w)] = cut
             continue
-        _cuts_in_component(
-            simple.subgraph(component), shelter_set, employment_set, vertices, bridges
-        )
+        cuts = all_cuts & component
+        if cuts:  # else biconnected: no vertex nor link cuts it
+            _cuts_in_component(blocks[i], cuts, shelter_set, employment_set, vertices, bridges)
     return EmploymentCuts(vertices, bridges)
 
 
-def _cuts_in_component(
-    sub: Any,
+def _cuts_in_component(  # noqa: PLR0917 - one component's parts and the two answers
+    blocks: Sequence[frozenset[str]],
+    cuts: set[str],
     shelters: set[str],
     employment: set[str],
     vertices: dict[str, tuple[str, ...]],
     bridges: dict[tuple[str, str], tuple[str, ...]],
 ) -> None:
-    """`employment_cuts` within one connected component of three partners or more."""
-    cuts = set(nx.articulation_points(sub))
-    if not cuts:
-        return  # biconnected: no vertex nor link cuts it
-    blocks = [frozenset(b) for b in nx.biconnected_components(sub)]
+    """`employment_cuts` within one connected component of three partners or more, given
+    its blocks (biconnected components) and its cut vertices (at least one)."""
     tree = _BlockCutTree(blocks, cuts, shelters, employment)
     for v in sorted(cuts):
         cut_off = tree.cut_off_by_vertex(v)
@@ -334,9 +349,8 @@ def analyse(graph: Any) -> NetworkStructure:
     groups = components(graph)
     shelter_set, employment_set = set(shelters), set(employment)
     found_communities = communities(simple)
-    linked = simple.subgraph([n for n in simple.nodes if simple.degree(n) > 0])
     modularity = (
-        float(nx.community.modularity(linked, found_communities))
+        float(nx.community.modularity(linked_only(simple), found_communities))
         if simple.number_of_edges()
         else None
     )

@@ -35,6 +35,7 @@ from graph.network.partnerships import (
     candidates_of,
     origins_of,
     suggest,
+    suggest_for_candidate,
 )
 from graph.network.structure import NetworkStructure, analyse
 from service.network import queries
@@ -123,6 +124,10 @@ def structure(session: Session, snapshot: StoreSnapshot, scope: Scope) -> Networ
     return found
 
 
+KEEP = 20
+"""Suggestions kept per origin (the most ``limit`` of ``/v1/network/partnerships`` asks)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Partnerships:
     """Suggested partnerships of every shelter and SIAE, by origin id (best first), with the
@@ -130,11 +135,30 @@ class Partnerships:
     budget that are estimates, the networks that answered and their notices."""
 
     origins: tuple[NetworkPartner, ...]
+    candidates: tuple[NetworkPartner, ...]
+    minutes: np.ndarray
+    estimated: np.ndarray
+    mode: str
+    max_minutes: float
     suggestions: Mapping[str, Sequence[Suggestion]]
     employment_linked: frozenset[str]
     estimated_share: float
     networks: tuple[str, ...]
     notices: tuple[str, ...]
+
+    def for_candidate(self, territory: Territory, candidate: str) -> list[Suggestion]:
+        """The same pairs read from an employment-side actor's side, best first."""
+        return suggest_for_candidate(
+            territory.simple,
+            self.origins,
+            self.candidates,
+            self.minutes,
+            self.estimated,
+            candidate,
+            budget=self.max_minutes,
+            mode=self.mode,
+            warm=territory.warm,
+        )
 
 
 def partnerships(
@@ -169,12 +193,25 @@ def partnerships(
             budget=max_minutes,
             mode=mode,
             warm=whole.warm,
+            keep=KEEP,
         )
         kinds = dict(whole.simple.nodes(data="kind"))
         linked = frozenset(
             p.id for p in origins if any(is_employment_side(kinds[n]) for n in whole.simple[p.id])
         )
-        return Partnerships(tuple(origins), found, linked, share, matrix.networks, matrix.notices)
+        return Partnerships(
+            origins=tuple(origins),
+            candidates=tuple(candidates),
+            minutes=matrix.minutes,
+            estimated=matrix.estimated,
+            mode=mode,
+            max_minutes=max_minutes,
+            suggestions=found,
+            employment_linked=linked,
+            estimated_share=share,
+            networks=matrix.networks,
+            notices=matrix.notices,
+        )
 
     key = ("network", "partnerships", mode, float(max_minutes))
     result: Partnerships = snapshot.derive(key, compute)

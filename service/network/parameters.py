@@ -138,7 +138,9 @@ class TravelQuery(InputModel):
         description="budget de temps de trajet depuis la structure, en minutes (45 par défaut, "
         "120 au plus)",
     )
-    limit: int = Field(5, ge=1, le=50, description="partenariats proposés par structure, au plus")
+    limit: int = Field(
+        5, ge=1, le=20, description="partenariats proposés par structure (20 au plus)"
+    )
 
 
 Origin = Literal["hebergement", "siae"]

@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from graph.network.interlocutors import REFERENT_RULE, approached_employers
 from graph.network.model import EMPLOYMENT_SIDE_DEFINITION, is_employment_side, is_shelter
-from graph.network.partnerships import SCORE_RULE, for_candidate
+from graph.network.partnerships import SCORE_RULE
 from service.deps import SessionDep, SnapshotDep, TravelDep, ViewerDep
 from service.errors import NotFoundError
 from service.network import compute
@@ -163,14 +163,15 @@ def employer_partnerships(
     paires et le même score que ``/v1/network/partnerships``, lues de son côté ; le temps est
     celui du trajet de la structure jusqu'à lui. 404 si l'identifiant n'est pas celui d'un
     acteur ouvert du côté emploi."""
-    partners = compute.territory(session, snapshot).partners
+    whole = compute.territory(session, snapshot)
+    partners = whole.partners
     employer = partners.get(str(partner_id))
     if employer is None or not is_employment_side(employer.kind):
         raise NotFoundError(NOT_AN_EMPLOYMENT_ACTOR)
     found = compute.partnerships(
         session, snapshot, travel, mode=params.mode, max_minutes=params.max_minutes
     )
-    items = for_candidate(found.suggestions, employer.id)[: params.limit]
+    items = found.for_candidate(whole, employer.id)[: params.limit]
     return EmployerPartnershipsOut(
         employer=partner_ref(employer),
         mode=params.mode,

@@ -62,7 +62,7 @@ def test_every_shelter_without_an_employment_link_gets_a_partnership(demo: Demo)
     unlinked = client.get("/v1/network/isolated").json()["items"]
     assert unlinked  # the demo leaves a few shelters without any employer
     body = get(
-        client, keys["viewer"], "/v1/network/partnerships", origins="hebergement", limit=50
+        client, keys["viewer"], "/v1/network/partnerships", origins="hebergement", limit=20
     ).json()
     origins = {o["partner"]["id"]: o for o in body["origins"]}
     for shelter in unlinked:
@@ -113,7 +113,7 @@ def test_employers_approached_by_three_structures_get_a_referent(demo: Demo) -> 
 
 def test_the_employer_side_reads_the_same_pairs(demo: Demo) -> None:
     client, keys, _ = demo
-    body = get(client, keys["viewer"], "/v1/network/partnerships", limit=50).json()
+    body = get(client, keys["viewer"], "/v1/network/partnerships", limit=20).json()
     origin = next(o for o in body["origins"] if o["suggestions"])
     pick = origin["suggestions"][0]
     side = get(
