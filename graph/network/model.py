@@ -217,12 +217,9 @@ def build_graph(
 
 def undirected(graph: Any) -> Any:
     """The undirected simple view of a typed graph: one edge between two partners linked by at
-    least one relation, in either direction (``networkx.Graph``, same nodes, order and node
-    attributes)."""
-    simple = nx.Graph()
-    simple.add_nodes_from(graph.nodes(data=True))
-    simple.add_edges_from(graph.edges(keys=False))
-    return simple
+    least one relation, in either direction — networkx's own conversion, ``networkx.Graph(graph)``
+    (same nodes and node attributes; an edge keeps the attributes of one of its relations)."""
+    return nx.Graph(graph)
 
 
 def partners_of(graph: Any, ids: Collection[str] | None = None) -> list[NetworkPartner]:
