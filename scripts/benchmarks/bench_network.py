@@ -245,8 +245,9 @@ def main() -> None:  # noqa: PLR0915 - a script: one measurement after the other
         args.repeat, lambda: set(nx.articulation_points(plain_simple))
     )
     plain["bridges"], _ = best(args.repeat, lambda: list(nx.bridges(plain_simple)))
-    linked = plain_simple.copy()
-    linked.remove_nodes_from(list(nx.isolates(plain_simple)))
+    linked = nx.Graph()  # the partners with a relation, as analyse gives them to Louvain
+    linked.add_nodes_from(n for n in plain_simple if plain_simple.degree(n))
+    linked.add_edges_from(plain_simple.edges())
     plain["louvain communities + modularity"], _ = best(
         args.repeat,
         lambda: nx.community.modularity(
