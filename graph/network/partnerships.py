@@ -23,7 +23,10 @@ Suggestions are ranked by a score in [0, 1]:
 - new family ``= 1`` when the origin has no relation yet with any partner of the candidate's
   family, ``0`` otherwise.
 
-Ties go to the shorter trip, then to the name. Each suggestion says its reasons in French.
+Ties go to the shorter trip, then to the name. Each suggestion says its reasons in French. An
+origin that reaches no candidate within the budget is offered the `BEYOND_BUDGET` nearest
+beyond it (where ``minutes`` is finite), flagged ``beyond_budget`` and said so: there is always
+someone to approach.
 The same pairs, read from the candidate's side, are the shelters and SIAE an employer could
 work with (`suggest_for_candidate`).
 """
@@ -73,6 +76,10 @@ WARM_PATH_KINDS: Final = frozenset(
 """Relations a warm path may follow: every kind but « finance » (a funder of every structure
 would make every path warm)."""
 
+BEYOND_BUDGET: Final = 3
+"""An origin with no candidate within the budget is offered this many of the nearest beyond it
+(within the search horizon the caller's times reach), flagged ``beyond_budget``."""
+
 MAX_WARM_NAMED: Final = 3
 """At most this many go-betweens are named in a warm-path reason."""
 
@@ -96,6 +103,7 @@ class Suggestion:
     open_places: int
     open_offers: int
     reasons: tuple[str, ...]
+    beyond_budget: bool = False
 
 
 def origins_of(partners: Sequence[NetworkPartner]) -> list[NetworkPartner]:
@@ -221,10 +229,12 @@ class _Pairs:
         origin = self.origins[i].id
         return set(self.warm[origin]) if origin in self.warm else set()
 
-    def eligible(self, i: int) -> npt.NDArray[np.bool_]:
-        """Candidates within the budget, not the origin, not linked to it, of another family."""
+    def eligible(self, i: int, *, within: bool = True) -> npt.NDArray[np.bool_]:
+        """Candidates within the budget (``within=False``: reached at all), not the origin,
+        not linked to it, of another family."""
         origin = self.origins[i]
-        ok: npt.NDArray[np.bool_] = self.times[i] <= self.budget
+        row = self.times[i]
+        ok: npt.NDArray[np.bool_] = row <= self.budget if within else np.isfinite(row)
         ok &= self.candidate_family != self.family_index.get(origin.family, -1)
         for n in (*self._partners(i), origin.id):
             j = self.column.get(n)
@@ -254,8 +264,10 @@ class _Pairs:
 
     def row(self, i: int, keep: int | None) -> list[Suggestion]:
         columns = np.flatnonzero(self.eligible(i))
-        if columns.size == 0:
-            return []
+        if columns.size == 0:  # the nearest beyond the budget, said so
+            farther = np.flatnonzero(self.eligible(i, within=False))
+            order = np.lexsort((self._names[farther].astype(str), self.times[i, farther]))
+            return [self.pair(i, int(j)) for j in farther[order[:BEYOND_BUDGET]]]
         score = self.scores(i)[columns]
         order = np.lexsort((self._names[columns].astype(str), self.times[i, columns], -score))
         chosen = columns[order[:keep] if keep is not None else order]
@@ -302,9 +314,16 @@ def _suggestion(
         + WEIGHTS["warm_path"] * (1.0 if via else 0.0)
         + WEIGHTS["new_family"] * (1.0 if new_family else 0.0)
     )
+    beyond = minutes > budget
     reasons = [
         f"À {_minutes_text(minutes)} min {MODE_LABELS.get(mode, mode)} depuis "
-        f"{origin.name} ({'temps estimé' if estimated else 'temps du réseau'})."
+        f"{origin.name} ({'temps estimé' if estimated else 'temps du réseau'})"
+        + (
+            f", au-delà du budget de {_minutes_text(budget)} min : aucun acteur du côté emploi "
+            f"n'est plus proche."
+            if beyond
+            else "."
+        )
     ]
     if places:
         plural = "s" if places > 1 else ""
@@ -334,6 +353,7 @@ def _suggestion(
         open_places=places,
         open_offers=candidate.offers,
         reasons=tuple(reasons),
+        beyond_budget=beyond,
     )
 
 

@@ -246,6 +246,7 @@ def suggestion_out(
         open_offers=suggestion.open_offers,
         warm_via=[partner_ref(partners[n]) for n in suggestion.warm_via if n in partners],
         reasons=list(suggestion.reasons),
+        beyond_budget=suggestion.beyond_budget,
     )
 
 

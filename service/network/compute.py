@@ -124,6 +124,13 @@ def structure(session: Session, snapshot: StoreSnapshot, scope: Scope) -> Networ
     return found
 
 
+def search_horizon(max_minutes: float) -> float:
+    """How far times are searched, minutes: three times the budget, at least 90 and at most
+    240 — the nearest employment actors beyond the budget of an origin that has none within
+    it are looked for up to there."""
+    return min(240.0, max(90.0, 3 * max_minutes))
+
+
 KEEP = 20
 """Suggestions kept per origin (the most ``limit`` of ``/v1/network/partnerships`` asks)."""
 
@@ -180,7 +187,7 @@ def partnerships(
             mode,
             np.array([(p.lon, p.lat) for p in origins], dtype=np.float64).reshape(-1, 2),
             np.array([(p.lon, p.lat) for p in candidates], dtype=np.float64).reshape(-1, 2),
-            max_minutes=max_minutes,
+            max_minutes=search_horizon(max_minutes),
         )
         within = matrix.minutes <= max_minutes
         share = float(matrix.estimated[within].mean()) if within.any() else 0.0

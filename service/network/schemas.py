@@ -189,6 +189,11 @@ class SuggestionOut(BaseModel):
         description="partenaires de la structure déjà partenaires du proposé (chemin chaud)"
     )
     reasons: list[str] = Field(description="pourquoi, en phrases")
+    beyond_budget: bool = Field(
+        False,
+        description="au-delà du budget : la structure n'atteint aucun acteur du côté emploi "
+        "dans le budget, voici les plus proches au-delà",
+    )
 
 
 class OriginOut(BaseModel):

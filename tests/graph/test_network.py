@@ -258,3 +258,25 @@ def test_the_referent_rule_in_order() -> None:
     shop_only = next(e for e in plain if e.employer == "shop")
     assert (shop_only.referent, shop_only.rule) == ("aci", "plus-de-liens")  # most partners
     assert shop_only.explanation.startswith("SHOP est approché par 3 structures")
+
+
+def test_an_origin_with_nobody_within_the_budget_gets_the_nearest_beyond() -> None:
+    shelter = _partner("chu", "chu")
+    firms = [_partner(f"firm{i}", "entreprise") for i in range(5)]
+    graph = build_graph([shelter, *firms], [])
+    minutes = np.array([[70.0, 50.0, np.inf, 90.0, 60.0]])
+    found = suggest(
+        undirected(graph), [shelter], firms, minutes, np.ones_like(minutes, dtype=bool),
+        budget=30, mode="walk",
+    )  # fmt: skip
+    assert [s.candidate for s in found["chu"]] == ["firm1", "firm4", "firm0"]  # nearest 3
+    assert all(s.beyond_budget for s in found["chu"])
+    assert found["chu"][0].reasons[0] == (
+        "À 50 min à pied depuis CHU (temps estimé), au-delà du budget de 30 min : aucun acteur "
+        "du côté emploi n'est plus proche."
+    )
+    within = suggest(
+        undirected(graph), [shelter], firms, minutes, np.ones_like(minutes, dtype=bool),
+        budget=55, mode="walk",
+    )  # fmt: skip
+    assert [(s.candidate, s.beyond_budget) for s in within["chu"]] == [("firm1", False)]

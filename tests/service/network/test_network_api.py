@@ -147,3 +147,20 @@ def test_scope_by_commune_and_french_422(demo: Demo) -> None:
     )
     assert wrong.status_code == 422
     assert "relation_kinds" in wrong.text
+
+
+def test_on_foot_in_ten_minutes_every_unlinked_shelter_still_has_someone(demo: Demo) -> None:
+    client, keys, _ = demo
+    unlinked = {str(s["id"]) for s in client.get("/v1/network/isolated").json()["items"]}
+    body = get(
+        client, keys["viewer"], "/v1/network/partnerships",
+        origins="hebergement", mode="walk", max_minutes=10,
+    ).json()  # fmt: skip
+    shown = [o for o in body["origins"] if o["partner"]["id"] in unlinked]
+    assert len(shown) == len(unlinked)
+    for origin in shown:
+        assert origin["suggestions"]
+        for s in origin["suggestions"]:
+            # minutes are rounded to 0.1: 10.04 min is beyond 10 and shown 10.0
+            assert s["minutes"] >= 10 if s["beyond_budget"] else s["minutes"] <= 10
+            assert ("au-delà du budget" in s["reasons"][0]) == s["beyond_budget"]
