@@ -24,6 +24,7 @@ from service.guards import BodyGuard, RateLimit
 from service.health import routes as health
 from service.isochrones import routes as isochrones
 from service.matching import routes as matching
+from service.network import routes as network
 from service.networks import routes as networks
 from service.pages import routes as pages
 from service.partners import routes as partners
@@ -144,6 +145,7 @@ def create_app(settings: Settings) -> FastAPI:
         geocode.router,
         matching.router,
         territory.router,
+        network.router,
         coverage.router,
     ):
         app.include_router(router)

@@ -3,7 +3,9 @@
 A TESA-like platform in Alès with its members; FAS, COORACE and Mob'In networks; the SIAO
 orienting to shelters and shelters to SIAE, mobility and language support nearby; prescriptions
 by the public employment service; conventions; employers recruiting through ETTI, AI and GEIQ,
-each with at most one referent structure; funding by the DDETS and the département. Distances
+each with at most one referent structure; funding by the DDETS and the département; the first
+employers of Alès and Nîmes solicited at once by the employment agency, the local mission and a
+CHRS nearby (the seed's « one interlocutor per employer » case). Distances
 are great-circle metres between partners (`service.demo.state.distance_m`); isolated AHI
 structures are never linked to a SIAE or an employer.
 """
@@ -31,6 +33,7 @@ def link_partners(state: BuildState) -> None:
     _link_conventions(state)
     _link_employers(state)
     _link_funding(state)
+    _link_solicited_employers(state)  # last, and without drawing: the draws above unchanged
 
 
 def _link_tapaj_carriers(state: BuildState) -> None:
@@ -229,3 +232,23 @@ def _link_funding(state: BuildState) -> None:
     for partner in state.of_kind("aci", "plie", "creches-avip"):
         if state.rng.random() < 0.5:
             state.relate(department, partner, "finance")
+
+
+SOLICITED_PER_TOWN: Final = 3
+"""Employers of Alès and of Nîmes that several structures solicit at once."""
+
+
+def _link_solicited_employers(state: BuildState) -> None:
+    """The first `SOLICITED_PER_TOWN` employers placed in Alès and in Nîmes (the anchored ones:
+    retail, cleaning) each receive people from the nearest France Travail agency, the nearest
+    mission locale and the nearest CHRS (not an isolated one): three structures approach the
+    same employer, which a single referent would spare. No random draw."""
+    for town in (ALES, NIMES):
+        for employer in state.in_commune(town, "entreprise")[:SOLICITED_PER_TOWN]:
+            for kind, note in (
+                ("france-travail", "Candidatures de demandeurs d'emploi"),
+                ("mission-locale", "Jeunes en recherche d'emploi"),
+                ("chrs", "Immersions (PMSMP) de personnes hébergées"),
+            ):
+                for structure in state.nearest(employer, kind, within_m=30_000):
+                    state.relate(structure, employer, "oriente-vers", note)
