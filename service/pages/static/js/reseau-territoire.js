@@ -271,7 +271,7 @@
         el("p", {}, data.structure.explanations.betweenness)),
       el("ol", { class: "broker-list" }, brokers.map((b) => el("li", {},
         partnerLink(b.partner),
-        el("span", { class: "meta" }, " — intermédiarité " + M.fmt.decimal(b.betweenness * 100) + " %, " +
+        el("span", { class: "meta" }, " — intermédiarité " + M.fmt.decimal(b.betweenness * 100) + "\u00a0%, " +
           M.fmt.plural(b.degree, "partenaire") + (b.articulation ? " ; son départ couperait le réseau" : ""))))));
   }
 
