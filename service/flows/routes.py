@@ -15,6 +15,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -62,15 +63,23 @@ _OVERLAP = "Cette période chevauche une autre période déclarée pour cette re
 _NOT_PARTY = "Accès refusé : votre organisation n'est pas partie à cette relation."
 
 
-def _settings(request: Request) -> Settings:
+@dataclass(frozen=True, slots=True)
+class FlowSettings:
+    """What the flows read of the app's `Settings` (a route is handed no settings model)."""
+
+    flow_retention_months: int
+    flow_min_public_count: int
+
+
+def _settings(request: Request) -> FlowSettings:
     settings: Settings = request.app.state.settings
-    return settings
+    return FlowSettings(settings.flow_retention_months, settings.flow_min_public_count)
 
 
-SettingsDep = Annotated[Settings, Depends(_settings)]
+SettingsDep = Annotated[FlowSettings, Depends(_settings)]
 
 
-def _threshold(principal: Principal | None, settings: Settings) -> int | None:
+def _threshold(principal: Principal | None, settings: FlowSettings) -> int | None:
     """Counts are masked below this for an anonymous reader; exact (``None``) otherwise."""
     return None if principal is not None else settings.flow_min_public_count
 
