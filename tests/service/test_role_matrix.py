@@ -72,6 +72,7 @@ POLICY: dict[str, str] = {
     "GET /v1/stats": "public",
     "GET /v1/network/isolated": "public",
     "GET /v1/coverage": "viewer",
+    "GET /v1/coverage/demands": "viewer",
     "GET /v1/gaps": "viewer",
     "POST /v1/siting": "viewer",
     "POST /v1/matches": "platform",
