@@ -1320,17 +1320,20 @@ def _employer_kinds(employer_kinds: Collection[str] | None) -> frozenset[str]:
 
 
 def e2sfca_sentence(bands: Iterable[tuple[float, float]], *, per: str = "habitants") -> str:
-    """One French sentence that says what the E2SFCA of an answer measures, with its bands;
-    ``per``: whom the demand counts, plural (« habitants », « enfants de 0 à 3 ans »)."""
+    """What the E2SFCA of an answer measures, in plain French, with its bands; ``per``: whom
+    the demand counts, plural (« habitants », « enfants de 0 à 3 ans »). A weight reads as a
+    share of the place (« à 68 % jusqu'à 13,3 min »), the first one « en entier »."""
     checked = _checked_bands(bands)
-    steps = " ; ".join(
-        f"{_fr_decimal(weight)} jusqu'à {_fr_decimal(bound)} min" for bound, weight in checked
+    steps = ", ".join(
+        f"{'en entier' if weight == 1 else f'à {_fr_decimal(100.0 * weight)} %'} jusqu'à "
+        f"{_fr_decimal(bound)} min"
+        for bound, weight in checked
     )
     return (
-        "Accessibilité E2SFCA : pour chaque zone, les places des sites à portée, chacune "
-        "partagée avec toute la demande qui peut aussi l'atteindre, pondérées par le temps de "
-        f"trajet (poids {steps} ; au-delà, rien), en places pour 1 000 {per} (Luo et Qi, "
-        "2009). Plus la valeur est haute, plus l'offre est accessible ; 0 : aucun site à portée."
+        f"Accessibilité E2SFCA : combien de places sont à portée pour 1 000 {per}, chaque place "
+        "étant partagée entre tous ceux qui peuvent l'atteindre et comptée d'autant moins que "
+        f"le trajet est long ({steps}, plus du tout au-delà) ; méthode de Luo et Qi (2009). "
+        "Plus la valeur est haute, plus l'offre est accessible ; 0 : aucune structure à portée."
     )
 
 

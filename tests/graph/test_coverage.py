@@ -583,11 +583,11 @@ def test_bands_fitted_to_the_budget() -> None:
         bands_for_budget(0)
     assert bands_for_budget(5e-324) == ((5e-324, 1.0),)  # thirds underflow: one band
     sentence = e2sfca_sentence(bands_for_budget(45))
-    assert "1 jusqu'à 15 min" in sentence
-    assert "0,22 jusqu'à 45 min" in sentence
-    assert "pour 1 000 habitants" in sentence
+    assert "(en entier jusqu'à 15 min, à 68 % jusqu'à 30 min, à 22 % jusqu'à 45 min, " in sentence
+    assert "places sont à portée pour 1 000 habitants" in sentence
     children = e2sfca_sentence(bands_for_budget(20), per="enfants de 0 à 3 ans")
-    assert "en places pour 1 000 enfants de 0 à 3 ans" in children
+    assert "à 22 % jusqu'à 20 min, plus du tout au-delà" in children
+    assert "pour 1 000 enfants de 0 à 3 ans" in children
 
 
 @pytest.mark.parametrize(
