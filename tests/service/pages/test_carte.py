@@ -21,6 +21,7 @@ from service.db import make_engine
 from tests.conftest import SHARED
 from tests.service.pages.test_browser import (
     PASSWORD,
+    SCREENSHOTS,
     TIMEOUT_MS,
     VIEWPORTS,
     Visit,
@@ -223,6 +224,12 @@ def test_a_ddets_official_maps_a_family_with_a_french_panel_and_a_demand(
         assert re.search(r"Enfants de 0 à 3 ans \(Filosofi, Insee\)\s+[1-9][0-9\u202f ]*", panel)
         assert not API_WORDS.search(panel), panel
         no_overflow(visit, width)
+        centre = page.evaluate("() => maillage.maps.carte.getCenter()")
+        assert abs(centre["lng"] - 4.08) < 0.1  # the map went to Alès
+        assert abs(centre["lat"] - 44.13) < 0.1
+        page.locator("#carte").screenshot(
+            path=str(SCREENSHOTS / f"carte-ddets-ales-{viewport}.png")
+        )
         page.evaluate("window.scrollTo(0, 0)")
         visit.shot(f"carte-ddets-enfants-{viewport}")
 
@@ -259,6 +266,7 @@ def test_a_demand_not_loaded_is_shown_disabled_with_its_reason(
         note = page.inner_text("#demande-note")
         reason = "aucune population carroyée Filosofi chargée"
         assert f"« Enfants de 0 à 3 ans (Filosofi, Insee) » : {reason}" in note
+        assert note.startswith("Demandes non disponibles ici — ")
         no_overflow(visit, VIEWPORTS["telephone"][0])
     finally:
         visit.page.context.close()

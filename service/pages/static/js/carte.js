@@ -188,7 +188,7 @@
   function selectZoneById(id) {
     const layer = state.layersById[String(id)];
     if (!layer) return false;
-    state.map.fitBounds(layer.getBounds(), { maxZoom: 11, padding: [20, 20] });
+    state.map.fitBounds(layer.getBounds(), { maxZoom: 11, padding: [20, 20], animate: false });
     selectZone(layer);
     return true;
   }
@@ -202,7 +202,7 @@
 
   function fitZones() {
     const bounds = state.zones && state.zones.getBounds();
-    if (bounds && bounds.isValid()) state.map.fitBounds(bounds, { padding: [8, 8] });
+    if (bounds && bounds.isValid()) state.map.fitBounds(bounds, { padding: [8, 8], animate: false });
   }
 
   // -- la liste des manques --------------------------------------------------------------
@@ -338,8 +338,8 @@
       if (!demand.available) missing.push("« " + label + " » : " + demand.reason.charAt(0).toLowerCase() + demand.reason.slice(1));
     });
     demandSelect.value = "population";
-    M.fill(demandNote, missing.length ? el("span", {}, "Non chargée" + (missing.length > 1 ? "s" : "") + ", " +
-      missing.join(" ")) : null);
+    M.fill(demandNote, missing.length ? el("span", {}, (missing.length > 1 ? "Demandes non disponibles ici — " :
+      "Demande non disponible ici — ") + missing.join(" ")) : null);
   }
 
   // -- l'offre de la catégorie ------------------------------------------------------------
