@@ -239,6 +239,10 @@ class Demand:
     label: str
     people: People
     values: FloatArray
+    known: BoolArray | None = None
+    """Zones the layer says something about; ``None``: all of them. A grid layer (Filosofi)
+    knows the zones that touch the convex hull of its cells; elsewhere its 0 means « no data »,
+    and the zone's demand and accessibility are given as unknown."""
 
 
 def resolve_demand(territory: StoreSnapshot, zones: ZoneSet, name: str) -> Demand:
@@ -260,7 +264,10 @@ def resolve_demand(territory: StoreSnapshot, zones: ZoneSet, name: str) -> Deman
         values = layers.onto_grid(
             info.zone_kind, ids, stored, zones.grid, codes=codes, communes=communes
         )
-    return Demand(name, info.label, people, values)
+    known = None
+    if info.zone_kind != "commune":
+        known = layers.grid_extent(ids, zones.geometries)
+    return Demand(name, info.label, people, values, known)
 
 
 _LAYER_PEOPLE: Final = {layers.CHILDREN: People("enfant de 0 à 3 ans", "enfants de 0 à 3 ans")}

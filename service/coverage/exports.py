@@ -43,6 +43,7 @@ NUMERIC_ZONE_COLUMNS: Final = frozenset(
 def zone_rows(result: CoverageResult) -> list[dict[str, Any]]:
     """One flat record per zone (the GeoJSON properties, the CSV and GeoPackage columns)."""
     ind, zones, supply = result.indicators, result.zones, result.supply
+    known = result.demand.known
     rows = []
     for i, zone_id in enumerate(zones.ids):
         site = int(ind.nearest_site[i])
@@ -66,6 +67,8 @@ def zone_rows(result: CoverageResult) -> list[dict[str, Any]]:
                 "estimated": int(result.reach.estimated_zone[i]),
             }
         )
+        if known is not None and not known[i]:  # outside the demand layer: no data
+            rows[-1].update(demand=None, e2sfca=None, two_sfca=None)
     return rows
 
 

@@ -540,6 +540,18 @@ def onto_grid(
     return result
 
 
+def grid_extent(ids: Sequence[str], zones: Any) -> npt.NDArray[np.bool_]:
+    """Which ``zones`` (shapely polygons, EPSG:4326) touch the convex hull of the cells ``ids``:
+    inside it a missing cell is an uninhabited one (Filosofi publishes inhabited cells only),
+    outside it nothing is known."""
+    if not ids:
+        return np.zeros(len(zones), dtype=bool)
+    hull = shapely.convex_hull(shapely.union_all(Grid.from_ids(ids).polygons()))
+    return np.asarray(
+        shapely.intersects(to_3035(np.asarray(zones, dtype=object)), hull), dtype=bool
+    )
+
+
 def describe_kind(kind: str) -> str:
     """French name of a zone kind."""
     return _KIND_LABELS.get(kind, kind)

@@ -217,6 +217,30 @@ def test_a_ddets_official_maps_a_family_with_a_french_panel_and_a_demand(
         assert "pour 1 000 enfants de 0 à 3 ans" in page.inner_text("#explication")
         indicators = page.locator("#indicateur option").all_inner_texts()
         assert "Enfants de 0 à 3 ans (Filosofi, Insee)" in indicators
+        # the E2SFCA: the communes that reach nothing keep the worst class; those outside the
+        # Filosofi grid (around Alès only) have no data, and only they are grey
+        page.select_option("#indicateur", "e2sfca")
+        children = api(visit, "/v1/coverage", **QUESTION, demand="enfants_0_3")["features"]
+        unknown = {
+            f["properties"]["zone_id"]
+            for f in children
+            if f["properties"]["e2sfca"] is None and f["properties"]["covered"] == 1
+        }
+        assert "30007" not in unknown  # Alès lies in the grid
+        assert unknown, "some communes that reach a crèche lie outside the Filosofi grid"
+        fills = page.evaluate(ZONE_FILLS)
+        assert all(fill == WORST for worst, fill in fills if worst)
+        assert sum(1 for worst, _ in fills if worst) == len(nothing)
+        assert sum(1 for _, fill in fills if fill == NO_DATA) == len(unknown)
+        assert all(fill != WORST for worst, fill in fills if not worst)
+        legend_text = page.inner_text("#legende")
+        assert legend_text.startswith("Accessibilité E2SFCA")
+        assert "Aucune structure atteignable" in legend_text
+        assert "sans donnée" in legend_text
+        assert "en places pour 1 000 enfants de 0 à 3 ans (Filosofi, Insee)" in legend_text
+        page.locator("#legende").screenshot(
+            path=str(SCREENSHOTS / f"carte-ddets-legende-{viewport}.png")
+        )
         page.fill("#zone-commune", "Alès (30007)")
         page.dispatch_event("#zone-commune", "change")
         page.wait_for_selector("#zone h3")

@@ -59,6 +59,8 @@
     return number(value) + (indicator && indicator.unit ? " " + indicator.unit : "");
   }
 
+  const NO_LAYER_DATA = "sans donnée (commune hors de la couche de demande)";
+
   const GAP_WORDS = {
     "aucun-site-atteignable": "Aucune structure atteignable dans le temps choisi",
     "offre-faible": "Offre faible : accessibilité sous la moitié de la médiane du territoire",
@@ -75,7 +77,8 @@
     const reached = p.reachable_sites;
     return [
       ["population", "Habitants", whole.format(Math.round(p.population || 0))],
-      metadata.demand !== "population" ? ["demand", capitalised(metadata.demand_label), number(p.demand || 0)] : null,
+      metadata.demand !== "population" ? ["demand", capitalised(metadata.demand_label),
+        p.demand === null ? NO_LAYER_DATA : number(p.demand)] : null,
       ["nearest_site", "Structure la plus proche", p.nearest_site_name ?
         p.nearest_site_name + " — " + minutes(p.nearest_minutes) + " " + mode :
         "aucune à moins de " + oneDecimal.format(metadata.search_minutes) + " min " + mode],
@@ -83,7 +86,8 @@
         plural(reached, "structure atteignable", "structures atteignables") +
           (p.reachable_supply ? ", " + plural(Math.round(p.reachable_supply), "place", "places") : "") :
         "aucune structure atteignable"],
-      ["e2sfca", "Accessibilité E2SFCA", number(p.e2sfca) + " " + perThousand(metadata).replace(/^places/, p.e2sfca >= 2 ? "places" : "place")],
+      ["e2sfca", "Accessibilité E2SFCA", p.e2sfca === null ? NO_LAYER_DATA :
+        number(p.e2sfca) + " " + perThousand(metadata).replace(/^places/, p.e2sfca >= 2 ? "places" : "place")],
       ["gap", "Manque", p.gap ? GAP_WORDS[p.gap] || "Manque signalé" : "Aucun manque signalé"],
     ].filter(Boolean);
   }
@@ -96,8 +100,9 @@
     const metadata = options.metadata;
     const value = p[indicator.property];
     const nothing = metadata && indicator.access && p.covered === 0;
-    const headline = nothing && indicator.property !== "nearest_minutes" ?
-      "Aucune structure atteignable" : formatValue(typeof value === "number" ? value : null, indicator);
+    const known = typeof value === "number" ? value : null;
+    const headline = nothing && (indicator.property !== "nearest_minutes" || known === null) ?
+      "Aucune structure atteignable" : formatValue(known, indicator);
     const facts = el("dl", { class: "facts zone-facts" },
       el("dt", {}, indicator.label), el("dd", {}, el("strong", {}, headline)));
     const rows = metadata ? coverageFacts(p, metadata) : [["code_insee", "Code Insee", p.code_insee]];
