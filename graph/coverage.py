@@ -129,6 +129,7 @@ __all__ = [
     "reachable_supply",
     "select_sites",
     "share_within",
+    "shown_minutes",
     "two_step_fca",
     "unlinked_ahi",
     "weighted_median",
@@ -1318,17 +1319,21 @@ def _employer_kinds(employer_kinds: Collection[str] | None) -> frozenset[str]:
     return frozenset(vocabulary.check_kind(kind) for kind in employer_kinds)
 
 
-def e2sfca_sentence(bands: Iterable[tuple[float, float]]) -> str:
-    """One French sentence that says what the E2SFCA of an answer measures, with its bands."""
+def e2sfca_sentence(bands: Iterable[tuple[float, float]], *, per: str = "habitants") -> str:
+    """What the E2SFCA of an answer measures, in plain French, with its bands; ``per``: whom
+    the demand counts, plural (« habitants », « enfants de 0 à 3 ans »). A weight reads as a
+    share of the place (« à 68 % jusqu'à 13,3 min »), the first one « en entier »."""
     checked = _checked_bands(bands)
-    steps = " ; ".join(
-        f"{_fr_decimal(weight)} jusqu'à {_fr_decimal(bound)} min" for bound, weight in checked
+    steps = ", ".join(
+        f"{'en entier' if weight == 1 else f'à {_fr_decimal(100.0 * weight)} %'} jusqu'à "
+        f"{_fr_decimal(bound)} min"
+        for bound, weight in checked
     )
     return (
-        "Accessibilité E2SFCA : pour chaque zone, les places des sites à portée, chacune "
-        "partagée avec toute la demande qui peut aussi l'atteindre, pondérées par le temps de "
-        f"trajet (poids {steps} ; au-delà, rien), en places pour 1 000 habitants (Luo et Qi, "
-        "2009). Plus la valeur est haute, plus l'offre est accessible ; 0 : aucun site à portée."
+        f"Accessibilité E2SFCA : combien de places sont à portée pour 1 000 {per}, chaque place "
+        "étant partagée entre tous ceux qui peuvent l'atteindre et comptée d'autant moins que "
+        f"le trajet est long ({steps}, plus du tout au-delà) ; méthode de Luo et Qi (2009). "
+        "Plus la valeur est haute, plus l'offre est accessible ; 0 : aucune structure à portée."
     )
 
 
@@ -1493,9 +1498,19 @@ def _fr_decimal(value: float) -> str:
     return text.replace(",", _NARROW_NBSP).replace(".", ",")
 
 
+def shown_minutes(minutes: float) -> float:
+    """A travel time as it is shown everywhere (messages, API fields, pages), in minutes:
+    rounded **up** to the tenth, so that a trip of 20.02 min is never shown under a 20 min
+    budget, and the sentence « à 20,4 min » and the field ``20.4`` say the same thing."""
+    return math.ceil(round(minutes * 10.0, 6)) / 10.0
+
+
 def _fr_minutes(minutes: float) -> str:
-    """Whole minutes rounded up: a trip of 20.2 min is « 21 min », never under the budget."""
-    return _fr_int(math.ceil(minutes - 1e-9))
+    """`shown_minutes` in French: « 20,4 », « 21 » (a tenth at most, decimal comma)."""
+    value = shown_minutes(minutes)
+    if value.is_integer():
+        return _fr_int(int(value))
+    return f"{value:,.1f}".replace(",", _NARROW_NBSP).replace(".", ",")
 
 
 def _of(name: str) -> str:

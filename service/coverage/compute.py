@@ -51,7 +51,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -239,6 +239,10 @@ class Demand:
     label: str
     people: People
     values: FloatArray
+    known: BoolArray | None = None
+    """Zones the layer says something about; ``None``: all of them. A grid layer (Filosofi)
+    knows the zones that touch the convex hull of its cells; elsewhere its 0 means « no data »,
+    and the zone's demand and accessibility are given as unknown."""
 
 
 def resolve_demand(territory: StoreSnapshot, zones: ZoneSet, name: str) -> Demand:
@@ -250,6 +254,7 @@ def resolve_demand(territory: StoreSnapshot, zones: ZoneSet, name: str) -> Deman
         values = ahi_capacity(territory.sites, where.tolist(), len(zones))
         return Demand(name, "places d'hébergement (AHI)", AHI_PEOPLE, values)
     info = _find_layer(territory, name, zones.kind)
+    people = _LAYER_PEOPLE.get(name, People(info.label, info.label))
     ids, stored = territory.layer_values(info)
     codes = np.array(territory.codes)[zones.commune_mask].tolist()
     communes = territory.geometries[zones.commune_mask]
@@ -259,7 +264,63 @@ def resolve_demand(territory: StoreSnapshot, zones: ZoneSet, name: str) -> Deman
         values = layers.onto_grid(
             info.zone_kind, ids, stored, zones.grid, codes=codes, communes=communes
         )
-    return Demand(name, info.label, People(info.label, info.label), values)
+    known = None
+    if info.zone_kind != "commune":
+        known = layers.grid_extent(ids, zones.geometries)
+    return Demand(name, info.label, people, values, known)
+
+
+_LAYER_PEOPLE: Final = {layers.CHILDREN: People("enfant de 0 à 3 ans", "enfants de 0 à 3 ans")}
+"""The nouns of the layers maillage writes itself, when the label is not one."""
+
+_MISSING: Final = {
+    layers.QPV: "aucune couche QPV chargée. Importez les contours et les indicateurs des "
+    "quartiers prioritaires : maillage import qpv CONTOURS.geojson --indicators "
+    "INDICATEURS.csv.",
+    layers.CHILDREN: "aucune population carroyée Filosofi chargée : les enfants de 0 à 3 ans "
+    "viennent de ses tranches d'âge. Importez-la : maillage import filosofi FICHIER.csv.",
+}
+"""Why a demand maillage knows is absent, and how to load it (French)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemandChoice:
+    """A demand a coverage request may name, loaded or not (``reason`` says why not)."""
+
+    name: str
+    label: str
+    unit: str | None
+    available: bool
+    reason: str | None = None
+    source: str | None = None
+
+
+def demand_choices(territory: StoreSnapshot) -> list[DemandChoice]:
+    """The demands of ``demand=``: population, QPV residents, children aged 0 to 3, AHI places,
+    then every other stored layer (a ``NOM_grid1km`` twin of a layer ``NOM`` is the same
+    demand on the grid, not another one)."""
+    stored = territory.layers
+
+    def known(name: str, label: str, unit: str) -> DemandChoice:
+        info = stored.get(name)
+        if info is None:
+            return DemandChoice(
+                name, label, unit, False, reason=_MISSING[name][:1].upper() + _MISSING[name][1:]
+            )
+        return DemandChoice(name, info.label, info.unit, True, source=info.source)
+
+    choices = [
+        DemandChoice("population", "habitants (Insee)", "habitants", True),
+        known(layers.QPV, "habitants des quartiers prioritaires (QPV)", "habitants"),
+        known(layers.CHILDREN, "enfants de 0 à 3 ans (Filosofi, Insee)", "enfants"),
+        DemandChoice("ahi", "places d'hébergement (AHI)", "places", True),
+    ]
+    listed = {choice.name for choice in choices}
+    for name, info in sorted(stored.items()):
+        twin = name.endswith(layers.GRID_SUFFIX) and name[: -len(layers.GRID_SUFFIX)] in stored
+        if name not in listed and not twin:
+            choices.append(DemandChoice(name, info.label, info.unit, True, source=info.source))
+    return choices
 
 
 def _find_layer(territory: StoreSnapshot, name: str, zone_kind: str) -> LayerInfo:
@@ -268,13 +329,9 @@ def _find_layer(territory: StoreSnapshot, name: str, zone_kind: str) -> LayerInf
         return stored[name + layers.GRID_SUFFIX]
     if name in stored:
         return stored[name]
-    if name == layers.QPV:
-        raise InvalidInputError(
-            "demand : aucune couche QPV chargée. Importez les contours et "
-            "les indicateurs des quartiers prioritaires : maillage import qpv "
-            "CONTOURS.geojson --indicators INDICATEURS.csv."
-        )
-    known = ", ".join(["population", "qpv", "ahi", *sorted(stored)])
+    if name in _MISSING:
+        raise InvalidInputError(f"demand : {_MISSING[name]}")
+    known = ", ".join(["population", "qpv", layers.CHILDREN, "ahi", *sorted(stored)])
     raise InvalidInputError(
         f"demand : demande inconnue, valeurs admises {known} ; une autre couche s'importe "
         "avec maillage import demand FICHIER --layer NOM."

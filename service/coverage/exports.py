@@ -43,6 +43,7 @@ NUMERIC_ZONE_COLUMNS: Final = frozenset(
 def zone_rows(result: CoverageResult) -> list[dict[str, Any]]:
     """One flat record per zone (the GeoJSON properties, the CSV and GeoPackage columns)."""
     ind, zones, supply = result.indicators, result.zones, result.supply
+    known = result.demand.known
     rows = []
     for i, zone_id in enumerate(zones.ids):
         site = int(ind.nearest_site[i])
@@ -66,6 +67,8 @@ def zone_rows(result: CoverageResult) -> list[dict[str, Any]]:
                 "estimated": int(result.reach.estimated_zone[i]),
             }
         )
+        if known is not None and not known[i]:  # outside the demand layer: no data
+            rows[-1].update(demand=None, e2sfca=None, two_sfca=None)
     return rows
 
 
@@ -83,26 +86,43 @@ def geojson_bytes(result: CoverageResult) -> bytes:
     return body.encode("utf-8")
 
 
-def coverage_csv(result: CoverageResult) -> bytes:
-    """Zones as CSV with the point each zone is measured from (``lon``, ``lat``)."""
+def coverage_csv(result: CoverageResult, *, french: bool = False) -> bytes:
+    """Zones as CSV with the point each zone is measured from (``lon``, ``lat``); ``french``:
+    decimal comma (`csv_bytes`)."""
     rows = zone_rows(result)
     for row, (lon, lat) in zip(rows, result.zones.points.tolist(), strict=True):
         row["lon"], row["lat"] = round(lon, 6), round(lat, 6)
-    return csv_bytes([*ZONE_COLUMNS, "lon", "lat"], rows)
+    return csv_bytes([*ZONE_COLUMNS, "lon", "lat"], rows, french=french)
 
 
-def gaps_csv(items: Sequence[GapItem]) -> bytes:
-    return csv_bytes(GAP_COLUMNS, [item.model_dump() for item in items])
+def gaps_csv(items: Sequence[GapItem], *, french: bool = False) -> bytes:
+    """The ranked gaps as CSV; ``french``: decimal comma (`csv_bytes`)."""
+    return csv_bytes(GAP_COLUMNS, [item.model_dump() for item in items], french=french)
 
 
-def csv_bytes(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> bytes:
-    """``;``-separated, UTF-8 with a BOM (Excel, QGIS), decimal point, empty for none."""
+def csv_bytes(
+    columns: Sequence[str], rows: Sequence[dict[str, Any]], *, french: bool = False
+) -> bytes:
+    """``;``-separated, UTF-8 with a BOM (Excel, QGIS), empty for none; decimal point, or with
+    ``french`` the decimal comma that Excel set to French expects (« 20,4 »: the same digits,
+    only the separator differs, so the two files hold the same values)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(columns)
+    cell = _french_cell if french else _cell
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+        writer.writerow([cell(row.get(c)) for c in columns])
     return out.getvalue().encode("utf-8-sig")
+
+
+def _cell(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _french_cell(value: Any) -> Any:
+    if isinstance(value, float):
+        return str(value).replace(".", ",")
+    return _cell(value)
 
 
 def write_gpkg(result: CoverageResult, path: Path) -> Path:

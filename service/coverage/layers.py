@@ -66,6 +66,8 @@ BUILTIN: Final = ("population", "ahi")
 """Demand names computed from the store itself, not from a layer."""
 
 FILOSOFI: Final = "filosofi"
+CHILDREN: Final = "enfants_0_3"
+"""Children aged 0 to 3 per cell: Filosofi's age band ``ind_0_3``, written by `import_filosofi`."""
 QPV: Final = "qpv"
 GRID_SUFFIX: Final = "_grid1km"
 
@@ -327,8 +329,17 @@ def save_layer(
     return len(rows)
 
 
+_FILOSOFI_LAYERS: Final = (
+    (FILOSOFI, "ind", "habitants (Filosofi, Insee)", "habitants"),
+    (CHILDREN, "ind_0_3", "enfants de 0 à 3 ans (Filosofi, Insee)", "enfants"),
+)
+"""(layer, Filosofi column, label, unit) of `import_filosofi`; ``ind`` is always there."""
+
+
 def import_filosofi(session: Session, path: Path) -> tuple[int, str]:
-    """Store a Filosofi grid CSV as layer ``filosofi`` (``ind`` per cell); (cells, zone kind)."""
+    """Store a Filosofi grid CSV as layer ``filosofi`` (``ind`` per cell) and, when the file
+    has the age band ``ind_0_3``, as layer ``enfants_0_3`` (children aged 0 to 3 per cell, the
+    demand of a crèche); (cells, zone kind)."""
     from geodata.grid import read_filosofi
 
     cells = read_filosofi(path)
@@ -336,16 +347,13 @@ def import_filosofi(session: Session, path: Path) -> tuple[int, str]:
     if kind is None:
         msg = f"carreaux de {cells.grid.resolution} m non pris en charge (1 000 ou 200 m)"
         raise ValueError(msg)
-    values = dict(zip(cells.grid.ids, cells.population.tolist(), strict=True))
-    count = save_layer(
-        session,
-        name=FILOSOFI,
-        label="habitants (Filosofi, Insee)",
-        unit="habitants",
-        source=path.name,
-        zone_kind=kind,
-        values=values,
-    )
+    written = {}
+    for name, column, label, unit in _FILOSOFI_LAYERS:
+        if column in cells.values:
+            values = dict(zip(cells.grid.ids, cells.values[column].tolist(), strict=True))
+            written[name] = save_layer(session, name=name, label=label, unit=unit,
+                                       source=path.name, zone_kind=kind, values=values)  # fmt: skip
+    count = written[FILOSOFI]
     return count, kind
 
 
@@ -530,6 +538,18 @@ def onto_grid(
     inside = found >= 0
     np.add.at(result, found[inside], values[inside])
     return result
+
+
+def grid_extent(ids: Sequence[str], zones: Any) -> npt.NDArray[np.bool_]:
+    """Which ``zones`` (shapely polygons, EPSG:4326) touch the convex hull of the cells ``ids``:
+    inside it a missing cell is an uninhabited one (Filosofi publishes inhabited cells only),
+    outside it nothing is known."""
+    if not ids:
+        return np.zeros(len(zones), dtype=bool)
+    hull = shapely.convex_hull(shapely.union_all(Grid.from_ids(ids).polygons()))
+    return np.asarray(
+        shapely.intersects(to_3035(np.asarray(zones, dtype=object)), hull), dtype=bool
+    )
 
 
 def describe_kind(kind: str) -> str:

@@ -163,9 +163,11 @@ class CoverageParams(InputModel):
         "population",
         pattern=DEMAND_NAME,
         description="population (défaut) ; qpv : habitants des QPV (maillage import qpv) ; "
-        "ahi : places des structures d'hébergement ; ou le nom d'une couche importée "
-        "(maillage import demand FICHIER --layer NOM). Une couche que la base n'a pas "
-        "(qpv sans import des QPV, un nom inconnu) : 422, qui dit les couches présentes",
+        "enfants_0_3 : enfants de 0 à 3 ans, tranche d'âge de Filosofi (maillage import "
+        "filosofi) ; ahi : places des structures d'hébergement ; ou le nom d'une couche "
+        "importée (maillage import demand FICHIER --layer NOM). Liste, chargées ou non : "
+        "/v1/coverage/demands. Une couche que la base n'a pas (qpv ou enfants_0_3 sans leur "
+        "import, un nom inconnu) : 422, qui dit les couches présentes",
     )
     median_fraction: float = Field(
         0.5,
@@ -182,15 +184,20 @@ class CoverageParams(InputModel):
 
 
 class CoverageQuery(CoverageParams):
-    format: Literal["geojson", "csv", "gpkg"] = Field(
+    format: Literal["geojson", "csv", "csv-fr", "gpkg"] = Field(
         "geojson",
-        description="geojson (défaut), csv (séparateur « ; », UTF-8 avec BOM) ou gpkg "
+        description="geojson (défaut), csv (séparateur « ; », point décimal, UTF-8 avec BOM), "
+        "csv-fr (le même avec la virgule décimale, pour Excel en français) ou gpkg "
         "(GeoPackage) : tous s'ouvrent dans QGIS",
     )
 
 
 class GapsQuery(CoverageParams):
-    format: Literal["json", "csv"] = Field("json", description="json (défaut) ou csv")
+    format: Literal["json", "csv", "csv-fr"] = Field(
+        "json",
+        description="json (défaut), csv (séparateur « ; », point décimal, UTF-8 avec BOM) ou "
+        "csv-fr (le même avec la virgule décimale, pour Excel en français)",
+    )
     kind: GapKind | None = Field(
         None,
         description="seulement ce type de manque : aucun-site-atteignable ou offre-faible",

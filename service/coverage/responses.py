@@ -14,6 +14,7 @@ from graph.coverage import (
     GapKind,
     IsolatedStructure,
     e2sfca_sentence,
+    shown_minutes,
 )
 from service.coverage.compute import CoverageResult
 from service.coverage.parameters import (
@@ -116,6 +117,21 @@ class GapsResponse(BaseModel):
     metadata: CoverageMetadata
 
 
+class DemandItem(BaseModel):
+    """Une demande que ``demand=`` peut nommer, chargée ou non."""
+
+    name: str = Field(description="la valeur de demand=")
+    label: str = Field(description="qui elle compte, en français")
+    unit: str | None
+    available: bool = Field(description="chargée dans la base : utilisable tout de suite")
+    reason: str | None = Field(description="pourquoi elle ne l'est pas, et comment la charger")
+    source: str | None = Field(description="le fichier importé, pour une couche")
+
+
+class DemandsResponse(BaseModel):
+    items: list[DemandItem]
+
+
 class SitedZone(BaseModel):
     id: str
     name: str
@@ -174,7 +190,7 @@ def metadata(result: CoverageResult) -> CoverageMetadata:
         share_covered=None if ind.share.share is None else rounded(ind.share.share, 4),
         median_e2sfca=None if median is None else rounded(PER_THOUSAND * median, 4),
         e2sfca_bands=list(result.spec.bands),
-        e2sfca_explanation=e2sfca_sentence(result.spec.bands),
+        e2sfca_explanation=e2sfca_sentence(result.spec.bands, per=result.demand.people.plural),
         median_fraction=result.spec.median_fraction,
         search_minutes=result.spec.search_minutes,
         gap_count=len(result.gaps),
@@ -292,6 +308,8 @@ def rounded(value: float, digits: int) -> float:
 
 
 def minutes_or_none(value: float | None) -> float | None:
+    """Minutes as the sentences say them (`graph.coverage.shown_minutes`: up to the tenth);
+    ``None`` for none or beyond the search horizon."""
     if value is None or not math.isfinite(value):
         return None
-    return round(float(value), 1)
+    return shown_minutes(float(value))

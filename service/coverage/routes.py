@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ from service.coverage.compute import (
     compute_coverage,
     compute_isolated,
     count_unlinked,
+    demand_choices,
 )
 from service.coverage.exports import coverage_csv, gaps_csv, geojson_bytes, write_gpkg
 from service.coverage.parameters import (
@@ -32,6 +34,8 @@ from service.coverage.parameters import (
     SitingRequest,
 )
 from service.coverage.responses import (
+    DemandItem,
+    DemandsResponse,
     GapsResponse,
     SitingResponse,
     gap_items,
@@ -47,6 +51,8 @@ router = APIRouter(prefix="/v1", tags=["couverture"])
 GEOJSON = "application/geo+json"
 CSV = "text/csv; charset=utf-8"
 GPKG = "application/geopackage+sqlite3"
+CSV_FORMATS = {"csv": "csv", "csv-fr": "excel-fr.csv"}
+"""The CSV formats and the end of their file names (the French one says it is for Excel)."""
 
 _COVERAGE_FORMATS: dict[int | str, dict[str, Any]] = {
     200: {
@@ -106,9 +112,10 @@ def coverage(
     dit si les temps sont estimés à vol d'oiseau. Le même calcul est servi depuis le cache
     tant que la base n'a pas changé."""
     result = compute_coverage(snapshot, cache, travel, params.spec())
-    if params.format == "csv":
-        name = _filename(result, "couverture", "csv")
-        return Response(coverage_csv(result), media_type=CSV, headers=_attachment(name))
+    if params.format in CSV_FORMATS:
+        name = _filename(result, "couverture", CSV_FORMATS[params.format])
+        body = coverage_csv(result, french=params.format == "csv-fr")
+        return Response(body, media_type=CSV, headers=_attachment(name))
     if params.format == "gpkg":
         return _geopackage(result)
     return Response(geojson_bytes(result), media_type=GEOJSON)
@@ -126,6 +133,18 @@ def _geopackage(result: CoverageResult) -> FileResponse:
         media_type=GPKG,
         filename=_filename(result, "couverture", "gpkg"),
         background=BackgroundTask(shutil.rmtree, directory, ignore_errors=True),
+    )
+
+
+@router.get("/coverage/demands", summary="Les demandes que la couverture peut peser")
+def demands(_: ViewerDep, snapshot: SnapshotDep) -> DemandsResponse:
+    """Les valeurs de ``demand=`` de ``/v1/coverage``, ``/v1/gaps`` et ``/v1/siting`` :
+    la population (Insee), les habitants des QPV, les enfants de 0 à 3 ans (tranches d'âge
+    de Filosofi), les places d'hébergement (AHI), puis chaque couche importée
+    (``maillage import demand``). Une demande connue mais absente de la base
+    (``available`` faux) dit pourquoi et comment la charger (``reason``)."""
+    return DemandsResponse(
+        items=[DemandItem(**asdict(choice)) for choice in demand_choices(snapshot)]
     )
 
 
@@ -152,9 +171,10 @@ def gaps(
     spec = params.spec()
     result = compute_coverage(snapshot, cache, travel, spec)
     items, total = gap_items(result, params.kind, params.limit)
-    if params.format == "csv":
-        name = _filename(result, "manques", "csv")
-        return Response(gaps_csv(items), media_type=CSV, headers=_attachment(name))
+    if params.format in CSV_FORMATS:
+        name = _filename(result, "manques", CSV_FORMATS[params.format])
+        body = gaps_csv(items, french=params.format == "csv-fr")
+        return Response(body, media_type=CSV, headers=_attachment(name))
     isolated = compute_isolated(snapshot, cache, travel, spec)
     return GapsResponse(
         items=items,

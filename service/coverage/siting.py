@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from geodata.words import of_place
 from graph.siting import Siting, maximal_covering
 from service.coverage.compute import (
     CoverageCache,
@@ -81,14 +82,14 @@ def _candidates(
     codes = np.array(territory.codes)[zones.commune_mask].tolist()
     if choice == "town_halls":
         points = territory.points[zones.commune_mask]
-        labels = tuple(f"Mairie {_of(name)}" for name in names)
+        labels = tuple(f"Mairie {of_place(name)}" for name in names)
         return Candidates("town_halls", labels, tuple(codes), points)
     if choice == "centroids":
         polygons = territory.geometries[zones.commune_mask]
         centres = shapely.centroid(polygons)
         outside = ~shapely.contains(polygons, centres)
         centres[outside] = shapely.point_on_surface(polygons[outside])
-        labels = tuple(f"Centre {_of(name)}" for name in names)
+        labels = tuple(f"Centre {of_place(name)}" for name in names)
         return Candidates("centroids", labels, tuple(codes), shapely.get_coordinates(centres))
     assert not isinstance(choice, str)
     labels = tuple(p.label or f"Point {i + 1}" for i, p in enumerate(choice))
@@ -116,12 +117,3 @@ def _siting(
         **({} if time_limit is None else {"time_limit": time_limit}),
     )
     return SitingResult(base, candidates, siting, reach, k)
-
-
-def _of(name: str) -> str:
-    """« de » + a commune name, elided or contracted (« d'Alès », « du Vigan »)."""
-    if name.startswith("Le "):
-        return "du " + name[3:]
-    if name.startswith("Les "):
-        return "des " + name[4:]
-    return ("d'" if name[:1] in "AEIOUYÂÉÈÊÎÔÛaeiouyâéèêîôû" else "de ") + name

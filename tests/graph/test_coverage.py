@@ -438,7 +438,7 @@ def test_flag_gaps_on_a_toy_territory() -> None:
     vigan, anduze, ambroix = gaps
     assert ambroix.message == (
         f"1{NNBSP}240 habitants de Saint-Ambroix n'atteignent aucune crèche en moins de "
-        "20 minutes à pied ; la plus proche (Crèche Les Cigales (fictif)) est à 34 min."
+        "20 minutes à pied ; la plus proche (Crèche Les Cigales (fictif)) est à 33,4 min."
     )
     assert ambroix.severity == pytest.approx(1 - 20 / (2 * 33.4))
     assert (ambroix.nearest_site_id, ambroix.nearest_minutes) == ("c1", 33.4)
@@ -530,7 +530,7 @@ def test_isolated_ahi_on_a_toy_network() -> None:
     assert alone.message == (
         "CHRS Le Vieux Pont (fictif) n'a de relation avec aucune SIAE ni aucun employeur, et "
         "aucun n'est à moins de 20 minutes à pied ; le plus proche (Chantier d'insertion La Cèze "
-        "(fictif)) est à 42 min."
+        "(fictif)) est à 41,2 min."
     )
     assert found[0].nearest_id is None
     assert found[0].message.endswith("20 minutes à pied.")
@@ -583,8 +583,23 @@ def test_bands_fitted_to_the_budget() -> None:
         bands_for_budget(0)
     assert bands_for_budget(5e-324) == ((5e-324, 1.0),)  # thirds underflow: one band
     sentence = e2sfca_sentence(bands_for_budget(45))
-    assert "1 jusqu'à 15 min" in sentence
-    assert "0,22 jusqu'à 45 min" in sentence
+    assert "(en entier jusqu'à 15 min, à 68 % jusqu'à 30 min, à 22 % jusqu'à 45 min, " in sentence
+    assert "places sont à portée pour 1 000 habitants" in sentence
+    children = e2sfca_sentence(bands_for_budget(20), per="enfants de 0 à 3 ans")
+    assert "à 22 % jusqu'à 20 min, plus du tout au-delà" in children
+    assert "pour 1 000 enfants de 0 à 3 ans" in children
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown"),
+    [(20.37, 20.4), (20.4, 20.4), (20.02, 20.1), (20.0, 20.0), (19.999999999, 20.0), (0.31, 0.4)],
+)
+def test_minutes_are_shown_up_to_the_tenth_never_under_the_budget(
+    minutes: float, shown: float
+) -> None:
+    from graph.coverage import shown_minutes
+
+    assert shown_minutes(minutes) == shown
 
 
 def test_unlinked_shelters_include_the_isolated_ones() -> None:

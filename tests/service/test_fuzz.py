@@ -92,8 +92,9 @@ BBOX_OUTSIDE = Rule(
     r"bbox : aucune commune du territoire chargé ne touche ce rectangle",
 )
 DEMAND_ABSENT = Rule(
-    "demand : une couche de demande que la base n'a pas (qpv non importé, nom inconnu)",
-    r"demand : (demande inconnue|aucune couche QPV chargée)",
+    "demand : une couche de demande que la base n'a pas (qpv, enfants_0_3 non importés, nom "
+    "inconnu)",
+    r"demand : (demande inconnue|aucune couche QPV chargée|aucune population carroyée)",
 )
 IN_FRANCE = Rule(
     "lon, lat : le partenaire est en France (métropole, Corse, outre-mer), jamais à (0, 0)",

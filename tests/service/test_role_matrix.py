@@ -79,6 +79,7 @@ POLICY: dict[str, str] = {
     "GET /v1/network/employers": "viewer",
     "GET /v1/network/employers/{partner_id}/partnerships": "viewer",
     "GET /v1/coverage": "viewer",
+    "GET /v1/coverage/demands": "viewer",
     "GET /v1/gaps": "viewer",
     "POST /v1/siting": "viewer",
     "POST /v1/matches": "platform",

@@ -568,11 +568,32 @@ def test_import_qpv_and_filosofi_then_cover_them(env: str, tmp_path: Path) -> No
         cells = get(client, key, "/v1/coverage", zones="grid1km", bbox=ALES_BBOX, **CRECHES).json()[
             "features"
         ]
+        # the age band ind_0_3 became the demand « enfants de 0 à 3 ans »
+        demands = get(client, key, "/v1/coverage/demands").json()["items"]
+        loaded = {d["name"] for d in demands if d["available"]}
+        assert {"population", "qpv", "enfants_0_3", "ahi", "filosofi"} <= loaded
+        assert "qpv_grid1km" not in {d["name"] for d in demands}  # qpv on the grid
+        children = get(client, key, "/v1/coverage", demand="enfants_0_3", **CRECHES).json()
+        meta = children["metadata"]
+        assert meta["demand_label"] == "enfants de 0 à 3 ans (Filosofi, Insee)"
+        assert "pour 1 000 enfants de 0 à 3 ans" in meta["e2sfca_explanation"]
+        band = filosofi_column("ind_0_3")
+        assert 0.95 * band <= meta["demand_total"] <= band + 0.1  # cells spread over communes
+        # outside the grid's hull nothing is known: no demand, no accessibility (not 0)
+        zones = {f["properties"]["zone_id"]: f["properties"] for f in children["features"]}
+        assert zones["30007"]["demand"] > 100  # Alès
+        assert zones["30189"]["demand"] is None  # Nîmes, 40 km away
+        assert zones["30189"]["e2sfca"] is None
     engine.dispose()
     by_id = {f["properties"]["zone_id"]: f["properties"]["population"] for f in cells}
     assert by_id["CRS3035RES1000mN2353000E3846000"] == pytest.approx(
         filosofi_ind("CRS3035RES1000mN2353000E3846000")
     )
+
+
+def filosofi_column(name: str) -> float:
+    with FILOSOFI.open(encoding="utf-8") as handle:
+        return sum(float(row[name]) for row in csv.DictReader(handle))
 
 
 def filosofi_ind(cell: str) -> float:

@@ -464,7 +464,7 @@ def test_coverage_map_draws_the_communes_with_a_legend_and_exports(tab: Visit) -
     with page.expect_download() as download:
         page.click("#export-geojson")
     geojson = json.loads(Path(download.value.path()).read_text())
-    assert download.value.suggested_filename == "zones-aci-transit-30min.geojson"
+    assert download.value.suggested_filename == "communes-aci-transit-30min.geojson"
     assert len(geojson["features"]) >= 350
     with page.expect_download() as download:
         page.click("#export-csv")
@@ -473,47 +473,6 @@ def test_coverage_map_draws_the_communes_with_a_legend_and_exports(tab: Visit) -
     assert header.split(";")[:3] == ["code_insee", "name", "population"]
     assert len(rows) >= 350
     assert any(row.startswith("30007;Alès;") for row in rows)
-
-
-SHOW_COVERAGE = """async () => {
-  const communes = await maillage.communes();
-  const ratio = (p) => (p.code_insee === '30189' ? null : (p.population % 97) / 10);
-  const coverage = { type: 'FeatureCollection', features: communes.features.map((f) => ({
-    type: 'Feature', geometry: f.geometry,
-    properties: { zone_id: f.properties.code_insee, name: f.properties.name,
-                  ratio: ratio(f.properties) } })) };
-  const indicator = { property: 'ratio', label: 'Places pour 100 parents', reverse: true };
-  maillage.carte.showCoverage(coverage, [
-    { zone_id: '30007', name: 'Alès', message: 'Aucune place de crèche AVIP à 30 min.',
-      people: 120 },
-    { zone_id: '30028', name: 'Bagnols-sur-Cèze', message: 'Offre très inférieure.',
-      people: 45 },
-  ], { indicator: indicator, indicators: [indicator] });
-}"""
-
-
-def test_the_coverage_hook_draws_an_indicator_and_the_ranked_gaps(tab: Visit) -> None:
-    """The function the /v1/coverage wiring will call, fed with a synthetic indicator."""
-    tab.open("/carte")
-    page = tab.page
-    page.evaluate(SHOW_COVERAGE)
-    legend = page.locator("#legende")
-    assert "Places pour 100 parents" in legend.inner_text()
-    assert "sans donnée" in legend.inner_text()  # Nîmes has no value
-    gaps = page.locator("#manques ol.gaps li")
-    assert gaps.count() == 2
-    assert "people : 120" in gaps.nth(0).inner_text()
-    gaps.nth(1).locator("button").click()
-    page.wait_for_function("() => document.querySelector('#zone h3') !== null")
-    assert page.inner_text("#zone h3") == "Bagnols-sur-Cèze"
-    assert page.inner_text("#indicateur") == "Places pour 100 parents"
-    assert page.is_enabled("#export-manques")
-    with page.expect_download() as download:
-        page.click("#export-manques")
-    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "zone_id;name;message;people"
-    assert lines[1].startswith("30007;Alès;")
-    tab.shot("carte-indicateur-branche")
 
 
 def test_coverage_map_for_a_viewer_colours_the_zones_and_ranks_the_gaps(
@@ -547,14 +506,14 @@ def test_coverage_map_for_a_viewer_colours_the_zones_and_ranks_the_gaps(
     zones = page.locator("#carte .leaflet-overlay-pane path.leaflet-interactive")
     assert zones.count() >= 350
     legend = page.locator("#legende")
-    assert "Temps jusqu'au site le plus proche (min)" in legend.inner_text()
+    assert "Temps jusqu'à la structure la plus proche" in legend.inner_text()
     assert legend.locator("li").count() >= 2
     options = page.locator("#indicateur option").all_inner_texts()
     assert options == [
-        "Temps jusqu'au site le plus proche (min)",
-        "Accessibilité E2SFCA (places pour 1 000 hab.)",
-        "Sites atteignables",
-        "Population",
+        "Temps jusqu'à la structure la plus proche",
+        "Accessibilité E2SFCA",
+        "Structures atteignables",
+        "Population (Insee)",
     ]
     gaps = page.locator("#manques ol.gaps li")
     assert 0 < gaps.count() <= 20  # the first ones; the CSV export has them all
@@ -566,7 +525,7 @@ def test_coverage_map_for_a_viewer_colours_the_zones_and_ranks_the_gaps(
     assert page.is_enabled("#export-manques")
     with page.expect_download() as download:
         page.click("#export-manques")
-    assert download.value.suggested_filename == "manques-creches-avip-walk-20min.csv"
+    assert download.value.suggested_filename == "manques-creches-avip-walk-20min-communes.csv"
     header, *rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert {"zone_id", "zone_name", "message"} <= set(header.split(";"))
     assert len(rows) >= gaps.count()

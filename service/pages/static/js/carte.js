@@ -1,74 +1,61 @@
-/* Carte de couverture (DDETS) : les zones (communes, ou carreaux) colorées selon un indicateur,
- * avec une légende, l'offre de la catégorie choisie en points, la liste classée des manques,
- * les chiffres d'une zone au clic et les exports GeoJSON / CSV.
+/* Carte de couverture (DDETS) : les communes colorées selon un indicateur d'accès à l'offre
+ * d'une famille ou d'un type d'acteurs, pour une demande (population, habitants des QPV,
+ * enfants de 0 à 3 ans, places d'hébergement, couche importée), avec une légende, l'offre en
+ * points, la liste classée des manques, le panneau d'une commune et les exports.
  *
- * Aujourd'hui la carte colore les communes par leur population (GET /v1/communes) et montre
- * les partenaires de la catégorie (GET /v1/partners). Les indicateurs de couverture et les
- * manques viendront de GET /v1/coverage et GET /v1/gaps : voir « BRANCHEMENT » plus bas.
+ * Sans session : les communes colorées par leur population (GET /v1/communes) et l'offre
+ * (GET /v1/partners). Connecté (rôle viewer ou plus) : GET /v1/coverage, GET /v1/gaps et
+ * GET /v1/coverage/demands, avec le cookie de session (même origine, aucune clé).
+ *
+ * Une commune qui n'atteint aucune structure dans le temps choisi prend la classe la pire de
+ * tout indicateur d'accès, avec sa propre entrée de légende (« Aucune structure atteignable ») :
+ * « sans donnée » (gris) ne dit qu'une valeur absente.
  */
 "use strict";
 
 (function () {
   const M = window.maillage;
+  const Z = M.carteZone;
   const el = M.el;
 
-  const PALETTE = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]; // ColorBrewer Blues
+  const BLUES = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]; // ColorBrewer Blues
+  const ACCESS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20"]; // ColorBrewer YlOrRd, du mieux au pire
+  const NOTHING = "#bd0026"; // la classe la pire : aucune structure atteignable
   const NO_DATA = "#d1d5db";
-  const PROPERTY_LABELS = {
-    name: "Nom",
-    code_insee: "Code Insee",
-    population: "Population (Insee)",
-    departement: "Département",
-    epci: "EPCI (SIREN)",
-    demand: "Demande",
-    people_affected: "Personnes concernées",
-    nearest_minutes: "Temps jusqu'au site le plus proche (min)",
-    nearest_site_name: "Site le plus proche",
-    reachable_sites: "Sites atteignables",
-    reachable_supply: "Offre atteignable (places)",
-    covered: "Couverte (0/1)",
-    e2sfca: "Accessibilité E2SFCA (places pour 1 000 hab.)",
-    two_sfca: "Accessibilité 2SFCA (places pour 1 000 hab.)",
-    threshold: "Seuil d'offre faible (places pour 1 000 hab.)",
-    gap: "Manque",
-    gap_severity: "Gravité du manque",
-    severity: "Gravité",
-    estimated: "Temps estimé à vol d'oiseau (0/1)",
-  };
-  const HIDDEN_PROPERTIES = new Set(["lon", "lat"]);
+  const NOTHING_LABEL = "Aucune structure atteignable";
   const POPULATION = { property: "population", label: "Population (Insee)", unit: "habitants" };
-  /** Les indicateurs de GET /v1/coverage proposés dans le sélecteur « Indicateur ». */
-  const COVERAGE_INDICATORS = [
-    { property: "nearest_minutes", label: "Temps jusqu'au site le plus proche (min)" },
-    { property: "e2sfca", label: "Accessibilité E2SFCA (places pour 1 000 hab.)", reverse: true },
-    { property: "reachable_sites", label: "Sites atteignables", reverse: true },
-    { property: "population", label: "Population" },
-  ];
-  const MODE_LABELS = { walk: "à pied", bike: "à vélo", car: "en voiture", transit: "en transports en commun" };
-  const GAPS_SHOWN = 20; // manques listés sur la page ; l'export CSV les donne tous
+  const GAPS_SHOWN = 20; // manques listés sur la page ; les exports les donnent tous
 
   const form = document.getElementById("couverture");
   const categorySelect = document.getElementById("categorie");
+  const demandSelect = document.getElementById("demande");
+  const demandNote = document.getElementById("demande-note");
   const indicatorSelect = document.getElementById("indicateur");
   const gapsZone = document.getElementById("manques");
   const zonePanel = document.getElementById("zone");
   const status = document.getElementById("etat");
   const summary = document.getElementById("couverture-resume");
+  const explanation = document.getElementById("explication");
+  const legend = document.getElementById("legende");
+  const ZONE_HINT = "Cliquez sur une commune de la carte (ou choisissez un manque) pour voir ses chiffres.";
 
   const state = {
     map: null,
     labels: null,
-    collection: null, // la FeatureCollection colorée (communes, ou couverture une fois branchée)
+    communes: null, // les communes seules (sans session)
+    collection: null, // ce qui est coloré : les communes, ou la couverture
+    metadata: null, // celles de la couverture affichée (null : les communes seules)
+    query: null, // les paramètres de la couverture affichée (exports)
     indicator: POPULATION,
     indicators: [POPULATION],
-    gaps: null, // null : pas encore de manques (pas connecté, ou couverture non chargée)
-    communes: null, // les communes seules (sans session)
+    gaps: null, // null : pas de manques (pas connecté, ou couverture indisponible)
+    gapsTotal: 0,
     zones: null,
-    legend: null,
     partners: null,
     partnerLegend: null,
-    selected: null,
+    selectedId: null,
     layersById: {},
+    generation: 0, // la dernière demande ; une réponse plus ancienne n'est pas dessinée
   };
 
   // -- classes et couleurs --------------------------------------------------------------
@@ -91,11 +78,13 @@
     return index;
   }
 
-  function colours(breaks, reverse) {
+  /** Une couleur par classe, prises dans la palette de bout en bout ; reverse : les petites
+   * valeurs sont les pires (un ratio offre/demande). */
+  function colours(breaks, palette, reverse) {
+    const ordered = reverse ? palette.slice().reverse() : palette;
     const n = breaks.length + 1;
-    const picked = Array.from({ length: n }, (_, i) =>
-      PALETTE[n === 1 ? PALETTE.length - 1 : Math.round((i * (PALETTE.length - 1)) / (n - 1))]);
-    return reverse ? picked.reverse() : picked;
+    return Array.from({ length: n }, (_, i) =>
+      ordered[n === 1 ? (reverse ? 0 : ordered.length - 1) : Math.round((i * (ordered.length - 1)) / (n - 1))]);
   }
 
   function valueOf(feature) {
@@ -103,260 +92,286 @@
     return typeof value === "number" && Number.isFinite(value) ? value : null;
   }
 
-  function formatValue(value, indicator) {
-    if (value === null || value === undefined) return "sans donnée";
-    if (indicator && typeof indicator.format === "function") return indicator.format(value);
-    return M.fmt.decimal(value) + (indicator && indicator.unit ? " " + indicator.unit : "");
+  /** Vrai quand la commune n'atteint aucune structure et que l'indicateur mesure l'accès. */
+  function reachesNothing(feature) {
+    return Boolean(state.metadata && state.indicator.access && feature.properties.covered === 0);
   }
 
   function zoneId(properties) {
-    return String(properties.zone_id || properties.code_insee || properties.id || "");
+    return String(properties.zone_id || properties.code_insee || "");
   }
 
   function zoneName(properties) {
-    return properties.name || properties.zone_name || properties.label || properties.commune || zoneId(properties);
+    return properties.name || properties.zone_name || zoneId(properties);
   }
 
   // -- la couche des zones ---------------------------------------------------------------
 
-  function legendControl(indicator, breaks, palette, values, hasNoData) {
-    const control = L.control({ position: "bottomright" });
-    control.onAdd = function () {
-      const box = el("div", { class: "map-legend", id: "legende" }, el("p", { class: "legend-title" }, indicator.label));
-      const list = el("ul", {});
-      const min = Math.min(...values);
-      const max = Math.max(...values);
-      const bounds = [min, ...breaks, max];
-      palette.forEach((colour, i) => {
-        const low = bounds[i];
-        const high = bounds[i + 1];
-        const text = i === palette.length - 1 ? "de " + M.fmt.decimal(low) + " à " + M.fmt.decimal(high) :
-          "de " + M.fmt.decimal(low) + " à moins de " + M.fmt.decimal(high);
-        list.append(el("li", {}, el("span", { class: "swatch", "aria-hidden": "true", dataset: { colour: colour } }), text));
+  /** La légende des communes, sous la carte (sur un téléphone, dans la carte, elle en
+   * cacherait la moitié). */
+  function renderLegend(scale) {
+    const indicator = state.indicator;
+    const show = (v) => (indicator.format ? indicator.format(v) : Z.number(v));
+    const swatch = (colour) => el("span", { class: "swatch", "aria-hidden": "true", dataset: { colour: colour } });
+    const list = el("ul", {});
+    if (scale.values.length) {
+      const bounds = [Math.min(...scale.values), ...scale.breaks, Math.max(...scale.values)];
+      scale.palette.forEach((colour, i) => {
+        const last = i === scale.palette.length - 1;
+        list.append(el("li", {}, swatch(colour),
+          "de " + show(bounds[i]) + (last ? " à " : " à moins de ") + show(bounds[i + 1])));
       });
-      if (hasNoData) {
-        list.append(el("li", {}, el("span", { class: "swatch", "aria-hidden": "true", dataset: { colour: NO_DATA } }), "sans donnée"));
-      }
-      box.append(list);
-      if (indicator.unit) box.append(el("p", { class: "legend-note" }, "en " + indicator.unit));
-      M.paintSwatches(box);
-      L.DomEvent.disableClickPropagation(box);
-      return box;
-    };
-    return control;
+    }
+    if (scale.nothing) list.append(el("li", { class: "legend-nothing" }, swatch(NOTHING), NOTHING_LABEL));
+    if (scale.noData) list.append(el("li", {}, swatch(NO_DATA), "sans donnée"));
+    const notes = [];
+    if (indicator.unit) notes.push("en " + indicator.unit);
+    if (scale.nothing) {
+      notes.push(NOTHING_LABEL.toLowerCase() + " : en moins de " + Z.number(state.metadata.max_minutes) + " min " +
+        (M.MODES[state.metadata.mode] || ""));
+    }
+    M.fill(legend, el("p", { class: "legend-title" }, indicator.label), list,
+      notes.map((note) => el("p", { class: "legend-note" }, note)));
+    M.paintSwatches(legend);
+    legend.hidden = !(scale.values.length || scale.nothing);
   }
 
   function drawZones() {
     if (state.zones) state.zones.remove();
-    if (state.legend) state.legend.remove();
     state.layersById = {};
-    state.selected = null;
-    const values = state.collection.features.map(valueOf).filter((v) => v !== null);
-    const breaks = quantileBreaks(values, PALETTE.length);
-    const palette = colours(breaks, Boolean(state.indicator.reverse));
-    let hasNoData = false;
+    const features = state.collection.features;
+    const ranked = features.filter((f) => !reachesNothing(f));
+    const values = ranked.map(valueOf).filter((v) => v !== null);
+    const breaks = quantileBreaks(values, state.indicator.access ? ACCESS.length : BLUES.length);
+    const palette = colours(breaks, state.indicator.access ? ACCESS : BLUES, Boolean(state.indicator.reverse));
+    const scale = { values: values, breaks: breaks, palette: palette, nothing: ranked.length < features.length,
+      noData: ranked.some((f) => valueOf(f) === null) };
     state.zones = L.geoJSON(state.collection, {
       style: (feature) => {
         const value = valueOf(feature);
-        if (value === null) hasNoData = true;
+        const nothing = reachesNothing(feature);
         return {
           color: "#6b7280",
           weight: 0.6,
-          fillColor: value === null ? NO_DATA : palette[classOf(value, breaks)],
+          fillColor: nothing ? NOTHING : value === null ? NO_DATA : palette[classOf(value, breaks)],
           fillOpacity: 0.8,
+          className: nothing ? "zone zone-nothing" : value === null ? "zone zone-no-data" : "zone",
         };
       },
       onEachFeature: (feature, layer) => {
         state.layersById[zoneId(feature.properties)] = layer;
-        layer.on("click", () => selectZone(feature, layer));
+        layer.on("click", () => selectZone(layer));
         layer.bindTooltip(M.escapeHtml(zoneName(feature.properties)), { sticky: true });
       },
     }).addTo(state.map);
-    if (values.length) {
-      state.legend = legendControl(state.indicator, breaks, palette, values, hasNoData).addTo(state.map);
-    }
+    renderLegend(scale);
     if (state.partners) state.partners.eachLayer((layer) => layer.bringToFront && layer.bringToFront());
+    const selected = state.selectedId && state.layersById[state.selectedId];
+    if (selected) selectZone(selected);
   }
 
-  function selectZone(feature, layer) {
-    if (state.selected) state.zones.resetStyle(state.selected);
-    state.selected = layer;
+  function gapOf(id) {
+    return (state.gaps || []).find((gap) => gap.zone_id === id) || null;
+  }
+
+  /** Une commune choisie : soulignée sur la carte, ses chiffres dans le panneau à côté (sous
+   * la carte sur un téléphone). */
+  function selectZone(layer) {
+    state.zones.resetStyle();
     layer.setStyle({ weight: 3, color: "#111827" });
     layer.bringToFront();
-    const p = feature.properties;
-    const facts = el("dl", { class: "facts" });
-    facts.append(el("dt", {}, state.indicator.label), el("dd", {}, el("strong", {}, formatValue(valueOf(feature), state.indicator))));
-    Object.entries(p).forEach(([key, value]) => {
-      if (HIDDEN_PROPERTIES.has(key) || key === state.indicator.property || value === null || typeof value === "object") return;
-      facts.append(el("dt", {}, PROPERTY_LABELS[key] || key.replace(/_/g, " ")),
-        el("dd", {}, typeof value === "number" ? M.fmt.decimal(value) : String(value)));
-    });
-    M.fill(zonePanel, el("h3", {}, zoneName(p)), facts);
-    layer.bindPopup(el("div", {}, el("strong", {}, zoneName(p)), el("br"),
-      state.indicator.label + " : " + formatValue(valueOf(feature), state.indicator))).openPopup();
+    const p = layer.feature.properties;
+    state.selectedId = zoneId(p);
+    M.fill(zonePanel, Z.panel(p, { metadata: state.metadata, indicator: state.indicator, gap: gapOf(state.selectedId) }));
   }
 
   function selectZoneById(id) {
     const layer = state.layersById[String(id)];
     if (!layer) return false;
-    state.map.fitBounds(layer.getBounds(), { maxZoom: 11, padding: [20, 20] });
-    selectZone(layer.feature, layer);
+    state.map.fitBounds(layer.getBounds(), { maxZoom: 11, padding: [20, 20], animate: false });
+    selectZone(layer);
     return true;
+  }
+
+  /** Nouveaux réglages : la commune choisie n'a plus de sens (panneau vidé, carte recadrée
+   * sur le territoire une fois la réponse dessinée). */
+  function resetView() {
+    state.selectedId = null;
+    M.fill(zonePanel, el("p", { class: "hint" }, ZONE_HINT));
+  }
+
+  function fitZones() {
+    const bounds = state.zones && state.zones.getBounds();
+    if (bounds && bounds.isValid()) state.map.fitBounds(bounds, { padding: [8, 8], animate: false });
   }
 
   // -- la liste des manques --------------------------------------------------------------
 
-  const GAP_SKIP = new Set(["rank", "name", "zone_name", "label", "message", "reason", "zone_id", "code_insee", "id",
-    "geometry", "lon", "lat"]);
-
   function renderGaps() {
+    const exports = [document.getElementById("export-manques"), document.getElementById("export-manques-fr")];
+    exports.forEach((button) => (button.disabled = !(state.gaps && state.gaps.length)));
     if (state.gaps === null) {
       if (M.can(M.ROLES.viewer)) {
-        M.fill(gapsZone, el("p", { class: "notice" }, "Le classement des manques s'affichera ici avec les " +
-          "indicateurs de couverture."));
+        M.fill(gapsZone, el("p", { class: "notice" }, "Le classement des manques s'affiche avec la couverture."));
       } else {
         M.loginPrompt(gapsZone, "pour voir les indicateurs de couverture et le classement des manques. " +
           "En attendant, la carte montre la population des communes et l'offre de la catégorie choisie");
       }
-      document.getElementById("export-manques").disabled = true;
       return;
     }
-    document.getElementById("export-manques").disabled = !state.gaps.length;
     if (!state.gaps.length) {
       M.fill(gapsZone, el("p", { class: "notice notice-success" }, "Aucun manque pour ces réglages."));
       return;
     }
     const list = el("ol", { class: "gaps" });
     state.gaps.slice(0, GAPS_SHOWN).forEach((gap) => {
-      const figures = Object.entries(gap).filter(([key, value]) => !GAP_SKIP.has(key) && typeof value === "number")
-        .map(([key, value]) => (PROPERTY_LABELS[key] || key.replace(/_/g, " ")) + " : " + M.fmt.decimal(value));
-      const id = zoneId(gap);
       list.append(el("li", {},
-        el("button", { type: "button", class: "button-link", onclick: () => selectZoneById(id) }, zoneName(gap)),
-        gap.message || gap.reason ? el("div", {}, gap.message || gap.reason) : null,
-        figures.length ? el("div", { class: "hint" }, figures.join(" · ")) : null));
+        el("button", { type: "button", class: "button-link", onclick: () => selectZoneById(gap.zone_id) }, gap.zone_name),
+        el("div", {}, gap.message)));
     });
-    const total = Math.max(state.gapsTotal || 0, state.gaps.length);
+    const total = Math.max(state.gapsTotal, state.gaps.length);
     M.fill(gapsZone, list, total > GAPS_SHOWN ?
       el("p", { class: "hint" }, "Les " + GAPS_SHOWN + " premiers manques sur " + M.fmt.number(total) +
-        " ; la liste complète est dans l'export CSV des manques.") : null);
+        " ; les exports des manques les donnent tous.") : null);
   }
 
-  // -- BRANCHEMENT DE LA COUVERTURE ------------------------------------------------------
-  //
-  // ▶ showCoverage(coverage, gaps, options) : LE point d'accroche pour /v1/coverage et /v1/gaps.
-  //   coverage : la FeatureCollection de GET /v1/coverage (une entité par commune ou par
-  //              carreau, EPSG:4326) ; chaque entité porte un identifiant de zone
-  //              (properties.zone_id ou properties.code_insee), un nom (properties.name) et
-  //              ses indicateurs en nombres ;
-  //   gaps     : la liste classée de GET /v1/gaps (le meilleur rang d'abord) ; chaque manque
-  //              porte l'identifiant de sa zone (zone_id ou code_insee), un nom, un message
-  //              (message ou reason) et ses chiffres (nombres) ;
-  //   options  : { indicator: {property, label, unit?, reverse?}, indicators?: [...] } —
-  //              la propriété à colorer ; reverse = vrai quand une grande valeur est bonne
-  //              (un ratio offre/demande : les zones faibles en foncé).
-  // ▶ requestCoverage(params) : GET /v1/coverage et GET /v1/gaps avec la session de la
-  //   personne connectée (cookie, même origine), puis showCoverage ; rend un message français
-  //   pour la zone d'état quand rien n'est affiché.
-  //
-  function showCoverage(coverage, gaps, options) {
-    const opts = options || {};
-    state.collection = coverage;
-    state.indicator = opts.indicator || state.indicator;
-    state.indicators = opts.indicators || [state.indicator];
-    state.gaps = Array.isArray(gaps) ? gaps : (gaps && gaps.items) || [];
-    state.gapsTotal = gaps && !Array.isArray(gaps) && typeof gaps.total === "number" ? gaps.total : state.gaps.length;
-    M.clear(indicatorSelect);
-    state.indicators.forEach((indicator) => {
-      indicatorSelect.append(el("option", { value: indicator.property, selected: indicator.property === state.indicator.property }, indicator.label));
-    });
-    drawZones();
-    renderGaps();
-  }
+  // -- la couverture ------------------------------------------------------------------------
 
   function showSummary(metadata) {
     if (!metadata) {
-      summary.textContent = "";
       summary.hidden = true;
+      explanation.hidden = true;
       return;
     }
-    const share = metadata.share_covered === null || metadata.share_covered === undefined ? "Une part inconnue" :
+    const share = metadata.share_covered === null ? "Une part inconnue" :
       M.fmt.decimal(Math.round(metadata.share_covered * 1000) / 10) + " %";
-    const who = metadata.demand === "population" ? "de la population" : "de la demande (" + metadata.demand_label + ")";
+    const who = metadata.demand === "population" ? "de la population" : "de la demande « " + metadata.demand_label + " »";
     summary.textContent = share + " " + who + " atteint " +
       (metadata.sites ? "un des " + M.fmt.number(metadata.sites) + " sites « " + metadata.category_label + " »" :
         "un site « " + metadata.category_label + " »") +
-      " en moins de " + M.fmt.decimal(metadata.max_minutes) + " min " + (MODE_LABELS[metadata.mode] || metadata.mode) +
-      (metadata.estimated ? " ; temps estimés à vol d'oiseau" : "") + ".";
+      " en moins de " + Z.number(metadata.max_minutes) + " min " + (M.MODES[metadata.mode] || metadata.mode) +
+      (metadata.estimated ? " ; " + M.fmt.percent(metadata.estimated_share) + " des trajets estimés" : "") + ".";
     summary.hidden = false;
+    explanation.textContent = metadata.e2sfca_explanation;
+    explanation.hidden = false;
   }
 
-  /** Revenir aux communes colorées par leur population (sans session, ou après une erreur). */
+  function showCoverage(coverage, gaps) {
+    const kept = state.metadata ? state.indicator.property : null; // the indicator chosen on a coverage
+    state.collection = coverage;
+    state.metadata = coverage.metadata;
+    state.indicators = Z.indicators(coverage.metadata);
+    state.indicator = state.indicators.find((i) => i.property === kept) || state.indicators[0];
+    state.gaps = gaps.items;
+    state.gapsTotal = gaps.total;
+    fillIndicators();
+    drawZones();
+    renderGaps();
+    showSummary(coverage.metadata);
+  }
+
+  /** Les communes colorées par leur population (sans session, ou la couverture indisponible). */
   function showCommunes() {
-    showSummary(null);
-    if (!state.communes || state.collection === state.communes) return;
     state.collection = state.communes;
+    state.metadata = null;
+    state.query = null;
     state.indicator = POPULATION;
     state.indicators = [POPULATION];
     state.gaps = null;
-    M.clear(indicatorSelect).append(el("option", { value: POPULATION.property }, POPULATION.label));
+    fillIndicators();
     drawZones();
     renderGaps();
+    showSummary(null);
   }
 
-  async function requestCoverage(params) {
+  function fillIndicators() {
+    M.clear(indicatorSelect);
+    state.indicators.forEach((indicator) => indicatorSelect.append(
+      el("option", { value: indicator.property, selected: indicator === state.indicator }, indicator.label)));
+  }
+
+  async function requestCoverage(params, generation) {
     if (!M.can(M.ROLES.viewer)) {
       showCommunes();
       return "Connectez-vous pour afficher la couverture.";
     }
-    const query = M.query({ category: params.category, mode: params.mode, max_minutes: params.max_minutes, zones: "communes" });
-    let coverage;
-    let gaps;
+    const query = { category: params.category, mode: params.mode, max_minutes: params.max_minutes,
+      zones: "communes", demand: params.demand };
+    let answers;
     try {
-      [coverage, gaps] = await Promise.all([M.api("/v1/coverage" + query), M.api("/v1/gaps" + query)]);
+      answers = await Promise.all([M.api("/v1/coverage" + M.query(query)), M.api("/v1/gaps" + M.query(query))]);
     } catch (err) {
       if (!(err instanceof M.ApiError)) throw err;
+      if (generation !== state.generation) return null;
       showCommunes();
       if (err.status === 401) M.loginPrompt(gapsZone, "à nouveau : " + err.message, "error");
       return "Couverture indisponible : " + err.message;
     }
-    const indicator = COVERAGE_INDICATORS.find((i) => i.property === state.indicator.property && state.collection !== state.communes) ||
-      COVERAGE_INDICATORS[0];
-    showCoverage(coverage, gaps, { indicator: indicator, indicators: COVERAGE_INDICATORS });
-    showSummary(coverage.metadata || (gaps && gaps.metadata));
+    if (generation !== state.generation) return null;
+    state.query = query;
+    showCoverage(answers[0], answers[1]);
     return null;
+  }
+
+  // -- la demande ---------------------------------------------------------------------------
+
+  async function fillDemands() {
+    if (!M.can(M.ROLES.viewer)) {
+      demandSelect.disabled = true;
+      demandNote.textContent = "Connectez-vous pour choisir la demande (habitants des QPV, jeunes enfants…).";
+      return;
+    }
+    let answer;
+    try {
+      answer = await M.api("/v1/coverage/demands");
+    } catch (err) {
+      if (!(err instanceof M.ApiError)) throw err;
+      demandNote.textContent = "Liste des demandes indisponible : " + err.message;
+      return;
+    }
+    M.clear(demandSelect);
+    const missing = [];
+    answer.items.forEach((demand) => {
+      const label = Z.capitalised(demand.label);
+      demandSelect.append(el("option", { value: demand.name, disabled: !demand.available },
+        demand.available ? label : label + " — non chargée"));
+      if (!demand.available) missing.push("« " + label + " » : " + demand.reason.charAt(0).toLowerCase() + demand.reason.slice(1));
+    });
+    demandSelect.value = "population";
+    M.fill(demandNote, missing.length ? el("span", {}, (missing.length > 1 ? "Demandes non disponibles ici — " :
+      "Demande non disponible ici — ") + missing.join(" ")) : null);
   }
 
   // -- l'offre de la catégorie ------------------------------------------------------------
 
-  async function allPartners(kind) {
+  function categoryLabel(code) {
+    if (state.labels.families[code]) return state.labels.families[code];
+    return state.labels.kinds[code] ? state.labels.kinds[code].label : code;
+  }
+
+  async function drawPartners(category, generation) {
+    if (!category) return [];
+    const filter = state.labels.families[category] ? { families: [category] } : { kinds: [category] };
     const items = [];
     for (let page = 1; page <= 20; page++) {
-      const result = await M.api("/v1/partners" + M.query({ kinds: [kind], size: 100, page: page }));
+      const result = await M.api("/v1/partners" + M.query(Object.assign({ size: 100, page: page }, filter)));
       items.push(...result.items);
       if (items.length >= result.total || !result.items.length) break;
     }
-    return items;
-  }
-
-  async function drawPartners(kind) {
-    if (state.partners) state.partners.clearLayers();
+    if (generation !== state.generation) return items;
+    state.partners.clearLayers();
     if (state.partnerLegend) state.partnerLegend.remove();
-    if (!kind) return [];
-    const items = await allPartners(kind);
-    const label = state.labels.kinds[kind] ? state.labels.kinds[kind].label : kind;
     items.forEach((p) => {
       M.partnerMarker(p, { pane: "partenaires" })
         .bindTooltip(M.escapeHtml(p.name + (p.available_places !== null ? " — " + M.fmt.plural(p.available_places, "place libre", "places libres") : "")))
         .addTo(state.partners);
     });
-    const family = state.labels.kinds[kind] ? state.labels.kinds[kind].family : null;
+    const family = state.labels.families[category] ? category : (state.labels.kinds[category] || {}).family;
     const control = L.control({ position: "topright" });
     control.onAdd = () => {
-      const box = el("div", { class: "map-legend" },
-        el("p", { class: "legend-title" }, "Offre"),
+      const box = el("div", { class: "map-legend" }, el("p", { class: "legend-title" }, "Offre"),
         el("ul", {}, el("li", {}, el("span", { class: "swatch swatch-dot", "aria-hidden": "true", dataset: { colour: M.familyColour(family) } }),
-          label + " (" + M.fmt.number(items.length) + ")")));
+          categoryLabel(category) + " (" + M.fmt.number(items.length) + ")")));
       M.paintSwatches(box);
       return box;
     };
@@ -364,69 +379,99 @@
     return items;
   }
 
+  function fillCategories(labels) {
+    M.clear(categorySelect);
+    const families = el("optgroup", { label: "Familles (tous leurs types d'acteurs)" });
+    Object.entries(labels.families).forEach(([code, label]) => families.append(el("option", { value: code }, label)));
+    categorySelect.append(families);
+    Object.entries(labels.families).forEach(([family, familyLabel]) => {
+      const kinds = Object.values(labels.kinds).filter((kind) => kind.family === family)
+        .sort((a, b) => a.label.localeCompare(b.label, "fr"));
+      if (!kinds.length) return;
+      const group = el("optgroup", { label: "Types : " + familyLabel });
+      kinds.forEach((kind) => group.append(el("option", { value: kind.code }, kind.label)));
+      categorySelect.append(group);
+    });
+    const wanted = new URLSearchParams(window.location.search).get("categorie");
+    const known = (code) => Boolean(code && (labels.kinds[code] || labels.families[code]));
+    categorySelect.value = known(wanted) ? wanted : known("creches-avip") ? "creches-avip" : categorySelect.options[0].value;
+  }
+
   // -- exports ------------------------------------------------------------------------------
 
-  function download(content, filename, type) {
-    const url = URL.createObjectURL(new Blob([content], { type: type }));
-    const link = el("a", { href: url, download: filename, class: "visually-hidden" });
+  function save(href, filename) {
+    const link = el("a", { href: href, download: filename || "", class: "visually-hidden" });
     document.body.append(link);
     link.click();
     link.remove();
+  }
+
+  function download(content, filename, type) {
+    const url = URL.createObjectURL(new Blob([content], { type: type }));
+    save(url, filename);
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
-  function csvCell(value) {
-    if (value === null || value === undefined) return "";
-    const text = typeof value === "number" ? String(value).replace(".", ",") : String(value);
-    return /[;"\n\r]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
-  }
-
-  /** Un CSV « à la française » : séparateur point-virgule, virgule décimale, BOM UTF-8. */
-  function toCsv(rows) {
+  /** Un CSV comme ceux de l'API : « ; », UTF-8 avec BOM ; french : la virgule décimale. */
+  function toCsv(rows, french) {
     const columns = [];
     rows.forEach((row) => Object.keys(row).forEach((key) => {
       if (!columns.includes(key) && (row[key] === null || typeof row[key] !== "object")) columns.push(key);
     }));
-    const lines = [columns.join(";")].concat(rows.map((row) => columns.map((c) => csvCell(row[c])).join(";")));
+    const cell = (value) => {
+      if (value === null || value === undefined) return "";
+      const text = typeof value === "number" && french ? String(value).replace(".", ",") : String(value);
+      return /[;"\n\r]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+    };
+    const lines = [columns.join(";")].concat(rows.map((row) => columns.map((c) => cell(row[c])).join(";")));
     return "\ufeff" + lines.join("\r\n") + "\r\n";
   }
 
-  function exportName(extension, what) {
-    const parts = [what || "zones", categorySelect.value || "toutes", form.elements.mode.value, form.elements.minutes.value + "min"];
-    return parts.join("-") + "." + extension;
+  function exportName(extension) {
+    return ["communes", categorySelect.value || "toutes", form.elements.mode.value, form.elements.minutes.value + "min"]
+      .join("-") + "." + extension;
+  }
+
+  /** Les communes : depuis l'API quand la couverture est affichée, sinon celles de la page. */
+  function exportZones(format) {
+    if (state.query) {
+      save("/v1/coverage" + M.query(Object.assign({}, state.query, { format: format })));
+    } else {
+      const rows = state.collection.features.map((f) => f.properties);
+      download(toCsv(rows, format === "csv-fr"), exportName(format === "csv-fr" ? "excel-fr.csv" : "csv"), "text/csv;charset=utf-8");
+    }
+  }
+
+  function exportGaps(format) {
+    if (state.query) save("/v1/gaps" + M.query(Object.assign({}, state.query, { format: format, limit: 20000 })));
   }
 
   // -- la page ------------------------------------------------------------------------------
 
   async function apply() {
+    const generation = ++state.generation;
     const params = {
       category: categorySelect.value,
+      demand: demandSelect.disabled ? "population" : demandSelect.value,
       mode: form.elements.mode.value,
       max_minutes: Number(form.elements.minutes.value),
     };
+    resetView();
     status.textContent = "Mise à jour de la carte…";
     try {
-      const [items, problem] = await Promise.all([drawPartners(params.category), requestCoverage(params)]);
-      const label = state.labels.kinds[params.category] ? state.labels.kinds[params.category].label : "";
-      status.textContent = M.fmt.plural(items.length, "structure") + (label ? " « " + label + " »" : "") +
-        " sur la carte ; zones colorées selon : " + state.indicator.label + "." + (problem ? " " + problem : "");
+      const [items, problem] = await Promise.all([drawPartners(params.category, generation), requestCoverage(params, generation)]);
+      if (generation !== state.generation) return;
+      fitZones();
+      status.textContent = M.fmt.plural(items.length, "structure") + " « " + categoryLabel(params.category) + " »" +
+        " sur la carte ; communes colorées selon : " + state.indicator.label + "." + (problem ? " " + problem : "");
+      document.body.dataset.drawn = String(generation);
     } catch (err) {
-      status.textContent = "Mise à jour impossible : " + err.message;
+      if (generation === state.generation) status.textContent = "Mise à jour impossible : " + err.message;
     }
   }
 
-  function fillCategories(labels) {
-    M.clear(categorySelect);
-    const groups = {};
-    Object.values(labels.kinds).forEach((kind) => (groups[kind.family] = groups[kind.family] || []).push(kind));
-    Object.keys(groups).forEach((family) => {
-      const group = el("optgroup", { label: labels.families[family] || family });
-      groups[family].sort((a, b) => a.label.localeCompare(b.label, "fr"))
-        .forEach((kind) => group.append(el("option", { value: kind.code }, kind.label)));
-      categorySelect.append(group);
-    });
-    const wanted = new URLSearchParams(window.location.search).get("categorie");
-    categorySelect.value = wanted && labels.kinds[wanted] ? wanted : labels.kinds["creches-avip"] ? "creches-avip" : categorySelect.options[0].value;
+  function applyWhenValid() {
+    if (form.reportValidity()) apply();
   }
 
   async function main() {
@@ -435,28 +480,29 @@
     state.partners = L.layerGroup().addTo(state.map);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      if (form.reportValidity()) apply();
+      applyWhenValid();
     });
+    [categorySelect, demandSelect, form.elements.mode, form.elements.minutes]
+      .forEach((control) => control.addEventListener("change", applyWhenValid));
     indicatorSelect.addEventListener("change", () => {
       state.indicator = state.indicators.find((i) => i.property === indicatorSelect.value) || state.indicator;
       drawZones();
     });
     document.getElementById("export-geojson").addEventListener("click", () =>
       download(JSON.stringify(state.collection), exportName("geojson"), "application/geo+json"));
-    document.getElementById("export-csv").addEventListener("click", () =>
-      download(toCsv(state.collection.features.map((f) => f.properties)), exportName("csv"), "text/csv;charset=utf-8"));
-    document.getElementById("export-manques").addEventListener("click", () =>
-      download(toCsv(state.gaps || []), exportName("csv", "manques"), "text/csv;charset=utf-8"));
+    document.getElementById("export-csv").addEventListener("click", () => exportZones("csv"));
+    document.getElementById("export-csv-fr").addEventListener("click", () => exportZones("csv-fr"));
+    document.getElementById("export-manques").addEventListener("click", () => exportGaps("csv"));
+    document.getElementById("export-manques-fr").addEventListener("click", () => exportGaps("csv-fr"));
     try {
-      const [labels, communes] = await Promise.all([M.labels(), M.communes()]);
+      const [labels, communes] = await Promise.all([M.labels(), M.communes(), fillDemands()]);
       state.labels = labels;
       fillCategories(labels);
-      state.collection = communes;
       state.communes = communes;
+      state.collection = communes;
       drawZones();
-      const bounds = state.zones.getBounds();
-      if (bounds.isValid()) state.map.fitBounds(bounds, { padding: [8, 8] });
-      M.basemap.communeLabels(state.map, communes);  // hors ligne : les noms, sans tuiles
+      fitZones();
+      M.basemap.communeLabels(state.map, communes); // hors ligne : les noms, sans tuiles
       renderGaps();
       const findCommune = await M.communePicker(document.getElementById("communes-liste"));
       document.getElementById("zone-commune").addEventListener("change", (event) => {
@@ -471,6 +517,6 @@
     document.body.dataset.ready = "true";
   }
 
-  M.carte = { showCoverage: showCoverage, requestCoverage: requestCoverage, selectZone: selectZoneById };
+  M.carte = { selectZone: selectZoneById, state: state };
   main();
 })();
