@@ -98,6 +98,7 @@ __all__ = [
     "E2SFCA_WEIGHTS",
     "EMPLOYER_FAMILIES",
     "ISOLATED_AHI_DEFINITION",
+    "MAX_COVERAGE_MINUTES",
     "UNLINKED_AHI_DEFINITION",
     "Category",
     "FloatingCatchment",
@@ -133,6 +134,9 @@ __all__ = [
     "unlinked_ahi",
     "weighted_median",
 ]
+
+MAX_COVERAGE_MINUTES: Final = 120.0
+"""The longest travel-time budget a coverage question may ask, minutes."""
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
