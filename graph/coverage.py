@@ -807,6 +807,7 @@ _FAMILY_NOUNS: Final[Mapping[str, tuple[str, str, bool]]] = {
     "acces-aux-droits": ("lieu d'accès aux droits", "lieux d'accès aux droits", False),
     "institutions": ("institution", "institutions", True),
     "reseaux": ("réseau", "réseaux", False),
+    "autres": ("autre acteur", "autres acteurs", False),  # a KeyError (500) before
 }
 _KIND_NOUNS: Final[Mapping[str, tuple[str, str, bool]]] = {
     "creches-avip": ("crèche AVIP", "crèches AVIP", True),

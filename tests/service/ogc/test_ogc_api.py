@@ -306,6 +306,14 @@ def test_gaps_features_are_v1_gaps_in_rank_order(demo: Any) -> None:
     assert missing.json()["detail"] == "Entité introuvable dans la collection manques."
 
 
+def test_every_family_is_a_question_a_layer_answers(demo: Any) -> None:
+    """« autres » had no French noun: /v1/coverage, /v1/siting and these layers answered 500."""
+    client, viewer, _ = demo
+    body = ok(client, "/ogc/collections/manques/items", viewer, category="autres").json()
+    assert body["numberMatched"] >= 0
+    assert ok(client, "/v1/gaps", viewer, category="autres", mode="walk", max_minutes=20)
+
+
 def test_computed_collections_refuse_bad_questions_with_400(demo: Any) -> None:
     client, viewer, _ = demo
     for params, expected in (
