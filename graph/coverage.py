@@ -98,6 +98,7 @@ __all__ = [
     "E2SFCA_WEIGHTS",
     "EMPLOYER_FAMILIES",
     "ISOLATED_AHI_DEFINITION",
+    "MAX_COVERAGE_MINUTES",
     "UNLINKED_AHI_DEFINITION",
     "Category",
     "FloatingCatchment",
@@ -134,6 +135,9 @@ __all__ = [
     "unlinked_ahi",
     "weighted_median",
 ]
+
+MAX_COVERAGE_MINUTES: Final = 120.0
+"""The longest travel-time budget a coverage question may ask, minutes."""
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -804,6 +808,7 @@ _FAMILY_NOUNS: Final[Mapping[str, tuple[str, str, bool]]] = {
     "acces-aux-droits": ("lieu d'accès aux droits", "lieux d'accès aux droits", False),
     "institutions": ("institution", "institutions", True),
     "reseaux": ("réseau", "réseaux", False),
+    "autres": ("autre acteur", "autres acteurs", False),  # a KeyError (500) before
 }
 _KIND_NOUNS: Final[Mapping[str, tuple[str, str, bool]]] = {
     "creches-avip": ("crèche AVIP", "crèches AVIP", True),

@@ -75,6 +75,7 @@ __all__ = [
     "is_stored",
     "one_of",
     "padded",
+    "split_numbers",
 ]
 
 STORED: Final[Mapping[str, str]] = MappingProxyType({"origin": "stored"})
@@ -335,3 +336,20 @@ def _check_strict(model: type[BaseModel], value: Any, info: ValidationInfo) -> N
     elif isinstance(value, list | tuple):
         for item in value:
             marker.check(item)
+
+
+def split_numbers(value: Any) -> Any:
+    """A query list of numbers, ``bbox=4.0,43.9,4.2,44.2`` (one text) or repeated values, as a
+    list of texts; anything else is left for pydantic to refuse (« liste attendue », « nombre
+    attendu »)."""
+    if isinstance(value, str):
+        value = [value]
+    elif not isinstance(value, list | tuple):
+        return value
+    parts: list[Any] = []
+    for item in value:
+        if isinstance(item, str):
+            parts.extend(p.strip() for p in item.split(","))  # an empty one is refused
+        else:
+            parts.append(item)
+    return parts or None

@@ -191,6 +191,41 @@ OpeningHours = Annotated[
     NOT_BLANK_TEXT,
     AfterValidator(validation.validate_opening_hours),
 ]
+FamilyCode = Annotated[
+    str,
+    AfterValidator(vocabulary.check_family),
+    _codes(vocabulary.families),
+]
+
+CATEGORY_UNKNOWN = (
+    "catégorie inconnue ; donnez une famille (ex. garde-enfants), un type d'acteur (ex. "
+    "creches-avip) ou une thématique (ex. famille--garde-denfants) ; listes : "
+    "/v1/reference/families, /v1/reference/kinds, /v1/reference/thematiques."
+)
+
+
+def category_codes() -> list[str]:
+    """Every category of offer a coverage asks about: the families, the kinds of actors, the
+    thematiques."""
+    return [*vocabulary.families(), *vocabulary.kinds(), *vocabulary.thematiques()]
+
+
+def _known_category(code: str) -> str:
+    vocabularies = (vocabulary.families, vocabulary.kinds, vocabulary.thematiques)
+    if not any(code in terms() for terms in vocabularies):
+        raise ValueError(CATEGORY_UNKNOWN)
+    return code
+
+
+CategoryCode = Annotated[
+    str,
+    AfterValidator(_known_category),
+    Field(
+        description="famille (garde-enfants), type d'acteur (creches-avip) ou thématique "
+        "data·inclusion (famille--garde-denfants) : voir /v1/reference"
+    ),
+    Documented(lambda: {"enum": category_codes()}),
+]
 PublicCode = Annotated[str, _codes(vocabulary.publics)]
 ThematiqueCode = Annotated[str, _codes(vocabulary.thematiques)]
 Publics = Annotated[

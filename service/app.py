@@ -15,6 +15,7 @@ from service.accounts import routes as accounts
 from service.contract import install_contract
 from service.coverage import routes as coverage
 from service.coverage.compute import CoverageCache
+from service.coverage.features import coverage_table, gaps_table
 from service.db import make_engine, make_sessionmaker
 from service.deps import RevisionHeader, get_principal
 from service.errors import UnexpectedErrors, install_error_handlers, is_database_outage
@@ -26,6 +27,7 @@ from service.isochrones import routes as isochrones
 from service.matching import routes as matching
 from service.network import routes as network
 from service.networks import routes as networks
+from service.ogc import routes as ogc
 from service.pages import routes as pages
 from service.partners import routes as partners
 from service.reference import routes as reference
@@ -106,6 +108,11 @@ def create_app(settings: Settings) -> FastAPI:
             },
             {"name": "référentiels", "description": "Vocabulaires partagés."},
             {"name": "santé", "description": "État du service."},
+            {
+                "name": ogc.TAG,
+                "description": "Partenaires, couverture et manques en collections OGC API – "
+                "Features (GeoJSON, CRS84) : à ajouter comme couches dans QGIS.",
+            },
         ],
     )
     app.state.settings = settings
@@ -147,6 +154,8 @@ def create_app(settings: Settings) -> FastAPI:
         territory.router,
         network.router,
         coverage.router,
+        # the coverage feature computes, the OGC feature serves: wired here, not imported
+        ogc.make_router({"couverture": coverage_table, "manques": gaps_table}),
     ):
         app.include_router(router)
     pages.install(app)

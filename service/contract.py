@@ -8,7 +8,8 @@ rule per status read from the routes themselves (never a list kept by hand besid
 ======  ==========================================================  ===========================
 status  when                                                        operations
 ======  ==========================================================  ===========================
-400     a body that cannot be read as JSON text (not UTF-8)         those with a body
+400     a body that cannot be read as JSON text (not UTF-8); under  those with a body; the
+        ``/ogc``, invalid parameters (OGC API – Features asks 400)  ``/ogc`` operations
 401     a key that is malformed, unknown, revoked or expired; no    all (a key is checked
         key where a role is required                                wherever it is given)
 403     the key's role is not enough; for writes, also another      those requiring a role
@@ -19,6 +20,7 @@ status  when                                                        operations
 409     the record would duplicate another (same provenance...)     writes with a body
 413     a body over the limit (`service.guards.BodyGuard`)          POST, PUT, PATCH
 422     invalid parameters or body                                  parameters or a body
+                                                                    (not under ``/ogc``)
 429     too many requests (`service.guards.RateLimit`)              `service.guards.ROUTE_GROUPS`
 503     the database cannot be reached (`service.errors`)           all (a key is looked up)
 ======  ==========================================================  ===========================
@@ -52,6 +54,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graph.inputs import NO_NUL
 from service.deps import WRITER_ROLES, RoleCheck
+from service.errors import BAD_REQUEST_PATHS
 from service.guards import BODY_METHODS, ROUTE_GROUPS
 
 SECURITY_SCHEME = "cleApi"
@@ -148,7 +151,13 @@ def _answers(
         yield "409", "L'écriture ferait un doublon (même provenance, même relation…)."
     if method in BODY_METHODS:
         yield "413", "Corps de requête trop volumineux."
-    if operation.get("parameters") or operation.get("requestBody"):
+    if (route.path_format or "").startswith(BAD_REQUEST_PATHS) and operation.get("parameters"):
+        yield (
+            "400",
+            "Paramètres invalides (OGC API – Features : 400) : `detail` liste les paramètres "
+            "fautifs (ValidationErrorOut) ou énonce la règle enfreinte (ErrorOut).",
+        )
+    elif operation.get("parameters") or operation.get("requestBody"):
         yield (
             "422",
             (
@@ -161,15 +170,15 @@ def _answers(
     yield "503", "Base de données momentanément injoignable : voir Retry-After."
 
 
-def _body(status: str) -> dict[str, Any]:
-    if status == "422":
+def _body(status: str, path: str) -> dict[str, Any]:
+    if status == "422" or (status == "400" and path.startswith(BAD_REQUEST_PATHS)):
         return {"anyOf": [_ref(ValidationErrorOut), _ref(ErrorOut)]}
     return _ref(ErrorOut)
 
 
-def _document(operation: dict[str, Any], status: str, description: str) -> None:
+def _document(operation: dict[str, Any], status: str, description: str, path: str) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
-    schema = _body(status)
+    schema = _body(status, path)
     own = responses.get(status, {}).get("content", {}).get("application/json", {}).get("schema")
     if own is not None and status != "422":  # the operation's own body, or ours
         schema = {"anyOf": [own, schema]}
@@ -231,7 +240,7 @@ def complete_document(spec: dict[str, Any], routes: list[BaseRoute]) -> dict[str
             if "422" not in documented:  # FastAPI's, for the key header it does not show
                 operation["responses"].pop("422", None)
             for status, description in documented.items():
-                _document(operation, status, description)
+                _document(operation, status, description, route.path_format or "")
             required = _roles_of(route.dependant) is not None
             operation["security"] = (
                 [{SECURITY_SCHEME: []}] if required else [{}, {SECURITY_SCHEME: []}]

@@ -44,6 +44,16 @@ class MaillageError(Exception):
         self.message = message
 
 
+BAD_REQUEST_PATHS: tuple[str, ...] = ("/ogc",)
+"""Paths whose invalid parameters are answered 400, not 422: OGC API – Features asks 400 for
+a parameter it cannot read (`service.ogc`); everywhere else, 422."""
+
+
+def invalid_status(path: str) -> int:
+    """The status of invalid parameters on ``path``: 400 under `BAD_REQUEST_PATHS`, else 422."""
+    return 400 if path.startswith(BAD_REQUEST_PATHS) else 422
+
+
 class NotFoundError(MaillageError):
     status_code = 404
 
@@ -176,8 +186,11 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the one mapping from errors to HTTP responses."""
 
     @app.exception_handler(MaillageError)
-    async def _domain(_: Request, exc: MaillageError) -> JSONResponse:
-        return error_response(exc)
+    async def _domain(request: Request, exc: MaillageError) -> JSONResponse:
+        response = error_response(exc)
+        if response.status_code == 422:  # a rule of the service, said as a validation
+            response.status_code = invalid_status(request.url.path)
+        return response
 
     async def _database_outage(request: Request, exc: Exception) -> JSONResponse:
         log_database_outage(exc, f"{request.method} {route_template(request.scope)}")
@@ -187,8 +200,10 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(outage, _database_outage)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": french_errors(exc.errors())}, status_code=422)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": french_errors(exc.errors())}, status_code=invalid_status(request.url.path)
+        )
 
     @app.exception_handler(ValidationError)
     async def _record(_: Request, exc: ValidationError) -> JSONResponse:

@@ -162,6 +162,8 @@ ROUTE_GROUPS: dict[tuple[str, str], str] = {
     ("GET", "/v1/coverage"): "coverage",
     ("GET", "/v1/gaps"): "coverage",
     ("POST", "/v1/siting"): "coverage",
+    ("GET", "/ogc/collections/couverture/items"): "coverage",  # the same computations
+    ("GET", "/ogc/collections/manques/items"): "coverage",
 }
 """The rate-limited routes (method, path) and the group whose limit they share."""
 

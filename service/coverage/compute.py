@@ -77,10 +77,10 @@ from graph.coverage import (
     select_sites,
     unlinked_ahi,
 )
+from graph.models import CATEGORY_UNKNOWN
 from service.coverage import layers
 from service.coverage.parameters import (
     AHI_PEOPLE,
-    CATEGORY_UNKNOWN,
     GRID_RESOLUTION,
     BoolArray,
     FloatArray,

@@ -15,20 +15,19 @@ from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter
 from pydantic_core import PydanticCustomError
 
 from geodata.modes import TravelMode
-from graph import vocabulary
 from graph.coverage import (
     E2SFCA_BANDS,
+    MAX_COVERAGE_MINUTES,
     GapKind,
     People,
     bands_for_budget,
 )
-from graph.inputs import Documented, InputModel, Integer, Number, one_of, padded
-from graph.models import Latitude, Longitude
+from graph.inputs import InputModel, Integer, Number, one_of, padded, split_numbers
+from graph.models import CategoryCode, Latitude, Longitude
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-MAX_COVERAGE_MINUTES: Final = 120.0
 MAX_CANDIDATES: Final = 2_000
 MAX_SITES: Final = 20
 PER_THOUSAND: Final = 1000.0
@@ -42,22 +41,6 @@ DEMAND_NAME = padded(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 # --- requests --------------------------------------------------------------------------------
-
-
-def _split_floats(value: Any) -> Any:
-    """``bbox=4.0,43.9,4.2,44.2`` (one text) or repeated values; anything else is left for
-    pydantic to refuse (« liste attendue », « nombre attendu »)."""
-    if isinstance(value, str):
-        value = [value]
-    elif not isinstance(value, list | tuple):
-        return value
-    parts: list[Any] = []
-    for item in value:
-        if isinstance(item, str):
-            parts.extend(p.strip() for p in item.split(","))  # an empty one is refused
-        else:
-            parts.append(item)
-    return parts or None
 
 
 Corners = tuple[float, float, float, float]
@@ -83,7 +66,7 @@ _QueryLon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 _QueryLat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 BBox = Annotated[
     tuple[_QueryLon, _QueryLat, _QueryLon, _QueryLat] | None,
-    BeforeValidator(_split_floats),
+    BeforeValidator(split_numbers),
     AfterValidator(_corners),
 ]
 """A query's bbox: one text ``lon,lat,lon,lat`` or four repeated values."""
@@ -106,35 +89,6 @@ BodyBBox = Annotated[
     AfterValidator(_corners),
 ]
 """A body's bbox: four numbers (never booleans nor texts), or the query's text."""
-
-CATEGORY_UNKNOWN = (
-    "catégorie inconnue ; donnez une famille (ex. garde-enfants), un type d'acteur (ex. "
-    "creches-avip) ou une thématique (ex. famille--garde-denfants) ; listes : "
-    "/v1/reference/families, /v1/reference/kinds, /v1/reference/thematiques."
-)
-
-
-def category_codes() -> list[str]:
-    """Every category of offer: the families, the kinds of actors, the thematiques."""
-    return [*vocabulary.families(), *vocabulary.kinds(), *vocabulary.thematiques()]
-
-
-def _known_category(code: str) -> str:
-    vocabularies = (vocabulary.families, vocabulary.kinds, vocabulary.thematiques)
-    if not any(code in terms() for terms in vocabularies):
-        raise ValueError(CATEGORY_UNKNOWN)
-    return code
-
-
-CategoryCode = Annotated[
-    str,
-    AfterValidator(_known_category),
-    Field(
-        description="famille (garde-enfants), type d'acteur (creches-avip) ou thématique "
-        "data·inclusion (famille--garde-denfants) : voir /v1/reference"
-    ),
-    Documented(lambda: {"enum": category_codes()}),
-]
 
 
 class CoverageParams(InputModel):

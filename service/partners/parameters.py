@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from geodata.modes import TravelMode
-from graph import vocabulary
 from graph.inputs import NOT_BLANK, Documented, InputModel
-from graph.models import KindCode, OpportunityKind, Publics, RomeCode, Thematiques
+from graph.models import FamilyCode, KindCode, OpportunityKind, Publics, RomeCode, Thematiques
 from service.travel import DEPARTURE_DESCRIPTION, MAX_MINUTES, DepartureTime
 
 MAX_RADIUS_KM = 200.0
@@ -31,11 +30,6 @@ def _split_commas(value: Any) -> Any:
 
 Commas = BeforeValidator(_split_commas)
 """A query list given as repeated values, or as one text of values separated by commas."""
-FamilyCode = Annotated[
-    str,
-    AfterValidator(vocabulary.check_family),
-    Documented(lambda: {"enum": list(vocabulary.families())}),
-]
 
 
 class Pagination(InputModel):

@@ -29,7 +29,7 @@ from graph.search import is_kind_word, kinds_named, query_words
 from service.db import AnySelect
 from service.errors import NotFoundError
 from service.partners.parameters import OpportunityQuery, PartnerQuery
-from service.store.queries import freshness
+from service.store.queries import freshness, geocoding
 from service.store.records import GEOGRAPHY, point
 from service.tables import Commune, Opportunity, Partner, Provenance, Relation
 
@@ -57,23 +57,6 @@ def get_relation(session: Session, relation_id: uuid.UUID) -> Relation:
 
 def _lonlat() -> tuple[Any, Any]:
     return func.ST_X(Partner.geom).label("lon"), func.ST_Y(Partner.geom).label("lat")
-
-
-def geocoding() -> Any:
-    """How a partner's point was obtained: the ``geocoding`` of its canonical provenance's
-    record (``source``, ``swapped``, ``commune``); ``source`` for a point written in maillage
-    (API, GeoJSON), which has no source record."""
-    recorded = (
-        select(Provenance.record["geocoding"].astext)
-        .where(
-            Provenance.partner_id == Partner.id,
-            Provenance.source == Partner.source,
-            Provenance.source_id == Partner.source_id,
-        )
-        .limit(1)
-        .scalar_subquery()
-    )
-    return func.coalesce(recorded, "source")
 
 
 def partners_query(params: PartnerQuery, *, stale_after_days: int = 365) -> AnySelect:

@@ -302,6 +302,23 @@ def confirmed_at() -> Any:
     )
 
 
+def geocoding() -> Any:
+    """How a partner's point was obtained: the ``geocoding`` of its canonical provenance's
+    record (``source``, ``swapped``, ``commune``); ``source`` for a point written in maillage
+    (API, GeoJSON), which has no source record."""
+    recorded = (
+        select(Provenance.record["geocoding"].astext)
+        .where(
+            Provenance.partner_id == Partner.id,
+            Provenance.source == Partner.source,
+            Provenance.source_id == Partner.source_id,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(recorded, "source")
+
+
 def freshness() -> Any:
     """When a partner's data was last known true: its best-confirmed live record's
     `confirmed_at` (records gone from their source do not count), else, for a partner written

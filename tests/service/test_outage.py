@@ -31,6 +31,7 @@ REFERENCES = (
     "contracts",
     "relation-kinds",
 )
+OGC_COLLECTIONS = ("partenaires", "couverture", "manques")
 OUTAGE = re.compile(r"^Base de données momentanément indisponible, réessayez dans \d+ s\.$")
 
 
@@ -96,6 +97,13 @@ def test_every_route_answers_503_while_the_database_is_down_then_recovers(
                 "GET /v1/geocode",  # likewise
                 "GET /v1/networks/roads",  # the networks loaded at startup, no reading
                 "GET /v1/communes",
+                # OGC: links and schemas written in the code; the coverage collections'
+                # extent, from the last snapshot like the communes
+                "GET /ogc",
+                "GET /ogc/conformance",
+                *(f"GET /ogc/collections/{c}/queryables" for c in OGC_COLLECTIONS),
+                "GET /ogc/collections/couverture",
+                "GET /ogc/collections/manques",
             }
             protected = {
                 f"{method.upper()} {re.sub(r'[{][^}]+[}]', '*', path)}"

@@ -78,6 +78,21 @@ POLICY: dict[str, str] = {
     "GET /v1/network/partnerships": "viewer",
     "GET /v1/network/employers": "viewer",
     "GET /v1/network/employers/{partner_id}/partnerships": "viewer",
+    "GET /ogc": "public",
+    "GET /ogc/conformance": "public",
+    "GET /ogc/collections": "public",
+    "GET /ogc/collections/partenaires": "public",
+    "GET /ogc/collections/partenaires/queryables": "public",
+    "GET /ogc/collections/partenaires/items": "public",
+    "GET /ogc/collections/partenaires/items/{featureId}": "public",
+    "GET /ogc/collections/couverture": "public",
+    "GET /ogc/collections/couverture/queryables": "public",
+    "GET /ogc/collections/couverture/items": "viewer",
+    "GET /ogc/collections/couverture/items/{featureId}": "viewer",
+    "GET /ogc/collections/manques": "public",
+    "GET /ogc/collections/manques/queryables": "public",
+    "GET /ogc/collections/manques/items": "viewer",
+    "GET /ogc/collections/manques/items/{featureId}": "viewer",
     "GET /v1/coverage": "viewer",
     "GET /v1/coverage/demands": "viewer",
     "GET /v1/gaps": "viewer",
@@ -172,8 +187,11 @@ def _nothing(world: World) -> dict[str, Any]:
 
 
 def _path(template: str, world: World) -> str:
+    # a partner is a feature of « partenaires »; Alès, a zone (and a gap) of the others
+    feature = str(world.mine.id) if "/partenaires/" in template else "30007"
     return (
-        template.replace("{partner_id}", str(world.mine.id))
+        template.replace("{featureId}", feature)
+        .replace("{partner_id}", str(world.mine.id))
         .replace("{opportunity_id}", str(world.opportunity.id))
         .replace("{relation_id}", str(world.relation.id))
     )
@@ -278,4 +296,6 @@ def test_an_unknown_id_is_404_once_the_role_allows_and_a_malformed_one_422(
         status = client.request(method, unknown, headers=callers[caller], **request).status_code
         assert status == (404 if allowed else expected), (operation, caller)
         status = client.request(method, malformed, headers=callers[caller], **request).status_code
-        assert status == (422 if allowed else expected), (operation, caller)
+        # OGC API – Features: an identifier is any text, one that names nothing is 404
+        invalid = 404 if template.startswith("/ogc/") else 422
+        assert status == (invalid if allowed else expected), (operation, caller)

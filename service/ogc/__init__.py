@@ -1,0 +1,1 @@
+"""OGC API – Features: maillage's layers for GIS clients (QGIS, OWSLib, GDAL)."""
