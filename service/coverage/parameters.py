@@ -39,6 +39,8 @@ ZoneChoice = Literal["communes", "grid1km"]
 GRID_RESOLUTION: Final = 1000
 AHI_PEOPLE: Final = People("personne hébergée", "personnes hébergées")
 DEMAND_NAME = padded(r"[a-z0-9][a-z0-9_-]{0,63}")
+DEPARTEMENTS = padded(r"all|[0-9][0-9AB][0-9]?(?:,[0-9][0-9AB][0-9]?){0,120}")
+"""``departements=``: all, or codes such as 30, 2A, 977 separated by commas."""
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -176,9 +178,25 @@ class CoverageParams(InputModel):
         "territoire (0,5 par défaut ; 0 : pas de signalement d'offre faible)",
     )
     bbox: BBox = Field(None, description=BBOX_DESCRIPTION)
+    departements: str | None = Field(
+        None,
+        pattern=DEPARTEMENTS,
+        description="servir les résultats nationaux chargés (maillage national coverage puis "
+        "maillage national load) de ces départements : codes séparés par des virgules "
+        "(30,977) ou all. Sans résultats chargés pour ces départements, ce mode, cette "
+        "catégorie et ce budget (ou avec format=gpkg) : 422. Sans ce paramètre, le calcul "
+        "porte sur le territoire chargé",
+    )
 
     def spec(self) -> Spec:
         return Spec.of(self, median_fraction=float(self.median_fraction))
+
+    def departement_list(self) -> list[str] | None:
+        """The départements asked (``None``: all of them)."""
+        assert self.departements is not None
+        if self.departements == "all":
+            return None
+        return sorted({code.strip().upper() for code in self.departements.split(",")})
 
 
 class CoverageQuery(CoverageParams):

@@ -105,8 +105,11 @@ def _stage(staging: Path, result: ShardResult) -> list[Path]:
         frame = pd.DataFrame(rows, columns=_COLUMNS[table])
         for category in task.categories:
             part = frame[frame["category"] == category]
-            geometry = list(np.asarray(shapes, dtype=object)[part["zone_index"].to_numpy(int)])
+            index = part["zone_index"].to_numpy(int)
+            geometry = list(np.asarray(shapes, dtype=object)[index])
             data = part.drop(columns=["category", "zone_index"]).reset_index(drop=True)
+            if table == "gaps":  # the point the zone is measured from (town hall, cell centre)
+                data["lon"], data["lat"] = zones.points[index, 0], zones.points[index, 1]
             leaf = staging / table / where / f"category={category}"
             leaf.mkdir(parents=True)
             geopandas.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326").to_parquet(

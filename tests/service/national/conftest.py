@@ -91,6 +91,7 @@ def tasks(
 
     return [
         task(gard, "transit"),
+        task(gard, "car"),
         task(saint_barthelemy, "car"),
         task(saint_barthelemy, "walk"),
         task(synthetic, "car"),
