@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from geodata.national import DepartementInputs
 from service.cli.main import app as cli
 from service.db import make_engine
 from service.national.loading import load_run
@@ -128,3 +130,50 @@ def test_cli_load_and_summary(results: Path, scratch_url: str, tmp_path: Path) -
     summary = runner.invoke(cli, ["national", "summary", str(results), "--output", str(out)])
     assert summary.exit_code == 0, summary.output
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_cli_coverage_runs_on_dask_and_resumes(
+    gard: DepartementInputs, scratch_url: str, tmp_path: Path
+) -> None:
+    """``maillage national coverage`` on the Gard by car (no street network: estimated),
+    partners from a file, a LocalCluster of one worker; run twice, the second skips."""
+    partners = tmp_path / "partenaires.geojson"
+    partners.write_text(json.dumps(_collection(gard)), encoding="utf-8")
+    out = tmp_path / "national"
+    command = [
+        "national", "coverage", "--departements", "30", "--modes", "car",
+        "--categories", "hebergement", "--budgets", "20", "--partners", str(partners),
+        "--workers", "1", "--out", str(out),
+    ]  # fmt: skip
+    runner = CliRunner()
+    first = runner.invoke(cli, command, env={"DATABASE_URL": scratch_url})
+    assert first.exit_code == 0, first.output
+    assert "Tableau de bord Dask : http" in first.output
+    assert "30-car" in first.output
+    assert "calculé" in first.output
+    rows = list(csv.reader(io.StringIO(
+        (out / "resume-national.csv").read_text(encoding="utf-8-sig")), delimiter=";"))  # fmt: skip
+    assert rows[1][:6] == ["30", "Gard", "car", "estimé", "hebergement", "20"]
+    second = runner.invoke(cli, command, env={"DATABASE_URL": scratch_url})
+    assert second.exit_code == 0, second.output
+    assert "déjà écrit" in second.output
+
+
+def _collection(inputs: DepartementInputs) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": p.id,
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                "properties": {
+                    "name": p.name,
+                    "kind": p.kind,
+                    "capacity": p.capacity,
+                    "thematiques": list(p.thematiques),
+                },
+            }
+            for p in inputs.partners
+        ],
+    }
