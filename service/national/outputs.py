@@ -69,6 +69,8 @@ def is_done(out: Path, task: ShardTask) -> bool:
 def write_shard(out: Path, result: ShardResult) -> dict[str, Any]:
     """Write a computed shard (see the module docstring); returns its manifest."""
     task = result.task
+    for stale in (out / ".tmp").glob(f"{task.name}-*"):  # an attempt that died writing
+        shutil.rmtree(stale, ignore_errors=True)
     staging = out / ".tmp" / f"{task.name}-{uuid.uuid4().hex[:12]}"
     try:
         leaves = _stage(staging, result)

@@ -49,7 +49,7 @@ def summary_rows(out: Path) -> list[dict[str, Any]]:
             {
                 **record,
                 "nom": manifest.get("name", ""),
-                "reseau": f"réel ({', '.join(networks)})" if networks else "estimé",
+                "reseau": _network(record["mode"], networks),
                 "share_percent": None if share is None or math.isnan(share) else 100.0 * share,
                 "estimated_percent": 100.0 * record["estimated_share"],
             }
@@ -66,6 +66,14 @@ def summary_csv(out: Path, *, convention: Convention = "excel") -> bytes:
     for row in summary_rows(out):
         writer.writerow([_cell(row.get(key), excel=excel) for key, _ in HEADERS])
     return text.getvalue().encode("utf-8-sig" if excel else "utf-8")
+
+
+def _network(mode: str, networks: list[str]) -> str:
+    """« réel (gard) », « estimé » — and for transit, that its walks are estimated."""
+    if not networks:
+        return "estimé"
+    said = f"réel ({', '.join(networks)})"
+    return f"{said}, marches estimées" if mode == "transit" else said
 
 
 def _cell(value: Any, *, excel: bool) -> str:
