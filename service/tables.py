@@ -513,10 +513,12 @@ class RomeTitle(Base):
 # --- national runs (maillage national load) --------------------------------------------------
 
 
+_SHARD_KEY = ("departement", "mode", "category", "max_minutes")
+
+
 class _NationalRow:
-    """Columns shared by the loaded rows of a national run (migration 0012): which run, which
-    shard (département × mode), which category and budget (minutes), which zone, and the
-    zone's polygon (EPSG:4326)."""
+    """Columns shared by the zones and gaps of a national run (migration 0012); budget in
+    minutes, the zone's polygon in EPSG:4326."""
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     run_id: Mapped[str] = mapped_column(String(64))
@@ -535,8 +537,7 @@ class _NationalRow:
 
 
 class NationalZone(_NationalRow, Base):
-    """A zone's indicators in a national run (``maillage national load``), one row per
-    département × mode × category × budget × zone."""
+    """A zone's indicators in a national run, per département × mode × category × budget."""
 
     __tablename__ = "national_zone"
 
@@ -549,9 +550,7 @@ class NationalZone(_NationalRow, Base):
     gap_severity: Mapped[float | None] = mapped_column(Float)
     estimated: Mapped[bool] = mapped_column(Boolean)
 
-    __table_args__ = (
-        Index("ix_national_zone_shard", "departement", "mode", "category", "max_minutes"),
-    )
+    __table_args__ = (Index("ix_national_zone_shard", *_SHARD_KEY),)
 
 
 class NationalGap(_NationalRow, Base):
@@ -569,6 +568,31 @@ class NationalGap(_NationalRow, Base):
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
 
-    __table_args__ = (
-        Index("ix_national_gap_shard", "departement", "mode", "category", "max_minutes"),
-    )
+    __table_args__ = (Index("ix_national_gap_shard", *_SHARD_KEY),)
+
+
+class NationalDepartement(Base):
+    """A département's summary in a national run, per mode × category × budget, with its
+    outline (union of its zones, simplified to ~200 m, EPSG:4326) for a map of France."""
+
+    __tablename__ = "national_departement"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    departement: Mapped[str] = mapped_column(String(3))
+    name: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(Text)
+    max_minutes: Mapped[float] = mapped_column(Float)
+    real: Mapped[bool] = mapped_column(Boolean)
+    zones: Mapped[int] = mapped_column(Integer)
+    sites: Mapped[int] = mapped_column(Integer)
+    demand_total: Mapped[float] = mapped_column(Float)
+    demand_within: Mapped[float] = mapped_column(Float)
+    share_within: Mapped[float | None] = mapped_column(Float)
+    median_e2sfca: Mapped[float | None] = mapped_column(Float)
+    gaps: Mapped[int] = mapped_column(Integer)
+    estimated_share: Mapped[float] = mapped_column(Float)
+    geom: Mapped[Any] = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=False))
+
+    __table_args__ = (Index("ix_national_departement_shard", *_SHARD_KEY),)

@@ -33,6 +33,7 @@ NOTHING_LOADED = (
     "catégorie et ce budget ; lancez maillage national coverage puis maillage national load."
 )
 NO_GPKG = "departements : les résultats nationaux se servent en geojson ou csv, pas en gpkg."
+LEVEL_NEEDS_DEPARTEMENTS = "level : departements demande le paramètre departements (ex. all)."
 
 
 class NationalDepartement(BaseModel):
@@ -158,6 +159,35 @@ def coverage_csv(session: Session, params: CoverageParams) -> bytes:
     ]
     columns = ["name" if c == "zone_name" else c for c in _ZONE_FIELDS]
     return csv_bytes(columns, rows)
+
+
+def departements_geojson(session: Session, params: CoverageParams) -> bytes:
+    """One feature per loaded département: its outline (EPSG:4326) and its share of the demand
+    within the budget, for a map of France; ``metadata`` as for the zones."""
+    head = _metadata(session, params)
+    parts = []
+    for row, geometry in session.execute(
+        queries.national_departements(params.departement_list(), **_key(params))
+    ):
+        properties = {
+            "departement": row.departement,
+            "name": row.name,
+            "real": row.real,
+            "zones": row.zones,
+            "sites": row.sites,
+            "demand_total": rounded(row.demand_total, 2),
+            "demand_within": rounded(row.demand_within, 2),
+            "share_within": None if row.share_within is None else rounded(row.share_within, 4),
+            "median_e2sfca": None if row.median_e2sfca is None else rounded(row.median_e2sfca, 4),
+            "gaps": row.gaps,
+            "estimated_share": rounded(row.estimated_share, 4),
+        }
+        text = json.dumps(properties, ensure_ascii=False, allow_nan=False)
+        ident = json.dumps(row.departement)
+        parts.append(f'{{"type":"Feature","id":{ident},"geometry":{geometry},"properties":{text}}}')
+    meta = json.dumps(head.model_dump(), ensure_ascii=False, allow_nan=False)
+    body = f'{{"type":"FeatureCollection","metadata":{meta},"features":[{",".join(parts)}]}}'
+    return body.encode("utf-8")
 
 
 def gaps_response(session: Session, params: GapsQuery) -> NationalGapsResponse:

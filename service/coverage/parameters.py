@@ -205,6 +205,12 @@ class CoverageQuery(CoverageParams):
         description="geojson (défaut), csv (séparateur « ; », UTF-8 avec BOM) ou gpkg "
         "(GeoPackage) : tous s'ouvrent dans QGIS",
     )
+    level: Literal["zones", "departements"] = Field(
+        "zones",
+        description="zones (défaut) ; departements : avec departements=, une entité par "
+        "département (part de la demande dans le budget, contour simplifié), pour une carte "
+        "de France ; sans departements= : 422",
+    )
 
 
 class GapsQuery(CoverageParams):

@@ -15,7 +15,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import ReturningInsert
 
 from service.db import AnySelect
-from service.tables import Commune, DemandLayer, DemandValue, NationalGap, NationalZone
+from service.tables import (
+    Commune,
+    DemandLayer,
+    DemandValue,
+    NationalDepartement,
+    NationalGap,
+    NationalZone,
+)
 
 
 def commune_codes() -> AnySelect:
@@ -124,3 +131,18 @@ def national_shards(
     if departements is not None:
         query = query.where(NationalZone.departement.in_(departements))
     return query.group_by(NationalZone.departement).order_by(NationalZone.departement)
+
+
+def national_departements(
+    departements: list[str] | None, *, mode: str, category: str, max_minutes: float
+) -> AnySelect:
+    """The loaded summary of each département (share within the budget, outline as GeoJSON
+    text), by département."""
+    query = select(NationalDepartement, func.ST_AsGeoJSON(NationalDepartement.geom, 5)).where(
+        NationalDepartement.mode == mode,
+        NationalDepartement.category == category,
+        NationalDepartement.max_minutes == max_minutes,
+    )
+    if departements is not None:
+        query = query.where(NationalDepartement.departement.in_(departements))
+    return query.order_by(NationalDepartement.departement)

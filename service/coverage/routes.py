@@ -109,9 +109,13 @@ def coverage(
     dit si les temps sont estimés à vol d'oiseau. Le même calcul est servi depuis le cache
     tant que la base n'a pas changé. Avec ``departements=30,977`` (ou ``all``) : les résultats
     nationaux chargés de ces départements (``maillage national load``), en GeoJSON ou CSV,
-    avec pour chaque département si les temps viennent d'un réseau inscrit (``real``)."""
+    avec pour chaque département si les temps viennent d'un réseau inscrit (``real``) ;
+    avec ``level=departements``, une entité par département (part de la demande dans le budget,
+    contour) pour une carte de France."""
     if params.departements is not None:
         return _national_coverage(session, params)
+    if params.level == "departements":
+        raise InvalidInputError(national.LEVEL_NEEDS_DEPARTEMENTS)
     result = compute_coverage(snapshot, cache, travel, params.spec())
     if params.format == "csv":
         name = _filename(result, "couverture", "csv")
@@ -124,6 +128,8 @@ def coverage(
 def _national_coverage(session: SessionDep, params: CoverageQuery) -> Response:
     if params.format == "gpkg":
         raise InvalidInputError(national.NO_GPKG)
+    if params.level == "departements":
+        return Response(national.departements_geojson(session, params), media_type=GEOJSON)
     if params.format == "csv":
         name = f"couverture-nationale-{params.category}-{params.mode}-{params.max_minutes:g}min.csv"
         return Response(national.coverage_csv(session, params), media_type=CSV,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy import Delete, Insert, delete, insert, tuple_
 
-from service.tables import NationalGap, NationalZone
+from service.tables import NationalDepartement, NationalGap, NationalZone
 
-TABLES: dict[str, type[NationalZone] | type[NationalGap]] = {
+TABLES: dict[str, type[NationalZone] | type[NationalGap] | type[NationalDepartement]] = {
     "zones": NationalZone,
     "gaps": NationalGap,
+    "summary": NationalDepartement,
 }
 
 
@@ -23,5 +24,6 @@ def delete_shards(table: str, keys: list[tuple[str, str, str]]) -> Delete:
 
 
 def insert_rows(table: str) -> Insert:
-    """Insert rows of ``table`` (``zones`` or ``gaps``), executed with a list of dicts."""
+    """Insert rows of ``table`` (``zones``, ``gaps``, ``summary``), executed with a list of
+    dicts."""
     return insert(TABLES[table])

@@ -148,8 +148,10 @@ ROAD_BOX = Rule(
 )
 
 NATIONAL_ABSENT = Rule(
-    "departements : des résultats nationaux chargés (maillage national load), en geojson ou csv",
-    r"departements : (aucun résultat national chargé|les résultats nationaux se servent)",
+    "departements : des résultats nationaux chargés (maillage national load), en geojson ou "
+    "csv ; level=departements avec departements",
+    r"(departements : (aucun résultat national chargé|les résultats nationaux se servent)"
+    r"|level : departements demande)",
 )
 
 _COVERAGE = (BBOX_OUTSIDE, DEMAND_ABSENT, NATIONAL_ABSENT)

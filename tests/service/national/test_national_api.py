@@ -81,6 +81,30 @@ def test_gaps_of_two_departements_from_the_loaded_run(
     share = coverage.json()["metadata"]["share_covered"]
     assert share == round(asked[asked["covered"]]["demand"].sum() / asked["demand"].sum(), 4)
 
+    france = client.get(
+        "/v1/coverage",
+        params={**ASKED, "departements": "all", "level": "departements"},
+        headers=bearer(keys["viewer"]),
+    )
+    assert france.status_code == 200, france.text
+    outlines = {f["id"]: f for f in france.json()["features"]}
+    assert set(outlines) == {"30", "977", "S1"}
+    summary = read_table(results, "summary")
+    gard = summary[
+        (summary["departement"] == "30")
+        & (summary["category"] == "hebergement")
+        & (summary["max_minutes"] == 20)
+    ].iloc[0]
+    assert outlines["30"]["properties"]["share_within"] == round(gard["share_within"], 4)
+    assert outlines["30"]["properties"]["name"] == "Gard"
+    assert outlines["30"]["properties"]["real"] is False
+    assert outlines["30"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    alone = client.get(
+        "/v1/coverage", params={**ASKED, "level": "departements"}, headers=bearer(keys["viewer"])
+    )
+    assert alone.status_code == 422
+    assert "level" in alone.json()["detail"]
+
     missing = client.get(
         "/v1/gaps",
         params={**ASKED, "max_minutes": 25, "departements": "30"},
