@@ -67,39 +67,41 @@ def insert_layer_values() -> Insert:
 # --- national runs (maillage national load) --------------------------------------------------
 
 
-def national_zones(
-    departements: list[str] | None, *, mode: str, category: str, max_minutes: float
-) -> AnySelect:
-    """The loaded zones of a national run (all départements when ``None``), with their
-    polygon as GeoJSON text, by département then zone."""
-    query = select(NationalZone, func.ST_AsGeoJSON(NationalZone.geom, 6)).where(
-        NationalZone.mode == mode,
-        NationalZone.category == category,
-        NationalZone.max_minutes == max_minutes,
-    )
-    if departements is not None:
-        query = query.where(NationalZone.departement.in_(departements))
-    return query.order_by(NationalZone.departement, NationalZone.zone_id)
+National = type[NationalZone] | type[NationalGap] | type[NationalDepartement]
 
 
-def national_gaps(
+def _of_shards(
+    query: AnySelect,
+    model: National,
     departements: list[str] | None,
     *,
     mode: str,
     category: str,
     max_minutes: float,
-    kind: str | None,
 ) -> AnySelect:
+    """``query`` kept to one mode × category × budget (minutes) of these départements (all
+    when ``None``)."""
+    query = query.where(
+        model.mode == mode, model.category == category, model.max_minutes == max_minutes
+    )
+    if departements is not None:
+        query = query.where(model.departement.in_(departements))
+    return query
+
+
+def national_zones(departements: list[str] | None, **shard: Any) -> AnySelect:
+    """The loaded zones of a national run (``shard``: mode, category, max_minutes), with
+    their polygon as GeoJSON text, by département then zone."""
+    query = select(NationalZone, func.ST_AsGeoJSON(NationalZone.geom, 6))
+    query = _of_shards(query, NationalZone, departements, **shard)
+    return query.order_by(NationalZone.departement, NationalZone.zone_id)
+
+
+def national_gaps(departements: list[str] | None, *, kind: str | None, **shard: Any) -> AnySelect:
     """The loaded gaps of a national run, ranked across départements as
     `graph.coverage.rank_gaps` ranks them: people affected, severity, then département, zone
     and kind."""
-    query = select(NationalGap).where(
-        NationalGap.mode == mode,
-        NationalGap.category == category,
-        NationalGap.max_minutes == max_minutes,
-    )
-    if departements is not None:
-        query = query.where(NationalGap.departement.in_(departements))
+    query = _of_shards(select(NationalGap), NationalGap, departements, **shard)
     if kind is not None:
         query = query.where(NationalGap.kind == kind)
     return query.order_by(
@@ -111,9 +113,7 @@ def national_gaps(
     )
 
 
-def national_shards(
-    departements: list[str] | None, *, mode: str, category: str, max_minutes: float
-) -> AnySelect:
+def national_shards(departements: list[str] | None, **shard: Any) -> AnySelect:
     """Per loaded département: run, real network or not, zones, demand and demand covered."""
     query = select(
         NationalZone.departement,
@@ -123,26 +123,14 @@ def national_shards(
         func.sum(NationalZone.demand),
         func.sum(NationalZone.demand).filter(NationalZone.covered),
         func.bool_or(NationalZone.estimated),
-    ).where(
-        NationalZone.mode == mode,
-        NationalZone.category == category,
-        NationalZone.max_minutes == max_minutes,
     )
-    if departements is not None:
-        query = query.where(NationalZone.departement.in_(departements))
+    query = _of_shards(query, NationalZone, departements, **shard)
     return query.group_by(NationalZone.departement).order_by(NationalZone.departement)
 
 
-def national_departements(
-    departements: list[str] | None, *, mode: str, category: str, max_minutes: float
-) -> AnySelect:
+def national_departements(departements: list[str] | None, **shard: Any) -> AnySelect:
     """The loaded summary of each département (share within the budget, outline as GeoJSON
     text), by département."""
-    query = select(NationalDepartement, func.ST_AsGeoJSON(NationalDepartement.geom, 5)).where(
-        NationalDepartement.mode == mode,
-        NationalDepartement.category == category,
-        NationalDepartement.max_minutes == max_minutes,
-    )
-    if departements is not None:
-        query = query.where(NationalDepartement.departement.in_(departements))
+    query = select(NationalDepartement, func.ST_AsGeoJSON(NationalDepartement.geom, 5))
+    query = _of_shards(query, NationalDepartement, departements, **shard)
     return query.order_by(NationalDepartement.departement)
