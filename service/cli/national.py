@@ -109,6 +109,12 @@ def national_coverage(
     path = out / "resume-national.csv"
     path.write_bytes(summary_csv(out, convention="excel"))
     console.print(f"✓ résumé national : {path}")
+    failed = [r for r in reports if r.status == "failed"]
+    for report in failed:
+        err.print(f"[red]{report.name} : échec[/red] ({report.manifest['error']})")
+    if failed:
+        err.print("Relancez la même commande : seuls les morceaux manquants seront calculés.")
+        raise typer.Exit(1)
 
 
 def _store(partners: Path | None) -> tuple[list[Any], list[Any]]:
@@ -142,6 +148,9 @@ def _store(partners: Path | None) -> tuple[list[Any], list[Any]]:
     return sites, refs
 
 
+_STATUS = {"computed": "calculé", "skipped": "sauté (déjà écrit)", "failed": "échec"}
+
+
 def _print_reports(reports: list[Any]) -> None:
     table = Table(title="morceaux")
     for column in ("morceau", "état", "zones", "partenaires", "réseau", "secondes", "Mio"):
@@ -150,7 +159,7 @@ def _print_reports(reports: list[Any]) -> None:
         m = report.manifest
         table.add_row(
             report.name,
-            "calculé" if report.status == "computed" else "sauté (déjà écrit)",
+            _STATUS[report.status],
             str(m.get("zones", "")),
             str(m.get("partners", "")),
             ", ".join(m.get("networks") or []) or "estimé",

@@ -1,18 +1,19 @@
 """Dispatching the shards: Dask distributed, or one after the other in this process.
 
-`run_distributed` submits one task per unfinished shard (`run_shard`: compute, then write
-its partitions and manifest on the worker — the rows never travel back) to a Dask
-scheduler: a ``LocalCluster`` sized to the machine by default (one single-threaded worker
-process per core: the travel searches use their own threads), or any cluster by address
-(``tcp://…:8786`` — dask-jobqueue on a batch system, the Dask Kubernetes operator); the
-workers must then see the output directory and the network files at the same paths
-(shared storage). Failures are retried (``retries``: an exception in a shard; a worker that
-dies is replaced and its task rescheduled by Dask itself). A shard whose manifest is
-already there with the same fingerprint is skipped, before submission and again on the
-worker (a retried task that a dying worker had finished).
+`run_distributed` submits one task per unfinished shard (`run_shard`: compute, then write its
+partitions and manifest on the worker — the rows never travel back) to a Dask scheduler: a
+``LocalCluster`` sized to the machine by default (one single-threaded worker process per core:
+the travel searches use their own threads), or any cluster by address (``tcp://…:8786`` — dask-
+jobqueue on a batch system, the Dask Kubernetes operator); the workers must then see the output
+directory and the network files at the same paths (shared storage). Failures are retried
+(``retries``: an exception in a shard; a worker that dies is replaced and its task rescheduled
+by Dask itself); a shard that fails every retry is reported ``failed`` and the others go on (a
+re-run computes only what is missing). A shard whose manifest is already there with the same
+fingerprint is skipped, before submission and again on the worker (a retried task that a dying
+worker had finished).
 
-`run_serial` computes the same shards here, one after the other: the reference the
-distributed run is compared with.
+`run_serial` computes the same shards here, one after the other: the reference the distributed
+run is compared with.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from service.national.shards import ShardTask, compute_shard
 
 @dataclass(frozen=True, slots=True)
 class ShardReport:
-    """What became of one shard: ``computed`` or ``skipped``, and its manifest."""
+    """What became of one shard: ``computed``, ``skipped`` or ``failed`` (after every retry;
+    its manifest then holds only ``error``), and its manifest."""
 
     name: str
     status: str
@@ -104,7 +106,7 @@ def run_distributed(
         with Client(cluster or dispatch.scheduler) as client:  # type: ignore[no-untyped-call]
             on_dashboard(client.dashboard_link)
             on_client(client)
-            futures = [
+            named = {
                 client.submit(
                     run_shard,
                     task,
@@ -112,11 +114,15 @@ def run_distributed(
                     key=f"shard-{task.name}-{task.fingerprint()[:12]}",
                     retries=dispatch.retries,
                     pure=False,
-                )
+                ): task.name
                 for task in pending
-            ]
-            for future in as_completed(futures):  # type: ignore[no-untyped-call]
-                arrived: ShardReport = future.result()
+            }
+            for future in as_completed(list(named)):  # type: ignore[no-untyped-call]
+                try:
+                    arrived: ShardReport = future.result()
+                except Exception as exc:  # a shard that failed every retry: the others go on
+                    error = f"{type(exc).__name__}: {exc}"[:500]
+                    arrived = ShardReport(named[future], "failed", {"error": error})
                 reports[arrived.name] = arrived
                 done += 1
                 on_done(arrived, done, total)

@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,17 @@ def test_outputs_read_with_geopandas_pyarrow_and_duckdb(serial: Path) -> None:
         .agg(["count", "max"])
     )
     assert found == [(d, m, int(r["count"]), int(r["max"])) for (d, m), r in expected.iterrows()]
+
+
+def test_a_shard_that_fails_every_retry_is_reported_and_the_others_go_on(
+    tasks: list[ShardTask], tmp_path: Path
+) -> None:
+    """A network file that vanished: the shard fails its retries, is reported ``failed`` with
+    its error, and the other shard is written."""
+    good = next(t for t in tasks if t.name == "977-walk")
+    ref = good.networks[0]  # its walking network
+    broken = replace(ref, path=str(tmp_path / "disparu.npz"))
+    bad = replace(good, inputs=replace(good.inputs, code="97X", networks=(broken,)))
+    reports = run_distributed([bad, good], tmp_path / "out", Dispatch(workers=1, retries=1))
+    assert [r.status for r in reports] == ["failed", "computed"]
+    assert "disparu.npz" in reports[0].manifest["error"]
