@@ -9,6 +9,7 @@ département × mode. This module builds what a shard of a département needs, f
 2. **the zones** — its communes (town hall as the point each is measured from, INSEE
    population as the demand), or the 1 km INSPIRE cells over them
    (`geodata.grid.grid_over`, population spread by area with `geodata.grid.areal_population`);
+   — or a demand layer by zone (`DepartementInputs.with_demand`: job seekers, RSA...);
 3. **the partners** — the records of a GeoJSON file in maillage's import format
    (`partners_from_geojson`; e.g. ``maillage export geojson``) that lie within the buffered
    area (`partners_within`);
@@ -33,7 +34,7 @@ import json
 import math
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
@@ -110,6 +111,8 @@ class DepartementInputs:
     networks : tuple of NetworkRef
         The registered networks that meet ``area``; at most one per mode is used (the first).
     buffer_m : float
+    demand_name, demand
+        The demand layer (``population`` by default: ``zones.population``) and its values.
     """
 
     code: str
@@ -120,7 +123,20 @@ class DepartementInputs:
     partners: tuple[PartnerSite, ...]
     networks: tuple[NetworkRef, ...] = ()
     buffer_m: float = DEFAULT_BUFFER_M
-    notes: tuple[str, ...] = field(default=())
+    demand_name: str = "population"
+    demand: FloatArray | None = field(default=None)
+
+    @property
+    def demand_values(self) -> FloatArray:
+        """The demand per zone, persons (or the layer's unit): the population unless
+        `with_demand` gave a layer."""
+        return self.zones.population if self.demand is None else self.demand
+
+    def with_demand(self, name: str, values: Mapping[str, float]) -> DepartementInputs:
+        """The same département weighing demand by a layer: ``values`` by zone id (code
+        INSEE, or INSPIRE cell id); a zone the layer does not name has a demand of 0."""
+        found = np.array([float(values.get(z, 0.0)) for z in self.zones.ids], dtype=np.float64)
+        return replace(self, demand_name=name, demand=found)
 
     def network(self, mode: str) -> NetworkRef | None:
         """The registered network of ``mode`` for this département, if any."""

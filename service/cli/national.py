@@ -65,6 +65,13 @@ def national_coverage(
     retries: Annotated[int, typer.Option(help="nouvelles tentatives d'un morceau en échec")] = 2,
     buffer_km: Annotated[float, typer.Option(help="zone tampon autour du département, km")] = 10.0,
     k: Annotated[int, typer.Option(help="implantations proposées par catégorie et budget")] = 3,
+    demand: Annotated[
+        str,
+        typer.Option(
+            help="population (défaut) ou une couche de demande de la base, par commune ou "
+            "carreau (maillage import demand FICHIER --layer NOM)"
+        ),
+    ] = "population",
 ) -> None:
     """Couverture, manques et implantations de chaque département × mode, pour chaque
     catégorie et chaque budget, calculés par Dask (un morceau par département × mode) et
@@ -79,7 +86,7 @@ def national_coverage(
 
     codes = [category_of(c).code for c in _split(categories or ",".join(DEFAULT_CATEGORIES))]
     minutes = tuple(float(b) for b in _split(budgets))
-    sites, networks = _store(partners)
+    sites, networks, layer = _store(partners, demand, zones)
     tasks = []
     for code in _departements(departements):
         try:
@@ -88,6 +95,8 @@ def national_coverage(
             err.print(f"[yellow]{code} : département sauté[/yellow] ({exc})")
             continue
         inputs = inputs.with_partners(sites).with_networks(networks)
+        if layer is not None:
+            inputs = inputs.with_demand(demand, layer)
         tasks += [ShardTask(inputs, mode, tuple(codes), minutes, k=k) for mode in _split(modes)]
     console.print(f"{len(tasks)} morceau(x) département × mode → {out}")
     with counting_bar() as bar:
@@ -117,8 +126,11 @@ def national_coverage(
         raise typer.Exit(1)
 
 
-def _store(partners: Path | None) -> tuple[list[Any], list[Any]]:
-    """The partners (the file's, else the database's open ones) and the registered networks."""
+def _store(
+    partners: Path | None, demand: str, zones: str
+) -> tuple[list[Any], list[Any], dict[str, float] | None]:
+    """The partners (the file's, else the database's open ones), the registered networks and
+    the demand layer's values by zone (``None`` for the population)."""
     from geoalchemy2.shape import to_shape
     from sqlalchemy.orm import Session
 
@@ -135,17 +147,37 @@ def _store(partners: Path | None) -> tuple[list[Any], list[Any]]:
             path = path if path.is_absolute() else settings.home / path
             bounds = tuple(float(v) for v in to_shape(row.bbox).bounds)
             refs.append(NetworkRef(row.name, row.mode, str(path), bounds))  # type: ignore[arg-type]
-        if partners is not None:
-            return partners_from_geojson(partners), refs
-        snapshot = build_snapshot(session)
-        sites = [
-            PartnerSite(
-                id=s.id, name=s.name, kind=s.kind, lon=s.lon, lat=s.lat,
-                thematiques=tuple(s.thematiques), capacity=s.capacity,
-            )
-            for s in snapshot.sites
-        ]  # fmt: skip
-    return sites, refs
+        snapshot = build_snapshot(session) if partners is None or demand != "population" else None
+    layer = None
+    if demand != "population":
+        assert snapshot is not None
+        layer = _layer(snapshot, demand, zones)
+    if partners is not None:
+        return partners_from_geojson(partners), refs, layer
+    assert snapshot is not None
+    sites = [
+        PartnerSite(
+            id=s.id, name=s.name, kind=s.kind, lon=s.lon, lat=s.lat,
+            thematiques=tuple(s.thematiques), capacity=s.capacity,
+        )
+        for s in snapshot.sites
+    ]  # fmt: skip
+    return sites, refs, layer
+
+
+def _layer(snapshot: Any, name: str, zones: str) -> dict[str, float]:
+    """A stored demand layer whose zones are the run's (communes, or 1 km cells)."""
+    wanted = "commune" if zones == "communes" else zones
+    info = snapshot.layers.get(name)
+    if info is None or info.zone_kind != wanted:
+        known = ", ".join(n for n, i in sorted(snapshot.layers.items()) if i.zone_kind == wanted)
+        err.print(
+            f"--demand : aucune couche « {name} » par {wanted} en base "
+            f"(couches par {wanted} : {known or 'aucune'})"
+        )
+        raise typer.Exit(2)
+    ids, values = snapshot.layer_values(info)
+    return dict(zip(ids, (float(v) for v in values), strict=True))
 
 
 _STATUS = {"computed": "calculé", "skipped": "sauté (déjà écrit)", "failed": "échec"}

@@ -154,6 +154,7 @@ def _manifest(result: ShardResult, leaves: list[Path], staging: Path) -> dict[st
         "budgets": [float(b) for b in task.budgets],
         "zones": len(inputs.zones),
         "zone_kind": inputs.zones.kind,
+        "demand": inputs.demand_name,
         "partners": len(inputs.partners),
         "networks": list(result.networks),
         "real": bool(result.networks),

@@ -77,7 +77,8 @@ class ShardTask:
             "budgets": [float(b) for b in self.budgets],
             "k": self.k,
             "median_fraction": self.median_fraction,
-            "zones": [zones.kind, list(zones.ids), np.round(zones.population, 6).tolist()],
+            "zones": [zones.kind, list(zones.ids)],
+            "demand": [self.inputs.demand_name, np.round(self.inputs.demand_values, 6).tolist()],
             "points": np.round(zones.points, 7).tolist(),
             "partners": [
                 [p.id, p.kind, round(p.lon, 7), round(p.lat, 7), p.capacity, list(p.thematiques)]
@@ -147,7 +148,7 @@ def compute_shard(task: ShardTask) -> ShardResult:
     coverage = shard_coverage(
         zone_ids=zones.ids,
         zone_names=zones.names,
-        demand=zones.population,
+        demand=task.inputs.demand_values,
         partners=partners,
         tables=tables,
         categories=[category_of(code) for code in task.categories],

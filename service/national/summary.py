@@ -1,5 +1,6 @@
 """The national summary table: per département, mode, category and budget, the share of the
-population within the budget, and whether the mode's times came from a registered network.
+demand (the population, or a demand layer) within the budget, and whether the mode's times
+came from a registered network.
 
 One row per département × mode × category × budget, from the ``summary`` partitions and the
 manifests of a run's output directory. Two CSV conventions: ``standard`` (comma, decimal
@@ -26,8 +27,9 @@ HEADERS: Final = (
     ("reseau", "réseau"),
     ("category", "catégorie"),
     ("max_minutes", "budget (minutes)"),
-    ("demand_total", "population"),
-    ("demand_within", "population dans le budget"),
+    ("demand_name", "demande"),
+    ("demand_total", "demande totale"),
+    ("demand_within", "demande dans le budget"),
     ("share_percent", "part dans le budget (%)"),
     ("median_e2sfca", "E2SFCA médiane (places pour 1 000)"),
     ("gaps", "zones en manque"),
@@ -49,6 +51,7 @@ def summary_rows(out: Path) -> list[dict[str, Any]]:
             {
                 **record,
                 "nom": manifest.get("name", ""),
+                "demand_name": manifest.get("demand", "population"),
                 "reseau": _network(record["mode"], networks),
                 "share_percent": None if share is None or math.isnan(share) else 100.0 * share,
                 "estimated_percent": 100.0 * record["estimated_share"],

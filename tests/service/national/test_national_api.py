@@ -129,7 +129,8 @@ def test_summary_says_which_modes_were_real(results: Path) -> None:
         & (summary["category"] == "hebergement")
         & (summary["max_minutes"] == 20)
     ]["share_within"].iloc[0]
-    assert float(sbh[0][8].replace(",", ".")) == pytest.approx(100 * share, abs=1e-4)
+    assert sbh[0][6] == "population"
+    assert float(sbh[0][9].replace(",", ".")) == pytest.approx(100 * share, abs=1e-4)
     standard = summary_csv(results, convention="standard").decode("utf-8")
     assert standard.startswith("département,nom,mode")
 

@@ -152,3 +152,18 @@ def test_a_shard_that_fails_every_retry_is_reported_and_the_others_go_on(
     reports = run_distributed([bad, good], tmp_path / "out", Dispatch(workers=1, retries=1))
     assert [r.status for r in reports] == ["failed", "computed"]
     assert "disparu.npz" in reports[0].manifest["error"]
+
+
+def test_a_demand_layer_weighs_the_shard(tasks: list[ShardTask], tmp_path: Path) -> None:
+    """With a demand layer by zone (job seekers, say), the shard counts that demand, not the
+    population; the manifest and the summary say which."""
+    walk = next(t for t in tasks if t.name == "977-walk")
+    layer = dict.fromkeys(walk.inputs.zones.ids[:5], 2.0)
+    weighed = replace(walk, inputs=walk.inputs.with_demand("demandeurs", layer))
+    assert weighed.fingerprint() != walk.fingerprint()
+    [report] = run_serial([weighed], tmp_path)
+    assert report.manifest["demand"] == "demandeurs"
+    summary = read_table(tmp_path, "summary")
+    assert (summary["demand_total"] == 10.0).all()
+    zones = read_table(tmp_path, "zones")
+    assert zones["demand"].sum() == 10.0 * len(CATEGORIES) * len(BUDGETS)
