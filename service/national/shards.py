@@ -4,9 +4,9 @@
 `compute_shard` runs it:
 
 1. **networks** — the département's registered network of the mode (and its walking network
-   for transit), loaded **once per worker process** (`_load`, a process-wide LRU keyed by
-   path and modification time) and handed to a `service.travel.TravelService`, the same
-   travel answers as ``/v1/coverage``: the network where it reaches, the flagged straight-line
+   for transit), loaded **once per worker process** (`_load`: a process-wide LRU of the last
+   four, keyed by path and modification time) and handed to a `service.travel.TravelService`,
+   the same travel answers as ``/v1/coverage``: the network where it reaches, the flagged straight-line
    estimate elsewhere; transit weighs the walk, the timetable and the estimate;
 2. **tables** — zones × every partner of the département and its buffer, up to the horizon
    ``2 × max(budgets)`` minutes, then zones × zones (the candidate places) up to the largest
@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import resource
-import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -35,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from geodata.lru import LRUCache
 from geodata.national import DepartementInputs, NetworkRef
 from graph.coverage import ReachTable
 from graph.national import ShardCoverage, ShardTables, category_of, horizon, shard_coverage
@@ -111,17 +111,14 @@ class ShardResult:
 
 # --- networks, loaded once per process -------------------------------------------------------
 
-_loaded: dict[tuple[str, str, float | None], Any] = {}
-_loading = threading.Lock()
+_loaded: LRUCache[tuple[str, str, float | None], Any] = LRUCache(4)
+"""The networks of the last shards of this process: a département's walk network serves its
+walk and transit shards; a worker moving on to other départements lets the old ones go."""
 
 
 def _load(ref: NetworkRef) -> LoadedNetwork:
     key = (ref.path, ref.mode, _mtime(ref.path))
-    with _loading:
-        network = _loaded.get(key)
-        if network is None:
-            network = load_any_network(Path(ref.path), ref.mode)
-            _loaded[key] = network
+    network = _loaded.get_or_compute(key, lambda: load_any_network(Path(ref.path), ref.mode))
     ident = uuid.uuid5(uuid.NAMESPACE_URL, f"{ref.path}#{ref.mode}")
     return LoadedNetwork(ident, ref.name, ref.mode, ref.bounds, network)
 
