@@ -6,8 +6,8 @@
 1. **networks** — the département's registered network of the mode (and its walking network
    for transit), loaded **once per worker process** (`_load`: a process-wide LRU of the last
    four, keyed by path and modification time) and handed to a `service.travel.TravelService`,
-   the same travel answers as ``/v1/coverage``: the network where it reaches, the flagged straight-line
-   estimate elsewhere; transit weighs the walk, the timetable and the estimate;
+   the same travel answers as ``/v1/coverage``: the network where it reaches, the flagged
+   straight-line estimate elsewhere; transit weighs the walk, the timetable and the estimate;
 2. **tables** — zones × every partner of the département and its buffer, up to the horizon
    ``2 × max(budgets)`` minutes, then zones × zones (the candidate places) up to the largest
    budget: one matrix each, whatever the number of categories. On a street network each is one
