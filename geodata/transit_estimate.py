@@ -81,6 +81,7 @@ from geodata.modes import TravelMode
 from geodata.sphere import great_circle_m, unit_xyz_m
 from geodata.traveltime import StraightLineEstimator
 from geodata.walking import WALK_DETOUR, WALK_SPEED_KMH, EstimatedWalk
+from geodata.words import decimal
 
 if TYPE_CHECKING:
     from scipy.spatial import cKDTree
@@ -746,12 +747,12 @@ class TransitEstimate:
             wait = f"un départ toutes les {headway:.0f} min en semaine à cet arrêt"
         else:
             wait = f"un départ supposé toutes les {headway:.0f} min"
-        speed = _decimal(a.ride_speed_kmh[vehicle])
+        speed = decimal(a.ride_speed_kmh[vehicle])
         return (
             "Estimation sans horaires : "
             f"{access}, attente de la moitié de l'intervalle ({wait}), "
             f"trajet en {VEHICLE_LABELS[vehicle]} à {speed} km/h de moyenne sur "
-            f"{_decimal(a.ride_detour)} fois la distance à vol d'oiseau."
+            f"{decimal(a.ride_detour)} fois la distance à vol d'oiseau."
         )
 
 
@@ -759,11 +760,6 @@ _WALK_WINS: Final = (
     "À pied : plus rapide que les transports en commun estimés "
     "(marche jusqu'à l'arrêt, attente et trajet)."
 )
-
-
-def _decimal(value: float) -> str:
-    """A number as French writes it: ``1,3``, ``17``."""
-    return f"{value:g}".replace(".", ",")
 
 
 def _metres_text(metres: float) -> str:

@@ -46,3 +46,8 @@ def of_place(name: str) -> str:
     if name.startswith("Les "):
         return "des " + name[4:]
     return ("d'" if name[:1] in "AEIOUYHÂÉÈÊÎÔÛaeiouyhâéèêîôû" else "de ") + name
+
+
+def decimal(value: float) -> str:
+    """A number as French writes it, at most 6 significant digits: ``1,3``, ``17``, ``0,25``."""
+    return f"{value:g}".replace(".", ",")

@@ -22,6 +22,7 @@ __all__ = [
     "SIRET_FORM",
     "french_level_rank",
     "has_atypical_hours",
+    "opening_hours_in_french",
     "opening_hours_weekly_minutes",
     "validate_code_insee",
     "validate_opening_hours",
@@ -360,6 +361,114 @@ def opening_hours_weekly_minutes(value: str) -> float:
     """
     intervals = _reference_week_open_intervals(validate_opening_hours(value))
     return sum((end - start).total_seconds() for start, end in intervals) / 60
+
+
+_DAY_NAMES: Final = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def opening_hours_in_french(value: str) -> str:
+    """The weekly openings of an ``opening_hours`` expression, in French words.
+
+    Read over the same reference week as :func:`has_atypical_hours` (so any valid expression
+    is described, whatever its syntax); days with the same openings are grouped, consecutive
+    ones as a range. An interval that runs past midnight is told on the day it starts.
+
+    Parameters
+    ----------
+    value : str
+        OpenStreetMap ``opening_hours`` expression, see :func:`validate_opening_hours`.
+
+    Returns
+    -------
+    str
+        ``"Mo-Fr 08:30-12:00,14:00-17:00; Sa 09:00-12:00"`` →
+        « du lundi au vendredi de 8 h 30 à 12 h et de 14 h à 17 h ; le samedi de 9 h à 12 h » ;
+        ``"24/7"`` → « tous les jours, 24 h sur 24 » ; never open → « fermé toute la semaine ».
+
+    Raises
+    ------
+    ValueError
+        If the expression is invalid.
+    """
+    text = validate_opening_hours(value)
+    if opening_hours_weekly_minutes(text) >= 7 * 24 * 60:
+        return "tous les jours, 24 h sur 24"
+    by_day: list[list[str]] = [[] for _ in _DAY_NAMES]
+    for start, end in _week_openings(text):
+        # Up to a day long: told on the day it starts (« de 22 h à 6 h »); longer: day by day.
+        pieces = [(start, end)] if end - start <= timedelta(days=1) else _day_pieces(start, end)
+        for piece_start, piece_end in pieces:
+            day = (piece_start - _REFERENCE_WEEK_START).days % 7
+            by_day[day].append(_span_text(piece_start, piece_end))
+    days_of: dict[str, list[int]] = {}
+    for day, spans in enumerate(by_day):
+        if spans:
+            days_of.setdefault(" et ".join(spans), []).append(day)
+    if not days_of:
+        return "fermé toute la semaine"
+    return " ; ".join(f"{_days_text(days)} {text}" for text, days in days_of.items())
+
+
+def _clock(moment: datetime) -> str:
+    """« 8 h 30 », « 17 h »."""
+    return f"{moment.hour} h" if moment.minute == 0 else f"{moment.hour} h {moment.minute:02d}"
+
+
+def _week_openings(text: str) -> list[tuple[datetime, datetime]]:
+    """Open intervals starting in the reference week, not cut at its end (Sunday night's
+    opening runs into Monday); one continuing from the Sunday before is told on that Sunday."""
+    import opening_hours
+
+    schedule = opening_hours.OpeningHours(text)
+    before, after = (
+        _REFERENCE_WEEK_START - timedelta(days=1),
+        _REFERENCE_WEEK_END + timedelta(days=1),
+    )
+    return [
+        (start, end)
+        for start, end, state, _comment in schedule.intervals(before, after)
+        if state == opening_hours.State.OPEN
+        and _REFERENCE_WEEK_START <= start < _REFERENCE_WEEK_END
+    ]
+
+
+def _day_pieces(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """``[start, end)`` cut at each midnight."""
+    pieces = []
+    while start < end:
+        midnight = start.replace(hour=0, minute=0) + timedelta(days=1)
+        pieces.append((start, min(end, midnight)))
+        start = midnight
+    return pieces
+
+
+def _span_text(start: datetime, end: datetime) -> str:
+    """« de 8 h 30 à 12 h », « de 22 h à 24 h », « toute la journée »."""
+    midnight = start.replace(hour=0, minute=0) + timedelta(days=1)
+    if end == midnight:
+        return (
+            "toute la journée"
+            if (start.hour, start.minute) == (0, 0)
+            else (f"de {_clock(start)} à 24 h")
+        )
+    return f"de {_clock(start)} à {_clock(end)}"
+
+
+def _days_text(days: list[int]) -> str:
+    """« du lundi au mercredi et le vendredi » for days 0, 1, 2 and 4 (0 is Monday)."""
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"du {_DAY_NAMES[run[0]]} au {_DAY_NAMES[run[-1]]}")
+        else:
+            parts.extend(f"le {_DAY_NAMES[day]}" for day in run)
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
 
 
 @lru_cache(maxsize=2048)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from geodata.modes import TRAVEL_MODES
 from geodata.traveltime import DETOUR_FACTOR, ESTIMATE_SPEED_KMH
 from geodata.walking import WALK_DETOUR, WALK_SPEED_KMH
+from geodata.words import decimal
 from service.travel import LoadedNetwork, TravelService
 
 MODE_LABELS = {
@@ -73,10 +74,6 @@ def common_period(feeds: Sequence[FeedPeriod]) -> tuple[dt.date | None, dt.date 
     return first, last
 
 
-def _decimal(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
 def _names(networks: Sequence[LoadedNetwork]) -> str:
     return ", ".join(f"« {n.name} »" for n in networks)
 
@@ -91,8 +88,8 @@ def _street(mode: str, networks: Sequence[LoadedNetwork]) -> ModeStatement:
         return ModeStatement(mode, label, "réel", text)
     text = (
         "temps estimés à vol d'oiseau (aucun réseau de rues inscrit pour ce mode) : trajet "
-        f"{_decimal(DETOUR_FACTOR[mode])} fois plus long que la ligne droite, à "
-        f"{_decimal(ESTIMATE_SPEED_KMH[mode])} km/h."
+        f"{decimal(DETOUR_FACTOR[mode])} fois plus long que la ligne droite, à "
+        f"{decimal(ESTIMATE_SPEED_KMH[mode])} km/h."
     )
     return ModeStatement(mode, label, "estimé", text)
 
@@ -123,7 +120,7 @@ def _transit(networks: Sequence[LoadedNetwork]) -> ModeStatement:
         "réponse le dit. Le trajet d'une personne est le plus rapide qui part dans la fenêtre "
         "de départ ; la couverture et les isochrones retiennent la médiane sur la fenêtre. La "
         "marche vers les arrêts et depuis eux est estimée "
-        f"({_decimal(WALK_DETOUR)} fois la ligne droite à {_decimal(WALK_SPEED_KMH)} km/h), "
+        f"({decimal(WALK_DETOUR)} fois la ligne droite à {decimal(WALK_SPEED_KMH)} km/h), "
         "sauf pour le trajet d'une personne là où un réseau à pied est inscrit ; "
         "là où aucun horaire ne dessert le trajet, il est estimé (arrêts réels, attente, "
         "vitesse du véhicule) ; la marche répond quand elle est plus rapide."

@@ -44,6 +44,7 @@ from geodata.sphere import great_circle_m
 from geodata.transit_estimate import TransitAssumptions, TransitEstimate
 from geodata.traveltime import DETOUR_FACTOR, ESTIMATE_SPEED_KMH
 from geodata.walking import ESTIMATED_WALK, EstimatedWalk
+from geodata.words import decimal
 
 if TYPE_CHECKING:
     from geodata.transit import WalkHook
@@ -286,17 +287,13 @@ class DepartureTravel:
 # -- what is assumed, in French -------------------------------------------------------------
 
 
-def _decimal(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
 def street_assumptions(mode: str) -> str:
     """What a straight-line estimate of a street mode assumes."""
     label = {"walk": "à pied", "bike": "à vélo", "car": "en voiture"}[mode]
     return (
         f"Estimation à vol d'oiseau {label} : aucun réseau de rues inscrit ici pour ce mode ; "
-        f"trajet {_decimal(DETOUR_FACTOR[mode])} fois plus long que la ligne droite, à "
-        f"{_decimal(ESTIMATE_SPEED_KMH[mode])} km/h."
+        f"trajet {decimal(DETOUR_FACTOR[mode])} fois plus long que la ligne droite, à "
+        f"{decimal(ESTIMATE_SPEED_KMH[mode])} km/h."
     )
 
 
@@ -305,21 +302,21 @@ def estimate_assumptions(assumptions: TransitAssumptions, *, real_stops: bool) -
     a = assumptions
     shown: tuple[Vehicle, ...] = ("bus", "coach", "train")
     speeds = ", ".join(
-        f"{VEHICLE_LABELS[vehicle]} {_decimal(a.ride_speed_kmh[vehicle])} km/h" for vehicle in shown
+        f"{VEHICLE_LABELS[vehicle]} {decimal(a.ride_speed_kmh[vehicle])} km/h" for vehicle in shown
     )
     stops = (
-        f"arrêt réel le plus proche (à {_decimal(a.max_access_m)} m au plus, sinon supposé à "
-        f"{_decimal(a.access_m)} m), attente de la moitié de l'intervalle entre ses départs "
+        f"arrêt réel le plus proche (à {decimal(a.max_access_m)} m au plus, sinon supposé à "
+        f"{decimal(a.access_m)} m), attente de la moitié de l'intervalle entre ses départs "
         "en semaine"
         if real_stops
-        else f"arrêt supposé à {_decimal(a.access_m)} m, un départ supposé toutes les "
-        f"{_decimal(a.headway_minutes)} min (attente de la moitié)"
+        else f"arrêt supposé à {decimal(a.access_m)} m, un départ supposé toutes les "
+        f"{decimal(a.headway_minutes)} min (attente de la moitié)"
     )
     return (
         "Transports en commun estimés sans horaires pour ce trajet : "
-        f"{stops} ; trajet sur {_decimal(a.ride_detour)} fois la distance à vol d'oiseau "
-        f"({speeds}) ; marche à {_decimal(a.walk_speed_kmh)} km/h sur "
-        f"{_decimal(a.walk_detour)} fois la ligne droite ; la marche quand elle est plus rapide."
+        f"{stops} ; trajet sur {decimal(a.ride_detour)} fois la distance à vol d'oiseau "
+        f"({speeds}) ; marche à {decimal(a.walk_speed_kmh)} km/h sur "
+        f"{decimal(a.walk_detour)} fois la ligne droite ; la marche quand elle est plus rapide."
     )
 
 
@@ -328,6 +325,6 @@ def timetable_assumptions(name: str, network: Any) -> str:
     walk: EstimatedWalk = getattr(network, "walk", ESTIMATED_WALK)
     return (
         f"Horaires du réseau « {name} » (médiane sur la fenêtre de départ) ; marche vers les "
-        f"arrêts et depuis eux estimée : {_decimal(walk.detour)} fois la ligne droite à "
-        f"{_decimal(walk.speed_kmh)} km/h, arrêts à 1 km au plus à vol d'oiseau."
+        f"arrêts et depuis eux estimée : {decimal(walk.detour)} fois la ligne droite à "
+        f"{decimal(walk.speed_kmh)} km/h, arrêts à 1 km au plus à vol d'oiseau."
     )

@@ -8,6 +8,7 @@ import numpy as np
 
 from geodata.journeys import Journey
 from geodata.modes import MODE_LABELS
+from geodata.words import decimal
 from graph.eligibility import Verdict
 from graph.matching.evaluation import Evaluation
 from graph.matching.obstacles import obstacles_of
@@ -165,9 +166,9 @@ def _trip_reason(trip: Trip, profile: Profile) -> str:
         return (
             f"Trajet de {trip.minutes:.0f} min {label}{estimate} en passant par "
             f"{trip.creche.name} ({pluralize(places or 0, 'place libre', 'places libres')}), "
-            f"pour {budget:g} min au plus."
+            f"pour {decimal(budget)} min au plus."
         )
-    return f"À {trip.minutes:.0f} min {label}{estimate}, pour {budget:g} min au plus."
+    return f"À {trip.minutes:.0f} min {label}{estimate}, pour {decimal(budget)} min au plus."
 
 
 def _instead(mode: str) -> str:
@@ -184,9 +185,9 @@ def _hours_reason(table: OfferTable, index: int, wished: HoursPerWeek | None) ->
     if wished is None:
         return f"{text} par semaine."
     if low > wished.max:
-        return f"{text} par semaine : plus que les {wished.max:g} h souhaitées, à discuter."
+        return f"{text} par semaine : plus que les {decimal(wished.max)} h souhaitées, à discuter."
     if high < wished.min:
-        return f"{text} par semaine : moins que les {wished.min:g} h souhaitées."
+        return f"{text} par semaine : moins que les {decimal(wished.min)} h souhaitées."
     return f"{text} par semaine, dans la fourchette souhaitée."
 
 

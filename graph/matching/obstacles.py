@@ -10,11 +10,12 @@ import math
 from collections.abc import Mapping
 from typing import Final
 
+from geodata.words import decimal
 from graph.eligibility import Verdict
 from graph.matching.evaluation import Evaluation
 from graph.matching.nearest import nearest_supports, who_to_ask
 from graph.matching.results import ExclusionRule, Obstacle, ObstacleKind, SiteRef
-from graph.validation import FRENCH_LEVELS, french_level_rank
+from graph.validation import FRENCH_LEVELS, french_level_rank, opening_hours_in_french
 
 
 def obstacles_of(evaluation: Evaluation, position: int, structure: SiteRef) -> list[Obstacle]:
@@ -198,6 +199,11 @@ def _language_obstacle(evaluation: Evaluation, index: int) -> list[Obstacle]:
     return [_obstacle(evaluation, "niveau-francais", message)]
 
 
+def _schedule_text(schedule: str | None) -> str:
+    """The offer's hours in French words, or « horaires non précisés »."""
+    return opening_hours_in_french(schedule) if schedule else "horaires non précisés"
+
+
 def _schedule_obstacles(evaluation: Evaluation, position: int) -> list[Obstacle]:
     table, profile = evaluation.table, evaluation.profile
     index = int(evaluation.candidates[position])
@@ -210,8 +216,9 @@ def _schedule_obstacles(evaluation: Evaluation, position: int) -> list[Obstacle]
             _obstacle(
                 evaluation,
                 "disponibilites",
-                f"Horaires ({table.offers[index].schedule}) : {available:g} h par semaine dans "
-                f"vos disponibilités, pour {need:g} h demandées ; à discuter avec la structure.",
+                f"Vos disponibilités couvrent {decimal(available)} h des {decimal(need)} h par "
+                f"semaine du poste ({_schedule_text(table.offers[index].schedule)}) ; à "
+                "discuter avec la structure.",
             )
         )
     mode = profile.modes[int(evaluation.reach.mode[position])].mode

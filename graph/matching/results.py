@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from geodata.journeys import Journey
 from geodata.modes import MODE_LABELS, TravelMode
+from geodata.words import decimal
 from graph.matching.offers import PartnerSite
 
 ObstacleKind = Literal[
@@ -340,10 +341,10 @@ def access_text(
 ) -> str:
     """The trip to a site in French, saying when it lies beyond the person's budget."""
     if mode is None or not math.isfinite(minutes):
-        trip = f"à plus de {FAR_MINUTES / 60:g} h de trajet"
+        trip = f"à plus de {decimal(FAR_MINUTES / 60)} h de trajet"
     else:
         trip = f"à {minutes:.0f} min {MODE_LABELS[mode]}" + (" (estimation)" if estimated else "")
     if reachable:
         return trip
-    limit = f" ({budget:g} min au plus)" if budget is not None and mode is not None else ""
+    limit = f" ({decimal(budget)} min au plus)" if budget is not None and mode is not None else ""
     return f"{trip} : au-delà de votre temps de trajet{limit}"

@@ -7,6 +7,8 @@ import unicodedata
 from datetime import date
 from typing import Final
 
+from geodata.words import decimal
+
 _STOPWORDS: Final = frozenset(
     {"les", "des", "une", "aux", "avec", "pour", "dans", "sur", "par", "est", "pas", "qui"}
 )
@@ -34,7 +36,7 @@ def pluralize(count: int, singular: str, plural: str | None = None) -> str:
 
 def hours_text(low: float, high: float) -> str:
     """Weekly hours in French: « 20 h » or « 20 à 26 h »."""
-    return f"{low:g} h" if low == high else f"{low:g} à {high:g} h"
+    return f"{decimal(low)} h" if low == high else f"{decimal(low)} à {decimal(high)} h"
 
 
 _MONTHS: Final = (

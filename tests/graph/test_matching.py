@@ -362,7 +362,10 @@ def test_schedule_outside_availability_is_an_obstacle_not_a_filter() -> None:
     entry = item(result, "NUIT")
     assert codes(entry) == {"disponibilites"}
     assert entry.obstacles[0].kind == "horaires"
-    assert "2.5 h par semaine dans vos disponibilités, pour 20 h" in entry.obstacles[0].message
+    assert entry.obstacles[0].message == (
+        "Vos disponibilités couvrent 2,5 h des 20 h par semaine du poste (du lundi au vendredi "
+        "de 5 h à 9 h) ; à discuter avec la structure."
+    )
 
 
 def test_an_offer_only_a_car_reaches_is_not_proposed_but_counted_for_mobility() -> None:

@@ -57,7 +57,7 @@ def test_the_hours_component_is_the_share_of_the_offer_hours_the_person_covers()
     cleaning = by_id["PROPRETE"]
     assert cleaning.components.hours == pytest.approx(0.75)
     (obstacle,) = [o for o in cleaning.obstacles if o.code == "disponibilites"]
-    assert "15 h par semaine dans vos disponibilités, pour 20 h demandées" in obstacle.message
+    assert "couvrent 15 h des 20 h par semaine du poste" in obstacle.message
     assert [s.id for s in obstacle.supports] == ["EMPLOYEUR"]  # to discuss with the structure
     assert by_id["LONG"].components.hours == pytest.approx(28 / 35, abs=1e-4)  # wished at most
     nothing_said = match(profile({"walk": 30}, situation=known()), [job], [], matrix)

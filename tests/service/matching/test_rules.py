@@ -115,7 +115,7 @@ def _assert_contacts_and_legs(item: Body) -> None:
         assert "à pied (plus rapide" not in trip_reasons[0]
 
 
-_STATED_HOURS = re.compile(r"([\d.]+) h par semaine dans vos disponibilités, pour ([\d.]+) h")
+_STATED_HOURS = re.compile(r"couvrent ([\d,]+) h des ([\d,]+) h par semaine")
 
 
 def _assert_hours_component(item: Body, body: Body) -> None:
@@ -130,7 +130,7 @@ def _assert_hours_component(item: Body, body: Body) -> None:
     ]
     if stated:
         assert stated[0] is not None
-        available, needed = float(stated[0].group(1)), float(stated[0].group(2))
+        available, needed = (float(stated[0].group(n).replace(",", ".")) for n in (1, 2))
         limit = min(available, wished["max"]) if wished else available
         assert hours == pytest.approx(min(limit, needed) / needed, abs=1e-3)
         assert hours < 1

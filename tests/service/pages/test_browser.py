@@ -357,7 +357,11 @@ def result_minutes(visit: Visit) -> list[float]:
 def test_partner_search_by_the_form_lists_and_maps_reachable_partners(tab: Visit) -> None:
     tab.open("/partenaires")
     page = tab.page
-    page.fill("#commune", "Alès (30007)")
+    page.fill("#adresse", "Alès")
+    # the list proposes the commune (its town hall) among the addresses; picking it places it
+    commune = page.locator("#adresse-liste .combobox-option", has_text="départ de sa mairie")
+    commune.first.click()
+    assert "mairie d'Alès" in page.inner_text("#depart")
     page.select_option("#mode", "walk")
     page.fill("#minutes", "20")
     page.press("#minutes", "Enter")
@@ -892,7 +896,7 @@ def test_names_with_markup_are_shown_as_text_on_every_map(
         assert_markup_shown_as_text(visit, at_least=2)
         # /partenaires: the results around Alès town hall
         visit.open("/partenaires")
-        page.fill("#commune", "Alès (30007)")
+        page.fill("#adresse", "Alès")
         page.select_option("#mode", "walk")
         page.fill("#minutes", "10")
         page.press("#minutes", "Enter")

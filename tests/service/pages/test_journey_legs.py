@@ -109,7 +109,7 @@ RIDE = re.compile(r"train TER Alès \d\d:\d\d → Nîmes \d\d:\d\d")
 def test_partners_by_public_transport_show_the_train_leg(visit: Visit) -> None:
     visit.open("/partenaires")
     page = visit.page
-    page.fill("#commune", "Alès (30007)")
+    page.fill("#adresse", "Alès")
     page.select_option("#mode", "transit")
     page.fill("#minutes", "75")
     page.fill("#mots", "Nîmes")

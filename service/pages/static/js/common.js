@@ -419,6 +419,54 @@
     return (text) => byLabel[(text || "").trim().toLowerCase()] || null;
   };
 
+  /** Précision d'une adresse trouvée, en français. */
+  M.PRECISIONS = {
+    housenumber: "adresse précise (numéro)",
+    street: "rue (départ de son milieu)",
+    locality: "lieu-dit",
+    municipality: "commune : départ de sa mairie",
+  };
+
+  function folded(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
+  }
+
+  /** La source d'un champ « adresse ou commune » (M.combobox) : GET /v1/geocode quand le serveur
+   * l'offre (les lieux proches du centre de ``map`` d'abord), sinon les communes du territoire.
+   * Chaque proposition : {label, detail, value: {lat, lon, code_insee (une commune seulement),
+   * label}} ; une commune part de sa mairie. */
+  M.placeSource = function (map) {
+    let communes = null;
+    async function communeCandidates(text) {
+      if (!communes) {
+        const collection = await M.communes();
+        communes = collection.features.map((f) => Object.assign({ folded: folded(f.properties.name) }, f.properties))
+          .sort((a, b) => (b.population || 0) - (a.population || 0));
+      }
+      const wanted = folded(text);
+      const found = communes.filter((c) => c.folded.startsWith(wanted) || c.code_insee === wanted);
+      const inside = communes.filter((c) => !found.includes(c) && c.folded.includes(" " + wanted));
+      return found.concat(inside).slice(0, 8).map((c) => ({
+        label: c.name, detail: "commune (" + c.code_insee + ") : départ de sa mairie",
+        value: { code_insee: c.code_insee, lat: c.lat, lon: c.lon, label: "mairie " + M.fmt.of(c.name) },
+      }));
+    }
+    return async function (text) {
+      if (document.body.dataset.geocode !== "true") return communeCandidates(text);
+      const centre = map.getCenter();
+      const answer = await M.api("/v1/geocode" + M.query({ q: text, limit: 8, lat: centre.lat.toFixed(4), lon: centre.lng.toFixed(4) }));
+      return answer.results.map((r) => {
+        const commune = r.precision === "municipality" && r.code_insee;
+        return {
+          label: r.label,
+          detail: M.PRECISIONS[r.precision] || r.precision,
+          value: { code_insee: commune ? r.code_insee : null, lat: r.lat, lon: r.lon,
+            label: commune ? "mairie " + M.fmt.of(r.label) : r.label },
+        };
+      });
+    };
+  };
+
   /** Libellé court d'un partenaire : « nom — typologie ». */
   M.partnerLabel = function (partner, labels) {
     const kind = labels.kinds[partner.kind];

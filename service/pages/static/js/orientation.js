@@ -19,13 +19,6 @@
   const el = M.el;
   const MODES = ["walk", "transit", "bike", "car"];
   const ROME_CODE = /^[A-N]\d{4}$/;
-  const PRECISIONS = {
-    housenumber: "adresse précise (numéro)",
-    street: "rue (départ de son milieu)",
-    locality: "lieu-dit",
-    municipality: "commune : départ de sa mairie",
-  };
-
   const form = document.getElementById("orientation");
   const summary = document.getElementById("resume");
   const output = document.getElementById("propositions");
@@ -44,7 +37,6 @@
     marker: null,
     map: null,
     labels: null,
-    communes: [],
     availability: null,
   };
 
@@ -60,32 +52,16 @@
     if (!state.map.getBounds().contains([lat, lon])) state.map.panTo([lat, lon]);
   }
 
-  /** Sans accents ni majuscules, pour comparer des noms. */
-  function fold(text) {
-    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
-  }
-
-  function communeCandidates(text) {
-    const wanted = fold(text);
-    const found = state.communes.filter((c) => c.folded.startsWith(wanted) || c.code_insee === wanted);
-    const inside = state.communes.filter((c) => !found.includes(c) && c.folded.includes(" " + wanted));
-    return found.concat(inside).slice(0, 8).map((c) => ({
-      label: c.name, detail: "commune (" + c.code_insee + ") : départ de sa mairie",
-      value: { body: { code_insee: c.code_insee }, lat: c.lat, lon: c.lon },
-    }));
-  }
-
-  async function addressCandidates(text) {
-    if (served.geocode !== "true") return communeCandidates(text);
-    const centre = state.map.getCenter();
-    const answer = await M.api("/v1/geocode" + M.query({ q: text, limit: 8, lat: centre.lat.toFixed(4), lon: centre.lng.toFixed(4) }));
-    return answer.results.map((r) => ({
-      label: r.label,
-      detail: PRECISIONS[r.precision] || r.precision,
-      // une commune : départ de sa mairie (code INSEE) ; sinon le point de l'adresse
-      value: { body: r.precision === "municipality" && r.code_insee ? { code_insee: r.code_insee } :
-        { lat: Number(r.lat.toFixed(6)), lon: Number(r.lon.toFixed(6)) }, lat: r.lat, lon: r.lon },
-    }));
+  /** Adresses et communes : le corps de la demande part de la mairie d'une commune (code
+   * INSEE) ou du point d'une adresse. */
+  function addressSource() {
+    const places = M.placeSource(state.map);
+    return async (text) => (await places(text)).map((option) => {
+      const place = option.value;
+      const body = place.code_insee ? { code_insee: place.code_insee } :
+        { lat: Number(place.lat.toFixed(6)), lon: Number(place.lon.toFixed(6)) };
+      return Object.assign({}, option, { value: { body: body, lat: place.lat, lon: place.lon } });
+    });
   }
 
   async function structureCandidates(text) {
@@ -118,7 +94,7 @@
   }
 
   function initLocation() {
-    startPicker(addressInput, "home", "adresse", addressCandidates,
+    startPicker(addressInput, "home", "adresse", addressSource(),
       "Aucune adresse ni commune ne correspond ; essayez le nom de la commune, ou cliquez sur la carte.");
     startPicker(structureInput, "referent", "structure", structureCandidates, "Aucune structure ne correspond.");
     state.map.on("click", (event) => {
@@ -397,8 +373,6 @@
           el("input", { type: "checkbox", id: "type-" + kind.code, name: "kinds", value: kind.code }), kind.label)));
       });
       M.drawCommunes(state.map, communes);
-      state.communes = communes.features.map((f) => Object.assign({ folded: fold(f.properties.name) }, f.properties))
-        .sort((a, b) => (b.population || 0) - (a.population || 0));
     } catch (err) {
       M.notice(summary, "Chargement impossible : " + err.message, "error");
       return;

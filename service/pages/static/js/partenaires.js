@@ -10,7 +10,7 @@
   const DETAIL_CONCURRENCY = 6;
 
   const form = document.getElementById("recherche");
-  const communeInput = document.getElementById("commune");
+  const placeInput = document.getElementById("adresse");
   const originText = document.getElementById("depart");
   const familySelect = document.getElementById("famille");
   const kindsSelect = document.getElementById("typologies");
@@ -18,8 +18,7 @@
   const summary = document.getElementById("resume");
   const list = document.getElementById("resultats");
 
-  const state = { origin: null, map: null, markers: null, originLayer: null, labels: null, search: 0 };
-  let findCommune = () => null;
+  const state = { origin: null, map: null, markers: null, originLayer: null, labels: null, search: 0, places: null };
 
   function selected(select) {
     return Array.from(select.selectedOptions).map((o) => o.value).filter(Boolean);
@@ -228,15 +227,16 @@
 
   async function search() {
     if (!form.reportValidity()) return;
+    const typed = placeInput.value.trim();
+    if (!state.origin && typed.length >= 2) {
+      // tapé sans choisir : la première proposition, dite dans « Départ : … »
+      const first = (await state.places(typed).catch(() => []))[0];
+      if (first) setOrigin(first.value.lat, first.value.lon, first.value.label);
+    }
     if (!state.origin) {
-      const commune = findCommune(communeInput.value);
-      if (commune) {
-        setOrigin(commune.lat, commune.lon, "mairie " + M.fmt.of(commune.name));
-      } else {
-        M.notice(summary, "Choisissez une commune de départ dans la liste ou cliquez sur la carte.", "error");
-        communeInput.focus();
-        return;
-      }
+      M.notice(summary, "Choisissez une adresse ou une commune de départ dans la liste, ou cliquez sur la carte.", "error");
+      placeInput.focus();
+      return;
     }
     const searchId = ++state.search;
     const mode = form.elements.mode.value;
@@ -286,10 +286,11 @@
   async function main() {
     state.map = M.map("carte");
     state.markers = L.layerGroup().addTo(state.map);
+    state.places = M.placeSource(state.map);
     state.map.on("click", (event) => {
       setOrigin(event.latlng.lat, event.latlng.lng,
         "point choisi sur la carte (" + M.fmt.decimal(event.latlng.lat) + " ; " + M.fmt.decimal(event.latlng.lng) + ")");
-      communeInput.value = "";
+      placeInput.value = "";
       search();
     });
     try {
@@ -304,23 +305,26 @@
       fillKinds(labels);
       fillThematiques(thematiques);
       M.drawCommunes(state.map, communes);
-      findCommune = await M.communePicker(document.getElementById("communes-liste"));
     } catch (err) {
       M.notice(summary, "Chargement impossible : " + err.message, "error");
       return;
     }
     familySelect.addEventListener("change", () => fillKinds(state.labels));
-    communeInput.addEventListener("change", () => {
-      const commune = findCommune(communeInput.value);
-      if (commune) {
-        setOrigin(commune.lat, commune.lon, "mairie " + M.fmt.of(commune.name));
-        state.map.setView([commune.lat, commune.lon], 12);
-      }
+    M.combobox(placeInput, {
+      source: state.places,
+      empty: "Aucune adresse ni commune ne correspond ; essayez le nom de la commune, ou cliquez sur la carte.",
+      onPick: (option) => {
+        setOrigin(option.value.lat, option.value.lon, option.value.label);
+        state.map.setView([option.value.lat, option.value.lon], 12);
+      },
+    });
+    placeInput.addEventListener("input", () => {
+      state.origin = null;
+      M.clear(originText).append("Aucun point de départ choisi.");
+      if (state.originLayer) state.originLayer.remove();
     });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const commune = findCommune(communeInput.value);
-      if (commune) setOrigin(commune.lat, commune.lon, "mairie " + M.fmt.of(commune.name));
       search();
     });
     document.body.dataset.ready = "true";
