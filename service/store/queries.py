@@ -36,6 +36,7 @@ from service.tables import (
     Commune,
     DemandLayer,
     DemandValue,
+    NationalDepartement,
     Network,
     Opportunity,
     Partner,
@@ -221,6 +222,17 @@ def provenance_of(source: str, source_id: str) -> AnySelect:
 def demo_present() -> AnySelect:
     """Whether the store holds the fictitious demo partners (a boolean)."""
     return select(exists().where(Partner.source == DEMO_SOURCE))
+
+
+def national_choices() -> AnySelect:
+    """The (mode, category, budget in minutes) a loaded national run answers, sorted: what
+    the map of France on /carte may ask."""
+    columns = (
+        NationalDepartement.mode,
+        NationalDepartement.category,
+        NationalDepartement.max_minutes,
+    )
+    return select(*columns).distinct().order_by(*columns)
 
 
 def register_network(values: dict[str, Any]) -> Insert:

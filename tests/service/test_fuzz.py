@@ -155,7 +155,14 @@ DATETIME = Rule(
     r"de l'intervalle précède)",
 )
 
-_COVERAGE = (BBOX_OUTSIDE, DEMAND_ABSENT)
+NATIONAL_ABSENT = Rule(
+    "departements : des résultats nationaux chargés (maillage national load), en geojson ou "
+    "csv ; level=departements avec departements",
+    r"(departements : (aucun résultat national chargé|les résultats nationaux se servent)"
+    r"|level : departements demande)",
+)
+
+_COVERAGE = (BBOX_OUTSIDE, DEMAND_ABSENT, NATIONAL_ABSENT)
 _PARTNER = (IN_FRANCE, PLACES_WITHIN_CAPACITY, OPENING_HOURS, SIRET_KEY, ELIGIBILITY_AGES)
 _OPPORTUNITY = (HOURS_ORDERED, REQUIREMENT_AGES, DATES_ORDERED, SCHEDULE)
 _PERSON = (AVAILABLE, HOURS_ORDERED, UNIQUE_MODES, REFERENT_ABSENT, COMMUNE_ABSENT)

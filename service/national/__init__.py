@@ -1,0 +1,1 @@
+"""National runs: every département × mode on a Dask cluster, written as GeoParquet."""
