@@ -31,6 +31,18 @@ process, every thread) and of PostgreSQL (every process of the throwaway cluster
 the ratios of the bulk write to the ORM write (same parsed records) and of the end-to-end
 import to parse + ORM write (the whole job done the row-by-row way), against the issue's
 goals (≥ 20,000 rows/s, ≥ 10×).
+
+Where PostgreSQL's time goes (``perf`` on the backend, and the partner rows of one import
+inserted again under variants; 2026-12-05, a machine at load 4 to 10, so CPU seconds per
+100,000 rows, best of 3): the partner ``INSERT`` 3.5-3.9 s, of which the ``search`` document
+about 1.1 s and its GIN index 0.15-0.7 s, the geography GiST 0.4-0.8 s; the provenance
+``INSERT`` 1.4-1.6 s, of which 0.5 s is the foreign key's check; ``COPY`` into the staging
+table about 13 % (its ``jsonb`` parsing half of it). Tried and not kept: ``search`` as a plain
+column filled by the ``INSERT`` (3.8 s against 3.5 s: the expression costs the same there);
+a 32 MB GIN pending list cleaned at the end (5.4 s); GIN ``fastupdate`` off (7.3 s);
+dropping then rebuilding the GIN and GiST indexes (0.5 and 0.4 s to rebuild, for ~1 s saved,
+but it locks the partner table for the whole import); partners in id order (no gain).
+``synchronous_commit`` is already off in the throwaway cluster (``fast=True``).
 """
 
 from __future__ import annotations
