@@ -272,6 +272,41 @@ class ReadStream:
         return self.parts
 
 
+_RAMP_MIN_SIZE = 1_000
+"""Parts of at least this size ramp up and down at the ends of a long file (`part_bounds`)."""
+
+
+def part_bounds(total: int, size: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the successive parts of ``total`` rows, each of at most ``size``.
+
+    A file is read one part ahead of its writer: the writer waits for the first part to be
+    read, and the last part's write overlaps no reading. When the file holds at least four
+    parts of ``size`` (``size`` ≥ 1,000), its first two and last two parts are a quarter then
+    a half of ``size`` (and a half then a quarter), so that the writer starts sooner and the
+    end waits less; the parts in between are of ``size``. Otherwise every part but the last
+    is of ``size``.
+    """
+    if total <= 0:
+        return []
+    if size < _RAMP_MIN_SIZE or total < 4 * size:
+        return [(start, min(start + size, total)) for start in range(0, total, size)]
+    quarter, half = size // 4, size // 2
+    head = [quarter, half]
+    tail = [half, quarter]
+    middle = total - sum(head) - sum(tail)
+    sizes = [
+        *head,
+        *([size] * (middle // size)),
+        *([middle % size] if middle % size else []),
+        *tail,
+    ]
+    bounds, start = [], 0
+    for length in sizes:
+        bounds.append((start, start + length))
+        start += length
+    return bounds
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for the block: for reading many records at once.

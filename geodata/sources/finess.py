@@ -66,6 +66,7 @@ from geodata.sources.common import (
     normalize_code_insee,
     parse_date,
     parse_float,
+    part_bounds,
     to_wgs84_arrays,
     validate_partner_with_contact,
 )
@@ -435,9 +436,9 @@ def _fields(record: _Raw) -> list[str]:
 def _parts(structures: list[_Raw], context: _Context, chunk_size: int) -> Iterator[ReadResult]:
     """The parts of at most ``chunk_size`` establishments, read when asked for."""
     seen: dict[str, int] = {}  # FINESS number → index of its first valid establishment
-    for start in range(0, len(structures), chunk_size):
+    for start, stop in part_bounds(len(structures), chunk_size):
         with gc_paused():  # see gc_paused: half the time went to the collector before
-            part = _read_part(structures[start : start + chunk_size], start, context, seen)
+            part = _read_part(structures[start:stop], start, context, seen)
         yield part
 
 

@@ -25,20 +25,36 @@ Run: ``scripts/bench import [--rows 100000] [--orm-rows N] [--seed 1] [--repeat 
    after each row, one commit at the end (``--orm-rows`` limits it to the first N records:
    its rate is then measured on those).
 
-Reported: seconds and rows per second of each step; the ratios of the bulk write to the ORM
-write (same parsed records) and of the end-to-end import to parse + ORM write (the whole job
-done the row-by-row way), against the issue's goals (≥ 20,000 rows/s, ≥ 10×).
+Reported: seconds and rows per second of each step; the CPU seconds of Python (this
+process, every thread) and of PostgreSQL (every process of the throwaway cluster) per
+100,000 rows of the end-to-end import, less sensitive than wall time to a loaded machine;
+the ratios of the bulk write to the ORM write (same parsed records) and of the end-to-end
+import to parse + ORM write (the whole job done the row-by-row way), against the issue's
+goals (≥ 20,000 rows/s, ≥ 10×).
+
+Where PostgreSQL's time goes (``perf`` on the backend, and the partner rows of one import
+inserted again under variants; 2026-12-05, a machine at load 4 to 10, so CPU seconds per
+100,000 rows, best of 3): the partner ``INSERT`` 3.5-3.9 s, of which the ``search`` document
+about 1.1 s and its GIN index 0.15-0.7 s, the geography GiST 0.4-0.8 s; the provenance
+``INSERT`` 1.4-1.6 s, of which 0.5 s is the foreign key's check; ``COPY`` into the staging
+table about 13 % (its ``jsonb`` parsing half of it). Tried and not kept: ``search`` as a plain
+column filled by the ``INSERT`` (3.8 s against 3.5 s: the expression costs the same there);
+a 32 MB GIN pending list cleaned at the end (5.4 s); GIN ``fastupdate`` off (7.3 s);
+dropping then rebuilding the GIN and GiST indexes (0.5 and 0.4 s to rebuild, for ~1 s saved,
+but it locks the partner table for the whole import); partners in id order (no gain).
+``synchronous_commit`` is already off in the throwaway cluster (``fast=True``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +106,44 @@ def _settle(url: str) -> None:
     time.sleep(1.0)
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _pg_cpu_s(postmaster: int) -> float:
+    """CPU seconds of the cluster so far: its postmaster (with the children it has reaped)
+    and its live processes (Linux ``/proc``; 0 elsewhere)."""
+    total = 0
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        pid, parent = int(entry.name), int(fields[1])
+        if pid == postmaster:  # utime, stime, cutime, cstime
+            total += sum(int(value) for value in fields[11:15])
+        elif parent == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / _CLOCK_TICKS
+
+
+@dataclass(slots=True)
+class _Cpu:
+    """CPU seconds spent by Python and by PostgreSQL during the end-to-end imports."""
+
+    postmaster: int
+    python_s: list[float]
+    postgres_s: list[float]
+
+    @contextlib.contextmanager
+    def measured(self) -> Iterator[None]:
+        python, postgres = time.process_time(), _pg_cpu_s(self.postmaster)
+        yield
+        self.python_s.append(time.process_time() - python)
+        self.postgres_s.append(_pg_cpu_s(self.postmaster) - postgres)
+
+
 def _import(url: str, result: ReadResult) -> tuple[float, dict[str, int]]:
     """The parsed records written by the bulk path (given whole)."""
     engine = make_engine(url)
@@ -103,7 +157,7 @@ def _import(url: str, result: ReadResult) -> tuple[float, dict[str, int]]:
     return elapsed, report.summary()
 
 
-def _import_file(url: str, path: Path) -> tuple[float, dict[str, int]]:
+def _import_file(url: str, path: Path, cpu: _Cpu | None = None) -> tuple[float, dict[str, int]]:
     """``maillage import finess``'s path: the file read in parts while they are written, each
     point checked against its commune's boundary (the national commune list, loaded before)."""
     from geodata.sources.communes import CommuneReference
@@ -111,9 +165,10 @@ def _import_file(url: str, path: Path) -> tuple[float, dict[str, int]]:
     communes = CommuneReference.national()
     engine = make_engine(url)
     _settle(url)
-    with Session(engine) as session:
+    with Session(engine) as session, cpu.measured() if cpu else contextlib.nullcontext():
         started = time.perf_counter()
-        report = import_source(session, iter_finess(path, communes=communes), source="finess")
+        stream = iter_finess(path, communes=communes)
+        report = import_source(session, stream, source="finess")
         session.commit()
         elapsed = time.perf_counter() - started
     engine.dispose()
@@ -159,6 +214,7 @@ class _Measures:
     orm_s: float
     first: dict[str, int]
     second: dict[str, int]
+    cpu: _Cpu
 
 
 def _measure(args: argparse.Namespace, tmp: Path) -> _Measures:
@@ -180,10 +236,12 @@ def _measure(args: argparse.Namespace, tmp: Path) -> _Measures:
     try:
         url = cluster.start()
         print("PostGIS jetable démarré")
+        postmaster = int((cluster.pgdata / "postmaster.pid").read_text().split()[0])
+        cpu = _Cpu(postmaster, [], [])
         end_to_end = []
         for attempt in range(args.repeat):  # each into an empty database
             stream_url = _database(url, f"flux{attempt}")
-            seconds, first = _import_file(stream_url, path)
+            seconds, first = _import_file(stream_url, path, cpu)
             assert first["créés"] == rows, first
             end_to_end.append(seconds)
         again_s, second = _import_file(stream_url, path)
@@ -203,7 +261,7 @@ def _measure(args: argparse.Namespace, tmp: Path) -> _Measures:
     finally:
         cluster.stop()
     return _Measures(
-        rows, end_to_end, again_s, parse_s, write_s, len(orm_records), orm_s, first, second
+        rows, end_to_end, again_s, parse_s, write_s, len(orm_records), orm_s, first, second, cpu
     )
 
 
@@ -224,6 +282,12 @@ def _print(m: _Measures) -> None:
     print(f"\n{'étape':<72}{'lignes':>9}{'secondes':>10}{'lignes/s':>11}")
     for label, count, seconds in lines:
         print(f"{label:<72}{_n(count):>9}{seconds:>10.2f}{_n(count / seconds):>11}")
+    per_100k = 100_000 / rows
+    print(
+        f"\nCPU de l'import de bout en bout pour 100 000 lignes (médiane de "
+        f"{len(m.cpu.python_s)}) : Python {statistics.median(m.cpu.python_s) * per_100k:.2f} s, "
+        f"PostgreSQL {statistics.median(m.cpu.postgres_s) * per_100k:.2f} s"
+    )
     import_rate = rows / end_to_end_s
     write_ratio = (rows / m.write_s) / orm_rate
     orm_job_s = m.parse_s + rows / orm_rate  # the same job with the ORM: read, then row by row

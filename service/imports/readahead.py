@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from geodata.sources.common import part_bounds
 from geodata.sources.geojson import Rejection
 from graph.inputs import NUL_MESSAGE, document_has_nul
 from service.imports.staging import copy_text
@@ -30,7 +31,8 @@ _PART_ROWS = 10_000
 
 def parts_of(result: ReadResult) -> Iterable[ReadResult]:
     """A whole file as parts: lazily, in `_PART_ROWS` records (so that serialising one part
-    overlaps with writing the previous one), when its records come from one provenance;
+    overlaps with writing the previous one; shorter at both ends, see
+    `geodata.sources.common.part_bounds`), when its records come from one provenance;
     else at once (its records are deduplicated among themselves). The first part carries
     the rejections, the counts and the notes."""
     records = result.records
@@ -38,10 +40,10 @@ def parts_of(result: ReadResult) -> Iterable[ReadResult]:
         return [result]
 
     def parts() -> Iterator[ReadResult]:
-        for start in range(0, len(records), _PART_ROWS):
+        for start, stop in part_bounds(len(records), _PART_ROWS):
             first = start == 0
             yield type(result)(
-                records=records[start : start + _PART_ROWS],
+                records=records[start:stop],
                 rejections=result.rejections if first else [],
                 skipped=result.skipped if first else 0,
                 attached=result.attached if first else 0,

@@ -24,6 +24,7 @@ from geodata.sources.common import (
     parse_csv,
     parse_date,
     parse_float,
+    part_bounds,
     sniff_delimiter,
     to_wgs84,
     to_wgs84_arrays,
@@ -343,3 +344,26 @@ def test_gc_paused_restores_the_collector() -> None:
         assert not gc.isenabled()  # left off, as it was
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("total", "size"),
+    [(0, 10), (1, 10), (10, 10), (20, 3), (39_999, 10_000), (40_000, 10_000),
+     (100_000, 10_000), (123_457, 10_000), (4_000, 1_000)],
+)  # fmt: skip
+def test_parts_cover_every_row_once_in_order_and_never_exceed_the_size(
+    total: int, size: int
+) -> None:
+    bounds = part_bounds(total, size)
+    assert [row for start, stop in bounds for row in range(start, stop)] == list(range(total))
+    assert all(0 < stop - start <= size for start, stop in bounds)
+
+
+def test_a_long_file_starts_and_ends_with_short_parts() -> None:
+    sizes = [stop - start for start, stop in part_bounds(100_000, 10_000)]
+    assert sizes[:2] == [2_500, 5_000]
+    assert sizes[-2:] == [5_000, 2_500]
+    assert set(sizes[2:-2]) <= {5_000, 10_000}
+    # a short file, or small parts, keep parts of one size
+    assert [b - a for a, b in part_bounds(39_999, 10_000)] == [10_000] * 3 + [9_999]
+    assert [b - a for a, b in part_bounds(20, 3)] == [3] * 6 + [2]
