@@ -10,7 +10,7 @@ demand within the budget) and outline, for a map of France. No store-revision tr
 snapshot never reads them.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-05
 """
 
