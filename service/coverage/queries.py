@@ -15,13 +15,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import ReturningInsert
 
 from service.db import AnySelect
+from service.national_tables import NationalDepartement, NationalGap, NationalZone
 from service.tables import (
     Commune,
     DemandLayer,
     DemandValue,
-    NationalDepartement,
-    NationalGap,
-    NationalZone,
 )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy import create_engine
 
-from service import tables  # noqa: F401  (registers the tables on the metadata)
+from service import national_tables, tables  # noqa: F401  (registers the tables on the metadata)
 from service.db import Base
 from service.migrate import include_object
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Delete, Insert, delete, insert, tuple_
 
-from service.tables import NationalDepartement, NationalGap, NationalZone
+from service.national_tables import NationalDepartement, NationalGap, NationalZone
 
 TABLES: dict[str, type[NationalZone] | type[NationalGap] | type[NationalDepartement]] = {
     "zones": NationalZone,

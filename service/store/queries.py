@@ -31,12 +31,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import Insert, insert
 
 from service.db import AnySelect
+from service.national_tables import NationalDepartement
 from service.tables import (
     ApiKey,
     Commune,
     DemandLayer,
     DemandValue,
-    NationalDepartement,
     Network,
     Opportunity,
     Partner,

@@ -23,7 +23,7 @@ from service.national.outputs import read_table
 from service.national.runner import run_serial
 from service.national.shards import ShardTask
 from service.national.summary import real_modes, summary_csv
-from service.tables import NationalZone
+from service.national_tables import NationalZone
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.db

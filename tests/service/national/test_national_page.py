@@ -14,7 +14,7 @@ from service.db import make_engine
 from service.national.loading import load_run
 from service.national.runner import run_serial
 from service.national.shards import ShardTask
-from service.tables import NationalDepartement, NationalGap, NationalZone
+from service.national_tables import NationalDepartement, NationalGap, NationalZone
 from tests.service.pages.test_browser import (
     VIEWPORTS,
     Demo,
