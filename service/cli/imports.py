@@ -432,18 +432,20 @@ def import_demand(
 def import_filosofi(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV Filosofi Insee")],
 ) -> None:
-    """Importer la population carroyée Filosofi (couche « filosofi »)."""
+    """Importer la population carroyée Filosofi (couche « filosofi » et, quand le fichier a la
+    tranche d'âge ind_0_3, couche « enfants_0_3 »)."""
     from service.coverage.layers import describe_kind
     from service.coverage.layers import import_filosofi as load
 
     with database(load_settings()) as (engine, _), Session(engine) as session:
         try:
-            count, kind = load(session, file)
+            written, kind = load(session, file)
         except ValueError as exc:
             err.print(f"[red]Fichier refusé :[/red] {exc}")
             raise typer.Exit(2) from exc
         session.commit()
-    console.print(f"✓ couche « filosofi » : {count} valeurs, zones : {describe_kind(kind)}")
+    for layer, count in written.items():
+        console.print(f"✓ couche « {layer} » : {count} valeurs, zones : {describe_kind(kind)}")
 
 
 @import_app.command("qpv")

@@ -336,10 +336,10 @@ _FILOSOFI_LAYERS: Final = (
 """(layer, Filosofi column, label, unit) of `import_filosofi`; ``ind`` is always there."""
 
 
-def import_filosofi(session: Session, path: Path) -> tuple[int, str]:
+def import_filosofi(session: Session, path: Path) -> tuple[dict[str, int], str]:
     """Store a Filosofi grid CSV as layer ``filosofi`` (``ind`` per cell) and, when the file
     has the age band ``ind_0_3``, as layer ``enfants_0_3`` (children aged 0 to 3 per cell, the
-    demand of a crèche); (cells, zone kind)."""
+    demand of a crèche); (cells written per layer name, ``filosofi`` first; zone kind)."""
     from geodata.grid import read_filosofi
 
     cells = read_filosofi(path)
@@ -353,8 +353,7 @@ def import_filosofi(session: Session, path: Path) -> tuple[int, str]:
             values = dict(zip(cells.grid.ids, cells.values[column].tolist(), strict=True))
             written[name] = save_layer(session, name=name, label=label, unit=unit,
                                        source=path.name, zone_kind=kind, values=values)  # fmt: skip
-    count = written[FILOSOFI]
-    return count, kind
+    return written, kind
 
 
 # --- QPV -------------------------------------------------------------------------------------

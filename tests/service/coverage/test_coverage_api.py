@@ -556,6 +556,9 @@ def test_import_qpv_and_filosofi_then_cover_them(env: str, tmp_path: Path) -> No
     assert sum(values_of(env, "qpv_grid1km").values()) == pytest.approx(people, rel=0.02)
     filosofi = runner.invoke(cli, ["import", "filosofi", str(FILOSOFI)])
     assert filosofi.exit_code == 0, filosofi.output
+    # both layers written are named, each with its count (the grid has the age band ind_0_3)
+    assert "couche « filosofi » :" in filosofi.output
+    assert "couche « enfants_0_3 » :" in filosofi.output
 
     application = create_app(Settings(env="test", database_url=env))
     with Session(engine) as session:
