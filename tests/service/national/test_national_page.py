@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete
@@ -74,6 +75,7 @@ def test_the_map_of_france_draws_the_loaded_departements(
         assert "Famille « " in said
         assert "Temps estimés (aucun réseau inscrit) : 30." in said
         assert "Outre-mer hors du cadre (dézoomez) : 977." in said
+        _legend_leaves_the_map_free(page, phone=viewport == "telephone")
         page.locator("#france").scroll_into_view_if_needed()
         whole = visit.shot(f"carte-france-{viewport}-page")
         page.locator("#france").screenshot(
@@ -82,3 +84,33 @@ def test_the_map_of_france_draws_the_loaded_departements(
         visit.check_clean()
     finally:
         visit.page.context.close()
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Whether two bounding boxes (CSS pixels) share more than a pixel."""
+    return (
+        min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"]) > 1
+        and min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"]) > 1
+    )
+
+
+def _legend_leaves_the_map_free(page: Any, *, phone: bool) -> None:
+    """The legend hides no drawn département; on a phone it sits below the map, outside its
+    box; and the page never scrolls sideways."""
+    legend = page.locator("#france .map-legend")
+    assert legend.count() == 1
+    assert legend.is_visible()
+    box = legend.bounding_box()
+    drawn = page.locator("#carte-france").bounding_box()
+    for path in page.locator("#carte-france path.leaflet-interactive").all():
+        shape = path.bounding_box()
+        if shape is not None and _overlap(shape, drawn):  # on screen
+            assert not _overlap(box, shape)
+    if phone:
+        assert not _overlap(box, drawn)
+        assert box["y"] >= drawn["y"] + drawn["height"]
+        assert page.locator("#legende-france .map-legend").count() == 1
+    else:
+        assert page.locator("#carte-france .map-legend").count() == 1
+    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide[0] <= wide[1], f"la page défile de côté : {wide}"

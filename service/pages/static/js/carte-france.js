@@ -1,6 +1,7 @@
 /* Carte de France des résultats nationaux (maillage national coverage, puis load) : chaque
  * département coloré par la part de sa population qui atteint un site de la catégorie dans
- * le temps choisi, avec une légende, et au survol son nom, sa part et si les temps viennent
+ * le temps choisi, avec une légende (dans la carte ; sous la carte sur un écran de 600 px ou
+ * moins, où elle en cacherait une bonne part), et au survol son nom, sa part et si les temps viennent
  * d'un réseau inscrit (réel) ou sont estimés.
  *
  * Lit GET /v1/coverage?departements=all&level=departements avec la catégorie, le mode et le
@@ -23,7 +24,10 @@
   const mapBox = document.getElementById("carte-france");
   const choices = JSON.parse(section.dataset.choices || "[]");
   const MODES = { walk: "à pied", bike: "à vélo", car: "en voiture", transit: "en transports en commun" };
-  const state = { map: null, layer: null, legend: null };
+  const state = { map: null, layer: null, legend: null, box: null, slot: null };
+  // sur un téléphone la légende, dans la carte, en cacherait une bonne part : elle passe dessous
+  const below = document.getElementById("legende-france");
+  const narrow = window.matchMedia("(max-width: 600px)");
 
   function percent(share) {
     return share === null || share === undefined ? "inconnue" : M.fmt.decimal(100 * share) + " %";
@@ -39,6 +43,7 @@
   function legend() {
     const control = L.control({ position: "bottomright" });
     control.onAdd = function () {
+      state.slot = el("div", {});
       const box = el("div", { class: "map-legend" },
         el("p", { class: "legend-title" }, "Part de la population à portée"));
       const list = el("ul", {});
@@ -50,9 +55,20 @@
       box.append(list);
       M.paintSwatches(box);
       L.DomEvent.disableClickPropagation(box);
-      return box;
+      state.box = box;
+      placeLegend();
+      return state.slot;
     };
     return control;
+  }
+
+  /** La légende dans la carte (en bas à droite), ou sous la carte sur un écran étroit. */
+  function placeLegend() {
+    if (!state.box || !state.slot) return;
+    const under = narrow.matches;
+    (under ? below : state.slot).append(state.box);
+    state.box.classList.toggle("legend-below", under);
+    below.hidden = !under || mapBox.hidden;
   }
 
   function ensureMap() {
@@ -87,6 +103,7 @@
     });
     if (!asked) {
       mapBox.hidden = true;
+      below.hidden = true;
       const listed = choices.slice(0, 8).map(([mode, category, minutes]) =>
         category + " " + (MODES[mode] || mode) + " en " + minutes + " min");
       status.textContent = "Le calcul national chargé ne couvre pas ce choix ; il couvre : " +
@@ -103,6 +120,7 @@
       return;
     }
     const map = ensureMap();
+    placeLegend();
     map.invalidateSize();
     if (state.layer) state.layer.remove();
     state.layer = L.geoJSON(collection, {
@@ -131,6 +149,7 @@
       (overseas.length ? " Outre-mer hors du cadre (dézoomez) : " + overseas.join(", ") + "." : "");
   }
 
+  narrow.addEventListener("change", placeLegend);
   form.addEventListener("submit", () => { refresh(); });
   const categories = document.getElementById("categorie");
   // la liste des catégories se remplit après le chargement de la page : attendre son premier choix
