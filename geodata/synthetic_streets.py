@@ -34,7 +34,21 @@ What is drawn (`draw_streets`, lengths in metres on a local plane, then EPSG:432
    real OSM extracts most nodes only shape a way (degree 2), which is what makes them large.
 
 `degree_profile` measures the result (the share of degree-1, 2, 3 and 4+ nodes), printed by
-``scripts/bench national``. What is not drawn: one-way streets in towns, roundabouts, turn
+``scripts/bench national``. Why it stands for a real département, measured the same way on
+the car networks `network_from_ways` builds (the drawn one at 1 to 3 million nodes, any seed):
+
+============================  ========  ========  ========  ========  ===========
+network (car)                 degree 1  degree 2  degree 3  degree 4+ mean degree
+============================  ========  ========  ========  ========  ===========
+drawn                         2 %       84 %      11 %      3 %       2.16
+Helsinki extract (real OSM)   5 %       84 %      9 %       3 %       2.09
+Saint-Barthélemy (real OSM)   11 %      75 %      13 %      1 %       2.03
+============================  ========  ========  ========  ========  ===========
+
+Fewer dead ends and a little more loops than the real ones: if anything, harder to route
+(dead ends are contracted first, for nothing). Speeds are those the builder gives real tags:
+walk 4.5 km/h everywhere, car 50 km/h on streets, 80 on roads outside towns, 130 on the
+motorway. What is not drawn: one-way streets in towns, roundabouts, turn
 costs, ferries — none changes the order of a routing cost much. Everything is deterministic
 for a ``seed``.
 """
