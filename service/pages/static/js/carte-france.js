@@ -1,8 +1,8 @@
 /* Carte de France des résultats nationaux (maillage national coverage, puis load) : chaque
  * département coloré par la part de sa population qui atteint un site de la catégorie dans
- * le temps choisi, avec une légende (dans la carte ; sous la carte sur un écran de 600 px ou
- * moins, où elle en cacherait une bonne part), et au survol son nom, sa part et si les temps viennent
- * d'un réseau inscrit (réel) ou sont estimés.
+ * le temps choisi, avec une légende (dans la carte ; dessous jusqu'à 960 px de large, où la
+ * carte n'a plus que 380 px de haut et la légende en cacherait une bonne part), et au survol
+ * son nom, sa part et si les temps viennent d'un réseau inscrit (réel) ou sont estimés.
  *
  * Lit GET /v1/coverage?departements=all&level=departements avec la catégorie, le mode et le
  * temps du formulaire de la carte (#couverture), au chargement et à chaque envoi, quand le
@@ -25,9 +25,9 @@
   const choices = JSON.parse(section.dataset.choices || "[]");
   const MODES = { walk: "à pied", bike: "à vélo", car: "en voiture", transit: "en transports en commun" };
   const state = { map: null, layer: null, legend: null, box: null, slot: null };
-  // sur un téléphone la légende, dans la carte, en cacherait une bonne part : elle passe dessous
+  // sur une tablette ou un téléphone (la carte basse du CSS), la légende passe sous la carte
   const below = document.getElementById("legende-france");
-  const narrow = window.matchMedia("(max-width: 600px)");
+  const narrow = window.matchMedia("(max-width: 960px)");
 
   function percent(share) {
     return share === null || share === undefined ? "inconnue" : M.fmt.decimal(100 * share) + " %";
