@@ -54,7 +54,7 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -359,7 +359,7 @@ def _readers(rows: int, tmp: Path) -> None:
                     "thematiques": ["trouver-un-emploi--repondre-a-des-offres-demploi"]}
                    for i in range(3 * rows)], out)  # fmt: skip
     print(f"\n{'lecteur (fichier généré)':<72}{'éléments':>9}{'secondes':>10}{'éléments/s':>11}")
-    for label, read, count in (
+    readers: tuple[tuple[str, Callable[[], ReadResult], int], ...] = (
         ("SIAE, page d'API Les emplois (code postal + ville → commune)",
          lambda: read_siae(siae, communes=communes), rows),
         ("SIAE, --departement 30 (les autres écartées avant validation)",
@@ -369,7 +369,8 @@ def _readers(rows: int, tmp: Path) -> None:
         ("data·inclusion, --departement 30",
          lambda: read_data_inclusion(structures, services, communes=communes,
                                      departements={"30"}), 4 * rows),
-    ):  # fmt: skip
+    )  # fmt: skip
+    for label, read, count in readers:
         started = time.perf_counter()
         result = read()
         seconds = time.perf_counter() - started

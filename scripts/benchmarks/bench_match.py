@@ -593,10 +593,12 @@ def check_round_trip(engine: Engine, territory: Territory, sample: int = 50) -> 
     """Records read back by `service.store.records.*_record` equal the validated ones (a sample)."""
     with Session(engine) as session:
         for pid, partner_record in territory.partners[:sample]:
-            if records.partner_record(session.get(Partner, pid)) != partner_record:
+            partner = session.get(Partner, pid)
+            if partner is None or records.partner_record(partner) != partner_record:
                 raise RuntimeError(f"partenaire {pid} relu différent de l'enregistrement validé")
         for oid, _, offer_record in territory.opportunities[:sample]:
-            if records.opportunity_record(session.get(Opportunity, oid)) != offer_record:
+            offer = session.get(Opportunity, oid)
+            if offer is None or records.opportunity_record(offer) != offer_record:
                 raise RuntimeError(f"offre {oid} relue différente de l'enregistrement validé")
 
 
