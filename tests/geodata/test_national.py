@@ -18,9 +18,9 @@ from geodata.national import (
     synthetic_departement,
 )
 from geodata.traveltime import load_network
-from tests.conftest import ALES, NIMES
+from tests.conftest import ALES, NIMES, SHARED
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = SHARED / "data"
 SAINT_BARTH = DATA / "osm" / "saint_barthelemy.osm.pbf"
 COMMUNES = DATA / "population" / "communes_france_2026.json"
 

