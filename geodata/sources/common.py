@@ -318,9 +318,12 @@ def gc_paused() -> Iterator[None]:
     With the pause, it runs once after the block instead.
 
     The pause is process-wide (every thread) and lasts only the block; the collector is
-    turned back on afterwards, even on error, unless it was already off before. Objects are
-    still freed by reference counting meanwhile: only reference cycles wait. Keep the block
-    short (one part of a file, never across a ``yield``).
+    turned back on afterwards, even on error, unless it was already off before (the block is
+    then a no-op). Objects are still freed by reference counting meanwhile: only reference
+    cycles wait. Keep the block short: one part of a file in a reader, never across a
+    ``yield``; or one whole import (`service.imports.sources.import_source`, whose parts
+    are freed once written), so that the collector does not walk the parts in flight
+    after each of them.
     """
     was_enabled = gc.isenabled()
     gc.disable()

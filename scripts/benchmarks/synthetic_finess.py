@@ -31,6 +31,23 @@ _CATEGORIES: Final = (
      "CAARUD"),
     ("156", "Centre Médico-Psychologique (C.M.P.)", "1301", 3_000, "CMP"),
 )  # fmt: skip
+# Out-of-scope categories of the register, which a reader skips (a few of the ~95 others, in
+# rough proportion): nursing homes, pharmacies, laboratories, health centres, hospitals,
+# institutions and home services for disabled people.
+_OTHER_CATEGORIES: Final = (
+    ("500", "Etablissement d'hébergement pour personnes âgées dépendantes", "4401", 7_500,
+     "EHPAD"),
+    ("620", "Pharmacie d'Officine", "3301", 20_000, "PHARMACIE"),
+    ("611", "Laboratoire d'Analyses de Biologie Médicale", "3101", 4_000, "LABORATOIRE"),
+    ("124", "Centre de Santé", "2203", 3_000, "CENTRE DE SANTÉ"),
+    ("355", "Centre Hospitalier (C.H.)", "1102", 1_000, "CENTRE HOSPITALIER"),
+    ("183", "Institut Médico-Educatif (I.M.E.)", "4101", 1_200, "IME"),
+    ("182", "Service d'Éducation Spéciale et de Soins à Domicile", "4101", 1_800, "SESSAD"),
+    ("209", "Service de soins infirmiers A Domicile (S.S.I.A.D)", "4401", 2_100, "SSIAD"),
+)  # fmt: skip
+NATIONAL_IN_SCOPE_SHARE: Final = sum(c[3] for c in _CATEGORIES) / 100_000
+"""Share of the in-scope categories in the national register: about 11,500 of about 100,000
+establishments (the weights of :data:`_CATEGORIES`, counts of the same order as DREES')."""
 # Towns of the Gard: commune number (3 digits of the code INSEE), name, postcode, lon, lat.
 _TOWNS: Final = (
     ("189", "NÎMES", "30000", 4.3601, 43.8367),
@@ -46,8 +63,14 @@ _STREETS: Final = (("R", "DES ÉCOLES"), ("AV", "JEAN JAURÈS"), ("CHE", "DE LA 
                    ("BD", "GAMBETTA"), ("PL", "DE LA RÉPUBLIQUE"), ("RTE", "D'UZÈS"))  # fmt: skip
 
 
-def write_synthetic_finess(path: Path, rows: int, *, seed: int = 1) -> None:
-    """Write a fictitious FINESS extract of ``rows`` in-scope establishments of the Gard.
+def write_synthetic_finess(
+    path: Path, rows: int, *, seed: int = 1, in_scope_share: float = 1.0
+) -> None:
+    """Write a fictitious FINESS extract of ``rows`` establishments of the Gard.
+
+    ``in_scope_share`` of them (all by default) are of the in-scope categories, the others of
+    :data:`_OTHER_CATEGORIES`, which a reader skips (`NATIONAL_IN_SCOPE_SHARE`: the mix of the
+    national register), shuffled through the file.
 
     The format is the published one (`geodata.sources.finess`): Windows-1252, ``;``, CRLF,
     header ``finess;etalab;…``, 32-field ``structureet`` lines then ``geolocalisation`` lines
@@ -59,8 +82,18 @@ def write_synthetic_finess(path: Path, rows: int, *, seed: int = 1) -> None:
     from pyproj import Transformer
 
     rng = random.Random(seed)  # noqa: S311 (fictitious data, not cryptographic)
+    categories = (*_CATEGORIES, *_OTHER_CATEGORIES)
     weights = [c[3] for c in _CATEGORIES]
     picks = rng.choices(range(len(_CATEGORIES)), weights=weights, k=rows)
+    if in_scope_share < 1.0:
+        others = rng.choices(
+            range(len(_CATEGORIES), len(categories)),
+            weights=[c[3] for c in _OTHER_CATEGORIES],
+            k=rows,
+        )
+        picks = [
+            p if rng.random() < in_scope_share else o for p, o in zip(picks, others, strict=True)
+        ]
     towns = [rng.choice(_TOWNS) for _ in range(rows)]
     lons = [t[3] + rng.uniform(-0.035, 0.035) for t in towns]
     lats = [t[4] + rng.uniform(-0.025, 0.025) for t in towns]
@@ -69,7 +102,7 @@ def write_synthetic_finess(path: Path, rows: int, *, seed: int = 1) -> None:
     structures: list[str] = []
     geolocations: list[str] = []
     for i in range(rows):
-        code, label, group, _, short = _CATEGORIES[picks[i]]
+        code, label, group, _, short = categories[picks[i]]
         number = f"30{i + 1:07d}"
         town = towns[i]
         street_type, street = rng.choice(_STREETS)

@@ -4,6 +4,7 @@ all-or-nothing, crash safety, the data·inclusion export, and fetching the offic
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import signal
@@ -732,6 +733,30 @@ def test_text_with_backslashes_tabs_and_newlines_goes_through_copy_unchanged(db:
     assert partner.name == name
     again = import_source(db, ReadResult(records=[odd]), source="finess")
     assert again.unchanged == 1
+
+
+def test_the_collector_waits_for_the_end_of_the_import(db: Session) -> None:
+    """Python's cyclic collector is paused while the parts are written (it walked the records
+    in flight after each part) and back on afterwards, also when the import fails."""
+    during: list[bool] = []
+    report = import_source(
+        db,
+        finess(),
+        source="finess",
+        partial=True,
+        progress=lambda _: during.append(gc.isenabled()),
+    )
+    assert report.applied
+    assert during
+    assert not any(during)
+    assert gc.isenabled()
+
+    def failing(_: int) -> None:
+        raise RuntimeError("arrêt")
+
+    with pytest.raises(RuntimeError):
+        import_source(db, finess(), source="finess", partial=True, progress=failing)
+    assert gc.isenabled()
 
 
 def test_a_nul_character_in_a_record_rejects_that_record_only(db: Session) -> None:
