@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import pydantic_core
 from sqlalchemy.orm import Session
@@ -70,22 +70,57 @@ def record_of(row: Provenance) -> SourceRecord:
 
 def copy_text(records: Sequence[SourceRecord]) -> str:
     """The rows of ``import_part`` for these records, in ``COPY``'s text format: a new
-    partner id each (the column default) and ``simple`` = "carries no opportunities"."""
+    partner id each (the column default), ``simple`` = "carries no opportunities", then the
+    partner fields of `queries.STAGED_PARTNER_FIELDS`."""
     lines = []
     for record in records:
+        partner = record.partner
+        capacity, places = partner.capacity, partner.available_places
         fields = (
             str(record.index),
             record.provenance,  # a source code: lower-case letters, digits, « . _ - »
             _copy_escape(record.source_id),
-            vocabulary.family_of(record.partner.kind),
+            vocabulary.family_of(partner.kind),
             # JSON has no raw control character: only its backslashes need doubling
             record_payload(record).replace("\\", "\\\\"),
-            record.updated_on.isoformat() if record.updated_on else "\\N",
+            record.updated_on.isoformat() if record.updated_on else _NULL,
             "f" if record.opportunities else "t",
+            _copy_text(partner.name),
+            partner.kind,  # a code of the vocabulary
+            partner.siret or _NULL,  # 14 digits
+            _copy_text(partner.address),
+            partner.code_insee or _NULL,  # 5 characters, digits and A/B
+            repr(partner.lon),  # the shortest text that PostgreSQL reads back to the same double
+            repr(partner.lat),
+            _NULL if capacity is None else str(capacity),
+            _NULL if places is None else str(places),
+            _copy_text(partner.opening_hours),
+            _copy_array(partner.publics),
+            _copy_array(partner.thematiques),
+            _copy_text(partner.description),
         )
         lines.append("\t".join(fields))
     lines.append("")
     return "\n".join(lines)
+
+
+_NULL: Final = "\\N"
+"""``NULL`` in ``COPY``'s text format."""
+
+
+def _copy_text(value: str | None) -> str:
+    return _NULL if value is None else _copy_escape(value)
+
+
+def _copy_array(values: Sequence[str]) -> str:
+    """A list of texts as an array literal in ``COPY``'s text format: every item quoted, its
+    double quotes and backslashes escaped for the array, then the whole for ``COPY``."""
+    if not values:
+        return "{}"
+    items = ",".join(
+        '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values
+    )
+    return _copy_escape("{" + items + "}")
 
 
 def _copy_escape(value: str) -> str:
