@@ -27,7 +27,7 @@ Martinique, Guyane, Réunion, Saint-Pierre-et-Miquelon, Mayotte), and ``commune`
 (``1`` for ``01``, ``53`` for ``053``) are restored: both fields have fixed widths.
 
 Only the categories of :data:`CATEGORY_KINDS` (``categetab``) are inclusion actors; the other
-~95 % of the register (hospitals, pharmacies, nursing homes...) are skipped, not rejected.
+~90 % of the register (pharmacies, nursing homes, hospitals...) are skipped, not rejected.
 
 :func:`read_finess` reads the whole file; :func:`iter_finess` gives the same result in parts
 (10,000 establishments by default), read one at a time as they are asked for, so that an
