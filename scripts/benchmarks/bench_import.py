@@ -298,7 +298,9 @@ def _measure(args: argparse.Namespace, tmp: Path) -> _Measures:
         register, register_s = _register_file(args, tmp), []
         for attempt in range(args.repeat):
             seconds, register_first = _import_file(_database(url, f"registre{attempt}"), register)
-            assert register_first["créés"] + register_first["hors périmètre"] == rows, register_first
+            assert register_first["créés"] + register_first["hors périmètre"] == rows, (
+                register_first
+            )
             register_s.append(seconds)
     finally:
         cluster.stop()
