@@ -53,6 +53,18 @@ a 32 MB GIN pending list cleaned at the end (5.4 s); GIN ``fastupdate`` off (7.3
 dropping then rebuilding the GIN and GiST indexes (0.5 and 0.4 s to rebuild, for ~1 s saved,
 but it locks the partner table for the whole import); partners in id order (no gain).
 ``synchronous_commit`` is already off in the throwaway cluster (``fast=True``).
+
+Again on 2026-12-06, quiet (the staged rows of one import replayed into copies of the tables,
+best of 2, wall seconds per 100,000 rows): partner ``INSERT`` 3.1-3.3 s; 1.6 s without any
+index, 1.6 s without the ``search`` column, 2.4 s with a search document of the name only;
+each index 0.1-0.45 s (GiST 0.45, search GIN 0.4); ``to_tsvector`` of name + address alone
+0.74 s (the text parser most of it: ``ts_parse`` of the address 0.5 s; the ``simple``
+configuration no cheaper for the address). Provenance ``INSERT`` 1.0 s: its foreign key 0.5 s,
+its three indexes 0.3 s. Not kept: time-ordered partner ids (no gain), a ``plpgsql`` join of
+the aliases (no gain), ``shared_buffers`` 1 GB and ``wal_buffers`` 64 MB (within the noise).
+Kept: the partner fields staged in typed columns instead of ``jsonb_to_record`` (-0.3 s).
+With every row in scope, the import costs about 10.6 s of CPU per 100,000 rows (Python 5.3 s,
+PostgreSQL 5.3 s): at least 5.3 s on 2 cores, whatever the overlap.
 """
 
 from __future__ import annotations
