@@ -126,7 +126,26 @@ def commune_centroids(departement: str | None) -> TextClause:
 
 # -- the staging tables of an open-data import -----------------------------------------------
 
-_STAGING_COLUMNS = """
+_STAGED_PARTNER_COLUMNS: Final = (
+    ("name", "text"),
+    ("kind", "varchar(64)"),
+    ("siret", "varchar(14)"),
+    ("address", "text"),
+    ("code_insee", "varchar(5)"),
+    ("lon", "float8"),
+    ("lat", "float8"),
+    ("capacity", "integer"),
+    ("available_places", "integer"),
+    ("opening_hours", "text"),
+    ("publics", "varchar(100)[]"),
+    ("thematiques", "varchar(100)[]"),
+    ("description", "text"),
+)
+STAGED_PARTNER_FIELDS: Final = tuple(name for name, _ in _STAGED_PARTNER_COLUMNS)
+"""The partner fields staged in their own typed columns, after ``simple``, in this order: the
+set-based statements read them there (each also in ``record``, which the provenance keeps)."""
+
+_STAGING_COLUMNS = f"""
     idx integer NOT NULL,
     source varchar(64) NOT NULL,
     source_id varchar(200) NOT NULL,
@@ -134,32 +153,12 @@ _STAGING_COLUMNS = """
     record jsonb,
     updated_on date,
     simple boolean NOT NULL,
-    name text, kind varchar(64), siret varchar(14), address text, code_insee varchar(5),
-    lon float8, lat float8, capacity integer, available_places integer, opening_hours text,
-    publics varchar(100)[], thematiques varchar(100)[], description text,
+    {"".join(f"{name} {kind}, " for name, kind in _STAGED_PARTNER_COLUMNS)}
     partner_id uuid NOT NULL DEFAULT gen_random_uuid(),
     known boolean NOT NULL DEFAULT false,
     tracked boolean NOT NULL DEFAULT false,
     changed boolean NOT NULL DEFAULT true
 """
-
-STAGED_PARTNER_FIELDS: Final = (
-    "name",
-    "kind",
-    "siret",
-    "address",
-    "code_insee",
-    "lon",
-    "lat",
-    "capacity",
-    "available_places",
-    "opening_hours",
-    "publics",
-    "thematiques",
-    "description",
-)
-"""The partner fields staged in their own typed columns, after ``simple``, in this order: the
-set-based statements read them there (each also in ``record``, which the provenance keeps)."""
 
 _STAGED_FIRST: Final = ("idx", "source", "source_id", "family", "record", "updated_on", "simple")
 _COPY_COLUMNS = ", ".join(_STAGED_FIRST + STAGED_PARTNER_FIELDS)
